@@ -1,0 +1,68 @@
+# testjail: plain Makefile, libraries via pkg-config.
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+CC ?= gcc
+PKGS := libseccomp libcap-ng jansson libcgroup
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
+ifdef CI
+WARN += -Werror
+endif
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARN) $(HARDEN) -D_GNU_SOURCE -DTJ_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+override LDFLAGS += -pie -Wl,-z,relro,-z,now
+
+LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) $(wildcard cgroup/*.c)
+LIB_OBJS := $(LIB_SRCS:.c=.o)
+HDRS := $(wildcard runner/*.h cgroup/*.h)
+
+UNIT_SRCS := $(wildcard unit-tests/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:.c=)
+
+HELPER := integration-tests/helper/tjhelper
+
+.PHONY: all deps check unit integration check-v2 demo install bench clean static
+
+all: testjail
+
+testjail: runner/main.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+%.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+unit-tests/test_%: unit-tests/test_%.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(HELPER): integration-tests/helper/tjhelper.c
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -static -o $@ $<
+
+deps:
+	@bash .ci/deps.sh
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+
+integration: testjail $(HELPER)
+	bats --print-output-on-failure integration-tests/
+
+check-v2: testjail $(HELPER)
+	bash integration-tests/v2vm/run.sh
+
+check: deps
+	$(MAKE) testjail $(HELPER) $(UNIT_BINS)
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) check-v2
+
+install: testjail
+	install -D -m 0755 testjail $(DESTDIR)$(PREFIX)/bin/testjail
+	install -D -m 0644 docs/testjail.1 $(DESTDIR)$(PREFIX)/share/man/man1/testjail.1
+
+clean:
+	rm -f testjail runner/*.o cgroup/*.o $(UNIT_BINS) $(HELPER)

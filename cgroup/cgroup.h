@@ -1,0 +1,96 @@
+/* The cgroup layer: one small opaque API over a cgroup v2 backend (cgroupfs,
+ * directory-fd relative) and a v1/hybrid backend (libcgroup).
+ *
+ * Every run gets its own cgroup, named testjail-<ownerpid>-<owner start
+ * time>-<random>, created under the caller's own cgroup in each hierarchy it
+ * needs. The name lets a later run (or `testjail doctor --gc`) tell that
+ * the owner is gone and collect it. Functions return 0 or a negative errno
+ * and fill err; they never print or exit. */
+#ifndef TJ_CGROUP_H
+#define TJ_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../runner/error.h"
+
+enum tj_cg_mode { TJ_CG_V2, TJ_CG_HYBRID, TJ_CG_V1 };
+
+/* Limits; -1 means "not asked for": never an error when unavailable. */
+struct tj_cg_limits {
+  int64_t memory_bytes; /* memory.max / memory.limit_in_bytes; swap off */
+  int64_t pids;         /* pids.max */
+  int64_t cpu_quota_us; /* cpu.max / cpu.cfs_quota_us, with cpu_period_us */
+  int64_t cpu_period_us;
+};
+
+/* Counters of one run cgroup; -1 means unknown (never a made-up 0). */
+struct tj_cg_stats {
+  int64_t memory_peak_bytes;   /* memory.peak / max_usage_in_bytes / sampled */
+  int64_t memory_current_bytes;
+  int64_t oom_kills;           /* memory.events oom_kill / oom_control oom_kill */
+  int64_t memory_max_events;   /* memory.events max / memory.failcnt */
+  int64_t pids_peak;           /* pids.peak where present */
+  int64_t pids_current;
+  int64_t pids_limit_hits;     /* pids.events max */
+  int64_t cpu_usage_us;        /* cpu.stat usage_usec / cpuacct.usage */
+};
+
+struct tj_cg_info {
+  enum tj_cg_mode mode;
+  char mount_v2[256];      /* cgroup2 mount point, "" if none */
+  char own_memory[512];    /* directory where run cgroups go, per controller */
+  char own_pids[512];
+  char own_cpu[512];
+  bool has_memory, has_pids, has_cpu; /* usable for run cgroups */
+  char why_memory[256], why_pids[256], why_cpu[256]; /* reason when not */
+};
+
+typedef struct tj_cgroup tj_cgroup;
+
+const char *tj_cg_mode_name(enum tj_cg_mode mode); /* "v2", "hybrid", "v1" */
+
+/* statfs on /sys/fs/cgroup and /sys/fs/cgroup/unified. */
+int tj_cg_detect(enum tj_cg_mode *mode, tj_error *err);
+
+/* What `testjail doctor` shows; no state is changed. */
+int tj_cg_probe(struct tj_cg_info *info, tj_error *err);
+
+/* Collect stale run cgroups (owner gone) under our own cgroups first, then
+ * create the run cgroup with the limits applied. A requested limit whose
+ * controller is missing or not delegated fails with a message naming the
+ * controller, the file and what to do. */
+int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err);
+
+/* v2: an O_PATH directory fd for clone3(CLONE_INTO_CGROUP); -1 on v1. */
+int tj_cg_clone_fd(const tj_cgroup *cg);
+
+/* In a freshly cloned child: move the calling process into the run cgroup
+ * (writes "0" to pre-opened cgroup.procs fds; a no-op when the child was
+ * cloned into it). Uses no malloc and no stdio. */
+int tj_cg_enter(const tj_cgroup *cg);
+
+int tj_cg_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err);
+
+/* True where the kernel keeps no memory peak (no memory.peak): the caller
+ * then calls tj_cg_sample() now and then, and stats report the sampled max. */
+bool tj_cg_needs_sampling(const tj_cgroup *cg);
+void tj_cg_sample(tj_cgroup *cg);
+
+/* SIGKILL every process in the run cgroup (v2 cgroup.kill, else a
+ * cgroup.procs sweep) and wait until it is empty (v2: cgroup.events
+ * populated 0). Zombies whose parent is the caller must be reaped by the
+ * caller for v2's populated to drop: call after reaping the direct child. */
+int tj_cg_kill_all(tj_cgroup *cg, tj_error *err);
+
+/* kill_all, rmdir every directory created, free. NULL is fine. */
+int tj_cg_destroy(tj_cgroup *cg, tj_error *err);
+
+enum tj_cg_mode tj_cg_mode_of(const tj_cgroup *cg);
+const char *tj_cg_path(const tj_cgroup *cg); /* e.g. the memory hierarchy dir */
+
+/* Remove stale testjail cgroups (owner pid gone or reused) under our own
+ * cgroups; *removed gets how many. */
+int tj_cg_gc(int *removed, tj_error *err);
+
+#endif

@@ -1,0 +1,39 @@
+/* Scoped cleanup helpers (GNU cleanup attribute) and small fd utilities. */
+#ifndef TJ_UTIL_H
+#define TJ_UTIL_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static inline void tj_freep(void *p) { free(*(void **)p); }
+static inline void tj_closep(int *fd) {
+  if (*fd >= 0) {
+    int saved = errno;
+    close(*fd);
+    errno = saved;
+  }
+}
+static inline void tj_fclosep(FILE **f) {
+  if (*f)
+    fclose(*f);
+}
+static inline void tj_closedirp(DIR **d) {
+  if (*d)
+    closedir(*d);
+}
+
+#define _cleanup_free_ __attribute__((cleanup(tj_freep)))
+#define _cleanup_close_ __attribute__((cleanup(tj_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(tj_fclosep)))
+#define _cleanup_closedir_ __attribute__((cleanup(tj_closedirp)))
+
+/* Hand ownership over: returns the value and leaves a harmless one behind. */
+#define steal_pointer(pp) ({ __typeof__(*(pp)) _v = *(pp); *(pp) = NULL; _v; })
+#define steal_fd(fdp) ({ int _v = *(fdp); *(fdp) = -1; _v; })
+
+#define TJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
