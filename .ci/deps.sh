@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the Debian packages that build, test and demo need; only the
+# missing ones, so a second run does nothing.
+set -euo pipefail
+pkgs=(gcc make pkg-config libseccomp-dev libcap-ng-dev libjansson-dev
+      libcgroup-dev libcmocka-dev bats golang-go bubblewrap iproute2 procps
+      util-linux python3 qemu-system-x86 busybox-static cpio squashfs-tools
+      xz-utils)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,223 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+enum {
+  OPT_MEMORY = 256,
+  OPT_PIDS,
+  OPT_CPUS,
+  OPT_ULIMIT,
+  OPT_WALL_TIMEOUT,
+  OPT_GRACE,
+  OPT_NETWORK,
+  OPT_BIND,
+  OPT_RO_BIND,
+  OPT_USER,
+  OPT_ENV,
+  OPT_REPORT,
+  OPT_HELP,
+};
+
+struct tj_option {
+  const char *name;
+  const char *metavar; /* NULL: takes no argument */
+  int id;
+  const char *help;
+};
+
+static const struct tj_option sandbox_options[] = {
+    {"memory", "SIZE", OPT_MEMORY, "memory limit of the sandbox cgroup (swap off inside); e.g. 64M, 1G"},
+    {"pids-limit", "N", OPT_PIDS, "maximum number of tasks (processes and threads) in the sandbox"},
+    {"cpus", "X", OPT_CPUS, "CPU bandwidth, e.g. 0.5 or 2 (needs the cpu controller)"},
+    {"ulimit", "NAME=SOFT[:HARD]", OPT_ULIMIT,
+     "rlimit for the workload, docker's names (core cpu data fsize locks memlock msgqueue nice nofile nproc rss "
+     "rtprio rttime sigpending stack as); byte-valued ones take SIZE; HARD defaults to SOFT; repeatable"},
+    {"wall-timeout", "DURATION", OPT_WALL_TIMEOUT,
+     "wall-clock limit (Go syntax: 90s, 5m, 1h30m); SIGQUIT first so Go prints its stacks, then SIGKILL after --grace"},
+    {"grace", "DURATION", OPT_GRACE, "time between the timeout's SIGQUIT and the SIGKILL (default 2s)"},
+    {"network", "none|host", OPT_NETWORK, "none (default): own network namespace with loopback only; host: share the host's"},
+    {"bind", "SRC[:DST]", OPT_BIND, "make the host path SRC writable inside at DST (default SRC); repeatable"},
+    {"ro-bind", "SRC[:DST]", OPT_RO_BIND, "make the host path SRC visible read-only at DST; repeatable"},
+    {"user", "UID[:GID]", OPT_USER, "run the workload with these numeric ids (default: stay root, without capabilities)"},
+    {"env", "NAME=VALUE", OPT_ENV, "set a variable for the workload (the rest of the environment is inherited); repeatable"},
+    {"report", "FILE", OPT_REPORT, "write the JSON report to FILE"},
+    {"help", NULL, OPT_HELP, "show this help"},
+};
+
+static void print_options(FILE *out, const struct tj_option *opts, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char left[64];
+    snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
+             opts[i].metavar ? opts[i].metavar : "");
+    fprintf(out, "  %-28s %s\n", left, opts[i].help);
+  }
+}
+
+void tj_cli_help_main(FILE *out) {
+  fprintf(out,
+          "Usage: testjail COMMAND [OPTIONS]\n"
+          "\n"
+          "Run a program in a namespaced cgroup sandbox with explicit memory, pids and rlimit\n"
+          "limits, and say why it died: OOM kill, limit hit, timeout, signal, or its own failure.\n"
+          "\n"
+          "Commands:\n"
+          "  exec [OPTIONS] -- COMMAND [ARG...]   run COMMAND in the sandbox; its exit status passes through\n"
+          "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups\n"
+          "  help [COMMAND]                       show help\n"
+          "  --version                            print the version\n"
+          "\n"
+          "Run 'testjail help exec' for the sandbox options and outcomes.\n");
+}
+
+void tj_cli_help_exec(FILE *out) {
+  fprintf(out, "Usage: testjail exec [OPTIONS] -- COMMAND [ARG...]\n"
+               "\n"
+               "Run COMMAND inside a sandbox: new pid, mount, ipc, uts, net and cgroup namespaces, its own\n"
+               "cgroup with the limits below, / read-only except the working directory, a private /tmp,\n"
+               "no capabilities, no_new_privs. testjail's init is PID 1 inside: it forwards SIGINT SIGTERM\n"
+               "SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH to the command's process group, reaps zombies and\n"
+               "kills whatever is left when the command exits. Works as `go test -exec 'testjail exec --'`.\n"
+               "\n"
+               "Options:\n");
+  print_options(out, sandbox_options, sizeof(sandbox_options) / sizeof(sandbox_options[0]));
+  fprintf(out, "\n"
+               "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB too).\n"
+               "\n"
+               "Exit status: the command's own (128+N when killed by signal N); 125 when testjail itself\n"
+               "fails or is misused; 126 when COMMAND cannot be executed; 127 when it is not found.\n"
+               "When the run did not simply succeed, one diagnosis line goes to stderr.\n"
+               "\n"
+               "Outcomes (the report's \"outcome\"): passed, oom_killed, pids_limit, rlimit_cpu,\n"
+               "rlimit_fsize, rlimit_nofile, rlimit_as, rlimit_nproc (rlimit_<name>), timeout, test_timeout,\n"
+               "tests_failed, deadlock, init_panic, signaled, exit_nonzero, seccomp_denied, sandbox_error.\n");
+}
+
+void tj_cli_help_doctor(FILE *out) {
+  fprintf(out, "Usage: testjail doctor [--gc]\n"
+               "\n"
+               "Explain what this host supports: the cgroup mode, where run cgroups go, the usable\n"
+               "controllers, namespaces, seccomp user notification and the Go toolchain; each missing piece\n"
+               "with the reason and the fix.\n"
+               "\n"
+               "  --gc     remove stale testjail cgroups left by runs whose owner is gone\n");
+}
+
+static int parse_bind(const char *arg, bool readonly, struct tj_spec *spec, tj_error *err) {
+  const char *opt = readonly ? "--ro-bind" : "--bind";
+  if (spec->n_binds >= TJ_MAX_BINDS)
+    return tj_error_set(err, 0, "%s '%s': too many binds (at most %d)", opt, arg, TJ_MAX_BINDS);
+  char *src = strdup(arg);
+  if (!src)
+    return tj_error_set(err, ENOMEM, "%s", opt);
+  char *colon = strchr(src, ':');
+  const char *dst = src;
+  if (colon) {
+    *colon = 0;
+    dst = colon + 1;
+  }
+  if (src[0] != '/' || dst[0] != '/') {
+    free(src);
+    return tj_error_set(err, 0, "invalid %s '%s': paths must be absolute", opt, arg);
+  }
+  spec->binds[spec->n_binds++] = (struct tj_bind){.src = src, .dst = dst, .readonly = readonly};
+  return 0;
+}
+
+int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err) {
+  enum { N = sizeof(sandbox_options) / sizeof(sandbox_options[0]) };
+  struct option longopts[N + 1];
+  for (size_t i = 0; i < N; i++)
+    longopts[i] = (struct option){sandbox_options[i].name, sandbox_options[i].metavar ? required_argument : no_argument,
+                                  NULL, sandbox_options[i].id};
+  longopts[N] = (struct option){0};
+
+  memset(spec, 0, sizeof(*spec));
+  spec->memory_bytes = spec->pids = spec->cpu_quota_us = spec->wall_timeout_ms = -1;
+  spec->grace_ms = 2000;
+
+  tj_error sub = {0};
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case OPT_MEMORY:
+      if (tj_parse_size(optarg, false, &spec->memory_bytes, &sub) < 0)
+        return tj_error_set(err, 0, "--memory: %s", sub.msg);
+      break;
+    case OPT_PIDS:
+      if (tj_parse_int(optarg, 1, 4194304, &spec->pids, &sub) < 0)
+        return tj_error_set(err, 0, "invalid --pids-limit '%s': expected a whole number from 1 to 4194304", optarg);
+      break;
+    case OPT_CPUS:
+      if (tj_parse_cpus(optarg, &spec->cpu_quota_us, &spec->cpu_period_us, err) < 0)
+        return -EINVAL;
+      break;
+    case OPT_ULIMIT:
+      if (tj_rlimit_parse(optarg, &spec->rlimits, err) < 0)
+        return -EINVAL;
+      break;
+    case OPT_WALL_TIMEOUT:
+      if (tj_parse_duration(optarg, &spec->wall_timeout_ms, &sub) < 0)
+        return tj_error_set(err, 0, "--wall-timeout: %s", sub.msg);
+      break;
+    case OPT_GRACE:
+      if (tj_parse_duration(optarg, &spec->grace_ms, &sub) < 0)
+        return tj_error_set(err, 0, "--grace: %s", sub.msg);
+      break;
+    case OPT_NETWORK:
+      if (strcmp(optarg, "none") == 0)
+        spec->network_host = false;
+      else if (strcmp(optarg, "host") == 0)
+        spec->network_host = true;
+      else
+        return tj_error_set(err, 0, "invalid --network '%s': expected none or host", optarg);
+      break;
+    case OPT_BIND:
+    case OPT_RO_BIND:
+      if (parse_bind(optarg, c == OPT_RO_BIND, spec, err) < 0)
+        return -EINVAL;
+      break;
+    case OPT_USER:
+      if (tj_parse_user(optarg, &spec->uid, &spec->gid, err) < 0)
+        return -EINVAL;
+      spec->has_user = true;
+      break;
+    case OPT_ENV:
+      if (!strchr(optarg, '=') || optarg[0] == '=')
+        return tj_error_set(err, 0, "invalid --env '%s': expected NAME=VALUE", optarg);
+      if (spec->n_env >= TJ_MAX_ENV)
+        return tj_error_set(err, 0, "--env '%s': too many variables", optarg);
+      spec->env[spec->n_env++] = optarg;
+      break;
+    case OPT_REPORT:
+      if (!*optarg)
+        return tj_error_set(err, 0, "invalid --report '': expected a file name");
+      spec->report_path = optarg;
+      break;
+    case 'h':
+    case OPT_HELP:
+      tj_cli_help_exec(stdout);
+      return TJ_CLI_HELP;
+    case ':':
+      return tj_error_set(err, 0, "option '%s' needs a value (see 'testjail exec --help')", argv[optind - 1]);
+    default:
+      return tj_error_set(err, 0, "unknown option '%s' (see 'testjail exec --help')", argv[optind - 1]);
+    }
+  }
+  if (optind >= argc || strcmp(argv[optind - 1], "--") != 0) {
+    if (optind < argc)
+      return tj_error_set(err, 0, "missing '--' before the command '%s' (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])",
+                          argv[optind]);
+    return tj_error_set(err, 0, "no command given (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])");
+  }
+  if (!argv[optind][0])
+    return tj_error_set(err, 0, "empty command name");
+  spec->argv = &argv[optind];
+  return TJ_CLI_RUN;
+}

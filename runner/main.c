@@ -1,0 +1,162 @@
+/* testjail: argv -> options -> spec -> sandbox run -> verdict -> report -> exit code. */
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "doctor.h"
+#include "report.h"
+#include "sandbox.h"
+#include "verdict.h"
+
+#define EXIT_USAGE 125
+
+static int usage_error(const char *msg) {
+  fprintf(stderr, "testjail: %s\n", msg);
+  return EXIT_USAGE;
+}
+
+/* Fail on an unwritable report path before anything is created. */
+static int check_report_path(const char *path, tj_error *err) {
+  char *copy = strdup(path);
+  if (!copy)
+    return tj_error_set(err, ENOMEM, "--report");
+  const char *dir = dirname(copy);
+  int r = access(dir, W_OK | X_OK) < 0 ? tj_error_set(err, errno, "--report %s: directory %s", path, dir) : 0;
+  free(copy);
+  return r;
+}
+
+static int cmd_exec(int argc, char **argv) {
+  struct tj_spec spec;
+  tj_error err = {0};
+  int r = tj_cli_parse_exec(argc, argv, &spec, &err);
+  if (r == TJ_CLI_HELP)
+    return 0;
+  if (r < 0)
+    return usage_error(err.msg);
+  if (spec.report_path && check_report_path(spec.report_path, &err) < 0)
+    return usage_error(err.msg);
+  if (geteuid() != 0)
+    return usage_error("exec needs root (namespaces and cgroups); run it as root");
+
+  static struct tj_run_result res;
+  if (tj_sandbox_run(&spec, &res, &err) < 0)
+    return usage_error(err.msg);
+
+  struct tj_evidence ev = {
+      .status_known = res.status_known && res.launch == TJ_LAUNCH_OK,
+      .exited = WIFEXITED(res.wstatus),
+      .exit_code = WIFEXITED(res.wstatus) ? WEXITSTATUS(res.wstatus) : -1,
+      .signal = WIFSIGNALED(res.wstatus) ? WTERMSIG(res.wstatus) : 0,
+      .timed_out = res.timed_out,
+      .sent_kill = res.sent_kill,
+      .wall_timeout_ms = spec.wall_timeout_ms,
+      .oom_kills = res.stats.oom_kills,
+      .pids_limit_hits = res.stats.pids_limit_hits,
+      .memory_peak = res.stats.memory_peak_bytes,
+      .cpu_ms = res.cpu_ms,
+      .memory_limit = spec.memory_bytes,
+      .pids_limit = spec.pids,
+      .rlimits = &spec.rlimits,
+      .notes = &res.notes,
+      .setup_error = res.launch == TJ_LAUNCH_SETUP_ERROR ? res.message : NULL,
+  };
+  struct tj_verdict v;
+  int code;
+  if (res.launch == TJ_LAUNCH_NOT_FOUND || res.launch == TJ_LAUNCH_NOT_EXECUTABLE) {
+    memset(&v, 0, sizeof(v));
+    v.outcome = TJ_EXIT_NONZERO;
+    snprintf(v.outcome_name, sizeof(v.outcome_name), "exit_nonzero");
+    code = res.launch == TJ_LAUNCH_NOT_FOUND ? 127 : 126;
+    snprintf(v.diagnosis, sizeof(v.diagnosis), "%s%s", res.message,
+             res.launch == TJ_LAUNCH_NOT_FOUND ? "" : " (cannot execute)");
+  } else {
+    tj_verdict_decide(&ev, &v);
+    if (v.outcome == TJ_SANDBOX_ERROR)
+      code = EXIT_USAGE;
+    else if (WIFSIGNALED(res.wstatus))
+      code = 128 + WTERMSIG(res.wstatus);
+    else
+      code = WEXITSTATUS(res.wstatus);
+  }
+  if (v.outcome != TJ_PASSED)
+    fprintf(stderr, "testjail: %s\n", v.diagnosis);
+
+  if (spec.report_path) {
+    struct utsname u;
+    uname(&u);
+    struct tj_host host = {.cgroup = res.cgroup_path[0] ? tj_cg_mode_name(res.cg_mode) : NULL, .kernel = u.release};
+    if (!host.cgroup) {
+      enum tj_cg_mode m;
+      if (tj_cg_detect(&m, NULL) == 0)
+        host.cgroup = tj_cg_mode_name(m);
+    }
+    json_t *report = tj_report_top("exec", &v, code, &host, tj_report_run(&spec, &res, &v));
+    if (tj_report_write(spec.report_path, report, &err) < 0)
+      fprintf(stderr, "testjail: %s\n", err.msg);
+    json_decref(report);
+  }
+  return code;
+}
+
+static int cmd_doctor(int argc, char **argv) {
+  bool gc = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--gc") == 0)
+      gc = true;
+    else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      tj_cli_help_doctor(stdout);
+      return 0;
+    } else {
+      fprintf(stderr, "testjail: doctor: unknown option '%s' (see 'testjail doctor --help')\n", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  tj_doctor(stdout, gc);
+  return 0;
+}
+
+static int cmd_help(const char *topic) {
+  if (!topic)
+    tj_cli_help_main(stdout);
+  else if (strcmp(topic, "exec") == 0)
+    tj_cli_help_exec(stdout);
+  else if (strcmp(topic, "doctor") == 0)
+    tj_cli_help_doctor(stdout);
+  else {
+    fprintf(stderr, "testjail: help: unknown command '%s' (commands: exec, doctor)\n", topic);
+    return EXIT_USAGE;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  /* A reader of our output that goes away must not kill the sandbox's owner. */
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    tj_cli_help_main(stderr);
+    return EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "exec") == 0)
+    return cmd_exec(argc - 1, argv + 1);
+  if (strcmp(cmd, "doctor") == 0)
+    return cmd_doctor(argc - 1, argv + 1);
+  if (strcmp(cmd, "help") == 0)
+    return cmd_help(argc > 2 ? argv[2] : NULL);
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+    return cmd_help(NULL);
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("testjail %s\n", TJ_VERSION);
+    return 0;
+  }
+  fprintf(stderr, "testjail: unknown command '%s' (see 'testjail --help')\n", cmd);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,107 @@
+#include "report.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static json_t *int_or_null(int64_t v) { return v < 0 ? json_null() : json_integer(v); }
+
+static json_t *rlim_json(rlim_t v) { return v == RLIM_INFINITY ? json_null() : json_integer((json_int_t)v); }
+
+json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *res, const struct tj_verdict *v) {
+  json_t *run = json_object();
+  json_t *exit = json_object();
+  bool signaled = res->status_known && WIFSIGNALED(res->wstatus);
+  char sig[32] = "";
+  if (signaled) {
+    const char *abbrev = sigabbrev_np(WTERMSIG(res->wstatus));
+    snprintf(sig, sizeof(sig), "SIG%s", abbrev ? abbrev : "?");
+  }
+  json_object_set_new(exit, "code",
+                      res->status_known && WIFEXITED(res->wstatus) ? json_integer(WEXITSTATUS(res->wstatus)) : json_null());
+  json_object_set_new(exit, "signal", signaled ? json_string(sig) : json_null());
+  json_object_set_new(run, "exit", exit);
+  json_object_set_new(run, "duration_ms", json_integer(res->duration_ms));
+
+  json_t *limits = json_object();
+  json_object_set_new(limits, "memory_bytes", int_or_null(spec->memory_bytes));
+  json_object_set_new(limits, "pids", int_or_null(spec->pids));
+  json_object_set_new(limits, "wall_timeout_ms", int_or_null(spec->wall_timeout_ms));
+  json_object_set_new(limits, "cpus", spec->cpu_quota_us < 0 ? json_null()
+                                                              : json_real((double)spec->cpu_quota_us / (double)spec->cpu_period_us));
+  json_t *rl = json_object();
+  for (int i = 0; i < spec->rlimits.n; i++)
+    json_object_set_new(rl, spec->rlimits.v[i].name,
+                        json_pack("[oo]", rlim_json(spec->rlimits.v[i].soft), rlim_json(spec->rlimits.v[i].hard)));
+  json_object_set_new(limits, "rlimits", rl);
+  json_object_set_new(run, "limits", limits);
+
+  json_t *usage = json_object();
+  json_object_set_new(usage, "memory_peak_bytes", int_or_null(res->stats.memory_peak_bytes));
+  json_object_set_new(usage, "oom_kills", int_or_null(res->stats.oom_kills));
+  json_object_set_new(usage, "pids_peak", int_or_null(res->stats.pids_peak));
+  json_object_set_new(usage, "pids_limit_hits", int_or_null(res->stats.pids_limit_hits));
+  int64_t cpu = res->stats.cpu_usage_us >= 0 ? res->stats.cpu_usage_us / 1000 : res->cpu_ms;
+  json_object_set_new(usage, "cpu_ms", int_or_null(cpu));
+  json_object_set_new(run, "usage", usage);
+
+  json_object_set_new(run, "seccomp", json_pack("{s:s, s:[]}", "profile", "unconfined", "denials"));
+  json_object_set_new(run, "cgroup", res->cgroup_path[0] ? json_string(res->cgroup_path) : json_null());
+
+  json_t *ev = json_array();
+  for (int i = 0; i < v->n_evidence; i++)
+    json_array_append_new(ev, json_string(v->evidence[i]));
+  json_object_set_new(run, "evidence", ev);
+
+  json_t *tail = json_array();
+  char **lines = NULL;
+  int n = tj_run_tail_lines(res, 30, &lines);
+  for (int i = 0; i < n; i++) {
+    json_t *s = json_string(lines[i]);
+    /* Output need not be UTF-8; keep the line visible rather than drop it. */
+    json_array_append_new(tail, s ? s : json_stringn_nocheck(lines[i], strlen(lines[i])));
+    free(lines[i]);
+  }
+  free(lines);
+  json_object_set_new(run, "output_tail", tail);
+  return run;
+}
+
+json_t *tj_report_top(const char *mode, const struct tj_verdict *v, int exit_code, const struct tj_host *host,
+                      json_t *run) {
+  json_t *top = json_object();
+  json_object_set_new(top, "testjail", json_string(TJ_VERSION));
+  json_object_set_new(top, "mode", json_string(mode));
+  json_object_set_new(top, "outcome", json_string(v->outcome_name));
+  json_object_set_new(top, "exit_code", json_integer(exit_code));
+  json_object_set_new(top, "diagnosis", json_string(v->diagnosis));
+  json_t *h = json_object();
+  json_object_set_new(h, "cgroup", host->cgroup ? json_string(host->cgroup) : json_null());
+  json_object_set_new(h, "kernel", host->kernel ? json_string(host->kernel) : json_null());
+  json_object_set_new(h, "go", host->go ? json_string(host->go) : json_null());
+  json_object_set_new(top, "host", h);
+  if (run) {
+    json_object_update(top, run);
+    json_decref(run);
+  }
+  return top;
+}
+
+int tj_report_write(const char *path, json_t *report, tj_error *err) {
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+  if (json_dump_file(report, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return tj_error_set(err, e ? e : EIO, "writing the report %s", path);
+  }
+  if (rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return tj_error_set(err, e, "writing the report %s", path);
+  }
+  return 0;
+}

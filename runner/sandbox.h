@@ -1,0 +1,49 @@
+/* The parent side of one sandbox run: creates the run cgroup, clones
+ * testjail's PID 1 into new namespaces (straight into the cgroup on v2),
+ * streams the workload's output through while noting what matters, forwards
+ * signals, enforces the wall clock, then collects the status and the cgroup
+ * counters and removes the cgroup. */
+#ifndef TJ_SANDBOX_H
+#define TJ_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../cgroup/cgroup.h"
+#include "spec.h"
+#include "verdict.h"
+
+enum tj_launch {
+  TJ_LAUNCH_OK,
+  TJ_LAUNCH_SETUP_ERROR, /* testjail could not build the sandbox: 125 */
+  TJ_LAUNCH_NOT_EXECUTABLE, /* 126 */
+  TJ_LAUNCH_NOT_FOUND,   /* 127 */
+};
+
+#define TJ_TAIL_BYTES 16384
+
+struct tj_run_result {
+  enum tj_launch launch;
+  char message[512]; /* why, when launch is not OK */
+  bool status_known;
+  int wstatus;
+  int64_t cpu_ms;
+  bool timed_out, sent_kill;
+  int64_t duration_ms;
+  struct tj_cg_stats stats;
+  enum tj_cg_mode cg_mode;
+  char cgroup_path[512];
+  struct tj_notes notes;
+  char tail[TJ_TAIL_BYTES]; /* ring of the last output bytes */
+  size_t tail_pos;
+  bool tail_wrapped;
+};
+
+/* Runs spec. Returns 0 when res describes the run (including set-up
+ * failures, in res->launch); < 0 only for failures before anything started. */
+int tj_sandbox_run(const struct tj_spec *spec, struct tj_run_result *res, tj_error *err);
+
+/* The last max_lines lines of the output, in order; caller frees each and the array. */
+int tj_run_tail_lines(const struct tj_run_result *res, int max_lines, char ***lines);
+
+#endif

@@ -1,0 +1,41 @@
+/* The sandbox spec: what one run must look like. Built once from the
+ * options, then only read. */
+#ifndef TJ_SPEC_H
+#define TJ_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rlimit.h"
+
+struct tj_bind {
+  const char *src;
+  const char *dst;
+  bool readonly;
+};
+
+#define TJ_MAX_BINDS 64
+#define TJ_MAX_ENV 256
+
+struct tj_spec {
+  int64_t memory_bytes;  /* -1: none */
+  int64_t pids;          /* -1: none */
+  int64_t cpu_quota_us;  /* -1: none */
+  int64_t cpu_period_us;
+  int64_t wall_timeout_ms; /* -1: none */
+  int64_t grace_ms;
+  bool network_host;
+  struct tj_rlimits rlimits;
+  struct tj_bind binds[TJ_MAX_BINDS];
+  int n_binds;
+  bool has_user;
+  uid_t uid;
+  gid_t gid;
+  const char *env[TJ_MAX_ENV]; /* NAME=VALUE set on top of the inherited environment */
+  int n_env;
+  const char *report_path;
+  char *const *argv; /* the command */
+};
+
+#endif

@@ -1,0 +1,137 @@
+#include "supervise.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "rlimit.h"
+
+void tj_forward_sigset(sigset_t *set) {
+  sigemptyset(set);
+  int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+    sigaddset(set, sigs[i]);
+}
+
+static void send_msg(int fd, int kind, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void send_msg(int fd, int kind, int err, const char *fmt, ...) {
+  struct tj_child_msg m = {.kind = kind, .err = err};
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(m.text, sizeof(m.text), fmt, ap);
+  va_end(ap);
+  /* One write below PIPE_BUF is atomic: the reader gets all or nothing. */
+  if (write(fd, &m, sizeof(m)) < 0) {
+  }
+}
+
+static _Noreturn void setup_failed(const struct tj_supervise_args *a, const char *msg) {
+  send_msg(a->err_fd, TJ_MSG_SETUP, 0, "%s", msg);
+  _exit(125);
+}
+
+static _Noreturn void run_workload(const struct tj_supervise_args *a) {
+  const struct tj_spec *spec = a->spec;
+  if (setsid() < 0 || dup2(a->out_fd, STDOUT_FILENO) < 0 || dup2(a->errout_fd, STDERR_FILENO) < 0) {
+    send_msg(a->err_fd, TJ_MSG_SETUP, errno, "preparing the workload's session and output: %s", strerror(errno));
+    _exit(125);
+  }
+  const struct tj_rlimit *bad = NULL;
+  int r = tj_rlimit_apply(&spec->rlimits, &bad);
+  if (r < 0) {
+    send_msg(a->err_fd, TJ_MSG_SETUP, -r, "--ulimit %s: setrlimit: %s", bad->name, strerror(-r));
+    _exit(125);
+  }
+  const char *what = "";
+  r = tj_caps_drop(spec->has_user, spec->uid, spec->gid, &what);
+  if (r < 0) {
+    send_msg(a->err_fd, TJ_MSG_SETUP, -r, "dropping privileges: %s: %s", what, strerror(-r));
+    _exit(125);
+  }
+  /* The workload starts as from a shell: default dispositions, empty mask. */
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      signal(s, SIG_DFL);
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
+  execve(a->plan->exe, spec->argv, a->envp);
+  int e = errno;
+  send_msg(a->err_fd, TJ_MSG_EXEC, e, "%s: %s", spec->argv[0], strerror(e));
+  _exit(e == ENOENT ? 127 : 126);
+}
+
+_Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
+  tj_error err = {0};
+  char go;
+  /* If the outer testjail dies, even by SIGKILL, PID 1 dies and the kernel
+   * kills the whole pid namespace with it. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+    setup_failed(a, "PR_SET_PDEATHSIG failed");
+  if (read(a->sync_fd, &go, 1) != 1)
+    _exit(125); /* the outer testjail is gone */
+  close(a->sync_fd);
+  if (tj_cg_enter(a->cg) < 0)
+    setup_failed(a, "entering the run cgroup failed");
+  if (unshare(CLONE_NEWCGROUP) < 0) {
+    tj_error_set(&err, errno, "unshare(CLONE_NEWCGROUP)");
+    setup_failed(a, err.msg);
+  }
+  if (tj_contain_setup(a->plan, &err) < 0)
+    setup_failed(a, err.msg);
+
+  sigset_t mask = a->forward;
+  sigaddset(&mask, SIGCHLD);
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  if (sfd < 0) {
+    tj_error_set(&err, errno, "signalfd");
+    setup_failed(a, err.msg);
+  }
+  pid_t w = fork();
+  if (w < 0) {
+    tj_error_set(&err, errno, "starting the workload: fork");
+    setup_failed(a, err.msg);
+  }
+  if (w == 0)
+    run_workload(a);
+  close(a->err_fd);
+  close(a->out_fd);
+  close(a->errout_fd);
+
+  /* From here on PID 1 never exits on an internal error: it waits for the
+   * workload, then drains the namespace. */
+  struct tj_status_msg st = {.wstatus = -1, .cpu_ms = -1};
+  bool done = false;
+  for (;;) {
+    int ws;
+    struct rusage ru;
+    pid_t p;
+    while ((p = wait4(-1, &ws, WNOHANG, &ru)) > 0) {
+      if (p == w) {
+        st.wstatus = ws;
+        st.cpu_ms = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+        done = true;
+        kill(-1, SIGKILL); /* everything else in the namespace */
+      }
+    }
+    if (p < 0 && errno == ECHILD && done)
+      break;
+    struct signalfd_siginfo si;
+    ssize_t n = read(sfd, &si, sizeof(si));
+    if (n != sizeof(si) || si.ssi_signo == SIGCHLD || done)
+      continue;
+    if (kill(-w, (int)si.ssi_signo) < 0)
+      kill(w, (int)si.ssi_signo);
+  }
+  if (write(a->status_fd, &st, sizeof(st)) < 0) {
+  }
+  _exit(0);
+}

@@ -1,0 +1,48 @@
+/* testjail's PID 1 inside the sandbox: finishes the set-up, starts the
+ * workload as its child, forwards signals to the workload's process group,
+ * reaps every zombie, and when the workload exits kills what is left and
+ * hands the workload's status to the outer testjail. */
+#ifndef TJ_SUPERVISE_H
+#define TJ_SUPERVISE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "../cgroup/cgroup.h"
+#include "contain.h"
+#include "spec.h"
+
+/* Setup failures travel to the outer testjail through a close-on-exec pipe;
+ * EOF without a message means the workload's exec succeeded. */
+enum tj_msg_kind { TJ_MSG_SETUP = 1, TJ_MSG_EXEC = 2 };
+
+struct tj_child_msg {
+  int kind;
+  int err; /* errno */
+  char text[496];
+};
+
+struct tj_status_msg {
+  int wstatus;
+  int64_t cpu_ms; /* the workload and the children it waited for */
+};
+
+struct tj_supervise_args {
+  const struct tj_spec *spec;
+  const struct tj_contain_plan *plan;
+  const tj_cgroup *cg;
+  char *const *envp;
+  sigset_t forward; /* blocked by the caller before clone */
+  int sync_fd;      /* read end: the outer testjail says go, or dies */
+  int err_fd;       /* write end of the message pipe */
+  int status_fd;    /* write end of the status pipe */
+  int out_fd, errout_fd;
+};
+
+/* Runs as PID 1 of the new pid namespace; never returns. */
+_Noreturn void tj_supervise_main(const struct tj_supervise_args *a);
+
+/* The signals forwarded to the workload. */
+void tj_forward_sigset(sigset_t *set);
+
+#endif

@@ -1,0 +1,369 @@
+#include "verdict.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse.h"
+
+static const struct {
+  enum tj_pattern pat;
+  const char *needle;
+  bool line_start;
+} patterns[] = {
+    {TJ_PAT_NOFILE, "too many open files", false},
+    {TJ_PAT_FSIZE, "file too large", false},
+    {TJ_PAT_NOMEM, "cannot allocate memory", false},
+    {TJ_PAT_NOMEM, "out of memory", false},
+    {TJ_PAT_NOMEM, "failed to reserve page summary memory", false},
+    {TJ_PAT_NOTHREAD, "failed to create new OS thread", false},
+    {TJ_PAT_NOTHREAD, "pthread_create failed", false},
+    {TJ_PAT_NOTHREAD, "resource temporarily unavailable", false},
+    {TJ_PAT_TEST_TIMEOUT, "panic: test timed out after", true},
+    {TJ_PAT_DEADLOCK, "all goroutines are asleep - deadlock!", false},
+    {TJ_PAT_PANIC, "panic: ", true},
+    {TJ_PAT_PANIC, "fatal error: ", true},
+    {TJ_PAT_TEST_FAIL, "--- FAIL: ", false},
+    {TJ_PAT_SIGSYS, "SIGSYS: bad system call", true},
+};
+
+static void copy_name(char *dst, size_t len, const char *src, size_t n) {
+  size_t k = 0;
+  while (k < n && k + 1 < len && src[k] != ' ' && src[k] != '\t' && src[k] != '\r')
+    dst[k] = src[k], k++;
+  dst[k] = 0;
+}
+
+static void running_add(struct tj_notes *n, const char *name, size_t len) {
+  char buf[96];
+  copy_name(buf, sizeof(buf), name, len);
+  for (int i = 0; i < n->n_running; i++)
+    if (strcmp(n->running[i], buf) == 0)
+      return;
+  if (n->n_running < TJ_NOTES_RUNNING)
+    strcpy(n->running[n->n_running++], buf);
+}
+
+static void running_remove(struct tj_notes *n, const char *name, size_t len) {
+  char buf[96];
+  copy_name(buf, sizeof(buf), name, len);
+  for (int i = 0; i < n->n_running; i++)
+    if (strcmp(n->running[i], buf) == 0) {
+      memmove(n->running[i], n->running[i + 1], (size_t)(n->n_running - i - 1) * sizeof(n->running[0]));
+      n->n_running--;
+      return;
+    }
+}
+
+static bool starts(const char *s, size_t len, const char *prefix) {
+  size_t n = strlen(prefix);
+  return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
+  char buf[1024];
+  size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+  memcpy(buf, line, n);
+  buf[n] = 0;
+  /* Subtest result lines are indented; strip that for the test stream. */
+  const char *t = buf;
+  while (*t == ' ' || *t == '\t')
+    t++;
+  size_t tl = strlen(t);
+  if (starts(t, tl, "=== RUN   ") || starts(t, tl, "=== CONT  ")) {
+    notes->test_started = true;
+    running_add(notes, t + 10, tl - 10);
+  } else if (starts(t, tl, "--- PASS: ") || starts(t, tl, "--- SKIP: ")) {
+    running_remove(notes, t + 10, tl - 10);
+  } else if (starts(t, tl, "--- FAIL: ")) {
+    running_remove(notes, t + 10, tl - 10);
+    if (notes->n_failed < 8)
+      copy_name(notes->failed[notes->n_failed++], sizeof(notes->failed[0]), t + 10, tl - 10);
+  }
+  if (strcmp(buf, "FAIL") == 0 || starts(buf, n, "FAIL\t")) {
+    if (!notes->seen[TJ_PAT_FAIL_LINE]) {
+      notes->seen[TJ_PAT_FAIL_LINE] = true;
+      snprintf(notes->first[TJ_PAT_FAIL_LINE], TJ_NOTE_LEN, "%.*s", TJ_NOTE_LEN - 1, buf);
+    }
+  }
+  for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+    enum tj_pattern p = patterns[i].pat;
+    if (notes->seen[p])
+      continue;
+    bool hit = patterns[i].line_start ? starts(buf, n, patterns[i].needle) : strcasestr(buf, patterns[i].needle) != NULL;
+    if (hit) {
+      notes->seen[p] = true;
+      snprintf(notes->first[p], TJ_NOTE_LEN, "%.*s", TJ_NOTE_LEN - 1, buf);
+    }
+  }
+}
+
+const char *tj_outcome_name(enum tj_outcome o) {
+  switch (o) {
+  case TJ_PASSED: return "passed";
+  case TJ_TESTS_FAILED: return "tests_failed";
+  case TJ_BUILD_FAILED: return "build_failed";
+  case TJ_OOM_KILLED: return "oom_killed";
+  case TJ_SECCOMP_DENIED: return "seccomp_denied";
+  case TJ_PIDS_LIMIT: return "pids_limit";
+  case TJ_RLIMIT: return "rlimit";
+  case TJ_TIMEOUT: return "timeout";
+  case TJ_TEST_TIMEOUT: return "test_timeout";
+  case TJ_INIT_PANIC: return "init_panic";
+  case TJ_DEADLOCK: return "deadlock";
+  case TJ_SIGNALED: return "signaled";
+  case TJ_EXIT_NONZERO: return "exit_nonzero";
+  case TJ_SANDBOX_ERROR: return "sandbox_error";
+  }
+  return "sandbox_error";
+}
+
+int tj_outcome_exit_code(enum tj_outcome o) {
+  switch (o) {
+  case TJ_PASSED: return 0;
+  case TJ_TESTS_FAILED: case TJ_DEADLOCK: return 1;
+  case TJ_BUILD_FAILED: return 2;
+  case TJ_OOM_KILLED: return 3;
+  case TJ_SECCOMP_DENIED: return 4;
+  case TJ_PIDS_LIMIT: case TJ_RLIMIT: return 5;
+  case TJ_TIMEOUT: case TJ_TEST_TIMEOUT: return 6;
+  case TJ_INIT_PANIC: case TJ_SIGNALED: case TJ_EXIT_NONZERO: return 7;
+  case TJ_SANDBOX_ERROR: return 125;
+  }
+  return 125;
+}
+
+static void add_evidence(struct tj_verdict *v, const char *fmt, ...) {
+  if (v->n_evidence >= TJ_MAX_EVIDENCE)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(v->evidence[v->n_evidence++], sizeof(v->evidence[0]), fmt, ap);
+  va_end(ap);
+}
+
+static void set_outcome(struct tj_verdict *v, enum tj_outcome o, const char *rlimit) {
+  v->outcome = o;
+  if (o == TJ_RLIMIT) {
+    snprintf(v->rlimit_name, sizeof(v->rlimit_name), "%s", rlimit);
+    snprintf(v->outcome_name, sizeof(v->outcome_name), "rlimit_%s", rlimit);
+  } else {
+    snprintf(v->outcome_name, sizeof(v->outcome_name), "%s", tj_outcome_name(o));
+  }
+}
+
+static void diag(struct tj_verdict *v, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(v->diagnosis, sizeof(v->diagnosis), fmt, ap);
+  va_end(ap);
+}
+
+/* " while running TestX" or "" */
+static void running_suffix(const struct tj_notes *n, char *buf, size_t len) {
+  buf[0] = 0;
+  if (!n || n->n_running == 0)
+    return;
+  size_t off = (size_t)snprintf(buf, len, " while running %s", n->running[n->n_running - 1]);
+  if (n->n_running > 1 && off < len)
+    snprintf(buf + off, len - off, " (and %d more)", n->n_running - 1);
+}
+
+static void format_limit(rlim_t v, bool bytes, char *buf, size_t len) {
+  if (v == RLIM_INFINITY)
+    snprintf(buf, len, "unlimited");
+  else if (bytes)
+    tj_format_size((int64_t)v, buf, len);
+  else
+    snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static bool rlimit_hit(const struct tj_evidence *ev, struct tj_verdict *v, const char *run) {
+  const struct tj_rlimits *rl = ev->rlimits;
+  const struct tj_notes *n = ev->notes;
+  const struct tj_rlimit *cpu = rl ? tj_rlimit_find(rl, RLIMIT_CPU) : NULL;
+  const struct tj_rlimit *fsize = rl ? tj_rlimit_find(rl, RLIMIT_FSIZE) : NULL;
+  const struct tj_rlimit *as = rl ? tj_rlimit_find(rl, RLIMIT_AS) : NULL;
+  const struct tj_rlimit *nproc = rl ? tj_rlimit_find(rl, RLIMIT_NPROC) : NULL;
+  const struct tj_rlimit *nofile = rl ? tj_rlimit_find(rl, RLIMIT_NOFILE) : NULL;
+  char lim[64];
+  bool killed = ev->status_known && !ev->exited;
+
+  if (killed && ev->signal == SIGXCPU) {
+    set_outcome(v, TJ_RLIMIT, "cpu");
+    diag(v, "CPU time limit hit: killed by SIGXCPU%s", run);
+    return true;
+  }
+  /* Go ignores SIGXCPU, so the kill comes at the hard limit as a SIGKILL
+   * that looks like any other: the CPU time used tells it apart. */
+  if (killed && ev->signal == SIGKILL && cpu && cpu->hard != RLIM_INFINITY && ev->cpu_ms >= 0 &&
+      ev->cpu_ms + 50 >= (int64_t)cpu->hard * 1000) {
+    set_outcome(v, TJ_RLIMIT, "cpu");
+    add_evidence(v, "cpu time %.2fs >= RLIMIT_CPU hard %llus", (double)ev->cpu_ms / 1000, (unsigned long long)cpu->hard);
+    diag(v, "CPU time limit hit: killed by SIGKILL after %.2fs of CPU (--ulimit cpu hard limit %llus)%s",
+         (double)ev->cpu_ms / 1000, (unsigned long long)cpu->hard, run);
+    return true;
+  }
+  if (killed && ev->signal == SIGXFSZ) {
+    format_limit(fsize ? fsize->soft : RLIM_INFINITY, true, lim, sizeof(lim));
+    set_outcome(v, TJ_RLIMIT, "fsize");
+    diag(v, "file size limit hit: killed by SIGXFSZ writing past %s (--ulimit fsize)%s", lim, run);
+    return true;
+  }
+  if (!n)
+    return false;
+  if (n->seen[TJ_PAT_FSIZE]) {
+    format_limit(fsize ? fsize->soft : RLIM_INFINITY, true, lim, sizeof(lim));
+    set_outcome(v, TJ_RLIMIT, "fsize");
+    add_evidence(v, "output: %s", n->first[TJ_PAT_FSIZE]);
+    diag(v, "file size limit hit: a write failed with \"file too large\" (RLIMIT_FSIZE %s)%s", lim, run);
+    return true;
+  }
+  if (n->seen[TJ_PAT_NOFILE]) {
+    char hard[64];
+    format_limit(nofile ? nofile->soft : RLIM_INFINITY, false, lim, sizeof(lim));
+    format_limit(nofile ? nofile->hard : RLIM_INFINITY, false, hard, sizeof(hard));
+    set_outcome(v, TJ_RLIMIT, "nofile");
+    add_evidence(v, "output: %s", n->first[TJ_PAT_NOFILE]);
+    if (nofile)
+      diag(v, "open files limit hit: \"too many open files\" (RLIMIT_NOFILE %s:%s)%s", lim, hard, run);
+    else
+      diag(v, "open files limit hit: \"too many open files\" (the inherited RLIMIT_NOFILE)%s", run);
+    return true;
+  }
+  if (as && n->seen[TJ_PAT_NOMEM]) {
+    format_limit(as->soft, true, lim, sizeof(lim));
+    set_outcome(v, TJ_RLIMIT, "as");
+    add_evidence(v, "output: %s", n->first[TJ_PAT_NOMEM]);
+    diag(v, "address space limit hit: \"%s\" (RLIMIT_AS %s)%s", n->first[TJ_PAT_NOMEM], lim, run);
+    return true;
+  }
+  if (nproc && n->seen[TJ_PAT_NOTHREAD]) {
+    format_limit(nproc->soft, false, lim, sizeof(lim));
+    set_outcome(v, TJ_RLIMIT, "nproc");
+    add_evidence(v, "output: %s", n->first[TJ_PAT_NOTHREAD]);
+    diag(v, "process limit hit: \"%s\" (RLIMIT_NPROC %s)%s", n->first[TJ_PAT_NOTHREAD], lim, run);
+    return true;
+  }
+  return false;
+}
+
+void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
+  memset(v, 0, sizeof(*v));
+  const struct tj_notes *n = ev->notes;
+  char run[200], peak[32], limit[32];
+  running_suffix(n, run, sizeof(run));
+  bool killed = ev->status_known && !ev->exited;
+  const char *signame = killed ? sigabbrev_np(ev->signal) : NULL;
+
+  if (ev->setup_error) {
+    set_outcome(v, TJ_SANDBOX_ERROR, NULL);
+    diag(v, "sandbox error: %s", ev->setup_error);
+    add_evidence(v, "%s", ev->setup_error);
+    return;
+  }
+  if (ev->status_known) {
+    if (ev->exited)
+      add_evidence(v, "exit status %d", ev->exit_code);
+    else
+      add_evidence(v, "killed by SIG%s", signame ? signame : "?");
+  }
+  if (ev->oom_kills > 0)
+    add_evidence(v, "oom_kill %" PRId64, ev->oom_kills);
+  if (ev->pids_limit_hits > 0)
+    add_evidence(v, "pids.events max %" PRId64, ev->pids_limit_hits);
+
+  if (ev->status_known && ev->exited && ev->exit_code == 0 && !ev->timed_out) {
+    set_outcome(v, TJ_PASSED, NULL);
+    diag(v, "passed");
+    return;
+  }
+  if (ev->timed_out) {
+    set_outcome(v, TJ_TIMEOUT, NULL);
+    add_evidence(v, "wall clock %" PRId64 "ms elapsed", ev->wall_timeout_ms);
+    diag(v, "timeout: still running after the %.3gs wall-clock limit; sent SIGQUIT%s%s",
+         (double)ev->wall_timeout_ms / 1000, ev->sent_kill ? ", then killed everything after the grace period" : "",
+         run);
+    return;
+  }
+  if (ev->oom_kills > 0) {
+    set_outcome(v, TJ_OOM_KILLED, NULL);
+    if (ev->memory_peak >= 0)
+      tj_format_size(ev->memory_peak, peak, sizeof(peak));
+    else
+      strcpy(peak, "an unknown amount");
+    if (ev->memory_limit >= 0) {
+      tj_format_size(ev->memory_limit, limit, sizeof(limit));
+      diag(v, "OOM killed: memory peaked at %s of the %s limit (oom_kill %" PRId64 ")%s", peak, limit,
+           ev->oom_kills, run);
+    } else {
+      diag(v, "OOM killed: memory peaked at %s (oom_kill %" PRId64 ")%s", peak, ev->oom_kills, run);
+    }
+    return;
+  }
+  if (ev->seccomp_denials > 0) {
+    set_outcome(v, TJ_SECCOMP_DENIED, NULL);
+    diag(v, "seccomp denied %s (%" PRId64 " denials)%s", ev->seccomp_syscall ? ev->seccomp_syscall : "a syscall",
+         ev->seccomp_denials, run);
+    return;
+  }
+  if (ev->pids_limit_hits > 0) {
+    set_outcome(v, TJ_PIDS_LIMIT, NULL);
+    if (n && n->seen[TJ_PAT_NOTHREAD])
+      add_evidence(v, "output: %s", n->first[TJ_PAT_NOTHREAD]);
+    diag(v, "pids limit hit: the kernel refused %" PRId64 " new task(s) at the limit of %" PRId64 " (pids.events max)%s",
+         ev->pids_limit_hits, ev->pids_limit, run);
+    return;
+  }
+  if (rlimit_hit(ev, v, run))
+    return;
+  if (killed) {
+    set_outcome(v, TJ_SIGNALED, NULL);
+    if (ev->signal == SIGKILL)
+      diag(v, "killed by SIGKILL, not sent by testjail: no OOM kill, no limit hit%s", run);
+    else if (ev->signal == SIGSYS)
+      diag(v, "killed by SIGSYS (bad system call: a seccomp filter or an unknown syscall)%s", run);
+    else
+      diag(v, "killed by SIG%s (%s)%s", signame ? signame : "?", strsignal(ev->signal), run);
+    return;
+  }
+  if (!ev->status_known) {
+    set_outcome(v, TJ_SANDBOX_ERROR, NULL);
+    diag(v, "sandbox error: the workload's exit status was lost");
+    return;
+  }
+  if (n && n->seen[TJ_PAT_TEST_TIMEOUT]) {
+    set_outcome(v, TJ_TEST_TIMEOUT, NULL);
+    add_evidence(v, "output: %s", n->first[TJ_PAT_TEST_TIMEOUT]);
+    diag(v, "Go test timeout: %s%s", n->first[TJ_PAT_TEST_TIMEOUT], run);
+    return;
+  }
+  if (n && n->seen[TJ_PAT_DEADLOCK]) {
+    set_outcome(v, TJ_DEADLOCK, NULL);
+    add_evidence(v, "output: %s", n->first[TJ_PAT_DEADLOCK]);
+    diag(v, "deadlock: all goroutines are asleep%s; the runtime ended the binary, later tests never ran", run);
+    return;
+  }
+  if (n && !n->test_started && n->seen[TJ_PAT_PANIC]) {
+    set_outcome(v, TJ_INIT_PANIC, NULL);
+    add_evidence(v, "output: %s", n->first[TJ_PAT_PANIC]);
+    diag(v, "died before any test started: %s", n->first[TJ_PAT_PANIC]);
+    return;
+  }
+  if (n && (n->n_failed > 0 || n->seen[TJ_PAT_TEST_FAIL] || (n->test_started && n->seen[TJ_PAT_PANIC]))) {
+    set_outcome(v, TJ_TESTS_FAILED, NULL);
+    char names[300] = "";
+    size_t off = 0;
+    for (int i = 0; i < n->n_failed && off < sizeof(names); i++)
+      off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "", n->failed[i]);
+    if (n->seen[TJ_PAT_PANIC] && n->n_running > 0)
+      diag(v, "tests failed: %s panicked: %s", n->running[n->n_running - 1], n->first[TJ_PAT_PANIC]);
+    else
+      diag(v, "tests failed: %s", off ? names : "see output");
+    return;
+  }
+  set_outcome(v, TJ_EXIT_NONZERO, NULL);
+  diag(v, "exited with status %d%s", ev->exit_code, n && n->test_started ? " without a failing test" : "");
+}

@@ -1,0 +1,99 @@
+/* The verdict: a pure function from evidence (exit status or signal, cgroup
+ * counter deltas, limits, notable output lines, timer state) to an outcome.
+ * Kernel counters outrank signals; signals outrank output patterns, because
+ * several kills look identical from the exit status alone
+ * (shared/notes/go-evidence.md). */
+#ifndef TJ_VERDICT_H
+#define TJ_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rlimit.h"
+
+enum tj_outcome {
+  TJ_PASSED,
+  TJ_TESTS_FAILED,
+  TJ_BUILD_FAILED,
+  TJ_OOM_KILLED,
+  TJ_SECCOMP_DENIED,
+  TJ_PIDS_LIMIT,
+  TJ_RLIMIT, /* rlimit_<name> */
+  TJ_TIMEOUT,
+  TJ_TEST_TIMEOUT,
+  TJ_INIT_PANIC,
+  TJ_DEADLOCK,
+  TJ_SIGNALED,
+  TJ_EXIT_NONZERO,
+  TJ_SANDBOX_ERROR,
+};
+
+/* Output lines worth remembering; matched as the output streams by. */
+enum tj_pattern {
+  TJ_PAT_NOFILE,       /* too many open files (EMFILE) */
+  TJ_PAT_FSIZE,        /* file too large (EFBIG) */
+  TJ_PAT_NOMEM,        /* cannot allocate memory, out of memory */
+  TJ_PAT_NOTHREAD,     /* failed to create new OS thread, pthread_create failed, EAGAIN on fork */
+  TJ_PAT_TEST_TIMEOUT, /* panic: test timed out after */
+  TJ_PAT_DEADLOCK,     /* all goroutines are asleep - deadlock! */
+  TJ_PAT_PANIC,        /* panic: / fatal error: at line start */
+  TJ_PAT_TEST_FAIL,    /* --- FAIL: */
+  TJ_PAT_FAIL_LINE,    /* a bare FAIL line (go test's summary) */
+  TJ_PAT_SIGSYS,       /* SIGSYS: bad system call */
+  TJ_PAT_COUNT
+};
+
+#define TJ_NOTES_RUNNING 16
+#define TJ_NOTE_LEN 200
+
+struct tj_notes {
+  bool seen[TJ_PAT_COUNT];
+  char first[TJ_PAT_COUNT][TJ_NOTE_LEN]; /* first matching line */
+  bool test_started;                     /* an "=== RUN" was seen */
+  char running[TJ_NOTES_RUNNING][96];    /* tests started and not ended */
+  int n_running;
+  char failed[8][96];                    /* first failing tests */
+  int n_failed;
+};
+
+/* Feed one complete output line (without the newline). */
+void tj_notes_line(struct tj_notes *notes, const char *line, size_t len);
+
+struct tj_evidence {
+  bool status_known; /* false when the workload's status never arrived */
+  bool exited;
+  int exit_code;
+  int signal;
+  bool timed_out;   /* testjail's wall clock fired */
+  bool sent_kill;   /* ... and testjail had to SIGKILL after the grace */
+  int64_t wall_timeout_ms;
+  int64_t oom_kills, pids_limit_hits, memory_peak, cpu_ms; /* -1 unknown */
+  int64_t memory_limit, pids_limit;                        /* -1 none */
+  const struct tj_rlimits *rlimits;
+  const struct tj_notes *notes;
+  int64_t seccomp_denials;
+  const char *seccomp_syscall;
+  const char *setup_error; /* non-NULL: the sandbox could not be set up */
+};
+
+#define TJ_MAX_EVIDENCE 10
+
+struct tj_verdict {
+  enum tj_outcome outcome;
+  char rlimit_name[16];
+  char outcome_name[32];
+  char diagnosis[512];
+  char evidence[TJ_MAX_EVIDENCE][256];
+  int n_evidence;
+};
+
+void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v);
+
+/* "passed", "oom_killed", ... ("rlimit" for TJ_RLIMIT; use v->outcome_name). */
+const char *tj_outcome_name(enum tj_outcome o);
+
+/* The exit code of `testjail test` for an outcome (contract table). */
+int tj_outcome_exit_code(enum tj_outcome o);
+
+#endif
