@@ -6,9 +6,9 @@ VERSION := 0.1.0
 CC ?= gcc
 PKGS := libseccomp libcap-ng jansson libcgroup
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
 
-WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation
 ifdef CI
 WARN += -Werror
 endif

@@ -1,0 +1,237 @@
+/* The verdict, case by case, from the evidence Go 1.19 really leaves
+ * (shared/notes/go-evidence.md). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <string.h>
+
+#include "../runner/verdict.h"
+
+static struct tj_notes notes;
+static struct tj_rlimits rls;
+
+static int setup(void **state) {
+  memset(&notes, 0, sizeof(notes));
+  memset(&rls, 0, sizeof(rls));
+  return 0;
+}
+
+static struct tj_evidence base(void) {
+  return (struct tj_evidence){.status_known = true, .exited = true, .oom_kills = 0, .pids_limit_hits = 0,
+                              .memory_peak = -1, .cpu_ms = -1, .memory_limit = -1, .pids_limit = -1,
+                              .wall_timeout_ms = -1, .rlimits = &rls, .notes = &notes};
+}
+
+static void lines(const char *const *l) {
+  for (; *l; l++)
+    tj_notes_line(&notes, *l, strlen(*l));
+}
+
+static struct tj_verdict decide(const struct tj_evidence *ev) {
+  struct tj_verdict v;
+  tj_verdict_decide(ev, &v);
+  return v;
+}
+
+static void test_passed(void **state) {
+  struct tj_evidence ev = base();
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "passed");
+  assert_int_equal(tj_outcome_exit_code(v.outcome), 0);
+}
+
+static void test_oom_outranks_signal_and_exit_255(void **state) {
+  struct tj_evidence ev = base();
+  ev.exited = false;
+  ev.signal = SIGKILL;
+  ev.oom_kills = 1;
+  ev.memory_limit = 64 << 20;
+  ev.memory_peak = 64 << 20;
+  const char *l[] = {"=== RUN   TestHugeAlloc", NULL};
+  lines(l);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "oom_killed");
+  assert_non_null(strstr(v.diagnosis, "64.0 MiB of the 64.0 MiB limit"));
+  assert_non_null(strstr(v.diagnosis, "TestHugeAlloc"));
+  /* the go-test-exits-255 case: the child was OOM killed, the parent exits 255 */
+  ev.exited = true;
+  ev.exit_code = 255;
+  v = decide(&ev);
+  assert_string_equal(v.outcome_name, "oom_killed");
+  assert_int_equal(tj_outcome_exit_code(v.outcome), 3);
+}
+
+static void test_plain_sigkill_is_signaled(void **state) {
+  struct tj_evidence ev = base();
+  ev.exited = false;
+  ev.signal = SIGKILL;
+  ev.cpu_ms = 5000;
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "signaled");
+  assert_non_null(strstr(v.diagnosis, "not sent by testjail"));
+}
+
+static void test_rlimit_cpu(void **state) {
+  struct tj_error err = {0};
+  assert_int_equal(tj_rlimit_parse("cpu=1", &rls, &err), 0);
+  struct tj_evidence ev = base();
+  ev.exited = false;
+  ev.signal = SIGKILL;
+  ev.cpu_ms = 1000;
+  assert_string_equal(decide(&ev).outcome_name, "rlimit_cpu");
+  ev.cpu_ms = 300; /* killed well before the limit: someone else did it */
+  assert_string_equal(decide(&ev).outcome_name, "signaled");
+  ev.signal = SIGXCPU;
+  assert_string_equal(decide(&ev).outcome_name, "rlimit_cpu");
+  assert_int_equal(tj_outcome_exit_code(decide(&ev).outcome), 5);
+}
+
+static void test_fsize_signal_and_go_message(void **state) {
+  struct tj_evidence ev = base();
+  ev.exited = false;
+  ev.signal = SIGXFSZ;
+  assert_string_equal(decide(&ev).outcome_name, "rlimit_fsize");
+  ev = base();
+  ev.exit_code = 1;
+  const char *l[] = {"write /tmp/x: file too large", NULL};
+  lines(l);
+  assert_string_equal(decide(&ev).outcome_name, "rlimit_fsize");
+}
+
+static void test_nofile_and_exit_zero_wins(void **state) {
+  struct tj_evidence ev = base();
+  const char *l[] = {"open /dev/null: too many open files", NULL};
+  lines(l);
+  assert_string_equal(decide(&ev).outcome_name, "passed"); /* exit 0 with the message: recovered */
+  ev.exit_code = 1;
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "rlimit_nofile");
+  assert_true(v.n_evidence >= 2);
+}
+
+static void test_pids_counters_outrank_messages(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 2;
+  ev.pids_limit_hits = 3;
+  ev.pids_limit = 16;
+  const char *l[] = {"runtime: failed to create new OS thread (have 15 already; errno=11)", "fatal error: newosproc",
+                     NULL};
+  lines(l);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "pids_limit");
+  assert_non_null(strstr(v.diagnosis, "16"));
+}
+
+static void test_as_only_when_limit_set(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 2;
+  const char *l[] = {"fatal error: failed to reserve page summary memory", NULL};
+  lines(l);
+  assert_string_equal(decide(&ev).outcome_name, "init_panic");
+  tj_error err = {0};
+  assert_int_equal(tj_rlimit_parse("as=512M", &rls, &err), 0);
+  assert_string_equal(decide(&ev).outcome_name, "rlimit_as");
+}
+
+static void test_timeout_outranks_everything(void **state) {
+  struct tj_evidence ev = base();
+  ev.timed_out = true;
+  ev.exit_code = 2;
+  ev.wall_timeout_ms = 1000;
+  ev.oom_kills = 0;
+  const char *l[] = {"=== RUN   TestHang", "SIGQUIT: quit", NULL};
+  lines(l);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "timeout");
+  assert_non_null(strstr(v.diagnosis, "TestHang"));
+  assert_int_equal(tj_outcome_exit_code(v.outcome), 6);
+}
+
+static void test_go_patterns(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 2;
+  const char *t[] = {"=== RUN   TestSlow", "panic: test timed out after 1s", NULL};
+  lines(t);
+  assert_string_equal(decide(&ev).outcome_name, "test_timeout");
+
+  setup(NULL);
+  const char *d[] = {"=== RUN   TestWait", "fatal error: all goroutines are asleep - deadlock!", NULL};
+  lines(d);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "deadlock");
+  assert_non_null(strstr(v.diagnosis, "TestWait"));
+
+  setup(NULL);
+  const char *i[] = {"panic: boom in init", "", "goroutine 1 [running]:", NULL};
+  lines(i);
+  assert_string_equal(decide(&ev).outcome_name, "init_panic");
+
+  setup(NULL);
+  const char *f[] = {"=== RUN   TestA", "    a_test.go:5: nope", "--- FAIL: TestA (0.00s)", "=== RUN   TestB",
+                     "--- PASS: TestB (0.00s)", "FAIL", NULL};
+  lines(f);
+  ev.exit_code = 1;
+  v = decide(&ev);
+  assert_string_equal(v.outcome_name, "tests_failed");
+  assert_non_null(strstr(v.diagnosis, "TestA"));
+  assert_null(strstr(v.diagnosis, "TestB"));
+
+  setup(NULL);
+  const char *p[] = {"=== RUN   TestPanics", "panic: runtime error: index out of range [recovered]", NULL};
+  lines(p);
+  ev.exit_code = 2;
+  v = decide(&ev);
+  assert_string_equal(v.outcome_name, "tests_failed");
+  assert_non_null(strstr(v.diagnosis, "TestPanics panicked"));
+
+  setup(NULL);
+  ev.exit_code = 255; /* os.Exit(255) in TestMain: no output at all */
+  v = decide(&ev);
+  assert_string_equal(v.outcome_name, "exit_nonzero");
+  assert_int_equal(tj_outcome_exit_code(v.outcome), 7);
+}
+
+static void test_subtests_running(void **state) {
+  const char *l[] = {"=== RUN   TestOuter", "=== RUN   TestOuter/inner", "    --- PASS: TestOuter/inner (0.00s)",
+                     "=== RUN   TestOuter/second", NULL};
+  lines(l);
+  assert_int_equal(notes.n_running, 2);
+  assert_string_equal(notes.running[1], "TestOuter/second");
+}
+
+static void test_setup_error(void **state) {
+  struct tj_evidence ev = base();
+  ev.setup_error = "controller memory not enabled under /sys/fs/cgroup/x";
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "sandbox_error");
+  assert_int_equal(tj_outcome_exit_code(v.outcome), 125);
+  assert_non_null(strstr(v.diagnosis, "memory"));
+}
+
+static void test_unknown_status(void **state) {
+  struct tj_evidence ev = base();
+  ev.status_known = false;
+  assert_string_equal(decide(&ev).outcome_name, "sandbox_error");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup(test_passed, setup),
+      cmocka_unit_test_setup(test_oom_outranks_signal_and_exit_255, setup),
+      cmocka_unit_test_setup(test_plain_sigkill_is_signaled, setup),
+      cmocka_unit_test_setup(test_rlimit_cpu, setup),
+      cmocka_unit_test_setup(test_fsize_signal_and_go_message, setup),
+      cmocka_unit_test_setup(test_nofile_and_exit_zero_wins, setup),
+      cmocka_unit_test_setup(test_pids_counters_outrank_messages, setup),
+      cmocka_unit_test_setup(test_as_only_when_limit_set, setup),
+      cmocka_unit_test_setup(test_timeout_outranks_everything, setup),
+      cmocka_unit_test_setup(test_go_patterns, setup),
+      cmocka_unit_test_setup(test_subtests_running, setup),
+      cmocka_unit_test_setup(test_setup_error, setup),
+      cmocka_unit_test_setup(test_unknown_status, setup),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
