@@ -1,0 +1,3 @@
+module example.com/oom
+
+go 1.19
