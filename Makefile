@@ -66,3 +66,6 @@ install: testjail
 
 clean:
 	rm -f testjail runner/*.o cgroup/*.o $(UNIT_BINS) $(HELPER)
+
+bench: testjail
+	bash bench/startup.sh

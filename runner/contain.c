@@ -90,19 +90,19 @@ static int add_bind(struct tj_contain_plan *plan, const char *src, const char *d
   if (plan->n_binds >= TJ_MAX_PLAN_BINDS)
     return tj_error_set(err, 0, "%s: too many binds", what);
   struct tj_plan_bind *b = &plan->binds[plan->n_binds];
-  if (!realpath(src, b->src))
-    return tj_error_set(err, errno, "%s: source %s", what, src);
   struct stat st;
-  if (stat(b->src, &st) < 0)
+  b->src = realpath(src, NULL);
+  if (!b->src || stat(b->src, &st) < 0)
     return tj_error_set(err, errno, "%s: source %s", what, src);
-  snprintf(b->dst, sizeof(b->dst), "%s", dst);
+  plan->n_binds++;
+  if (!(b->dst = strdup(dst)))
+    return tj_error_set(err, ENOMEM, "%s", what);
   /* "/a/b/" and "/a/b" are one mount point */
   size_t n = strlen(b->dst);
   while (n > 1 && b->dst[n - 1] == '/')
     b->dst[--n] = 0;
   b->readonly = readonly;
   b->is_dir = S_ISDIR(st.st_mode);
-  plan->n_binds++;
   return 0;
 }
 
@@ -137,6 +137,16 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_co
   }
   qsort(plan->binds, (size_t)plan->n_binds, sizeof(plan->binds[0]), bind_depth_cmp);
   return 0;
+}
+
+void tj_contain_plan_free(struct tj_contain_plan *plan) {
+  if (!plan)
+    return;
+  for (int i = 0; i < plan->n_binds; i++) {
+    free(plan->binds[i].src);
+    free(plan->binds[i].dst);
+  }
+  free(plan);
 }
 
 static int mkdir_p(const char *path, mode_t mode) {

@@ -14,8 +14,8 @@
 #define TJ_MAX_PLAN_BINDS (TJ_MAX_BINDS + 2)
 
 struct tj_plan_bind {
-  char src[PATH_MAX]; /* resolved host path */
-  char dst[PATH_MAX];
+  char *src; /* resolved host path, owned */
+  char *dst; /* owned */
   bool readonly;
   bool is_dir;
 };
@@ -39,6 +39,7 @@ enum tj_resolve_status tj_resolve_command(const char *cmd, char *const *envp, ch
                                           tj_error *err);
 
 int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_contain_plan *plan, tj_error *err);
+void tj_contain_plan_free(struct tj_contain_plan *plan);
 
 /* In PID 1 of the new pid and mount namespaces. */
 int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err);

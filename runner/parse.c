@@ -139,6 +139,8 @@ void tj_format_size(int64_t bytes, char *buf, size_t len) {
   }
   if (i == 0)
     snprintf(buf, len, "%" PRId64 " B", bytes);
+  else if (v == (double)(int64_t)v)
+    snprintf(buf, len, "%.0f %s", v, names[i]);
   else
     snprintf(buf, len, "%.1f %s", v, names[i]);
 }

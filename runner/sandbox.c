@@ -33,6 +33,8 @@ struct stream {
   bool line_truncated;
 };
 
+static void plan_freep(struct tj_contain_plan **p) { tj_contain_plan_free(*p); }
+
 static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -173,7 +175,7 @@ int tj_sandbox_run(const struct tj_spec *spec, struct tj_run_result *res, tj_err
     set_launch(res, TJ_LAUNCH_NOT_EXECUTABLE, sub.msg);
     return 0;
   }
-  _cleanup_free_ struct tj_contain_plan *plan = calloc(1, sizeof(*plan));
+  __attribute__((cleanup(plan_freep))) struct tj_contain_plan *plan = calloc(1, sizeof(*plan));
   if (!plan)
     return tj_error_set(err, ENOMEM, "plan");
   if (tj_contain_prepare(spec, exe, plan, &sub) < 0) {

@@ -1,0 +1,235 @@
+/* Pure parts of the cgroup layer: no root, no cgroupfs. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../cgroup/internal.h"
+
+static const char hybrid[] = "9:name=systemd:/\n"
+                             "8:pids:/\n"
+                             "4:memory:/process_api/095d8c91e694cf1b622763c2b8816d3d\n"
+                             "2:cpuacct:/\n"
+                             "1:cpu:/\n"
+                             "0::/\n";
+
+static const char v1_comounted[] = "12:cpu,cpuacct:/user.slice\n"
+                                   "5:memory:/user.slice/user-0.slice/session-1.scope\n"
+                                   "1:name=systemd:/user.slice/user-0.slice/session-1.scope\n";
+
+static const char v2[] = "0::/user.slice/user-1000.slice/session-2.scope\n";
+
+static void test_proc_cgroup_hybrid(void **state) {
+  (void)state;
+  char p[256];
+  assert_int_equal(tj_cg_proc_cgroup_find(hybrid, "memory", p, sizeof(p)), 0);
+  assert_string_equal(p, "/process_api/095d8c91e694cf1b622763c2b8816d3d");
+  assert_int_equal(tj_cg_proc_cgroup_find(hybrid, "pids", p, sizeof(p)), 0);
+  assert_string_equal(p, "/");
+  assert_int_equal(tj_cg_proc_cgroup_find(hybrid, NULL, p, sizeof(p)), 0);
+  assert_string_equal(p, "/");
+  assert_int_equal(tj_cg_proc_cgroup_find(hybrid, "name=systemd", p, sizeof(p)), 0);
+  assert_string_equal(p, "/");
+  assert_int_equal(tj_cg_proc_cgroup_find(hybrid, "blkio", p, sizeof(p)), -ENOENT);
+  /* "cpu" must not match "cpuacct" and the other way round. */
+  assert_int_equal(tj_cg_proc_cgroup_find("2:cpuacct:/a\n1:cpu:/b\n", "cpu", p,
+                                          sizeof(p)),
+                   0);
+  assert_string_equal(p, "/b");
+}
+
+static void test_proc_cgroup_v1(void **state) {
+  (void)state;
+  char p[256];
+  assert_int_equal(tj_cg_proc_cgroup_find(v1_comounted, "cpuacct", p, sizeof(p)), 0);
+  assert_string_equal(p, "/user.slice");
+  assert_int_equal(tj_cg_proc_cgroup_find(v1_comounted, "cpu", p, sizeof(p)), 0);
+  assert_string_equal(p, "/user.slice");
+  assert_int_equal(tj_cg_proc_cgroup_find(v1_comounted, "memory", p, sizeof(p)), 0);
+  assert_string_equal(p, "/user.slice/user-0.slice/session-1.scope");
+  /* Pure v1: no v2 line. */
+  assert_int_equal(tj_cg_proc_cgroup_find(v1_comounted, "", p, sizeof(p)), -ENOENT);
+  assert_int_equal(tj_cg_proc_cgroup_find(v1_comounted, "pids", p, sizeof(p)), -ENOENT);
+}
+
+static void test_proc_cgroup_v2(void **state) {
+  (void)state;
+  char p[256];
+  assert_int_equal(tj_cg_proc_cgroup_find(v2, NULL, p, sizeof(p)), 0);
+  assert_string_equal(p, "/user.slice/user-1000.slice/session-2.scope");
+  assert_int_equal(tj_cg_proc_cgroup_find(v2, "memory", p, sizeof(p)), -ENOENT);
+  /* No trailing newline, a colon inside the path, too small a buffer. */
+  assert_int_equal(tj_cg_proc_cgroup_find("0::/a:b", NULL, p, sizeof(p)), 0);
+  assert_string_equal(p, "/a:b");
+  assert_int_equal(tj_cg_proc_cgroup_find(v2, NULL, p, 8), -ENAMETOOLONG);
+  assert_int_equal(tj_cg_proc_cgroup_find("", NULL, p, sizeof(p)), -ENOENT);
+  assert_int_equal(tj_cg_proc_cgroup_find("garbage\n0:/x\n", NULL, p, sizeof(p)),
+                   -ENOENT);
+}
+
+static void test_keyed(void **state) {
+  (void)state;
+  const char *events = "low 0\nhigh 0\nmax 17\noom 2\noom_kill 1\noom_group_kill 0\n";
+  int64_t v = -1;
+  assert_int_equal(tj_cg_keyed_get(events, "oom_kill", &v), 0);
+  assert_int_equal(v, 1);
+  assert_int_equal(tj_cg_keyed_get(events, "oom", &v), 0);
+  assert_int_equal(v, 2);
+  assert_int_equal(tj_cg_keyed_get(events, "max", &v), 0);
+  assert_int_equal(v, 17);
+  assert_int_equal(tj_cg_keyed_get(events, "oom_group", &v), -ENOENT);
+  assert_int_equal(tj_cg_keyed_get(events, "swap", &v), -ENOENT);
+
+  const char *oom_control = "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n";
+  assert_int_equal(tj_cg_keyed_get(oom_control, "oom_kill", &v), 0);
+  assert_int_equal(v, 3);
+
+  assert_int_equal(tj_cg_keyed_get("max 0", "max", &v), 0);
+  assert_int_equal(v, 0);
+
+  const char *cpu_stat = "usage_usec 123456789\nuser_usec 1\nsystem_usec 2\n"
+                         "nr_periods 0\nnr_throttled 0\nthrottled_usec 0\n";
+  assert_int_equal(tj_cg_keyed_get(cpu_stat, "usage_usec", &v), 0);
+  assert_int_equal(v, 123456789);
+
+  assert_int_equal(tj_cg_keyed_get("populated 1\nfrozen 0\n", "populated", &v), 0);
+  assert_int_equal(v, 1);
+  assert_int_equal(tj_cg_keyed_get("max x\n", "max", &v), -EINVAL);
+  assert_int_equal(tj_cg_keyed_get("", "max", &v), -ENOENT);
+}
+
+static void test_parse_int(void **state) {
+  (void)state;
+  int64_t v;
+  assert_int_equal(tj_cg_parse_int("67108864\n", &v), 0);
+  assert_int_equal(v, 67108864);
+  assert_int_equal(tj_cg_parse_int("max\n", &v), 0);
+  assert_true(v == INT64_MAX);
+  assert_int_equal(tj_cg_parse_int("-1\n", &v), 0);
+  assert_int_equal(v, -1);
+  assert_int_equal(tj_cg_parse_int("", &v), -EINVAL);
+  assert_int_equal(tj_cg_parse_int("12 34", &v), -EINVAL);
+  assert_int_equal(tj_cg_parse_int("99999999999999999999", &v), -EINVAL);
+}
+
+static void test_list_has(void **state) {
+  (void)state;
+  assert_true(tj_cg_list_has("cpuset cpu io memory pids\n", "memory"));
+  assert_true(tj_cg_list_has("cpuset cpu io memory pids\n", "pids"));
+  assert_true(tj_cg_list_has("cpuset cpu io memory pids\n", "cpu"));
+  assert_false(tj_cg_list_has("cpuset io memory\n", "cpu"));
+  assert_false(tj_cg_list_has("", "memory"));
+  assert_false(tj_cg_list_has("\n", "memory"));
+}
+
+static void test_name_roundtrip(void **state) {
+  (void)state;
+  char name[TJ_CG_NAME_MAX];
+  assert_int_equal(tj_cg_make_name(name, sizeof(name), 4242, 987654321ULL,
+                                   0xdeadbeef01234567ULL),
+                   0);
+  assert_string_equal(name, "testjail-4242-987654321-deadbeef01234567");
+  pid_t pid;
+  unsigned long long start;
+  assert_true(tj_cg_parse_name(name, &pid, &start));
+  assert_int_equal(pid, 4242);
+  assert_true(start == 987654321ULL);
+
+  assert_int_equal(tj_cg_make_name(name, 10, 1, 2, 3), -ENAMETOOLONG);
+  /* Small random part: still 16 hex digits. */
+  assert_int_equal(tj_cg_make_name(name, sizeof(name), 1, 0, 5), 0);
+  assert_string_equal(name, "testjail-1-0-0000000000000005");
+}
+
+static void test_name_rejects(void **state) {
+  (void)state;
+  pid_t pid;
+  unsigned long long start;
+  const char *bad[] = {
+      "testjail",
+      "testjail-",
+      "testjail-12",
+      "testjail-12-34",
+      "testjail-12-34-",
+      "testjail-0-34-ab",          /* pid 0 */
+      "testjail--1-34-ab",         /* sign */
+      "testjail-12-34-xyz",        /* not hex */
+      "testjail-12-34-ABCD",       /* upper case is not ours */
+      "testjail-12-34-ab/c",
+      "testjail-99999999999-1-ab", /* pid overflow */
+      "testjail-12-99999999999999999999999-ab",
+      "testjail-12-34-0123456789abcdef0123456789abcdef0", /* 33 hex */
+      "Testjail-12-34-ab",
+      "other-12-34-ab",
+      "testjail-12-34-ab ",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    if (tj_cg_parse_name(bad[i], &pid, &start))
+      fail_msg("accepted %s", bad[i]);
+  assert_true(tj_cg_parse_name("testjail-1-0-a", &pid, &start));
+}
+
+static void test_stat_starttime(void **state) {
+  (void)state;
+  unsigned long long st;
+  char state = 0;
+  /* comm with spaces and a ')' inside: only the last ')' ends it. */
+  const char *stat = "4242 (a b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 "
+                     "1 2 0 0 20 0 1 0 7777 12345 100 18446744073709551615\n";
+  assert_int_equal(tj_cg_stat_parse(stat, &state, &st), 0);
+  assert_true(st == 7777ULL);
+  assert_int_equal(state, 'S');
+  const char *real = "1 (systemd) Z 0 1 1 0 -1 4194560 50000 100000 90 300 "
+                     "100 200 300 400 20 0 1 0 12 170000000 3000 "
+                     "18446744073709551615 1 1 0 0 0 0 671173123 4096 1260 0 0 0 "
+                     "17 0 0 0 0 0 0\n";
+  assert_int_equal(tj_cg_stat_parse(real, &state, &st), 0);
+  assert_true(st == 12ULL);
+  assert_int_equal(state, 'Z');
+  assert_int_equal(tj_cg_stat_parse(real, NULL, &st), 0);
+  assert_int_equal(tj_cg_stat_parse("1 (x) S 0 1", &state, &st), -EINVAL);
+  assert_int_equal(tj_cg_stat_parse("1 (x)", &state, &st), -EINVAL);
+  assert_int_equal(tj_cg_stat_parse("no paren", &state, &st), -EINVAL);
+}
+
+static void test_self_name(void **state) {
+  (void)state;
+  /* Reads /proc/self/stat, which any user can. */
+  char name[TJ_CG_NAME_MAX], other[TJ_CG_NAME_MAX];
+  tj_error err = {0};
+  assert_int_equal(tj_cg_new_name(name, sizeof(name), &err), 0);
+  assert_int_equal(tj_cg_new_name(other, sizeof(other), &err), 0);
+  assert_string_not_equal(name, other);
+  assert_true(tj_cg_name_is_mine(name));
+  assert_false(tj_cg_name_is_stale(name));
+
+  pid_t pid;
+  unsigned long long start;
+  assert_true(tj_cg_parse_name(name, &pid, &start));
+  /* Same pid, another start time: the pid was reused, the owner is gone. */
+  char reused[TJ_CG_NAME_MAX];
+  tj_cg_make_name(reused, sizeof(reused), pid, start + 1, 1);
+  assert_false(tj_cg_name_is_mine(reused));
+  assert_true(tj_cg_name_is_stale(reused));
+  assert_false(tj_cg_name_is_stale("not-ours"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_proc_cgroup_hybrid),
+      cmocka_unit_test(test_proc_cgroup_v1),
+      cmocka_unit_test(test_proc_cgroup_v2),
+      cmocka_unit_test(test_keyed),
+      cmocka_unit_test(test_parse_int),
+      cmocka_unit_test(test_list_has),
+      cmocka_unit_test(test_name_roundtrip),
+      cmocka_unit_test(test_name_rejects),
+      cmocka_unit_test(test_stat_starttime),
+      cmocka_unit_test(test_self_name),
+  };
+  return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
+}
