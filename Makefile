@@ -60,6 +60,14 @@ check: deps
 	$(MAKE) integration
 	$(MAKE) check-v2
 
+# The main job on a bundled example: a test that needs 512 MiB under a 64 MiB
+# limit. go test alone would say only "signal: killed".
+demo: deps testjail
+	@mkdir -p .cache
+	cd examples/oom && go test -count=1 -v \
+	  -exec '$(CURDIR)/testjail exec --memory 64M --report $(CURDIR)/.cache/demo-report.json --' . || true
+	@python3 -c 'import json; r = json.load(open(".cache/demo-report.json")); print("\noutcome:", r["outcome"], "|", r["diagnosis"])'
+
 install: testjail
 	install -D -m 0755 testjail $(DESTDIR)$(PREFIX)/bin/testjail
 	install -D -m 0644 docs/testjail.1 $(DESTDIR)$(PREFIX)/share/man/man1/testjail.1
