@@ -176,24 +176,24 @@ static void test_name_rejects(void **state) {
 static void test_stat_starttime(void **state) {
   (void)state;
   unsigned long long st;
-  char state = 0;
+  char st_state = 0;
   /* comm with spaces and a ')' inside: only the last ')' ends it. */
   const char *stat = "4242 (a b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 "
                      "1 2 0 0 20 0 1 0 7777 12345 100 18446744073709551615\n";
-  assert_int_equal(tj_cg_stat_parse(stat, &state, &st), 0);
+  assert_int_equal(tj_cg_stat_parse(stat, &st_state, &st), 0);
   assert_true(st == 7777ULL);
-  assert_int_equal(state, 'S');
+  assert_int_equal(st_state, 'S');
   const char *real = "1 (systemd) Z 0 1 1 0 -1 4194560 50000 100000 90 300 "
                      "100 200 300 400 20 0 1 0 12 170000000 3000 "
                      "18446744073709551615 1 1 0 0 0 0 671173123 4096 1260 0 0 0 "
                      "17 0 0 0 0 0 0\n";
-  assert_int_equal(tj_cg_stat_parse(real, &state, &st), 0);
+  assert_int_equal(tj_cg_stat_parse(real, &st_state, &st), 0);
   assert_true(st == 12ULL);
-  assert_int_equal(state, 'Z');
+  assert_int_equal(st_state, 'Z');
   assert_int_equal(tj_cg_stat_parse(real, NULL, &st), 0);
-  assert_int_equal(tj_cg_stat_parse("1 (x) S 0 1", &state, &st), -EINVAL);
-  assert_int_equal(tj_cg_stat_parse("1 (x)", &state, &st), -EINVAL);
-  assert_int_equal(tj_cg_stat_parse("no paren", &state, &st), -EINVAL);
+  assert_int_equal(tj_cg_stat_parse("1 (x) S 0 1", &st_state, &st), -EINVAL);
+  assert_int_equal(tj_cg_stat_parse("1 (x)", &st_state, &st), -EINVAL);
+  assert_int_equal(tj_cg_stat_parse("no paren", &st_state, &st), -EINVAL);
 }
 
 static void test_self_name(void **state) {

@@ -1,0 +1,136 @@
+/* Internals shared by cgroup.c and the two backends: the run cgroup object,
+ * pure parsers (unit-tested without root) and dir-fd relative file helpers. */
+#ifndef TJ_CGROUP_INTERNAL_H
+#define TJ_CGROUP_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+
+#define TJ_CG_PREFIX "testjail-"
+#define TJ_CG_NAME_MAX 80
+#define TJ_CG_MAX_DIRS 4
+/* Long enough for a process stuck in D state to finish exiting, short
+ * enough that a wedged kernel does not hang the run forever. */
+#define TJ_CG_KILL_TIMEOUT_MS 10000
+#define TJ_CG_DEFAULT_CPU_PERIOD_US 100000
+
+/* One directory of the run cgroup: the only one on v2, one per hierarchy
+ * on v1 (memory and pids may sit at different paths). */
+struct tj_cg_dir {
+  char controller[32]; /* v1 hierarchy it was created for; "" on v2 */
+  char rel[PATH_MAX];  /* below the mount point, libcgroup's name */
+  char path[PATH_MAX]; /* absolute */
+  int parent_fd;       /* O_PATH: our own cgroup in this hierarchy */
+  int fd;              /* O_PATH|O_DIRECTORY: the run cgroup */
+  int procs_fd;        /* O_WRONLY cgroup.procs, for tj_cg_enter */
+};
+
+struct tj_cgroup {
+  enum tj_cg_mode mode;
+  char name[TJ_CG_NAME_MAX];
+  struct tj_cg_dir dirs[TJ_CG_MAX_DIRS];
+  int ndirs;
+  /* Index into dirs per controller, -1 when not there. */
+  int memory, pids, cpu, cpuacct;
+  bool has_memory_peak; /* v2 memory.peak */
+  int64_t sampled_peak; /* -1 until sampled */
+};
+
+/* ---- pure parsers (no I/O) ---- */
+
+/* Find the path of controller in /proc/<pid>/cgroup text. controller NULL
+ * or "" means the cgroup v2 line ("0::/path"); a v1 controller matches one
+ * entry of the comma separated list ("cpu,cpuacct", "name=systemd").
+ * 0, -ENOENT when absent, -ENAMETOOLONG when it does not fit. */
+int tj_cg_proc_cgroup_find(const char *content, const char *controller,
+                           char *path, size_t size);
+
+/* Value of key in a flat-keyed file ("oom_kill 3\n", "usage_usec 12").
+ * 0, -ENOENT when the key is absent, -EINVAL when the value is no integer. */
+int tj_cg_keyed_get(const char *content, const char *key, int64_t *value);
+
+/* A single integer file ("1234\n"); "max" gives INT64_MAX. 0 or -EINVAL. */
+int tj_cg_parse_int(const char *content, int64_t *value);
+
+/* True when word is one of the space separated words of list
+ * (cgroup.controllers, cgroup.subtree_control). */
+bool tj_cg_list_has(const char *list, const char *word);
+
+/* testjail-<pid>-<start>-<16 hex>. 0 or -ENAMETOOLONG. */
+int tj_cg_make_name(char *buf, size_t size, pid_t pid,
+                    unsigned long long start, uint64_t rnd);
+
+/* True when name is a run cgroup name; fills owner pid and start time. */
+bool tj_cg_parse_name(const char *name, pid_t *pid, unsigned long long *start);
+
+/* Field 3 (state) and 22 (starttime, clock ticks since boot) of
+ * /proc/<pid>/stat text; the comm field may hold spaces and parentheses.
+ * state may be NULL. 0 or -EINVAL. */
+int tj_cg_stat_parse(const char *content, char *state, unsigned long long *start);
+
+/* ---- helpers with I/O (cgroup.c) ---- */
+
+/* Message without a strerror suffix, code kept for the caller. */
+int tj_cg_fail(tj_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Read a small file below dfd into buf (NUL-terminated): length or -errno. */
+ssize_t tj_cg_read_at(int dfd, const char *file, char *buf, size_t size);
+/* Write val in one write(2), as cgroupfs wants it: 0 or -errno. */
+int tj_cg_write_at(int dfd, const char *file, const char *val);
+int tj_cg_read_int_at(int dfd, const char *file, int64_t *value);
+int tj_cg_read_keyed_at(int dfd, const char *file, const char *key,
+                        int64_t *value);
+
+/* State and start time of pid (from /proc/<pid>/stat): 0 or -errno. */
+int tj_cg_pid_stat(pid_t pid, char *state, unsigned long long *start);
+/* True when the run cgroup named name belongs to a process that is gone
+ * (pid dead or reused); false for a live owner or a name not ours. */
+bool tj_cg_name_is_stale(const char *name);
+/* True when name was made by this very process. */
+bool tj_cg_name_is_mine(const char *name);
+/* A fresh run cgroup name for this process. */
+int tj_cg_new_name(char *buf, size_t size, tj_error *err);
+
+/* SIGKILL everything in cgroup.procs of dfd until it stays empty, waiting
+ * on pidfds; never signals the caller itself. */
+int tj_cg_sweep_kill(int dfd, const char *path, tj_error *err);
+/* tj_cg_sweep_kill on dfd and every directory below it. */
+int tj_cg_sweep_kill_tree(int dfd, const char *path, tj_error *err);
+/* Remove every sub-directory of dfd bottom-up, sweeping each first.
+ * ENOENT (someone else removed it) is success. */
+int tj_cg_remove_children(int dfd, const char *path, tj_error *err);
+
+/* Call fn for each stale run cgroup directly under own_fd (fn removes it
+ * and counts). fn's first failure is kept in err and the walk goes on. */
+typedef int (*tj_cg_gc_fn)(void *ctx, int own_fd, const char *name,
+                           tj_error *err);
+int tj_cg_gc_dir(int own_fd, const char *own_path, tj_cg_gc_fn fn, void *ctx,
+                 tj_error *err);
+
+void tj_cg_dir_init(struct tj_cg_dir *d);
+void tj_cg_dir_close(struct tj_cg_dir *d);
+
+/* ---- backends ---- */
+int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
+                    tj_error *err);
+int tj_cg_v2_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err);
+int tj_cg_v2_kill_all(tj_cgroup *cg, tj_error *err);
+int tj_cg_v2_remove(tj_cgroup *cg, tj_error *err);
+int tj_cg_v2_gc(int *removed, tj_error *err);
+int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err);
+
+int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
+                    tj_error *err);
+int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err);
+int tj_cg_v1_kill_all(tj_cgroup *cg, tj_error *err);
+int tj_cg_v1_remove(tj_cgroup *cg, tj_error *err);
+int tj_cg_v1_gc(int *removed, tj_error *err);
+int tj_cg_v1_probe(struct tj_cg_info *info, tj_error *err);
+
+#endif
