@@ -325,11 +325,25 @@ static int self_starttime(unsigned long long *start) {
   return 0;
 }
 
+/* The pid namespace a name was made in: pids only mean something there, so
+ * a run cgroup named by a testjail in another pid namespace (another
+ * container sharing this cgroup parent) is never judged from ours. The
+ * namespace's inode goes in the first 8 hex digits of the random part. */
+static uint32_t pidns_tag(void) {
+  struct stat st;
+  return stat("/proc/self/ns/pid", &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
 bool tj_cg_name_is_stale(const char *name) {
   pid_t pid;
   unsigned long long start, now;
   char state;
   if (!tj_cg_parse_name(name, &pid, &start))
+    return false;
+  const char *hex = strrchr(name, '-') + 1;
+  char tag[9];
+  snprintf(tag, sizeof(tag), "%08" PRIx32, pidns_tag());
+  if (strlen(hex) != 16 || strncmp(hex, tag, 8) != 0)
     return false;
   int r = tj_cg_pid_stat(pid, &state, &now);
   if (r == -ENOENT || r == -ESRCH)
@@ -362,6 +376,7 @@ int tj_cg_new_name(char *buf, size_t size, tj_error *err) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     rnd = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ++counter;
   }
+  rnd = ((uint64_t)pidns_tag() << 32) | (rnd & 0xffffffffu);
   r = tj_cg_make_name(buf, size, getpid(), start, rnd);
   if (r < 0)
     return tj_error_set(err, -r, "making a cgroup name");

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -212,9 +213,13 @@ static void test_self_name(void **state) {
   assert_true(tj_cg_parse_name(name, &pid, &start));
   /* Same pid, another start time: the pid was reused, the owner is gone. */
   char reused[TJ_CG_NAME_MAX];
-  tj_cg_make_name(reused, sizeof(reused), pid, start + 1, 1);
+  uint64_t rnd = strtoull(strrchr(name, '-') + 1, NULL, 16);
+  tj_cg_make_name(reused, sizeof(reused), pid, start + 1, rnd);
   assert_false(tj_cg_name_is_mine(reused));
   assert_true(tj_cg_name_is_stale(reused));
+  /* The same, named in another pid namespace: pids there mean nothing here. */
+  tj_cg_make_name(reused, sizeof(reused), pid, start + 1, rnd ^ (1ull << 40));
+  assert_false(tj_cg_name_is_stale(reused));
   assert_false(tj_cg_name_is_stale("not-ours"));
 }
 
