@@ -20,14 +20,6 @@ enum {
   OPT_USER,
   OPT_ENV,
   OPT_REPORT,
-  OPT_HELP,
-};
-
-struct tj_option {
-  const char *name;
-  const char *metavar; /* NULL: takes no argument */
-  int id;
-  const char *help;
 };
 
 static const struct tj_option sandbox_options[] = {
@@ -46,7 +38,7 @@ static const struct tj_option sandbox_options[] = {
     {"user", "UID[:GID]", OPT_USER, "run the workload with these numeric ids (default: stay root, without capabilities)"},
     {"env", "NAME=VALUE", OPT_ENV, "set a variable for the workload (the rest of the environment is inherited); repeatable"},
     {"report", "FILE", OPT_REPORT, "write the JSON report to FILE"},
-    {"help", NULL, OPT_HELP, "show this help"},
+    {"help", NULL, TJ_OPT_HELP, "show this help"},
 };
 
 static void print_options(FILE *out, const struct tj_option *opts, size_t n) {
@@ -128,96 +120,134 @@ static int parse_bind(const char *arg, bool readonly, struct tj_spec *spec, tj_e
   return 0;
 }
 
-int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err) {
-  enum { N = sizeof(sandbox_options) / sizeof(sandbox_options[0]) };
-  struct option longopts[N + 1];
-  for (size_t i = 0; i < N; i++)
-    longopts[i] = (struct option){sandbox_options[i].name, sandbox_options[i].metavar ? required_argument : no_argument,
-                                  NULL, sandbox_options[i].id};
-  longopts[N] = (struct option){0};
-
+void tj_spec_defaults(struct tj_spec *spec) {
   memset(spec, 0, sizeof(*spec));
   spec->memory_bytes = spec->pids = spec->cpu_quota_us = spec->wall_timeout_ms = -1;
   spec->grace_ms = 2000;
+}
 
+const struct tj_option *tj_cli_sandbox_options(size_t *n) {
+  *n = sizeof(sandbox_options) / sizeof(sandbox_options[0]);
+  return sandbox_options;
+}
+
+void tj_cli_print_options(FILE *out, const struct tj_option *opts, size_t n) { print_options(out, opts, n); }
+
+int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_error *err) {
   tj_error sub = {0};
-  int c;
+  switch (id) {
+  case OPT_MEMORY:
+    if (tj_parse_size(arg, false, &spec->memory_bytes, &sub) < 0)
+      return tj_error_set(err, 0, "--memory: %s", sub.msg);
+    return 0;
+  case OPT_PIDS:
+    if (tj_parse_int(arg, 1, 4194304, &spec->pids, &sub) < 0)
+      return tj_error_set(err, 0, "invalid --pids-limit '%s': expected a whole number from 1 to 4194304", arg);
+    return 0;
+  case OPT_CPUS:
+    return tj_parse_cpus(arg, &spec->cpu_quota_us, &spec->cpu_period_us, err) < 0 ? -EINVAL : 0;
+  case OPT_ULIMIT:
+    return tj_rlimit_parse(arg, &spec->rlimits, err) < 0 ? -EINVAL : 0;
+  case OPT_WALL_TIMEOUT:
+    if (tj_parse_duration(arg, &spec->wall_timeout_ms, &sub) < 0)
+      return tj_error_set(err, 0, "--wall-timeout: %s", sub.msg);
+    return 0;
+  case OPT_GRACE:
+    if (tj_parse_duration(arg, &spec->grace_ms, &sub) < 0)
+      return tj_error_set(err, 0, "--grace: %s", sub.msg);
+    return 0;
+  case OPT_NETWORK:
+    if (strcmp(arg, "none") == 0)
+      spec->network_host = false;
+    else if (strcmp(arg, "host") == 0)
+      spec->network_host = true;
+    else
+      return tj_error_set(err, 0, "invalid --network '%s': expected none or host", arg);
+    return 0;
+  case OPT_BIND:
+  case OPT_RO_BIND:
+    return parse_bind(arg, id == OPT_RO_BIND, spec, err) < 0 ? -EINVAL : 0;
+  case OPT_USER:
+    if (tj_parse_user(arg, &spec->uid, &spec->gid, err) < 0)
+      return -EINVAL;
+    spec->has_user = true;
+    return 0;
+  case OPT_ENV:
+    if (!strchr(arg, '=') || arg[0] == '=')
+      return tj_error_set(err, 0, "invalid --env '%s': expected NAME=VALUE", arg);
+    if (spec->n_env >= TJ_MAX_ENV)
+      return tj_error_set(err, 0, "--env '%s': too many variables", arg);
+    spec->env[spec->n_env++] = arg;
+    return 0;
+  case OPT_REPORT:
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --report '': expected a file name");
+    spec->report_path = arg;
+    return 0;
+  }
+  return tj_error_set(err, 0, "internal: unknown sandbox option %d", id);
+}
+
+int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, const size_t *counts, int ntables,
+                 tj_option_fn fn, void *ctx, bool *dashdash, tj_error *err) {
+  size_t total = 0;
+  for (int t = 0; t < ntables; t++)
+    total += counts[t];
+  struct option *longopts = calloc(total + 1, sizeof(*longopts));
+  if (!longopts)
+    return tj_error_set(err, ENOMEM, "parsing options");
+  size_t k = 0;
+  for (int t = 0; t < ntables; t++)
+    for (size_t i = 0; i < counts[t]; i++)
+      longopts[k++] = (struct option){tables[t][i].name, tables[t][i].metavar ? required_argument : no_argument,
+                                      NULL, tables[t][i].id};
+  int c, r = 0;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case OPT_MEMORY:
-      if (tj_parse_size(optarg, false, &spec->memory_bytes, &sub) < 0)
-        return tj_error_set(err, 0, "--memory: %s", sub.msg);
+    if (c == ':') {
+      r = tj_error_set(err, 0, "option '%s' needs a value (see 'testjail %s --help')", argv[optind - 1], argv[0]);
       break;
-    case OPT_PIDS:
-      if (tj_parse_int(optarg, 1, 4194304, &spec->pids, &sub) < 0)
-        return tj_error_set(err, 0, "invalid --pids-limit '%s': expected a whole number from 1 to 4194304", optarg);
-      break;
-    case OPT_CPUS:
-      if (tj_parse_cpus(optarg, &spec->cpu_quota_us, &spec->cpu_period_us, err) < 0)
-        return -EINVAL;
-      break;
-    case OPT_ULIMIT:
-      if (tj_rlimit_parse(optarg, &spec->rlimits, err) < 0)
-        return -EINVAL;
-      break;
-    case OPT_WALL_TIMEOUT:
-      if (tj_parse_duration(optarg, &spec->wall_timeout_ms, &sub) < 0)
-        return tj_error_set(err, 0, "--wall-timeout: %s", sub.msg);
-      break;
-    case OPT_GRACE:
-      if (tj_parse_duration(optarg, &spec->grace_ms, &sub) < 0)
-        return tj_error_set(err, 0, "--grace: %s", sub.msg);
-      break;
-    case OPT_NETWORK:
-      if (strcmp(optarg, "none") == 0)
-        spec->network_host = false;
-      else if (strcmp(optarg, "host") == 0)
-        spec->network_host = true;
-      else
-        return tj_error_set(err, 0, "invalid --network '%s': expected none or host", optarg);
-      break;
-    case OPT_BIND:
-    case OPT_RO_BIND:
-      if (parse_bind(optarg, c == OPT_RO_BIND, spec, err) < 0)
-        return -EINVAL;
-      break;
-    case OPT_USER:
-      if (tj_parse_user(optarg, &spec->uid, &spec->gid, err) < 0)
-        return -EINVAL;
-      spec->has_user = true;
-      break;
-    case OPT_ENV:
-      if (!strchr(optarg, '=') || optarg[0] == '=')
-        return tj_error_set(err, 0, "invalid --env '%s': expected NAME=VALUE", optarg);
-      if (spec->n_env >= TJ_MAX_ENV)
-        return tj_error_set(err, 0, "--env '%s': too many variables", optarg);
-      spec->env[spec->n_env++] = optarg;
-      break;
-    case OPT_REPORT:
-      if (!*optarg)
-        return tj_error_set(err, 0, "invalid --report '': expected a file name");
-      spec->report_path = optarg;
-      break;
-    case 'h':
-    case OPT_HELP:
-      tj_cli_help_exec(stdout);
-      return TJ_CLI_HELP;
-    case ':':
-      return tj_error_set(err, 0, "option '%s' needs a value (see 'testjail exec --help')", argv[optind - 1]);
-    default:
-      return tj_error_set(err, 0, "unknown option '%s' (see 'testjail exec --help')", argv[optind - 1]);
     }
+    if (c == '?') {
+      r = tj_error_set(err, 0, "unknown option '%s' (see 'testjail %s --help')", argv[optind - 1], argv[0]);
+      break;
+    }
+    r = fn(ctx, c == 'h' ? TJ_OPT_HELP : c, optarg, err);
+    if (r != 0)
+      break;
   }
-  if (optind >= argc || strcmp(argv[optind - 1], "--") != 0) {
-    if (optind < argc)
+  free(longopts);
+  if (r != 0)
+    return r;
+  *dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
+  return optind;
+}
+
+static int exec_option(void *ctx, int id, const char *arg, tj_error *err) {
+  if (id == TJ_OPT_HELP) {
+    tj_cli_help_exec(stdout);
+    return TJ_CLI_HELP;
+  }
+  return tj_cli_sandbox_option(ctx, id, arg, err);
+}
+
+int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err) {
+  size_t n;
+  const struct tj_option *tables[] = {tj_cli_sandbox_options(&n)};
+  bool dashdash = false;
+  tj_spec_defaults(spec);
+  int first = tj_cli_parse(argc, argv, tables, &n, 1, exec_option, spec, &dashdash, err);
+  if (first < 0 || first == TJ_CLI_HELP)
+    return first;
+  if (first >= argc || !dashdash) {
+    if (first < argc)
       return tj_error_set(err, 0, "missing '--' before the command '%s' (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])",
-                          argv[optind]);
+                          argv[first]);
     return tj_error_set(err, 0, "no command given (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])");
   }
-  if (!argv[optind][0])
+  if (!argv[first][0])
     return tj_error_set(err, 0, "empty command name");
-  spec->argv = &argv[optind];
+  spec->argv = &argv[first];
   return TJ_CLI_RUN;
 }

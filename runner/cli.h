@@ -2,12 +2,41 @@
 #ifndef TJ_CLI_H
 #define TJ_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "error.h"
 #include "spec.h"
 
 enum tj_cli_result { TJ_CLI_RUN = 0, TJ_CLI_HELP = 1 };
+
+/* One row of an option table: the parser and the help come from it. Ids
+ * below 256 are free for each command's own options; the sandbox options
+ * use 256 and up. */
+struct tj_option {
+  const char *name;
+  const char *metavar; /* NULL: takes no argument */
+  int id;
+  const char *help;
+};
+
+#define TJ_OPT_HELP 255 /* --help and -h; put {"help", NULL, TJ_OPT_HELP, ...} in a table */
+
+/* Called for each option found: 0 to go on, TJ_CLI_HELP or < 0 to stop. */
+typedef int (*tj_option_fn)(void *ctx, int id, const char *arg, tj_error *err);
+
+/* getopt_long over several tables; stops at "--" or the first non-option.
+ * Returns the index of the first operand (after "--") or < 0 / TJ_CLI_HELP
+ * from fn; *dashdash tells whether "--" came before it. argv[0] is the
+ * command name, used in messages. */
+int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, const size_t *counts, int ntables,
+                 tj_option_fn fn, void *ctx, bool *dashdash, tj_error *err);
+
+/* The options every sandboxing command takes (--memory, --ulimit, ...). */
+const struct tj_option *tj_cli_sandbox_options(size_t *n);
+int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_error *err);
+void tj_cli_print_options(FILE *out, const struct tj_option *opts, size_t n);
+void tj_spec_defaults(struct tj_spec *spec);
 
 /* `testjail exec [OPTIONS] -- COMMAND [ARG...]`; argv[0] is "exec".
  * Returns TJ_CLI_RUN, TJ_CLI_HELP (help printed to stdout) or < 0. */

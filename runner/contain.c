@@ -114,8 +114,12 @@ static int bind_depth_cmp(const void *a, const void *b) {
 
 int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_contain_plan *plan, tj_error *err) {
   memset(plan, 0, sizeof(*plan));
-  if (!getcwd(plan->workdir, sizeof(plan->workdir)))
+  if (spec->workdir) {
+    if (!realpath(spec->workdir, plan->workdir))
+      return tj_error_set(err, errno, "working directory %s", spec->workdir);
+  } else if (!getcwd(plan->workdir, sizeof(plan->workdir))) {
     return tj_error_set(err, errno, "reading the working directory");
+  }
   snprintf(plan->exe, sizeof(plan->exe), "%s", exe);
   plan->new_net = !spec->network_host;
   if (strcmp(plan->workdir, "/") != 0 && add_bind(plan, plan->workdir, plan->workdir, false, "working directory", err) < 0)

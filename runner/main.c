@@ -47,7 +47,7 @@ static int cmd_exec(int argc, char **argv) {
     return usage_error("exec needs root (namespaces and cgroups); run it as root");
 
   static struct tj_run_result res;
-  if (tj_sandbox_run(&spec, &res, &err) < 0)
+  if (tj_sandbox_run(&spec, NULL, &res, &err) < 0)
     return usage_error(err.msg);
 
   struct tj_evidence ev = {

@@ -25,6 +25,7 @@ extern char **environ;
 #define SAMPLE_INTERVAL_MS 50
 
 struct stream {
+  const struct tj_sandbox_hooks *hooks;
   int fd;     /* read end, -1 once at EOF */
   int out;    /* where it goes: 1 or 2 */
   bool out_broken;
@@ -73,6 +74,10 @@ static void tail_add(struct tj_run_result *res, const char *buf, size_t n) {
 }
 
 static void write_all(struct stream *s, const char *buf, size_t n) {
+  if (s->hooks && s->hooks->on_output) {
+    s->hooks->on_output(s->hooks->ctx, s->out, buf, n);
+    return;
+  }
   while (n && !s->out_broken) {
     ssize_t w = write(s->out, buf, n);
     if (w < 0 && errno == EINTR)
@@ -86,19 +91,22 @@ static void write_all(struct stream *s, const char *buf, size_t n) {
   }
 }
 
+static void end_line(struct tj_run_result *res, struct stream *s) {
+  tj_notes_line(&res->notes, s->line, s->line_len);
+  if (s->hooks && s->hooks->on_line)
+    s->hooks->on_line(s->hooks->ctx, s->out, s->line, s->line_len);
+  s->line_len = 0;
+}
+
 static void feed_lines(struct tj_run_result *res, struct stream *s, const char *buf, size_t n, bool flush) {
   for (size_t i = 0; i < n; i++) {
-    if (buf[i] == '\n') {
-      tj_notes_line(&res->notes, s->line, s->line_len);
-      s->line_len = 0;
-    } else if (s->line_len < sizeof(s->line) - 1) {
+    if (buf[i] == '\n')
+      end_line(res, s);
+    else if (s->line_len < sizeof(s->line) - 1)
       s->line[s->line_len++] = buf[i];
-    }
   }
-  if (flush && s->line_len) {
-    tj_notes_line(&res->notes, s->line, s->line_len);
-    s->line_len = 0;
-  }
+  if (flush && s->line_len)
+    end_line(res, s);
 }
 
 /* Returns false at EOF or when nothing more can be read right now. */
@@ -154,7 +162,8 @@ static void read_child_msg(struct tj_run_result *res, int *fd) {
   *fd = -1;
 }
 
-int tj_sandbox_run(const struct tj_spec *spec, struct tj_run_result *res, tj_error *err) {
+int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *hooks, struct tj_run_result *res,
+                   tj_error *err) {
   memset(res, 0, sizeof(*res));
   res->cpu_ms = -1;
   struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1};
@@ -260,7 +269,8 @@ int tj_sandbox_run(const struct tj_spec *spec, struct tj_run_result *res, tj_err
   if (spec->wall_timeout_ms > 0)
     arm_timer(wall_tfd, spec->wall_timeout_ms, false);
 
-  struct stream streams[2] = {{.fd = out_p[0], .out = STDOUT_FILENO}, {.fd = err_p[0], .out = STDERR_FILENO}};
+  struct stream streams[2] = {{.hooks = hooks, .fd = out_p[0], .out = STDOUT_FILENO},
+                              {.hooks = hooks, .fd = err_p[0], .out = STDERR_FILENO}};
   out_p[0] = err_p[0] = -1;
   int msg_fd = msg_p[0];
   msg_p[0] = -1;

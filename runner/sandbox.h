@@ -39,9 +39,21 @@ struct tj_run_result {
   bool tail_wrapped;
 };
 
+/* What the caller wants to see while the run goes on. */
+struct tj_sandbox_hooks {
+  /* Output chunks as they arrive (fd 1 or 2). NULL: copy them to our own
+   * stdout and stderr. */
+  void (*on_output)(void *ctx, int fd, const char *buf, size_t len);
+  /* Each complete output line (without the newline), after the notes saw it. */
+  void (*on_line)(void *ctx, int fd, const char *line, size_t len);
+  void *ctx;
+};
+
 /* Runs spec. Returns 0 when res describes the run (including set-up
- * failures, in res->launch); < 0 only for failures before anything started. */
-int tj_sandbox_run(const struct tj_spec *spec, struct tj_run_result *res, tj_error *err);
+ * failures, in res->launch); < 0 only for failures before anything started.
+ * hooks may be NULL. */
+int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *hooks, struct tj_run_result *res,
+                   tj_error *err);
 
 /* The last max_lines lines of the output, in order; caller frees each and the array. */
 int tj_run_tail_lines(const struct tj_run_result *res, int max_lines, char ***lines);

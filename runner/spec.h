@@ -35,7 +35,8 @@ struct tj_spec {
   const char *env[TJ_MAX_ENV]; /* NAME=VALUE set on top of the inherited environment */
   int n_env;
   const char *report_path;
-  char *const *argv; /* the command */
+  const char *workdir;  /* NULL: the current directory; bound read-write */
+  char *const *argv;    /* the command */
 };
 
 #endif
