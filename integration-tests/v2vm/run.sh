@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# make check-v2: run the integration suite in pure cgroup v2 QEMU guests.
+#
+#   integration-tests/v2vm/run.sh [BATS_FILE...]     (default: integration-tests/*.bats)
+#
+# Each guest is a Debian kernel booted with cgroup_no_v1=all under TCG. It
+# sees the host's root read-only (overlaid with a tmpfs) at the same paths,
+# so the testjail and tjhelper built on the host run there unchanged.
+# TCG runs one vCPU per host core at best, so the bats files are spread
+# over several guests (shards) that boot side by side. Results come back
+# over a writable 9p share per guest. Exit status: 0 only when every pass in
+# every guest passed; non-zero when a test fails, a guest dies or times
+# out, or no status comes back. Environment knobs: see README.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${V2VM_CACHE:-$repo/.cache/v2vm}
+timeout_s=${V2VM_TIMEOUT:-480}
+t_start=$SECONDS
+
+log() { printf 'v2vm: %s\n' "$*"; }
+die() { log "error: $*" >&2; exit 1; }
+
+# --- host tools ------------------------------------------------------------
+need=()
+for p in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static cpio:cpio \
+         mksquashfs:squashfs-tools xz:xz-utils bats:bats unshare:util-linux; do
+  command -v "${p%%:*}" >/dev/null || need+=("${p#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing packages: ${need[*]} (run make deps as root)"
+  log "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The kernel command line carries the script path: no spaces possible.
+case $repo in *[[:space:]]*) die "the repo path has white space: $repo" ;; esac
+
+results=$(mktemp -d "${TMPDIR:-/tmp}/testjail-v2vm.XXXXXX")
+bg_pids=()
+cleanup() {
+  # timeout runs in its own process group, out of reach of ^C: stop it here.
+  local p
+  for p in ${bg_pids[@]+"${bg_pids[@]}"}; do kill -TERM "$p" 2>/dev/null || true; done
+  if [ "${V2VM_KEEP:-0}" = 1 ]; then log "results kept in $results"; else rm -rf "$results"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- which tests -------------------------------------------------------------
+# The guest sees the host's files at the same paths, except under its own
+# /tmp, /run and /dev: bats files from there travel on the results share,
+# with the *.bash helpers next to them (bats `load`).
+mkdir -p "$results/tests"
+guest_path() {
+  local f d
+  f=$(realpath "$1") && [ -f "$f" ] || { log "error: no such bats file: $1" >&2; return 1; }
+  case $f in
+    /tmp/* | /run/* | /dev/*)
+      d=$(mktemp -d "$results/tests/XXXX")
+      cp "$f" "$d/"
+      find "${f%/*}" -maxdepth 1 -name '*.bash' -exec cp {} "$d/" \;
+      printf '/run/v2vm/results/tests/%s/%s\n' "${d##*/}" "${f##*/}" ;;
+    *) printf '%s\n' "$f" ;;
+  esac
+}
+files=()       # host paths
+gfiles=()      # the same files as the guest sees them
+if [ $# -gt 0 ]; then
+  for a in "$@"; do
+    files+=("$(realpath "$a")")
+    gfiles+=("$(guest_path "$a")") || exit 1
+  done
+else
+  shopt -s nullglob
+  for f in "$repo"/integration-tests/*.bats; do
+    # Written for the nested pass; it runs there (below), not twice.
+    [ "${f##*/}" = v2-nesting.bats ] || files+=("$f")
+  done
+  gfiles=(${files[@]+"${files[@]}"})
+  shopt -u nullglob
+  [ ${#files[@]} -gt 0 ] || die "no integration-tests/*.bats to run"
+fi
+
+# The nested pass (see guest-run.sh): V2VM_NESTED_BATS names its files
+# ("none" turns it off); by default v2-nesting.bats, in full runs only.
+nested=() gnested=() nested_skip=
+if [ -n "${V2VM_NESTED_BATS:-}" ]; then
+  if [ "$V2VM_NESTED_BATS" = none ]; then
+    nested_skip="V2VM_NESTED_BATS=none"
+  else
+    for a in $V2VM_NESTED_BATS; do
+      nested+=("$(realpath "$a")")
+      gnested+=("$(guest_path "$a")") || exit 1
+    done
+  fi
+elif [ $# -gt 0 ]; then
+  nested_skip="explicit bats files given; set V2VM_NESTED_BATS to run files nested"
+elif [ -f "$repo/integration-tests/v2-nesting.bats" ]; then
+  nested=("$repo/integration-tests/v2-nesting.bats")
+  gnested=("${nested[@]}")
+else
+  nested_skip="integration-tests/v2-nesting.bats does not exist yet"
+fi
+
+testjail=${TESTJAIL:-$repo/testjail}
+tjhelper=${TJHELPER:-$repo/integration-tests/helper/tjhelper}
+for b in "$testjail" "$tjhelper"; do
+  [ -x "$b" ] || log "warning: $b is missing (make testjail integration-tests/helper/tjhelper)"
+done
+
+# --- shards ------------------------------------------------------------------
+# One guest per host core (TCG's ceiling), 3 GB of free memory each, no more
+# than there are files. V2VM_SHARDS overrides.
+mem_gb=$(awk '/^MemAvailable:/ { print int($2 / 1048576) }' /proc/meminfo)
+nshards=${V2VM_SHARDS:-$(nproc)}
+[ "$nshards" -le $((mem_gb / 3)) ] || nshards=$((mem_gb / 3))
+[ "$nshards" -le ${#files[@]} ] || nshards=${#files[@]}
+[ "$nshards" -le 8 ] || nshards=8
+[ "$nshards" -ge 1 ] || nshards=1
+
+# Weight of a file: its seconds in the last run (kept in the cache), else
+# 3 s per @test. Heaviest first onto the lightest shard.
+durations=$cache/durations
+weight() {
+  local w
+  w=$(awk -v f="${1##*/}" '$1 == f { print int($2) + 1 }' "$durations" 2>/dev/null || true)
+  echo "${w:-$((3 * $(grep -c '^@test' "$1" || true) + 1))}"
+}
+load=() shard_files=()
+for ((k = 0; k < nshards; k++)); do load[k]=0; shard_files[k]=; done
+lightest() {
+  local k best=0
+  for ((k = 1; k < nshards; k++)); do [ "${load[k]}" -ge "${load[best]}" ] || best=$k; done
+  echo "$best"
+}
+while read -r w i; do
+  k=$(lightest)
+  load[k]=$((load[k] + w))
+  shard_files[k]+=" $i"
+done < <(for i in "${!files[@]}"; do echo "$(weight "${files[i]}") $i"; done | sort -rn)
+nested_shard=0
+if [ ${#nested[@]} -gt 0 ]; then
+  nested_shard=$(lightest)
+  for f in "${nested[@]}"; do load[nested_shard]=$((load[nested_shard] + $(weight "$f"))); done
+fi
+
+for ((k = 0; k < nshards; k++)); do
+  d=$results/$k
+  mkdir -p "$d"
+  # Keep the suite's order within a shard.
+  read -r -a idx <<<"$(tr ' ' '\n' <<<"${shard_files[k]}" | sort -n | tr '\n' ' ')"
+  {
+    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\n' "$repo" "$testjail" "$tjhelper"
+    printf 'BATS_FILES=('; for i in "${idx[@]}"; do printf ' %q' "${gfiles[i]}"; done; printf ' )\n'
+    if [ $k = "$nested_shard" ] && [ ${#nested[@]} -gt 0 ]; then
+      printf 'NESTED_FILES=('; printf ' %q' "${gnested[@]}"; printf ' )\nNESTED_SKIP=\n'
+    else
+      printf 'NESTED_FILES=( )\nNESTED_SKIP=%q\n' "${nested_skip:-runs in guest $nested_shard}"
+    fi
+    [ -z "${V2VM_NESTED_CONTROLLERS:-}" ] || printf 'V2VM_NESTED_CONTROLLERS=%q\n' "$V2VM_NESTED_CONTROLLERS"
+  } >"$d/job.env"
+  # Bats files copied from /tmp: each guest reads them from its own share.
+  cp -r "$results/tests" "$d/"
+done
+
+# --- images ----------------------------------------------------------------
+t0=$SECONDS
+vars=$(bash "$here/build-image.sh") || die "building the guest images failed"
+eval "$vars"
+t_images=$((SECONDS - t0))
+log "images ready in ${t_images}s (kernel $KVER)"
+
+# --- boot ------------------------------------------------------------------
+prefix() { if [ "$nshards" -gt 1 ]; then sed -u "s/^/[$1] /"; else cat; fi; }
+log "booting $nshards guest(s) (timeout ${timeout_s}s each): ${#files[@]} bats file(s); nested pass: ${nested_skip:-${#nested[@]} file(s) in guest $nested_shard}"
+t0=$SECONDS
+qpids=()
+for ((k = 0; k < nshards; k++)); do
+  d=$results/$k
+  qemu=(qemu-system-x86_64 -machine pc -accel "tcg,thread=${V2VM_TCG_THREAD:-multi}" -cpu "${V2VM_CPU:-max}" -smp "${V2VM_SMP:-2}" -m 2G
+    -kernel "$VMLINUX" -initrd "$INITRD"
+    -append "console=ttyS0 rdinit=/init cgroup_no_v1=all panic=-1 quiet loglevel=3 ${V2VM_APPEND:-} v2vm_script=$here/guest-run.sh"
+    -nodefaults -no-user-config -display none -serial stdio -no-reboot
+    -fsdev local,id=root9p,path=/,security_model=none,readonly=on,multidevs=remap
+    -device virtio-9p-pci,fsdev=root9p,mount_tag=hostroot
+    -fsdev "local,id=out9p,path=$d,security_model=none"
+    -device virtio-9p-pci,fsdev=out9p,mount_tag=results)
+  [ -z "$GOIMG" ] || qemu+=(-drive "file=$GOIMG,if=virtio,format=raw,readonly=on")
+  # stdin from /dev/null: the serial console must not grab the terminal.
+  timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null > >(prefix "$k") &
+  qpids[k]=$!
+  bg_pids+=("${qpids[k]}")
+  # The TAP files fill up on the share while the guest runs: show them live.
+  touch "$d/root.tap" "$d/nested.tap"
+  tail -q -n +1 --pid="${qpids[k]}" -F "$d/root.tap" "$d/nested.tap" 2>/dev/null | prefix "$k" &
+  bg_pids+=($!)
+done
+qrc=()
+for ((k = 0; k < nshards; k++)); do
+  qrc[k]=0
+  wait "${qpids[k]}" || qrc[k]=$?
+done
+wait || true   # the tails end with their guests
+bg_pids=()
+t_guests=$((SECONDS - t0))
+
+# --- verdict ---------------------------------------------------------------
+echo
+log "==== results ===="
+fail=0
+modes=$(cat "$results"/*/cgroup-mode 2>/dev/null | sort -u)
+if [ -n "$modes" ]; then
+  while IFS= read -r m; do log "guest cgroup mode: $m"; done <<<"$modes"
+else
+  log "guest cgroup mode: unknown (not reported)"
+fi
+
+# One pass over all shards: counts, then each failure with its file.
+summarize() {  # pass name, description
+  local name=$1 what=$2 k st n_ok=0 n_nok=0 n_skip=0 secs=
+  local taps=() statuses=() ks
+  if [ "$name" = root ]; then ks=$(seq 0 $((nshards - 1)))
+  elif [ ${#nested[@]} -gt 0 ]; then ks=$nested_shard
+  else ks=; fi
+  for k in $ks; do
+    taps+=("$results/$k/$name.tap")
+    st=$(cat "$results/$k/$name.status" 2>/dev/null || echo missing)
+    statuses+=("$st")
+    secs+="${secs:+, }$(cat "$results/$k/$name.seconds" 2>/dev/null || echo '?')s"
+    if [ "$st" != 0 ]; then
+      fail=1
+      [ "$st" != missing ] || log "FAIL: pass $name in guest $k left no exit status"
+    fi
+  done
+  if [ ${#taps[@]} -eq 0 ]; then
+    log "pass $name ($what): skipped: $nested_skip"
+    return 0
+  fi
+  n_ok=$(cat "${taps[@]}" | grep -c '^ok ' || true)
+  n_skip=$(cat "${taps[@]}" | grep -c '^ok .* # skip' || true)
+  n_nok=$(cat "${taps[@]}" | grep -c '^not ok ' || true)
+  log "pass $name ($what): $((n_ok - n_skip)) passed, $n_nok failed, $n_skip skipped; bats exit ${statuses[*]}; ${secs}"
+  # The file of a failure is on the comment lines after its "not ok".
+  awk '
+    function flush() { if (t != "") print "v2vm:   FAILED: " (f != "" ? f ": " : "") t; t = ""; f = "" }
+    /^not ok / { flush(); t = $0; sub(/^not ok [0-9]+ /, "", t); sub(/ # in [0-9]+ ?ms$/, "", t); next }
+    t != "" && f == "" && match($0, /in test file [^,)]+/) {
+      f = substr($0, RSTART + 13, RLENGTH - 13); sub(/.*\//, "", f); next }
+    /^(ok|not ok) / { flush() }
+    END { flush() }' "${taps[@]}"
+  cat "${taps[@]}" | grep '^ok .* # skip' | sed 's/^ok [0-9]* /v2vm:   skipped: /' || true
+}
+for ((k = 0; k < nshards; k++)); do
+  if [ "${qrc[k]}" = 124 ] || [ "${qrc[k]}" = 137 ]; then
+    log "FAIL: guest $k did not finish within ${timeout_s}s (V2VM_TIMEOUT)"
+    fail=1
+  elif [ "${qrc[k]}" != 0 ]; then
+    log "FAIL: qemu of guest $k exited ${qrc[k]}"
+    fail=1
+  fi
+  if [ ! -e "$results/$k/guest.status" ]; then
+    log "FAIL: guest $k left no guest.status (its script never finished)"
+    fail=1
+  elif [ "$(cat "$results/$k/guest.status")" != 0 ]; then
+    fail=1
+  fi
+done
+summarize root "root cgroup"
+summarize nested "delegated subtree, private cgroupns"
+
+# Per-file seconds from bats' junit reports: the weights of the next run.
+if compgen -G "$results/*/*-junit/report.xml" >/dev/null; then
+  mkdir -p "$cache"
+  {
+    sed -n 's/.*<testsuite name="\([^"]*\)".* time="\([0-9.]*\)".*/\1 \2/p' "$results"/*/*-junit/report.xml |
+      sed 's|^.*/||'
+    cat "$durations" 2>/dev/null || true
+  } | awk '!seen[$1]++' >"$durations.tmp" && mv "$durations.tmp" "$durations"
+fi
+
+up() { cat "$results/$1/$2.uptime" 2>/dev/null || echo '?'; }
+per=
+for ((k = 0; k < nshards; k++)); do per+="${per:+; }guest $k: boot $(up $k boot)s, done at $(up $k guest)s"; done
+log "timings: images ${t_images}s, guests ${t_guests}s ($per), total $((SECONDS - t_start))s"
+if [ $fail = 0 ]; then log "PASS"; else log "FAIL"; fi
+exit $fail
