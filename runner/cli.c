@@ -189,7 +189,7 @@ int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_erro
 }
 
 int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, const size_t *counts, int ntables,
-                 tj_option_fn fn, void *ctx, bool *dashdash, tj_error *err) {
+                 tj_option_fn fn, void *ctx, int *first, bool *dashdash, tj_error *err) {
   size_t total = 0;
   for (int t = 0; t < ntables; t++)
     total += counts[t];
@@ -221,7 +221,8 @@ int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, c
   if (r != 0)
     return r;
   *dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
-  return optind;
+  *first = optind;
+  return 0;
 }
 
 static int exec_option(void *ctx, int id, const char *arg, tj_error *err) {
@@ -237,9 +238,10 @@ int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err
   const struct tj_option *tables[] = {tj_cli_sandbox_options(&n)};
   bool dashdash = false;
   tj_spec_defaults(spec);
-  int first = tj_cli_parse(argc, argv, tables, &n, 1, exec_option, spec, &dashdash, err);
-  if (first < 0 || first == TJ_CLI_HELP)
-    return first;
+  int first;
+  int r = tj_cli_parse(argc, argv, tables, &n, 1, exec_option, spec, &first, &dashdash, err);
+  if (r != 0)
+    return r;
   if (first >= argc || !dashdash) {
     if (first < argc)
       return tj_error_set(err, 0, "missing '--' before the command '%s' (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])",

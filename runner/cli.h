@@ -26,11 +26,11 @@ struct tj_option {
 typedef int (*tj_option_fn)(void *ctx, int id, const char *arg, tj_error *err);
 
 /* getopt_long over several tables; stops at "--" or the first non-option.
- * Returns the index of the first operand (after "--") or < 0 / TJ_CLI_HELP
- * from fn; *dashdash tells whether "--" came before it. argv[0] is the
- * command name, used in messages. */
+ * Returns 0 with *first the index of the first operand (after "--") and
+ * *dashdash telling whether "--" came before it; or what fn returned
+ * (TJ_CLI_HELP, < 0). argv[0] is the command name, used in messages. */
 int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, const size_t *counts, int ntables,
-                 tj_option_fn fn, void *ctx, bool *dashdash, tj_error *err);
+                 tj_option_fn fn, void *ctx, int *first, bool *dashdash, tj_error *err);
 
 /* The options every sandboxing command takes (--memory, --ulimit, ...). */
 const struct tj_option *tj_cli_sandbox_options(size_t *n);

@@ -134,6 +134,14 @@ static void test_cli(void **state) {
   char *no_dashdash[] = {"exec", "--memory", "64M", "prog", NULL};
   assert_true(parse(&spec, &err, 4, no_dashdash) < 0);
   assert_non_null(strstr(err.msg, "missing '--'"));
+  char *nothing[] = {"exec", NULL};
+  assert_true(parse(&spec, &err, 1, nothing) < 0);
+  assert_non_null(strstr(err.msg, "no command"));
+  char *bare[] = {"exec", "prog", NULL};
+  assert_true(parse(&spec, &err, 2, bare) < 0);
+  assert_non_null(strstr(err.msg, "missing '--'"));
+  char *help[] = {"exec", "--help", NULL};
+  assert_int_equal(parse(&spec, &err, 2, help), TJ_CLI_HELP);
   char *no_cmd[] = {"exec", "--memory", "64M", "--", NULL};
   assert_true(parse(&spec, &err, 4, no_cmd) < 0);
   assert_non_null(strstr(err.msg, "no command"));
