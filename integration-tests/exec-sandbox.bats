@@ -55,11 +55,13 @@ load common
     test -e /tmp/tj-host-$MARKER && echo host-file-visible
     echo inside >/tmp/tj-inside-$MARKER && cat /tmp/tj-inside-$MARKER
     stat -fc %T /tmp"
-  rm -f "/tmp/tj-host-$MARKER"
+  local leaked=no
+  [ ! -e "/tmp/tj-inside-$MARKER" ] || leaked=yes
+  rm -f "/tmp/tj-host-$MARKER" "/tmp/tj-inside-$MARKER"
   assert_eq "${lines[0]}" inside
   assert_eq "${lines[1]}" tmpfs
   assert_eq "${#lines[@]}" 2 "output: $output"
-  [ ! -e "/tmp/tj-inside-$MARKER" ] || { rm -f "/tmp/tj-inside-$MARKER"; echo "the sandbox's /tmp file is on the host" >&2; return 1; }
+  assert_eq "$leaked" no "the file made in the sandbox's /tmp is on the host"
 }
 
 @test "a cwd under the host's /tmp is still the cwd and writable" {
