@@ -34,13 +34,13 @@ int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, const char **what) {
    * untouched; check each bit and drop what is left by hand. */
   int last = last_cap();
   for (int c = 0; c <= last; c++) {
-    if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
-      *what = "PR_CAPBSET_DROP";
-      return -errno;
-    }
-    if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0) {
+    errno = 0;
+    int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+    if (held == 0)
+      continue;
+    if (held < 0 || prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0) {
       *what = "bounding set still holds a capability";
-      return -EPERM;
+      return errno ? -errno : -EPERM;
     }
   }
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
