@@ -65,7 +65,9 @@ got SIGTERM"
 }
 
 @test "stderr streams live too" {
-  tj_start exec -- sh -c 'echo on-stderr >&2; exec "$0" signals' "$TJHELPER"
+  # The helper is not the command here: bind it, in case the checkout lives
+  # under /tmp (the sandbox's /tmp is private).
+  tj_start exec --ro-bind "$TJHELPER" -- sh -c 'echo on-stderr >&2; exec "$0" signals' "$TJHELPER"
   wait_for_line ready
   # stderr goes to a file: it was written before the workload finished.
   assert_eq "$(cat "$BATS_TEST_TMPDIR/stderr")" on-stderr
