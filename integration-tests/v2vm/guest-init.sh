@@ -56,22 +56,19 @@ if [ "$1" != stage2 ]; then
   mount -t cgroup2 -o nsdelegate cgroup2 $n/sys/fs/cgroup || fail "cgroup2 mount"
 
   v=$n/run/v2vm
-  mkdir -p $v/results $v/go $v/go-build $v/gocache-rw
+  mkdir -p $v/results $v/go
   cp $bb $v/busybox
   cp /init $v/init
   mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results $v/results ||
     fail "mount of the results share (9p tag results)"
 
-  # The GOROOT image (optional): its trees bind-mounted at their host paths,
-  # its GOCACHE under a tmpfs-backed overlay so go can write to it.
+  # The GOROOT image (optional): its trees bind-mounted at their host paths.
+  # guest-run.sh puts its warm GOCACHE under a writable overlay.
   if [ -b $n/dev/vda ]; then
     mount -t squashfs -o ro $n/dev/vda $v/go || fail "squashfs mount of /dev/vda"
     while read -r p; do
       mount --bind "$v/go/root$p" "$n$p" || fail "bind of GOROOT tree $p"
     done <$v/go/binds
-    mkdir -p $v/gocache-rw/upper $v/gocache-rw/work
-    mount -t overlay -o lowerdir=$v/go/gocache,upperdir=$v/gocache-rw/upper,workdir=$v/gocache-rw/work \
-      gocache $v/go-build || fail "GOCACHE overlay"
   fi
 
   hostname v2vm

@@ -110,6 +110,12 @@ for b in "$testjail" "$tjhelper"; do
   [ -x "$b" ] || log "warning: $b is missing (make testjail integration-tests/helper/tjhelper)"
 done
 
+host_gocache=
+if command -v go >/dev/null; then
+  host_gocache=$(go env GOCACHE 2>/dev/null || true)
+  case $host_gocache in /tmp/* | /run/* | /dev/* | off) host_gocache= ;; esac  # invisible in the guest
+fi
+
 # --- shards ------------------------------------------------------------------
 # One guest per host core (TCG's ceiling), 3 GB of free memory each, no more
 # than there are files. V2VM_SHARDS overrides.
@@ -152,14 +158,16 @@ for ((k = 0; k < nshards; k++)); do
   # Keep the suite's order within a shard.
   read -r -a idx <<<"$(tr ' ' '\n' <<<"${shard_files[k]}" | sort -n | tr '\n' ' ')"
   {
-    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\n' "$repo" "$testjail" "$tjhelper"
+    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\nHOST_GOCACHE=%q\n' "$repo" "$testjail" "$tjhelper" "$host_gocache"
     printf 'BATS_FILES=('; for i in "${idx[@]}"; do printf ' %q' "${gfiles[i]}"; done; printf ' )\n'
     if [ $k = "$nested_shard" ] && [ ${#nested[@]} -gt 0 ]; then
       printf 'NESTED_FILES=('; printf ' %q' "${gnested[@]}"; printf ' )\nNESTED_SKIP=\n'
     else
       printf 'NESTED_FILES=( )\nNESTED_SKIP=%q\n' "${nested_skip:-runs in guest $nested_shard}"
     fi
-    [ -z "${V2VM_NESTED_CONTROLLERS:-}" ] || printf 'V2VM_NESTED_CONTROLLERS=%q\n' "$V2VM_NESTED_CONTROLLERS"
+    for v in V2VM_NESTED_CONTROLLERS V2VM_BATS_TEST_TIMEOUT; do  # guest-side knobs
+      [ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
+    done
   } >"$d/job.env"
   # Bats files copied from /tmp: each guest reads them from its own share.
   cp -r "$results/tests" "$d/"
@@ -179,7 +187,9 @@ t0=$SECONDS
 qpids=()
 for ((k = 0; k < nshards; k++)); do
   d=$results/$k
-  qemu=(qemu-system-x86_64 -machine pc -accel "tcg,thread=${V2VM_TCG_THREAD:-multi}" -cpu "${V2VM_CPU:-max}" -smp "${V2VM_SMP:-2}" -m 2G
+  # One vCPU: with two, every exec pays for cross-vCPU TLB flushes (MTTCG)
+  # and the same suite costs ~30% more host CPU; nothing in it needs two.
+  qemu=(qemu-system-x86_64 -machine pc -accel "tcg,thread=${V2VM_TCG_THREAD:-multi}" -cpu "${V2VM_CPU:-max}" -smp "${V2VM_SMP:-1}" -m 2G
     -kernel "$VMLINUX" -initrd "$INITRD"
     -append "console=ttyS0 rdinit=/init cgroup_no_v1=all panic=-1 quiet loglevel=3 ${V2VM_APPEND:-} v2vm_script=$here/guest-run.sh"
     -nodefaults -no-user-config -display none -serial stdio -no-reboot
