@@ -26,7 +26,7 @@ UNIT_BINS := $(UNIT_SRCS:.c=)
 
 HELPER := integration-tests/helper/tjhelper
 
-.PHONY: all deps check unit integration check-v2 demo install bench clean static
+.PHONY: all deps check unit integration check-v2 demo install bench clean static realworld
 
 all: testjail
 
@@ -62,12 +62,16 @@ check: deps
 	$(MAKE) integration
 
 # The main job on a bundled example: a test that needs 512 MiB under a 64 MiB
-# limit. go test alone would say only "signal: killed".
+# limit. go test alone would say only "signal: killed"; then a few more of
+# examples/, each with its diagnosis (examples/README.md lists them all).
 demo: deps testjail
 	@mkdir -p .cache
-	cd examples/oom && go test -count=1 -v \
-	  -exec '$(CURDIR)/testjail exec --memory 64M --report $(CURDIR)/.cache/demo-report.json --' . || true
-	@python3 -c 'import json; r = json.load(open(".cache/demo-report.json")); print("\noutcome:", r["outcome"], "|", r["diagnosis"])'
+	./testjail test --memory 64M --report .cache/demo-report.json ./examples/oom || true
+	@python3 -c 'import json; r = json.load(open(".cache/demo-report.json")); print("\noutcome:", r["outcome"], "exit code", r["exit_code"], "|", r["diagnosis"])'
+	@for ex in "./examples/exit255" "./examples/deadlock -- -timeout 0" "--pids-limit 32 ./examples/pids" \
+	           "--env CC=no-such-cc ./examples/cgo"; do \
+	  echo; echo "\$$ testjail test $$ex"; ./testjail test $$ex 2>&1 | tail -3; \
+	done
 
 install: testjail
 	install -D -m 0755 testjail $(DESTDIR)$(PREFIX)/bin/testjail
@@ -78,3 +82,29 @@ clean:
 
 bench: testjail
 	bash bench/startup.sh
+	bash bench/gotest.sh
+
+# Real test suites of the Go standard library: the same verdict under
+# testjail test as under go test (minutes; CI runs a subset in the suite).
+realworld: testjail
+	bash integration-tests/realworld.sh
+
+# A static testjail for minimal container images (`testjail init` as the
+# ENTRYPOINT of a FROM scratch image). Debian ships static archives of the
+# four libraries; --static adds what they need in turn. glibc warns that
+# libcap-ng and libcgroup reference NSS lookups (initgroups, getgrnam):
+# testjail takes numeric ids only and never calls those paths. The LGPL
+# terms this brings (libseccomp, libcap-ng, libcgroup): see README.
+STATIC_LIBS = $(shell pkg-config --static --libs $(PKGS)) -lm
+
+static: testjail-static
+
+testjail-static: runner/main.o $(LIB_OBJS)
+	$(CC) -static-pie -Wl,-z,relro,-z,now -o $@ $^ $(STATIC_LIBS)
+
+integration check-v2: testjail-static
+
+.PHONY: clean-static
+clean: clean-static
+clean-static:
+	rm -f testjail-static

@@ -93,4 +93,25 @@ const char *tj_cg_path(const tj_cgroup *cg); /* e.g. the memory hierarchy dir */
  * cgroups; *removed gets how many. */
 int tj_cg_gc(int *removed, tj_error *err);
 
+/* The counters of the cgroup the caller itself sits in (in a container: the
+ * container's own cgroup), for which read access suffices (self.c). -1:
+ * unknown; for the limits also "none". */
+struct tj_cg_self {
+  enum tj_cg_mode mode;
+  char memory_dir[512], pids_dir[512]; /* "" when not found */
+  int64_t memory_limit;      /* memory.max / memory.limit_in_bytes (v1: or an ancestor's) */
+  int64_t memory_peak;       /* memory.peak / memory.max_usage_in_bytes */
+  int64_t memory_current;
+  int64_t oom_kills;         /* memory.events / memory.oom_control oom_kill */
+  int64_t memory_max_events; /* memory.events max / memory.failcnt */
+  int64_t oom_group;         /* v2 memory.oom.group: 1 when an OOM kill takes every process */
+  int64_t pids_limit;        /* pids.max */
+  int64_t pids_current;
+  int64_t pids_limit_hits;   /* pids.events max */
+};
+
+/* Read them now; a file that is missing leaves its field at -1. Fails only
+ * when the cgroup mode cannot be told (no /sys/fs/cgroup). */
+int tj_cg_self_read(struct tj_cg_self *s, tj_error *err);
+
 #endif

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "init.h"
 #include "parse.h"
+#include "util.h"
 
 enum {
   OPT_MEMORY = 256,
@@ -41,10 +43,13 @@ static const struct tj_option sandbox_options[] = {
     {"help", NULL, TJ_OPT_HELP, "show this help"},
 };
 
+/* One-letter names are short options (-v, -p N), as go test spells them. */
+static bool is_short(const struct tj_option *o) { return o->name[0] && !o->name[1]; }
+
 static void print_options(FILE *out, const struct tj_option *opts, size_t n) {
   for (size_t i = 0; i < n; i++) {
     char left[64];
-    snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
+    snprintf(left, sizeof(left), "%s%s%s%s", is_short(&opts[i]) ? "-" : "--", opts[i].name, opts[i].metavar ? " " : "",
              opts[i].metavar ? opts[i].metavar : "");
     fprintf(out, "  %-28s %s\n", left, opts[i].help);
   }
@@ -58,12 +63,15 @@ void tj_cli_help_main(FILE *out) {
           "limits, and say why it died: OOM kill, limit hit, timeout, signal, or its own failure.\n"
           "\n"
           "Commands:\n"
+          "  test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]\n"
+          "                                       build and run Go tests, each phase in its own sandbox\n"
           "  exec [OPTIONS] -- COMMAND [ARG...]   run COMMAND in the sandbox; its exit status passes through\n"
+          "  init [OPTIONS] -- COMMAND [ARG...]   container entrypoint: PID 1 that forwards, reaps, drains, explains\n"
           "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups\n"
           "  help [COMMAND]                       show help\n"
           "  --version                            print the version\n"
           "\n"
-          "Run 'testjail help exec' for the sandbox options and outcomes.\n");
+          "Run 'testjail help test' or 'testjail help exec' for the options and outcomes.\n");
 }
 
 void tj_cli_help_exec(FILE *out) {
@@ -196,15 +204,23 @@ int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, c
   struct option *longopts = calloc(total + 1, sizeof(*longopts));
   if (!longopts)
     return tj_error_set(err, ENOMEM, "parsing options");
-  size_t k = 0;
+  char shortopts[64] = "+:h";
+  size_t k = 0, ns = strlen(shortopts);
   for (int t = 0; t < ntables; t++)
-    for (size_t i = 0; i < counts[t]; i++)
+    for (size_t i = 0; i < counts[t]; i++) {
       longopts[k++] = (struct option){tables[t][i].name, tables[t][i].metavar ? required_argument : no_argument,
                                       NULL, tables[t][i].id};
+      if (is_short(&tables[t][i]) && ns + 3 < sizeof(shortopts)) {
+        shortopts[ns++] = tables[t][i].name[0];
+        if (tables[t][i].metavar)
+          shortopts[ns++] = ':';
+        shortopts[ns] = 0;
+      }
+    }
   int c, r = 0;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
     if (c == ':') {
       r = tj_error_set(err, 0, "option '%s' needs a value (see 'testjail %s --help')", argv[optind - 1], argv[0]);
       break;
@@ -251,5 +267,277 @@ int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err
   if (!argv[first][0])
     return tj_error_set(err, 0, "empty command name");
   spec->argv = &argv[first];
+  return TJ_CLI_RUN;
+}
+
+enum {
+  OPT_JSON = 1,
+  OPT_JUNIT,
+  OPT_BUILD_MEMORY,
+  OPT_BUILD_TIMEOUT,
+  OPT_VET,
+  OPT_P = 'p', /* short options: the id is the letter */
+  OPT_V = 'v',
+};
+
+static const struct tj_option test_options[] = {
+    {"v", NULL, OPT_V, "verbose: print every test's output as go test -v does"},
+    {"json", NULL, OPT_JSON,
+     "print a go test -json event stream on stdout (gotestsum and friends read it); the verdict comes as extra "
+     "output events"},
+    {"junit", "FILE", OPT_JUNIT, "write JUnit XML to FILE: a testsuite per package, the sandbox's verdict as an error"},
+    {"p", "N", OPT_P, "test N packages at once, each in its own sandboxes (default: the number of CPUs, as go test)"},
+    {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},
+    {"build-timeout", "DURATION", OPT_BUILD_TIMEOUT, "wall-clock limit of the build sandbox (default: none)"},
+    {"vet", "LIST", OPT_VET, "vet checks run by the build, as go test -vet: off, or a comma-separated list"},
+};
+
+void tj_cli_help_test(FILE *out) {
+  fprintf(out,
+          "Usage: testjail test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]\n"
+          "\n"
+          "For each package (default \".\"; Go patterns such as ./... work), build the test binary\n"
+          "(go test -c, with go test's vet checks) in a build sandbox, then run it in a test sandbox\n"
+          "whose working directory is the package directory, and say why it ended. The build sandbox\n"
+          "has its own limits (--build-memory, --build-timeout; none by default), shares the host's\n"
+          "network and has GOCACHE writable; GOCACHE, GOPATH, GOFLAGS, GOPROXY and CGO_ENABLED are\n"
+          "honoured. The sandbox options below apply to the test sandbox (--env, --bind, --ro-bind to\n"
+          "both). TESTFLAGS go to the test binary, with or without the test. prefix (-run X, -count 1,\n"
+          "-timeout 30s, -short...); -timeout defaults to 10m as under go test.\n"
+          "\n"
+          "Output: go test's (ok/FAIL lines, --- FAIL blocks; -v: every test's output), then one\n"
+          "diagnosis line on stderr for each package whose outcome is not passed or tests_failed.\n"
+          "\n"
+          "Test options:\n");
+  print_options(out, test_options, TJ_ARRAY_SIZE(test_options));
+  fprintf(out, "\nSandbox options (the test sandbox):\n");
+  print_options(out, sandbox_options, TJ_ARRAY_SIZE(sandbox_options));
+  fprintf(out,
+          "\n"
+          "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB too).\n"
+          "\n"
+          "Outcomes and exit status (several packages: the first present in this order):\n"
+          "  125 sandbox_error, usage error      3 oom_killed (build or test)   4 seccomp_denied\n"
+          "    5 pids_limit, rlimit_<name>       6 timeout, test_timeout\n"
+          "    7 init_panic, signaled, exit_nonzero                            2 build_failed\n"
+          "    1 tests_failed, deadlock          0 passed\n"
+          "Interrupted (SIGINT, SIGTERM, SIGHUP): the sandboxes are stopped, the work directory\n"
+          "removed, and testjail dies of the same signal.\n");
+}
+
+struct test_ctx {
+  struct tj_test_opts *opts;
+};
+
+static int test_option(void *ctx, int id, const char *arg, tj_error *err) {
+  struct tj_test_opts *o = ((struct test_ctx *)ctx)->opts;
+  tj_error sub = {0};
+  int64_t v;
+  switch (id) {
+  case TJ_OPT_HELP:
+    tj_cli_help_test(stdout);
+    return TJ_CLI_HELP;
+  case OPT_V:
+    o->verbose = true;
+    return 0;
+  case OPT_JSON:
+    o->json = true;
+    return 0;
+  case OPT_JUNIT:
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --junit '': expected a file name");
+    o->junit_path = arg;
+    return 0;
+  case OPT_P:
+    if (tj_parse_int(arg, 1, 1024, &v, &sub) < 0)
+      return tj_error_set(err, 0, "invalid -p '%s': expected a whole number from 1 to 1024", arg);
+    o->parallel = (int)v;
+    return 0;
+  case OPT_BUILD_MEMORY:
+    if (tj_parse_size(arg, false, &o->build_memory_bytes, &sub) < 0)
+      return tj_error_set(err, 0, "--build-memory: %s", sub.msg);
+    return 0;
+  case OPT_BUILD_TIMEOUT:
+    if (tj_parse_duration(arg, &o->build_timeout_ms, &sub) < 0)
+      return tj_error_set(err, 0, "--build-timeout: %s", sub.msg);
+    return 0;
+  case OPT_VET:
+    if (!*arg || strchr(arg, ' '))
+      return tj_error_set(err, 0, "invalid --vet '%s': expected off or a comma-separated list of checks", arg);
+    o->vet = arg;
+    return 0;
+  }
+  return tj_cli_sandbox_option(&o->spec, id, arg, err);
+}
+
+int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error *err) {
+  memset(opts, 0, sizeof(*opts));
+  tj_spec_defaults(&opts->spec);
+  opts->build_memory_bytes = opts->build_timeout_ms = -1;
+  int dd = argc;
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--") == 0) {
+      dd = i;
+      break;
+    }
+  opts->packages = calloc((size_t)argc + 1, sizeof(char *));
+  char **sub = calloc((size_t)argc + 1, sizeof(char *));
+  if (!opts->packages || !sub) {
+    free(sub);
+    return tj_error_set(err, ENOMEM, "parsing options");
+  }
+  size_t n;
+  const struct tj_option *tables[] = {test_options, tj_cli_sandbox_options(&n)};
+  size_t counts[] = {TJ_ARRAY_SIZE(test_options), n};
+  struct test_ctx ctx = {opts};
+  /* Options may come before and after packages, as go test takes them:
+   * parse up to the first package, take it, go on with the rest. */
+  int pos = 1, r = TJ_CLI_RUN;
+  while (pos < dd) {
+    int k = 0;
+    sub[k++] = argv[0];
+    for (int i = pos; i < dd; i++)
+      sub[k++] = argv[i];
+    sub[k] = NULL;
+    bool dashdash;
+    int first = 0;
+    int pr = tj_cli_parse(k, sub, tables, counts, 2, test_option, &ctx, &first, &dashdash, err);
+    if (pr != 0) {
+      r = pr;
+      break;
+    }
+    if (first >= k)
+      break;
+    if (!sub[first][0]) {
+      r = tj_error_set(err, 0, "empty package name");
+      break;
+    }
+    opts->packages[opts->n_packages++] = sub[first];
+    pos += first;
+  }
+  free(sub);
+  if (r != TJ_CLI_RUN)
+    return r;
+  if (dd < argc) {
+    opts->testflags = &argv[dd + 1];
+    opts->n_testflags = argc - dd - 1;
+  }
+  if (opts->json && opts->verbose)
+    opts->verbose = false; /* go test -json implies -v; the stream carries everything */
+  return TJ_CLI_RUN;
+}
+
+/* ---- testjail init ---------------------------------------------------------- */
+
+enum {
+  OPT_INIT_SINGLE_CHILD = 192,
+  OPT_INIT_REWRITE,
+  OPT_INIT_GRACE,
+  OPT_INIT_TERMINATION_LOG,
+};
+
+static const struct tj_option init_options[] = {
+    {"single-child", NULL, OPT_INIT_SINGLE_CHILD,
+     "signals go to COMMAND alone (tini's default), which runs in a process group of its own; default: COMMAND "
+     "gets a session of its own and signals go to its whole process group (dumb-init's default)"},
+    {"rewrite", "FROM:TO", OPT_INIT_REWRITE,
+     "send signal TO when FROM arrives (names or numbers: TERM:QUIT, 15:3); TO 0 drops FROM; repeatable"},
+    {"grace", "DURATION", OPT_INIT_GRACE,
+     "once COMMAND has exited, the time what it left gets between SIGTERM and SIGKILL; also between a "
+     "--wall-timeout's SIGQUIT and the kill (default 10s)"},
+    {"termination-log", "PATH", OPT_INIT_TERMINATION_LOG,
+     "write the diagnosis and the key figures there, at most 4096 bytes (default " TJ_TERMINATION_LOG
+     " when it exists: Kubernetes' terminationMessagePath)"},
+    {"help", NULL, TJ_OPT_HELP, "show this help"},
+};
+
+/* The sandbox options that mean something in a container's own namespaces;
+ * a name the sandbox table lacks (not yet there) is skipped. */
+static const char *const init_sandbox_names[] = {"memory", "pids-limit", "cpus", "ulimit", "wall-timeout", "seccomp",
+                                                 "report"};
+
+static size_t init_sandbox_options(struct tj_option *out) {
+  size_t n, k = 0;
+  const struct tj_option *all = tj_cli_sandbox_options(&n);
+  for (size_t j = 0; j < TJ_ARRAY_SIZE(init_sandbox_names); j++)
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(all[i].name, init_sandbox_names[j]) == 0)
+        out[k++] = all[i];
+  return k;
+}
+
+void tj_cli_help_init(FILE *out) {
+  struct tj_option sandbox[TJ_ARRAY_SIZE(init_sandbox_names)];
+  size_t n = init_sandbox_options(sandbox);
+  fprintf(out, "Usage: testjail init [OPTIONS] -- COMMAND [ARG...]\n"
+               "\n"
+               "A container's entrypoint (ENTRYPOINT [\"testjail\", \"init\", \"--\"]). As PID 1, or as a child\n"
+               "subreaper when not PID 1, it runs COMMAND, forwards every signal but SIGCHLD to it, reaps\n"
+               "every zombie, and when COMMAND exits sends SIGTERM to what it left, SIGKILL after --grace,\n"
+               "and exits with COMMAND's status (128+N when killed by signal N). SIGTSTP, SIGTTIN and SIGTTOU\n"
+               "are forwarded (as SIGSTOP without --single-child), then testjail stops itself, as dumb-init.\n"
+               "\n"
+               "Then it says why COMMAND died: from the counters of a cgroup of its own where the cgroup\n"
+               "tree is writable, else of the container's cgroup before and after (an OOM kill, a pids\n"
+               "limit, an rlimit signal, the wall clock, any other signal): on stderr, in the termination\n"
+               "message file that Kubernetes shows in 'kubectl describe pod', and with --report in JSON.\n"
+               "\n"
+               "Options:\n");
+  print_options(out, init_options, TJ_ARRAY_SIZE(init_options) - 1);
+  print_options(out, sandbox, n);
+  print_options(out, &init_options[TJ_ARRAY_SIZE(init_options) - 1], 1); /* --help last */
+  fprintf(out, "\n"
+               "--memory, --pids-limit and --cpus need a writable cgroup tree (a privileged or delegated\n"
+               "container); --ulimit and --wall-timeout work anywhere.\n"
+               "\n"
+               "Exit status: COMMAND's own; 125 when testjail itself fails or is misused; 126 when COMMAND\n"
+               "cannot be executed; 127 when it is not found.\n");
+}
+
+static int init_option(void *ctx, int id, const char *arg, tj_error *err) {
+  struct tj_init_spec *spec = ctx;
+  tj_error sub = {0};
+  switch (id) {
+  case TJ_OPT_HELP:
+    tj_cli_help_init(stdout);
+    return TJ_CLI_HELP;
+  case OPT_INIT_SINGLE_CHILD:
+    spec->single_child = true;
+    return 0;
+  case OPT_INIT_REWRITE:
+    return tj_init_parse_rewrite(arg, spec, err) < 0 ? -EINVAL : 0;
+  case OPT_INIT_GRACE:
+    if (tj_parse_duration(arg, &spec->sandbox.grace_ms, &sub) < 0)
+      return tj_error_set(err, 0, "--grace: %s", sub.msg);
+    return 0;
+  case OPT_INIT_TERMINATION_LOG:
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --termination-log '': expected a file name");
+    spec->termination_log = arg;
+    return 0;
+  }
+  return tj_cli_sandbox_option(&spec->sandbox, id, arg, err);
+}
+
+int tj_cli_parse_init(int argc, char **argv, struct tj_init_spec *spec, tj_error *err) {
+  struct tj_option sandbox[TJ_ARRAY_SIZE(init_sandbox_names)];
+  const struct tj_option *tables[] = {init_options, sandbox};
+  size_t counts[] = {TJ_ARRAY_SIZE(init_options), init_sandbox_options(sandbox)};
+  bool dashdash = false;
+  tj_init_spec_defaults(spec);
+  int first;
+  int r = tj_cli_parse(argc, argv, tables, counts, 2, init_option, spec, &first, &dashdash, err);
+  if (r != 0)
+    return r;
+  if (first >= argc || !dashdash) {
+    if (first < argc)
+      return tj_error_set(err, 0,
+                          "missing '--' before the command '%s' (usage: testjail init [OPTIONS] -- COMMAND [ARG...])",
+                          argv[first]);
+    return tj_error_set(err, 0, "no command given (usage: testjail init [OPTIONS] -- COMMAND [ARG...])");
+  }
+  if (!argv[first][0])
+    return tj_error_set(err, 0, "empty command name");
+  spec->sandbox.argv = &argv[first];
   return TJ_CLI_RUN;
 }

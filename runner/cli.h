@@ -42,6 +42,32 @@ void tj_spec_defaults(struct tj_spec *spec);
  * Returns TJ_CLI_RUN, TJ_CLI_HELP (help printed to stdout) or < 0. */
 int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err);
 
+/* `testjail test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]`: the test
+ * sandbox's spec plus the options of the build and of the output. */
+struct tj_test_opts {
+  struct tj_spec spec;         /* the test sandbox */
+  int64_t build_memory_bytes;  /* -1: none */
+  int64_t build_timeout_ms;    /* -1: none */
+  const char *vet;             /* NULL: go test's default subset */
+  bool verbose, json;
+  const char *junit_path;
+  int parallel;                /* 0: the number of CPUs */
+  char **packages;             /* NULL-terminated, owned; empty: "." */
+  int n_packages;
+  char **testflags;            /* after "--", as given */
+  int n_testflags;
+};
+
+/* argv[0] is "test". Returns TJ_CLI_RUN, TJ_CLI_HELP or < 0. */
+int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error *err);
+void tj_cli_help_test(FILE *out);
+
+struct tj_init_spec;
+/* `testjail init [OPTIONS] -- COMMAND [ARG...]`; argv[0] is "init".
+ * Returns TJ_CLI_RUN, TJ_CLI_HELP (help printed to stdout) or < 0. */
+int tj_cli_parse_init(int argc, char **argv, struct tj_init_spec *spec, tj_error *err);
+void tj_cli_help_init(FILE *out);
+
 void tj_cli_help_main(FILE *out);
 void tj_cli_help_exec(FILE *out);
 void tj_cli_help_doctor(FILE *out);

@@ -11,8 +11,10 @@
 
 #include "cli.h"
 #include "doctor.h"
+#include "init.h"
 #include "report.h"
 #include "sandbox.h"
+#include "testcmd.h"
 #include "verdict.h"
 
 #define EXIT_USAGE 125
@@ -106,6 +108,51 @@ static int cmd_exec(int argc, char **argv) {
   return code;
 }
 
+/* Container entrypoint: the exit status is the workload's, whatever comes
+ * after it started; the diagnosis goes to stderr, the termination message
+ * file and the report. */
+static int cmd_init(int argc, char **argv) {
+  static struct tj_init_spec spec;
+  static struct tj_init_result res;
+  tj_error err = {0};
+  int r = tj_cli_parse_init(argc, argv, &spec, &err);
+  if (r == TJ_CLI_HELP)
+    return 0;
+  if (r < 0 || tj_init_check_paths(&spec, &err) < 0)
+    return usage_error(err.msg);
+  bool pid1;
+  if (tj_init_become_reaper(&pid1, &err) < 0)
+    return usage_error(err.msg);
+  if (!pid1)
+    fprintf(stderr, "testjail: init: not PID 1 (pid %d): registered as a child subreaper, so orphans are reaped "
+                    "here\n", (int)getpid());
+  if (tj_init_run(&spec, &res, &err) < 0)
+    return usage_error(err.msg);
+
+  struct tj_verdict v;
+  int code = tj_init_verdict(&spec, &res, &v);
+  char msg[TJ_TERMINATION_MAX + 1];
+  tj_init_message(&res, &v, code, msg, sizeof(msg));
+  if (v.outcome != TJ_PASSED) {
+    for (char *line = msg, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+      nl = strchr(line, '\n');
+      fprintf(stderr, "testjail: %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
+    }
+  }
+  if (res.note[0])
+    fprintf(stderr, "testjail: init: %s\n", res.note);
+  const char *tlog = tj_init_termination_path(&spec);
+  if (tlog && tj_init_write_termination_log(tlog, msg, &err) < 0)
+    fprintf(stderr, "testjail: %s\n", err.msg);
+  if (spec.sandbox.report_path) {
+    json_t *report = tj_init_report(&spec, &res, &v, code);
+    if (tj_report_write(spec.sandbox.report_path, report, &err) < 0)
+      fprintf(stderr, "testjail: %s\n", err.msg);
+    json_decref(report);
+  }
+  return code;
+}
+
 static int cmd_doctor(int argc, char **argv) {
   bool gc = false;
   for (int i = 1; i < argc; i++) {
@@ -126,12 +173,16 @@ static int cmd_doctor(int argc, char **argv) {
 static int cmd_help(const char *topic) {
   if (!topic)
     tj_cli_help_main(stdout);
+  else if (strcmp(topic, "test") == 0)
+    tj_cli_help_test(stdout);
   else if (strcmp(topic, "exec") == 0)
     tj_cli_help_exec(stdout);
+  else if (strcmp(topic, "init") == 0)
+    tj_cli_help_init(stdout);
   else if (strcmp(topic, "doctor") == 0)
     tj_cli_help_doctor(stdout);
   else {
-    fprintf(stderr, "testjail: help: unknown command '%s' (commands: exec, doctor)\n", topic);
+    fprintf(stderr, "testjail: help: unknown command '%s' (commands: test, exec, doctor)\n", topic);
     return EXIT_USAGE;
   }
   return 0;
@@ -145,8 +196,12 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
   const char *cmd = argv[1];
+  if (strcmp(cmd, "test") == 0)
+    return tj_cmd_test(argc - 1, argv + 1);
   if (strcmp(cmd, "exec") == 0)
     return cmd_exec(argc - 1, argv + 1);
+  if (strcmp(cmd, "init") == 0)
+    return cmd_init(argc - 1, argv + 1);
   if (strcmp(cmd, "doctor") == 0)
     return cmd_doctor(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0)

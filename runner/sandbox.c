@@ -359,6 +359,11 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   }
   if (tj_cg_stats(cg, &res->stats, &sub) < 0)
     res->stats = unknown;
+  /* rusage is scaled from ticks and reads well below the precise runtime
+   * the kernel holds against RLIMIT_CPU on a busy machine; the cgroup's
+   * counter is that precise runtime (for the whole sandbox). */
+  if (res->stats.cpu_usage_us / 1000 > res->cpu_ms)
+    res->cpu_ms = res->stats.cpu_usage_us / 1000;
   if (res->status_known && WIFEXITED(res->wstatus) && res->launch == TJ_LAUNCH_OK && !res->timed_out) {
     /* nothing to add */
   }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "util.h"
 #include "rlimit.h"
 
 void tj_forward_sigset(sigset_t *set) {
@@ -56,9 +57,7 @@ static _Noreturn void run_workload(const struct tj_supervise_args *a) {
     _exit(125);
   }
   /* The workload starts as from a shell: default dispositions, empty mask. */
-  for (int s = 1; s < NSIG; s++)
-    if (s != SIGKILL && s != SIGSTOP)
-      signal(s, SIG_DFL);
+  tj_reset_signal_dispositions();
   sigset_t empty;
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, NULL);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static inline void tj_freep(void *p) { free(*(void **)p); }
@@ -35,5 +36,17 @@ static inline void tj_closedirp(DIR **d) {
 #define steal_fd(fdp) ({ int _v = *(fdp); *(fdp) = -1; _v; })
 
 #define TJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every disposition back to SIG_DFL before exec. The raw syscall, because
+ * glibc refuses its internal signals 32 and 33 (EINVAL), and an ignored one
+ * inherited from our caller would otherwise reach the workload. */
+static inline void tj_reset_signal_dispositions(void) {
+  struct {
+    unsigned long handler, flags, restorer, mask;
+  } dfl = {0};
+  for (int s = 1; s < 65; s++)
+    if (s != 9 && s != 19) /* SIGKILL, SIGSTOP */
+      syscall(SYS_rt_sigaction, s, &dfl, NULL, 8);
+}
 
 #endif

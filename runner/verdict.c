@@ -27,6 +27,8 @@ static const struct {
     {TJ_PAT_PANIC, "fatal error: ", true},
     {TJ_PAT_TEST_FAIL, "--- FAIL: ", false},
     {TJ_PAT_SIGSYS, "SIGSYS: bad system call", true},
+    {TJ_PAT_BADFLAG, "flag provided but not defined: ", true},
+    {TJ_PAT_BADFLAG, "invalid value \"", true},
 };
 
 static void copy_name(char *dst, size_t len, const char *src, size_t n) {
@@ -118,6 +120,22 @@ const char *tj_outcome_name(enum tj_outcome o) {
   case TJ_SANDBOX_ERROR: return "sandbox_error";
   }
   return "sandbox_error";
+}
+
+int tj_outcome_rank(enum tj_outcome o) {
+  switch (o) {
+  case TJ_SANDBOX_ERROR: return 0;
+  case TJ_OOM_KILLED: return 1;
+  case TJ_SECCOMP_DENIED: return 2;
+  case TJ_PIDS_LIMIT: case TJ_RLIMIT: return 3;
+  case TJ_TIMEOUT: case TJ_TEST_TIMEOUT: return 4;
+  case TJ_INIT_PANIC: case TJ_SIGNALED: case TJ_EXIT_NONZERO: return 5;
+  case TJ_BUILD_FAILED: return 6;
+  case TJ_DEADLOCK: return 7;
+  case TJ_TESTS_FAILED: return 8;
+  case TJ_PASSED: return 9;
+  }
+  return 0;
 }
 
 int tj_outcome_exit_code(enum tj_outcome o) {
@@ -292,6 +310,12 @@ void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   }
   if (ev->oom_kills > 0) {
     set_outcome(v, TJ_OOM_KILLED, NULL);
+    /* The killer may hit a process a test started (runtime's tests build
+     * programs with the go command): that test then fails, and the binary
+     * goes on. It was the one running at the kill. */
+    if (!run[0] && n && n->n_failed > 0)
+      snprintf(run, sizeof(run), " while running %s, which then failed (the OOM killer hit a process it started)",
+               n->failed[n->n_failed - 1]);
     if (ev->memory_peak >= 0)
       tj_format_size(ev->memory_peak, peak, sizeof(peak));
     else
@@ -336,6 +360,12 @@ void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
     diag(v, "sandbox error: the workload's exit status was lost");
     return;
   }
+  if (ev->go_test && n && !n->test_started && n->seen[TJ_PAT_BADFLAG] && ev->exit_code == 2) {
+    set_outcome(v, TJ_SANDBOX_ERROR, NULL);
+    add_evidence(v, "output: %s", n->first[TJ_PAT_BADFLAG]);
+    diag(v, "bad TESTFLAGS: the test binary said \"%s\"", n->first[TJ_PAT_BADFLAG]);
+    return;
+  }
   if (n && n->seen[TJ_PAT_TEST_TIMEOUT]) {
     set_outcome(v, TJ_TEST_TIMEOUT, NULL);
     add_evidence(v, "output: %s", n->first[TJ_PAT_TEST_TIMEOUT]);
@@ -367,5 +397,92 @@ void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
     return;
   }
   set_outcome(v, TJ_EXIT_NONZERO, NULL);
-  diag(v, "exited with status %d%s", ev->exit_code, n && n->test_started ? " without a failing test" : "");
+  if (ev->go_test && n && !n->test_started)
+    diag(v, "exited with status %d before any test started, with no panic and no failing test (os.Exit in TestMain "
+            "or an init function?)", ev->exit_code);
+  else
+    diag(v, "exited with status %d%s%s", ev->exit_code, n && n->test_started ? " without a failing test" : "", run);
+}
+
+/* "file.go:12:5: message" or "file.go:12: message" */
+static bool is_go_error(const char *s) {
+  const char *colon = strstr(s, ".go:");
+  if (!colon || strchr(s, ' ') < colon)
+    return false;
+  const char *p = colon + 4;
+  if (*p < '0' || *p > '9')
+    return false;
+  while (*p >= '0' && *p <= '9')
+    p++;
+  if (*p == ':' && p[1] >= '0' && p[1] <= '9') {
+    p++;
+    while (*p >= '0' && *p <= '9')
+      p++;
+  }
+  return p[0] == ':' && p[1] == ' ';
+}
+
+void tj_build_notes_line(struct tj_build_notes *b, const char *line, size_t len) {
+  char buf[TJ_NOTE_LEN];
+  snprintf(buf, sizeof(buf), "%.*s", (int)(len < sizeof(buf) ? len : sizeof(buf) - 1), line);
+  const char *cgo = strstr(buf, "cgo: C compiler \"");
+  if (cgo && !b->cgo_cc[0]) {
+    const char *name = cgo + 17, *end = strchr(name, '"');
+    if (end)
+      snprintf(b->cgo_cc, sizeof(b->cgo_cc), "%.*s", (int)(end - name), name);
+  }
+  if (is_go_error(buf)) {
+    if (b->n_errors < TJ_BUILD_ERRORS)
+      strcpy(b->errors[b->n_errors++], buf);
+    b->total_errors++;
+  } else if (!b->first_other[0] && buf[0] && buf[0] != '#') {
+    strcpy(b->first_other, buf);
+  }
+}
+
+void tj_verdict_build(const struct tj_evidence *ev, const struct tj_build_notes *b, struct tj_verdict *v) {
+  struct tj_evidence e = *ev;
+  e.notes = NULL; /* compiler output is no test's output */
+  tj_verdict_decide(&e, v);
+  char buf[512];
+  switch (v->outcome) {
+  case TJ_PASSED:
+  case TJ_SANDBOX_ERROR:
+    return;
+  case TJ_TIMEOUT:
+    diag(v, "build timeout: go test -c still running after the %.3gs --build-timeout%s",
+         (double)ev->wall_timeout_ms / 1000, ev->sent_kill ? "; killed after the grace period" : "");
+    return;
+  case TJ_OOM_KILLED:
+    snprintf(buf, sizeof(buf), "%s", v->diagnosis);
+    diag(v, "build %s%s", buf,
+         ev->memory_limit >= 0 ? " (the build's own limit: raise --build-memory)" : "");
+    return;
+  case TJ_SECCOMP_DENIED:
+  case TJ_PIDS_LIMIT:
+  case TJ_RLIMIT:
+  case TJ_SIGNALED:
+    snprintf(buf, sizeof(buf), "%s", v->diagnosis);
+    diag(v, "build: %s", buf);
+    return;
+  default:
+    break;
+  }
+  set_outcome(v, TJ_BUILD_FAILED, NULL);
+  if (b->cgo_cc[0]) {
+    add_evidence(v, "cgo: C compiler \"%s\" not found", b->cgo_cc);
+    diag(v, "build failed: cgo needs the C compiler \"%s\", which is not installed: install it (e.g. apt-get install "
+            "gcc) or build without cgo (CGO_ENABLED=0, e.g. --env CGO_ENABLED=0)",
+         b->cgo_cc);
+    return;
+  }
+  for (int i = 0; i < b->n_errors; i++)
+    add_evidence(v, "%s", b->errors[i]);
+  if (b->n_errors > 0)
+    diag(v, "build failed: %s%s", b->errors[0],
+         b->total_errors > 1 ? " (and more, see the output)" : "");
+  else if (b->first_other[0])
+    diag(v, "build failed: %s", b->first_other);
+  else
+    diag(v, "build failed: go test -c exited with status %d", ev->exit_code);
 }

@@ -41,6 +41,7 @@ enum tj_pattern {
   TJ_PAT_TEST_FAIL,    /* --- FAIL: */
   TJ_PAT_FAIL_LINE,    /* a bare FAIL line (go test's summary) */
   TJ_PAT_SIGSYS,       /* SIGSYS: bad system call */
+  TJ_PAT_BADFLAG,      /* the testing package refused a flag */
   TJ_PAT_COUNT
 };
 
@@ -75,6 +76,7 @@ struct tj_evidence {
   int64_t seccomp_denials;
   const char *seccomp_syscall;
   const char *setup_error; /* non-NULL: the sandbox could not be set up */
+  bool go_test;            /* a test binary run by `testjail test`: its flag errors are usage errors */
 };
 
 #define TJ_MAX_EVIDENCE 10
@@ -89,6 +91,30 @@ struct tj_verdict {
 };
 
 void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v);
+
+/* What a `go test -c` build printed that decides its verdict: the first
+ * compiler and vet errors (file:line: message), and cgo's missing C
+ * compiler. */
+#define TJ_BUILD_ERRORS 5
+
+struct tj_build_notes {
+  char errors[TJ_BUILD_ERRORS][TJ_NOTE_LEN];
+  int n_errors, total_errors;
+  char first_other[TJ_NOTE_LEN]; /* the first line that is not a "# pkg" header */
+  char cgo_cc[64];               /* cgo: C compiler "X" not found */
+};
+
+void tj_build_notes_line(struct tj_build_notes *b, const char *line, size_t len);
+
+/* The build phase: like tj_verdict_decide, but whatever is not the
+ * sandbox's doing (a kernel counter, testjail's timer, a signal, a set-up
+ * error) is build_failed, with go's first errors. Diagnoses say "build". */
+void tj_verdict_build(const struct tj_evidence *ev, const struct tj_build_notes *b, struct tj_verdict *v);
+
+/* Several packages: the smaller rank wins (contract order: sandbox_error,
+ * oom_killed, seccomp_denied, limits, timeouts, the exit-7 class,
+ * build_failed, deadlock and tests_failed, passed). */
+int tj_outcome_rank(enum tj_outcome o);
 
 /* "passed", "oom_killed", ... ("rlimit" for TJ_RLIMIT; use v->outcome_name). */
 const char *tj_outcome_name(enum tj_outcome o);

@@ -64,6 +64,18 @@ static void test_oom_outranks_signal_and_exit_255(void **state) {
   assert_int_equal(tj_outcome_exit_code(v.outcome), 3);
 }
 
+static void test_oom_of_a_child_names_the_failed_test(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 1;
+  ev.oom_kills = 2;
+  const char *l[] = {"=== RUN   TestBuild", "    exec_test.go:5: go build: signal: killed", "--- FAIL: TestBuild (1.00s)",
+                     "FAIL", NULL};
+  lines(l);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "oom_killed");
+  assert_non_null(strstr(v.diagnosis, "while running TestBuild"));
+}
+
 static void test_plain_sigkill_is_signaled(void **state) {
   struct tj_evidence ev = base();
   ev.exited = false;
@@ -219,10 +231,109 @@ static void test_unknown_status(void **state) {
   assert_string_equal(decide(&ev).outcome_name, "sandbox_error");
 }
 
+static void build_lines(struct tj_build_notes *b, const char *const *l) {
+  for (; *l; l++)
+    tj_build_notes_line(b, *l, strlen(*l));
+}
+
+static void test_build_failed_names_first_error(void **state) {
+  struct tj_build_notes b = {0};
+  const char *l[] = {"# example.com/x [example.com/x.test]", "x/x_test.go:8:2: undefined: helper",
+                     "x/x_test.go:9:2: undefined: other", NULL};
+  build_lines(&b, l);
+  struct tj_evidence ev = base();
+  ev.notes = NULL;
+  ev.exit_code = 2;
+  struct tj_verdict v;
+  tj_verdict_build(&ev, &b, &v);
+  assert_string_equal(v.outcome_name, "build_failed");
+  assert_int_equal(tj_outcome_exit_code(v.outcome), 2);
+  assert_non_null(strstr(v.diagnosis, "x/x_test.go:8:2: undefined: helper"));
+  assert_int_equal(b.total_errors, 2);
+  assert_string_equal(v.evidence[1], "x/x_test.go:8:2: undefined: helper");
+}
+
+static void test_build_cgo_missing_compiler(void **state) {
+  struct tj_build_notes b = {0};
+  const char *l[] = {"# runtime/cgo", "cgo: C compiler \"gcc\" not found: exec: \"gcc\": executable file not found in $PATH",
+                     NULL};
+  build_lines(&b, l);
+  struct tj_evidence ev = base();
+  ev.exit_code = 2;
+  struct tj_verdict v;
+  tj_verdict_build(&ev, &b, &v);
+  assert_string_equal(v.outcome_name, "build_failed");
+  assert_non_null(strstr(v.diagnosis, "\"gcc\""));
+  assert_non_null(strstr(v.diagnosis, "CGO_ENABLED=0"));
+  assert_non_null(strstr(v.diagnosis, "install"));
+}
+
+static void test_build_oom_and_timeout_keep_their_outcome(void **state) {
+  struct tj_build_notes b = {0};
+  const char *l[] = {"compile: signal: killed", NULL};
+  build_lines(&b, l);
+  struct tj_evidence ev = base();
+  ev.exit_code = 1;
+  ev.oom_kills = 1;
+  ev.memory_limit = 32 << 20;
+  ev.memory_peak = 32 << 20;
+  struct tj_verdict v;
+  tj_verdict_build(&ev, &b, &v);
+  assert_string_equal(v.outcome_name, "oom_killed");
+  assert_non_null(strstr(v.diagnosis, "build"));
+  assert_non_null(strstr(v.diagnosis, "--build-memory"));
+  ev = base();
+  ev.exited = false;
+  ev.signal = SIGKILL;
+  ev.timed_out = true;
+  ev.wall_timeout_ms = 10;
+  tj_verdict_build(&ev, &b, &v);
+  assert_string_equal(v.outcome_name, "timeout");
+  assert_non_null(strstr(v.diagnosis, "--build-timeout"));
+  ev = base();
+  tj_verdict_build(&ev, &b, &v);
+  assert_string_equal(v.outcome_name, "passed");
+}
+
+static void test_bad_test_flag_is_usage_error(void **state) {
+  const char *l[] = {"flag provided but not defined: -nosuch", "Usage of /tmp/x.test:", NULL};
+  lines(l);
+  struct tj_evidence ev = base();
+  ev.exit_code = 2;
+  assert_string_equal(decide(&ev).outcome_name, "exit_nonzero"); /* exec mode: not ours to judge */
+  ev.go_test = true;
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "sandbox_error");
+  assert_non_null(strstr(v.diagnosis, "-nosuch"));
+}
+
+static void test_exit_before_tests_in_go_test(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 255;
+  ev.go_test = true;
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "exit_nonzero");
+  assert_non_null(strstr(v.diagnosis, "TestMain"));
+}
+
+static void test_aggregation_order(void **state) {
+  /* the contract: sandbox_error, oom, seccomp, limits, timeouts, 7-class,
+   * build_failed, tests_failed, passed */
+  enum tj_outcome order[] = {TJ_SANDBOX_ERROR, TJ_OOM_KILLED, TJ_SECCOMP_DENIED, TJ_PIDS_LIMIT, TJ_TIMEOUT,
+                             TJ_INIT_PANIC, TJ_BUILD_FAILED, TJ_TESTS_FAILED, TJ_PASSED};
+  for (size_t i = 0; i + 1 < sizeof(order) / sizeof(order[0]); i++)
+    assert_true(tj_outcome_rank(order[i]) < tj_outcome_rank(order[i + 1]));
+  assert_int_equal(tj_outcome_rank(TJ_RLIMIT), tj_outcome_rank(TJ_PIDS_LIMIT));
+  assert_int_equal(tj_outcome_rank(TJ_TEST_TIMEOUT), tj_outcome_rank(TJ_TIMEOUT));
+  assert_int_equal(tj_outcome_rank(TJ_EXIT_NONZERO), tj_outcome_rank(TJ_SIGNALED));
+  assert_true(tj_outcome_rank(TJ_DEADLOCK) < tj_outcome_rank(TJ_PASSED));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_passed, setup),
       cmocka_unit_test_setup(test_oom_outranks_signal_and_exit_255, setup),
+      cmocka_unit_test_setup(test_oom_of_a_child_names_the_failed_test, setup),
       cmocka_unit_test_setup(test_plain_sigkill_is_signaled, setup),
       cmocka_unit_test_setup(test_rlimit_cpu, setup),
       cmocka_unit_test_setup(test_fsize_signal_and_go_message, setup),
@@ -234,6 +345,12 @@ int main(void) {
       cmocka_unit_test_setup(test_subtests_running, setup),
       cmocka_unit_test_setup(test_setup_error, setup),
       cmocka_unit_test_setup(test_unknown_status, setup),
+      cmocka_unit_test_setup(test_build_failed_names_first_error, setup),
+      cmocka_unit_test_setup(test_build_cgo_missing_compiler, setup),
+      cmocka_unit_test_setup(test_build_oom_and_timeout_keep_their_outcome, setup),
+      cmocka_unit_test_setup(test_bad_test_flag_is_usage_error, setup),
+      cmocka_unit_test_setup(test_exit_before_tests_in_go_test, setup),
+      cmocka_unit_test_setup(test_aggregation_order, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `testjail test` against `go test` on the same packages, warm build cache,
+# side by side in one hyperfine run. go test's result cache is off
+# (-count=1): testjail has none, and a cached result measures nothing.
+# Target: at most 1.05x the wall time of go test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tj=./testjail
+runs=${BENCH_RUNS:-10}
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces, cgroups)" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "bench: hyperfine missing (make deps)" >&2; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+sets=("./examples/pass" "strings" "strconv sort bufio")
+args=()
+for s in "${sets[@]}"; do
+  args+=(-n "go test $s" "go test -count=1 $s" -n "testjail test $s" "$tj test $s")
+done
+hyperfine -N --warmup 2 --runs "$runs" --export-json "$out/r.json" --style basic "${args[@]}" >/dev/null
+python3 - "$out/r.json" "${sets[@]}" <<'PY'
+import json, sys
+res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+print(f"{'packages':<22}{'go test s':>11}{'testjail s':>12}{'ratio':>8}")
+worst = 0
+for s in sys.argv[2:]:
+    g, t = res[f"go test {s}"]["median"], res[f"testjail test {s}"]["median"]
+    worst = max(worst, t / g)
+    print(f"{s:<22}{g:>11.3f}{t:>12.3f}{t / g:>8.2f}")
+print(f"\ntestjail test takes at most {worst:.2f}x the wall time of go test (target <= 1.05)")
+PY

@@ -1,3 +1,0 @@
-module example.com/oom
-
-go 1.19

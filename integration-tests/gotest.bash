@@ -1,0 +1,64 @@
+# Helpers of the `testjail test` suites (load after common): a private copy
+# of examples/ as the working directory, runs with a report, and leak checks
+# that also cover the work directory and the workers' run cgroups.
+
+# The work directories `testjail test` makes (mkdtemp), one a line.
+tjt_workdirs() {
+  ls -d "${TMPDIR:-/tmp}"/testjail-?????? 2>/dev/null | sort || true
+}
+
+tjt_setup() {
+  tj_setup
+  tjt_workdirs >"$BATS_TEST_TMPDIR/workdirs.before"
+  cp -r "$TJ_REPO/examples" "$TJ_WORK/examples"
+  cd "$TJ_WORK/examples" || return 1
+  REPORT="$BATS_TEST_TMPDIR/report.json"
+}
+
+# run `testjail test` with a report; the marker rides in the environment, so
+# testjail, its workers and the sandboxes' workloads carry it.
+tjt() {
+  run --separate-stderr tj test --env "TJMARK=$MARKER" --report "$REPORT" "$@"
+}
+
+# assert_test_result OUTCOME EXIT_CODE: the status, the report's outcome at
+# the top and for the first package.
+assert_test_result() {
+  if [ "$status" -ne "$2" ]; then
+    echo "status $status, expected $2" >&2
+    echo "stdout: $output" >&2
+    echo "stderr: $stderr" >&2
+    return 1
+  fi
+  assert_outcome "$REPORT" "$1"
+  assert_eq "$(json_get "$REPORT" packages.0.outcome)" "$1" "packages[0].outcome"
+  assert_eq "$(json_get "$REPORT" exit_code)" "$2" "exit_code in the report"
+}
+
+# Run cgroups made since the test began whose owner is gone (the owner of a
+# package's cgroups is its worker, a child of testjail), the work
+# directory, and everything assert_nothing_left checks.
+assert_nothing_left_test() {
+  assert_nothing_left
+  local path name owner
+  while IFS= read -r path; do
+    name=${path##*/}
+    owner=${name#testjail-}
+    owner=${owner%%-*}
+    if [ ! -e "/proc/$owner" ]; then
+      echo "cgroup left behind: $path" >&2
+      return 1
+    fi
+  done < <(comm -13 "$BATS_TEST_TMPDIR/cgroups.before" <(snapshot_cgroups))
+  local dirs
+  dirs="$(comm -13 "$BATS_TEST_TMPDIR/workdirs.before" <(tjt_workdirs))"
+  if [ -n "$dirs" ]; then
+    echo "work directory left behind: $dirs" >&2
+    return 1
+  fi
+}
+
+# The diagnosis lines on stderr: "testjail: PKG: ...".
+diagnosis_lines() {
+  grep -c '^testjail: ' <<<"$stderr" || true
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# `testjail test` on bad input: one line on stderr naming the problem, exit
+# 125, nothing on stdout, and nothing left behind (work directory, cgroups,
+# processes).
+
+load common
+load gotest
+
+setup_file() {
+  tj_setup_file
+  require_cmd go
+}
+
+setup() {
+  tjt_setup
+}
+
+# expect_bad_input NEEDLE TESTJAIL-TEST-ARGS...
+expect_bad_input() {
+  local needle=$1
+  shift
+  run --separate-stderr tj test --env "TJMARK=$MARKER" "$@"
+  if [ "$status" -ne 125 ]; then
+    echo "status $status, expected 125; stdout: $output; stderr: $stderr" >&2
+    return 1
+  fi
+  assert_eq "$output" "" "nothing on stdout"
+  assert_eq "${#stderr_lines[@]}" 1 "exactly one line on stderr: $stderr"
+  [[ "$stderr" == "testjail: "* ]] || { echo "stderr does not start with 'testjail: ': $stderr" >&2; return 1; }
+  assert_contains "$stderr" "$needle"
+  assert_nothing_left_test
+}
+
+@test "a package directory that does not exist" {
+  expect_bad_input "nosuchdir" ./nosuchdir
+}
+
+@test "a directory without Go files" {
+  mkdir empty
+  expect_bad_input "no Go files" ./empty
+}
+
+@test "a pattern that matches nothing" {
+  mkdir -p nothing/here
+  expect_bad_input "matched no packages" ./nothing/...
+}
+
+@test "an import path nobody provides" {
+  expect_bad_input "example.com/not/there" example.com/not/there
+}
+
+@test "a directory outside any module" {
+  cd "$TJ_WORK"
+  expect_bad_input "go.mod" .
+}
+
+@test "go missing from PATH" {
+  run --separate-stderr env PATH=/nonexistent "$TESTJAIL" test --env "TJMARK=$MARKER" ./pass
+  assert_eq "$status" 125 "status; stderr: $stderr"
+  assert_eq "$output" "" "nothing on stdout"
+  assert_eq "${#stderr_lines[@]}" 1 "one line on stderr: $stderr"
+  assert_contains "$stderr" "testjail: go: not found in PATH"
+  assert_nothing_left_test
+}
+
+@test "a TESTFLAGS value of the wrong type" {
+  expect_bad_input '"many"' ./pass -- -count many
+}
+
+@test "a TESTFLAG without its value" {
+  expect_bad_input "-run needs a value" ./pass -- -run
+}
+
+@test "a bad -timeout in TESTFLAGS" {
+  expect_bad_input "-timeout" ./pass -- -timeout=soon
+}
+
+@test "a flag the test binary does not know" {
+  expect_bad_input "flag provided but not defined: -nosuchflag" ./pass -- -nosuchflag
+}
+
+@test "-p 0" {
+  expect_bad_input "-p" -p 0 ./pass
+}
+
+@test "--build-memory 0" {
+  expect_bad_input "--build-memory" --build-memory 0 ./pass
+}
+
+@test "--build-timeout without a unit" {
+  expect_bad_input "--build-timeout" --build-timeout 10 ./pass
+}
+
+@test "--junit into a directory that does not exist" {
+  expect_bad_input "/nonexistent/dir" --junit /nonexistent/dir/j.xml ./pass
+}
+
+@test "an unknown option after the packages" {
+  expect_bad_input "--frobnicate" ./pass --frobnicate
+}

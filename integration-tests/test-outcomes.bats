@@ -1,0 +1,198 @@
+#!/usr/bin/env bats
+# `testjail test` on every example of examples/: the outcome, the exit code
+# of the contract and the evidence that decided it, and nothing left behind.
+
+load common
+load gotest
+
+setup_file() {
+  tj_setup_file
+  require_cmd go
+}
+
+setup() {
+  tjt_setup
+}
+
+@test "pass: passed, exit 0, go test's ok line, the tests counted" {
+  tjt ./pass
+  assert_test_result passed 0
+  assert_contains "$output" "ok  	example.com/examples/pass	"
+  assert_eq "$(diagnosis_lines)" 0 "no diagnosis for a pass"
+  assert_eq "$(json_get "$REPORT" packages.0.phase)" test
+  assert_eq "$(json_get "$REPORT" packages.0.tests.passed)" 4
+  assert_eq "$(json_get "$REPORT" packages.0.tests.skipped)" 1
+  assert_eq "$(json_get "$REPORT" packages.0.exit.code)" 0
+  assert_nothing_left_test
+}
+
+@test "fail: tests_failed, exit 1, the failed tests named, no diagnosis line" {
+  tjt ./fail
+  assert_test_result tests_failed 1
+  assert_contains "$output" "--- FAIL: TestArithmetic"
+  assert_contains "$output" "    --- FAIL: TestTable/bad"
+  assert_contains "$output" "FAIL	example.com/examples/fail	"
+  assert_eq "$(diagnosis_lines)" 0
+  assert_eq "$(json_get "$REPORT" packages.0.tests.failed_names)" '["TestArithmetic","TestTable","TestTable/bad"]'
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestArithmetic
+  assert_nothing_left_test
+}
+
+@test "buildfail: build_failed, exit 2, phase build, the compiler's first error" {
+  tjt ./buildfail
+  assert_test_result build_failed 2
+  assert_eq "$(json_get "$REPORT" packages.0.phase)" build
+  assert_contains "$(json_get "$REPORT" diagnosis)" "buildfail_test.go:8:2: undefined: undefinedHelper"
+  assert_contains "$(json_get "$REPORT" packages.0.evidence)" "buildfail_test.go:8:2"
+  assert_contains "$output" "FAIL	example.com/examples/buildfail [build failed]"
+  assert_contains "$stderr" "undefined: undefinedHelper"
+  assert_nothing_left_test
+}
+
+@test "cgo without its C compiler: build_failed naming the compiler and both ways out" {
+  tjt --env CC=no-such-cc ./cgo
+  assert_test_result build_failed 2
+  local d
+  d="$(json_get "$REPORT" diagnosis)"
+  assert_contains "$d" '"no-such-cc"'
+  assert_contains "$d" "install"
+  assert_contains "$d" "CGO_ENABLED=0"
+  assert_nothing_left_test
+}
+
+@test "initpanic: init_panic, exit 7, the panic in the diagnosis" {
+  tjt ./initpanic
+  assert_test_result init_panic 7
+  assert_contains "$(json_get "$REPORT" diagnosis)" "EXAMPLE_CONFIG is not set"
+  assert_eq "$(json_get "$REPORT" packages.0.exit.code)" 2
+  assert_nothing_left_test
+}
+
+@test "testtimeout: test_timeout, exit 6, Go's own panic, the test named" {
+  tjt ./testtimeout -- -timeout 2s
+  assert_test_result test_timeout 6
+  local d
+  d="$(json_get "$REPORT" diagnosis)"
+  assert_contains "$d" "test timed out after 2s"
+  assert_contains "$d" TestSlow
+  assert_nothing_left_test
+}
+
+@test "deadlock: deadlock, exit 1, the test named, later tests never ran" {
+  tjt ./deadlock -- -timeout 0
+  assert_test_result deadlock 1
+  local d
+  d="$(json_get "$REPORT" diagnosis)"
+  assert_contains "$d" TestWaitsForever
+  assert_contains "$d" "later tests never ran"
+  assert_nothing_left_test
+}
+
+@test "exit255: exit_nonzero, exit 7, status 255 before any test" {
+  tjt ./exit255
+  assert_test_result exit_nonzero 7
+  assert_eq "$(json_get "$REPORT" packages.0.exit.code)" 255
+  assert_contains "$(json_get "$REPORT" diagnosis)" "status 255"
+  assert_contains "$output" "exit status 255"
+  assert_nothing_left_test
+}
+
+@test "oom: oom_killed, exit 3, the running test and the peak memory" {
+  tjt --memory 64M ./oom
+  assert_test_result oom_killed 3
+  assert_contains "$(json_get "$REPORT" diagnosis)" "while running TestHugeAlloc"
+  assert_contains "$(json_get "$REPORT" diagnosis)" "of the 64 MiB limit"
+  assert_eq "$(json_get "$REPORT" packages.0.tests.running)" '["TestHugeAlloc"]'
+  local peak
+  peak="$(json_get "$REPORT" packages.0.usage.memory_peak_bytes)"
+  [ "$peak" -ge $((60 << 20)) ] || { echo "peak $peak" >&2; return 1; }
+  [ "$(json_get "$REPORT" packages.0.usage.oom_kills)" -ge 1 ]
+  assert_nothing_left_test
+}
+
+@test "oom under an address-space limit: rlimit_as, exit 5" {
+  tjt --ulimit as=1G ./oom
+  assert_test_result rlimit_as 5
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestHugeAlloc
+  assert_nothing_left_test
+}
+
+@test "pids: pids_limit, exit 5, the limit and the test named" {
+  require_controller pids
+  tjt --pids-limit 32 ./pids
+  assert_test_result pids_limit 5
+  assert_contains "$(json_get "$REPORT" diagnosis)" "limit of 32"
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestManyThreads
+  assert_nothing_left_test
+}
+
+@test "nofile: rlimit_nofile, exit 5" {
+  tjt --ulimit nofile=64 ./nofile
+  assert_test_result rlimit_nofile 5
+  assert_contains "$(json_get "$REPORT" diagnosis)" "RLIMIT_NOFILE 64:64"
+  assert_nothing_left_test
+}
+
+@test "fsize: rlimit_fsize, exit 5" {
+  tjt --ulimit fsize=1M ./fsize
+  assert_test_result rlimit_fsize 5
+  assert_contains "$(json_get "$REPORT" diagnosis)" "file too large"
+  assert_nothing_left_test
+}
+
+@test "cputime: rlimit_cpu, exit 5, the test named" {
+  tjt --ulimit cpu=1 ./cputime
+  assert_test_result rlimit_cpu 5
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestSpin
+  assert_nothing_left_test
+}
+
+@test "hang: timeout, exit 6, Go's stack dump, the test named" {
+  tjt --wall-timeout 2s ./hang
+  assert_test_result timeout 6
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestHangs
+  assert_contains "$output" "SIGQUIT: quit"
+  assert_contains "$output" "hang_test.go"
+  assert_nothing_left_test
+}
+
+@test "panic: tests_failed, exit 1, the panicking test named" {
+  tjt ./panic
+  assert_test_result tests_failed 1
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestIndex
+  assert_eq "$(json_get "$REPORT" packages.0.exit.code)" 2
+  assert_nothing_left_test
+}
+
+@test "signaled: signaled, exit 7, the test named" {
+  tjt ./signaled
+  assert_test_result signaled 7
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestKilled
+  assert_eq "$(json_get "$REPORT" packages.0.exit.signal)" SIGKILL
+  assert_nothing_left_test
+}
+
+@test "notests: reported as go test does, not a failure" {
+  tjt ./notests
+  assert_test_result passed 0
+  assert_contains "$output" "?   	example.com/examples/notests	[no test files]"
+  assert_nothing_left_test
+}
+
+@test "a build over --build-memory: oom_killed in phase build" {
+  # a cold cache: the compiler needs far more than 16 MiB
+  mkdir "$TJ_WORK/gocache"
+  GOCACHE="$TJ_WORK/gocache" tjt --build-memory 16M ./pass
+  assert_test_result oom_killed 3
+  assert_eq "$(json_get "$REPORT" packages.0.phase)" build
+  assert_contains "$(json_get "$REPORT" diagnosis)" "--build-memory"
+  assert_nothing_left_test
+}
+
+@test "a build over --build-timeout: timeout in phase build" {
+  tjt --build-timeout 50ms ./pass
+  assert_test_result timeout 6
+  assert_eq "$(json_get "$REPORT" packages.0.phase)" build
+  assert_contains "$(json_get "$REPORT" diagnosis)" "--build-timeout"
+  assert_nothing_left_test
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# What `testjail test` prints: go test's text and -v text, a go test -json
+# stream that gotestsum reads, JUnit XML that xmllint accepts, the JSON report
+# of several packages, -p with output grouped per package, and signals.
+
+load common
+load gotest
+
+setup_file() {
+  tj_setup_file
+  require_cmd go
+}
+
+setup() {
+  tjt_setup
+}
+
+# go test's lines with the times taken out.
+normalize() {
+  sed -E -e 's/	[0-9]+\.[0-9]+s$//' -e 's/\([0-9]+\.[0-9]+s\)/(T)/' -e 's/^(ok  	[^	]*)	[0-9.]+s/\1/'
+}
+
+@test "default output is go test's, failures and all" {
+  tjt ./fail ./pass
+  assert_eq "$status" 1
+  local want
+  want="$(go test -count=1 ./fail ./pass 2>&1 | normalize)" || true
+  assert_eq "$(normalize <<<"$output")" "$want"
+}
+
+@test "-v output is go test -v's" {
+  tjt -v ./fail
+  assert_eq "$status" 1
+  local want
+  want="$(go test -count=1 -v ./fail 2>&1 | normalize)" || true
+  assert_eq "$(normalize <<<"$output")" "$want"
+}
+
+@test "-v in TESTFLAGS, -run without the test. prefix" {
+  tjt ./fail -- -v -run 'TestPasses|TestArithmetic'
+  assert_eq "$status" 1
+  assert_contains "$output" "=== RUN   TestPasses"
+  assert_not_contains "$output" "TestTable"
+}
+
+@test "--json: gotestsum counts the same as for go test -json" {
+  require_cmd gotestsum
+  local pkgs=(./pass ./fail ./notests ./panic ./buildfail)
+  run --separate-stderr gotestsum --format dots --raw-command -- "$TESTJAIL" test --json "${pkgs[@]}"
+  local ours="$output" ours_status=$status
+  run --separate-stderr gotestsum --format dots -- -count=1 "${pkgs[@]}"
+  local theirs="$output"
+  assert_eq "$ours_status" "$status" "gotestsum's exit status"
+  assert_contains "$theirs" "DONE 12 tests, 1 skipped, 4 failures"
+  assert_eq "$(grep '^DONE' <<<"$ours" | sed 's/ in .*//')" "$(grep '^DONE' <<<"$theirs" | sed 's/ in .*//')"
+  assert_nothing_left_test
+}
+
+@test "--json: every line is an event; the verdict rides as output" {
+  tjt --json --memory 64M ./oom ./pass
+  assert_eq "$status" 3
+  "$PYTHON3" - "$output" <<'PY'
+import json, sys
+events = [json.loads(l) for l in sys.argv[1].splitlines()]
+assert all(e["Action"] in ("run", "pause", "cont", "pass", "fail", "skip", "output") for e in events)
+assert all("Time" in e and "Package" in e for e in events)
+last = {}
+for e in events:
+    if "Test" not in e and e["Action"] != "output":
+        last[e["Package"]] = e["Action"]
+assert last == {"example.com/examples/oom": "fail", "example.com/examples/pass": "pass"}, last
+assert any(e["Action"] == "output" and "OOM killed" in e["Output"] and "TestHugeAlloc" in e["Output"]
+           for e in events if e["Package"] == "example.com/examples/oom")
+assert any(e["Action"] == "run" and e.get("Test") == "TestHugeAlloc" for e in events)
+PY
+}
+
+@test "--junit: well-formed, a testsuite per package, the verdict as an error" {
+  require_cmd xmllint
+  tjt --junit "$TJ_WORK/junit.xml" --memory 64M ./oom ./fail ./pass ./buildfail
+  assert_eq "$status" 3
+  xmllint --noout "$TJ_WORK/junit.xml"
+  assert_eq "$(xmllint --xpath 'count(//testsuite)' "$TJ_WORK/junit.xml")" 4
+  assert_eq "$(xmllint --xpath 'string(//testcase[@name="TestHugeAlloc"]/error/@type)' "$TJ_WORK/junit.xml")" oom_killed
+  assert_eq "$(xmllint --xpath 'count(//testcase[@name="TestArithmetic"]/failure)' "$TJ_WORK/junit.xml")" 1
+  assert_eq "$(xmllint --xpath 'string(//testsuite[@name="example.com/examples/buildfail"]//error/@type)' "$TJ_WORK/junit.xml")" build_failed
+  assert_nothing_left_test
+}
+
+@test "--report of several packages: one entry each, the contract's order decides" {
+  tjt --memory 64M ./pass ./fail ./oom ./buildfail ./notests
+  assert_eq "$status" 3
+  assert_outcome "$REPORT" oom_killed
+  assert_eq "$(json_get "$REPORT" mode)" test
+  assert_eq "$(json_get "$REPORT" host.go)" "$(go env GOVERSION)"
+  "$PYTHON3" - "$REPORT" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+got = [(p["package"].rsplit("/", 1)[1], p["phase"], p["outcome"], p["exit_code"]) for p in r["packages"]]
+assert got == [("pass", "test", "passed", 0), ("fail", "test", "tests_failed", 1), ("oom", "test", "oom_killed", 3),
+               ("buildfail", "build", "build_failed", 2), ("notests", "test", "passed", 0)], got
+oom = r["packages"][2]
+assert oom["limits"]["memory_bytes"] == 64 << 20 and oom["tests"]["running"] == ["TestHugeAlloc"], oom
+PY
+  # one diagnosis line for each package neither passed nor tests_failed
+  assert_eq "$(diagnosis_lines)" 2
+  assert_eq "${lines[-1]}" FAIL
+  assert_nothing_left_test
+}
+
+@test "build_failed outranks tests_failed" {
+  tjt ./fail ./buildfail
+  assert_eq "$status" 2
+  assert_outcome "$REPORT" build_failed
+}
+
+@test "-p 3: output grouped per package, in order, as with -p 1" {
+  tjt -p 1 -v ./pass ./fail ./panic ./notests ./exit255
+  local serial
+  serial="$(normalize <<<"$output")"
+  tjt -p 3 -v ./pass ./fail ./panic ./notests ./exit255
+  assert_eq "$status" 7
+  assert_eq "$(normalize <<<"$output" | sed 's/goroutine [0-9]*/goroutine N/; s/0x[0-9a-f]*/0xN/g')" \
+    "$(sed 's/goroutine [0-9]*/goroutine N/; s/0x[0-9a-f]*/0xN/g' <<<"$serial")"
+  assert_nothing_left_test
+}
+
+@test "SIGTERM: the sandboxes stop, the work directory goes, testjail dies of SIGTERM" {
+  "$TESTJAIL" test --env "TJMARK=$MARKER" ./hang ./pass >"$TJ_WORK/out" 2>&1 3>&- &
+  local pid=$!
+  TJ_BG_PIDS+=("$pid")
+  tj_record_pid "$pid"
+  local i
+  for i in $(seq 200); do
+    pgrep -f 'testjail-.{6}/[0-9]+\.test' >/dev/null && break
+    sleep 0.1
+  done
+  kill -TERM "$pid"
+  local st=0
+  wait "$pid" || st=$?
+  assert_eq "$st" 143 "exit status (128+SIGTERM); output: $(cat "$TJ_WORK/out")"
+  assert_nothing_left_test
+}

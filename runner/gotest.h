@@ -1,0 +1,95 @@
+/* The -test.v stream of a Go test binary, parsed as it arrives the way
+ * cmd/test2json does (Go 1.19, cmd/internal/test2json): "=== RUN/PAUSE/CONT"
+ * updates, "--- PASS/FAIL/SKIP" reports indented by subtest depth, the final
+ * PASS/FAIL line. It emits test2json's events in test2json's order and keeps
+ * a table of every test: status, elapsed, output. Pure: no I/O. */
+#ifndef TJ_GOTEST_H
+#define TJ_GOTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tj_gt_action {
+  TJ_GT_RUN,
+  TJ_GT_PAUSE,
+  TJ_GT_CONT,
+  TJ_GT_PASS,
+  TJ_GT_FAIL,
+  TJ_GT_SKIP,
+  TJ_GT_BENCH,
+  TJ_GT_OUTPUT,
+};
+
+struct tj_gt_event {
+  enum tj_gt_action action;
+  const char *test;   /* "" for the package */
+  double elapsed;     /* < 0: none */
+  const char *output; /* OUTPUT: the text, newline included */
+  size_t output_len;
+  bool directive;     /* OUTPUT: the === / --- line itself */
+};
+
+typedef void (*tj_gt_emit_fn)(void *ctx, const struct tj_gt_event *ev);
+
+enum tj_gt_status { TJ_GT_RUNNING, TJ_GT_PAUSED, TJ_GT_PASSED, TJ_GT_FAILED, TJ_GT_SKIPPED };
+
+/* One item of a test's output, in order: a line it logged, or the report of
+ * a subtest that ended (as the testing package folds a subtest's output into
+ * its parent's when it ends). */
+struct tj_gt_item {
+  int child; /* index of the subtest, or -1 for a line */
+  char *line; /* newline included */
+  size_t len;
+};
+
+struct tj_gt_test {
+  char *name;
+  int parent; /* index, -1 for a top-level test */
+  int depth;
+  enum tj_gt_status status;
+  double elapsed; /* < 0 until reported */
+  struct tj_gt_item *items;
+  int n_items, cap_items;
+  size_t output_bytes; /* lines logged, capped per test */
+};
+
+struct tj_gotest;
+
+/* framing: the stream comes from -test.v=test2json (Go 1.20+), where every
+ * directive line starts with ^V, so test output can never be mistaken for
+ * one. Returns NULL when out of memory. */
+struct tj_gotest *tj_gotest_new(bool framing, tj_gt_emit_fn emit, void *ctx);
+void tj_gotest_free(struct tj_gotest *p);
+
+/* Feed whole or partial output, as it arrives. */
+void tj_gotest_feed(struct tj_gotest *p, const char *buf, size_t len);
+
+/* As test2json's Exited: the binary's own verdict (exit status 0 or not)
+ * overrides any PASS/FAIL line. */
+void tj_gotest_exited(struct tj_gotest *p, bool success);
+
+/* End of input: flushes a partial line and pending reports, then emits the
+ * package's final event (pass, fail or skip) with elapsed seconds, if a
+ * result is known. */
+void tj_gotest_close(struct tj_gotest *p, double elapsed);
+
+/* The table, in order of first "=== RUN". */
+const struct tj_gt_test *tj_gotest_tests(const struct tj_gotest *p, int *n);
+
+/* The latest test of that name, or -1. */
+int tj_gotest_find(const struct tj_gotest *p, const char *name);
+
+/* Counts over every test and subtest. */
+void tj_gotest_counts(const struct tj_gotest *p, int *passed, int *failed, int *skipped);
+
+/* "pass", "fail", "skip" or NULL: the package result seen so far. */
+const char *tj_gotest_result(const struct tj_gotest *p);
+
+/* Whether any "=== RUN" was seen, and any output at all. */
+bool tj_gotest_started(const struct tj_gotest *p);
+bool tj_gotest_any_output(const struct tj_gotest *p);
+
+/* Bytes of output lines kept per test for reports; the rest is counted only. */
+#define TJ_GT_MAX_TEST_OUTPUT (256 * 1024)
+
+#endif

@@ -1,0 +1,876 @@
+#include "job.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "contain.h"
+#include "gotest.h"
+#include "parse.h"
+#include "report.h"
+#include "sandbox.h"
+#include "testout.h"
+#include "util.h"
+#include "verdict.h"
+
+extern char **environ;
+
+/* ---- running the go command on the host -------------------------------- */
+
+struct capture {
+  char *const *argv; /* argv[0] an absolute path */
+  struct tj_buf out, err;
+  int wstatus;
+  pid_t pid;
+  int fd[2]; /* read ends: stdout, stderr */
+};
+
+static void capture_free(struct capture *c) {
+  tj_buf_free(&c->out);
+  tj_buf_free(&c->err);
+}
+
+/* Runs the commands at once, stdout and stderr captured. A child starts as
+ * from a shell: our blocked signals and ignored SIGPIPE are not its
+ * business. */
+static int capture_all(struct capture *c, int n, tj_error *err) {
+  int started = 0, r = 0;
+  for (; started < n; started++) {
+    int op[2], ep[2];
+    c[started].fd[0] = c[started].fd[1] = -1;
+    if (pipe2(op, O_CLOEXEC) < 0) {
+      r = tj_error_set(err, errno, "running %s: pipe", c[started].argv[0]);
+      break;
+    }
+    if (pipe2(ep, O_CLOEXEC) < 0) {
+      r = tj_error_set(err, errno, "running %s: pipe", c[started].argv[0]);
+      close(op[0]), close(op[1]);
+      break;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, NULL);
+      signal(SIGPIPE, SIG_DFL);
+      int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (devnull >= 0)
+        dup2(devnull, STDIN_FILENO);
+      if (dup2(op[1], STDOUT_FILENO) < 0 || dup2(ep[1], STDERR_FILENO) < 0)
+        _exit(127);
+      execv(c[started].argv[0], c[started].argv);
+      dprintf(STDERR_FILENO, "%s: %s\n", c[started].argv[0], strerror(errno));
+      _exit(127);
+    }
+    close(op[1]);
+    close(ep[1]);
+    if (pid < 0) {
+      r = tj_error_set(err, errno, "running %s: fork", c[started].argv[0]);
+      close(op[0]), close(ep[0]);
+      break;
+    }
+    c[started].pid = pid;
+    c[started].fd[0] = op[0];
+    c[started].fd[1] = ep[0];
+  }
+  struct pollfd pfd[8];
+  for (;;) {
+    int k = 0;
+    for (int i = 0; i < started; i++)
+      for (int j = 0; j < 2; j++)
+        pfd[k++] = (struct pollfd){.fd = c[i].fd[j], .events = POLLIN};
+    bool open_fds = false;
+    for (int i = 0; i < k; i++)
+      open_fds |= pfd[i].fd >= 0;
+    if (!open_fds)
+      break;
+    if (poll(pfd, (nfds_t)k, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    for (int i = 0; i < k; i++) {
+      if (pfd[i].fd < 0 || !pfd[i].revents)
+        continue;
+      struct capture *cp = &c[i / 2];
+      char buf[65536];
+      ssize_t got = read(pfd[i].fd, buf, sizeof(buf));
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0) {
+        close(pfd[i].fd);
+        cp->fd[i % 2] = -1;
+        continue;
+      }
+      tj_buf_add(i % 2 ? &cp->err : &cp->out, buf, (size_t)got);
+    }
+  }
+  for (int i = 0; i < started; i++) {
+    for (int j = 0; j < 2; j++)
+      if (c[i].fd[j] >= 0)
+        close(c[i].fd[j]);
+    while (waitpid(c[i].pid, &c[i].wstatus, 0) < 0 && errno == EINTR)
+      ;
+  }
+  return r;
+}
+
+/* The first line of s, without "go: " in front. */
+static void first_line(const char *s, char *buf, size_t len) {
+  if (!s)
+    s = "";
+  while (*s == '\n')
+    s++;
+  if (strncmp(s, "go: ", 4) == 0)
+    s += 4;
+  size_t n = strcspn(s, "\n");
+  snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), s);
+}
+
+static void copy_str(char *dst, size_t len, json_t *v) {
+  const char *s = json_string_value(v);
+  snprintf(dst, len, "%s", s ? s : "");
+}
+
+static int parse_go_env(struct tj_go_env *env, const struct capture *c, tj_error *err) {
+  if (!WIFEXITED(c->wstatus) || WEXITSTATUS(c->wstatus) != 0) {
+    char line[400];
+    first_line(c->err.p, line, sizeof(line));
+    return tj_error_set(err, 0, "go env failed: %s", line[0] ? line : "no message");
+  }
+  json_error_t jerr;
+  json_t *o = json_loadb(c->out.p ? c->out.p : "", c->out.len, 0, &jerr);
+  if (!json_is_object(o)) {
+    json_decref(o);
+    return tj_error_set(err, 0, "go env -json: unreadable output (%s)", jerr.text);
+  }
+  copy_str(env->version, sizeof(env->version), json_object_get(o, "GOVERSION"));
+  copy_str(env->gocache, sizeof(env->gocache), json_object_get(o, "GOCACHE"));
+  copy_str(env->gomodcache, sizeof(env->gomodcache), json_object_get(o, "GOMODCACHE"));
+  copy_str(env->goroot, sizeof(env->goroot), json_object_get(o, "GOROOT"));
+  json_decref(o);
+  if (strcmp(env->gocache, "off") == 0)
+    env->gocache[0] = 0;
+  int major = 0;
+  if (sscanf(env->version, "go%d.%d", &major, &env->minor) != 2 || major != 1)
+    env->minor = 0;
+  return 0;
+}
+
+void tj_packages_free(struct tj_package *pkgs, int n) {
+  for (int i = 0; pkgs && i < n; i++) {
+    free(pkgs[i].import_path);
+    free(pkgs[i].dir);
+  }
+  free(pkgs);
+}
+
+static bool nonempty_array(json_t *o, const char *key) { return json_array_size(json_object_get(o, key)) > 0; }
+
+/* go env and go list at once: each costs a go start-up. */
+int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_package **pkgs, int *n_pkgs,
+                  tj_error *err) {
+  memset(env, 0, sizeof(*env));
+  *pkgs = NULL;
+  *n_pkgs = 0;
+  tj_error sub = {0};
+  if (tj_resolve_command("go", environ, env->go, sizeof(env->go), &sub) != TJ_RESOLVE_OK)
+    return tj_error_set(err, 0, "go: not found in PATH (testjail test builds with the Go toolchain: install it, "
+                                "e.g. apt-get install golang-go)");
+  static char dot[] = ".";
+  char *env_argv[] = {env->go, "env", "-json", "GOVERSION", "GOCACHE", "GOMODCACHE", "GOROOT", NULL};
+  char **argv = calloc((size_t)n + 6, sizeof(char *));
+  if (!argv)
+    return tj_error_set(err, ENOMEM, "go list");
+  int k = 0;
+  argv[k++] = (char *)env->go;
+  argv[k++] = "list";
+  argv[k++] = "-e";
+  /* Only the fields needed: a full -json costs a staleness check per package. */
+  argv[k++] = "-json=ImportPath,Dir,Name,TestGoFiles,XTestGoFiles,Error";
+  if (n == 0)
+    argv[k++] = dot;
+  for (int i = 0; i < n; i++)
+    argv[k++] = patterns[i];
+  argv[k] = NULL;
+  struct capture c[2] = {{.argv = env_argv}, {.argv = argv}};
+  int r = capture_all(c, 2, err);
+  free(argv);
+  if (r < 0 || (r = parse_go_env(env, &c[0], err)) < 0)
+    goto done;
+  struct tj_buf out = c[1].out, errout = c[1].err;
+  int ws = c[1].wstatus;
+  char line[480];
+  /* go's "matched no packages" is a warning; for testjail it is bad input. */
+  const char *warn = errout.p ? strstr(errout.p, "matched no packages") : NULL;
+  if (warn) {
+    const char *start = warn;
+    while (start > errout.p && start[-1] != '\n')
+      start--;
+    first_line(start, line, sizeof(line));
+    r = tj_error_set(err, 0, "%s", line);
+    goto done;
+  }
+  if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+    first_line(errout.p, line, sizeof(line));
+    r = tj_error_set(err, 0, "go list: %s", line[0] ? line : "failed without a message");
+    goto done;
+  }
+  const char *p = out.p ? out.p : "";
+  size_t left = out.len;
+  int cap = 0;
+  while (left) {
+    while (left && (*p == '\n' || *p == ' ')) p++, left--;
+    if (!left)
+      break;
+    json_error_t jerr;
+    json_t *o = json_loadb(p, left, JSON_DISABLE_EOF_CHECK, &jerr);
+    if (!o) {
+      r = tj_error_set(err, 0, "go list: unreadable output (%s)", jerr.text);
+      goto done;
+    }
+    p += jerr.position;
+    left -= (size_t)jerr.position;
+    const char *ip = json_string_value(json_object_get(o, "ImportPath"));
+    const char *dir = json_string_value(json_object_get(o, "Dir"));
+    const char *name = json_string_value(json_object_get(o, "Name"));
+    const char *perr = json_string_value(json_object_get(json_object_get(o, "Error"), "Err"));
+    if (!name || !*name || !dir) {
+      /* Not a package go could find: say what go says, or that the pattern
+       * matched nothing. */
+      if (perr) {
+        first_line(perr, line, sizeof(line));
+        char *hint = strstr(line, "; to add it:");
+        if (hint)
+          *hint = 0;
+        r = tj_error_set(err, 0, "package %s: %s", ip ? ip : "?", line);
+      } else {
+        r = tj_error_set(err, 0, "pattern %s matched no packages", ip ? ip : "?");
+      }
+      json_decref(o);
+      goto done;
+    }
+    if (*n_pkgs == cap) {
+      cap = cap ? cap * 2 : 16;
+      struct tj_package *np = realloc(*pkgs, (size_t)cap * sizeof(**pkgs));
+      if (!np) {
+        json_decref(o);
+        r = tj_error_set(err, ENOMEM, "go list");
+        goto done;
+      }
+      *pkgs = np;
+    }
+    struct tj_package *pk = &(*pkgs)[(*n_pkgs)++];
+    pk->import_path = strdup(ip ? ip : name);
+    pk->dir = strdup(dir);
+    pk->has_tests = nonempty_array(o, "TestGoFiles") || nonempty_array(o, "XTestGoFiles");
+    json_decref(o);
+    if (!pk->import_path || !pk->dir) {
+      r = tj_error_set(err, ENOMEM, "go list");
+      goto done;
+    }
+  }
+  if (*n_pkgs == 0)
+    r = tj_error_set(err, 0, "no packages to test");
+done:
+  if (r < 0) {
+    tj_packages_free(*pkgs, *n_pkgs);
+    *pkgs = NULL;
+    *n_pkgs = 0;
+  }
+  capture_free(&c[0]);
+  capture_free(&c[1]);
+  return r;
+}
+
+/* ---- TESTFLAGS ----------------------------------------------------------- */
+
+enum flag_kind { F_BOOL, F_INT, F_DURATION, F_STRING, F_SHUFFLE, F_BENCHTIME };
+
+/* The testing package's flags of Go 1.19 and later (go help testflag). */
+static const struct {
+  const char *name;
+  enum flag_kind kind;
+} test_flags[] = {
+    {"bench", F_STRING},        {"benchmem", F_BOOL},       {"benchtime", F_BENCHTIME},
+    {"blockprofile", F_STRING}, {"blockprofilerate", F_INT}, {"count", F_INT},
+    {"coverprofile", F_STRING}, {"cpu", F_STRING},          {"cpuprofile", F_STRING},
+    {"failfast", F_BOOL},       {"fuzz", F_STRING},         {"fuzzcachedir", F_STRING},
+    {"fuzzminimizetime", F_BENCHTIME}, {"fuzztime", F_BENCHTIME}, {"list", F_STRING},
+    {"memprofile", F_STRING},   {"memprofilerate", F_INT},  {"mutexprofile", F_STRING},
+    {"mutexprofilefraction", F_INT}, {"outputdir", F_STRING}, {"parallel", F_INT},
+    {"paniconexit0", F_BOOL},   {"run", F_STRING},          {"short", F_BOOL},
+    {"shuffle", F_SHUFFLE},     {"skip", F_STRING},         {"timeout", F_DURATION},
+    {"trace", F_STRING},        {"v", F_BOOL},              {"testlogfile", F_STRING},
+    {"gocoverdir", F_STRING},
+};
+
+static bool valid_bool(const char *v) {
+  static const char *ok[] = {"1", "0", "t", "f", "T", "F", "true", "false", "TRUE", "FALSE", "True", "False"};
+  for (size_t i = 0; i < TJ_ARRAY_SIZE(ok); i++)
+    if (strcmp(v, ok[i]) == 0)
+      return true;
+  return false;
+}
+
+static bool valid_int(const char *v) {
+  char *end;
+  errno = 0;
+  strtoll(v, &end, 0);
+  return *v && !*end && errno == 0;
+}
+
+static bool valid_duration(const char *v) {
+  if (strcmp(v, "0") == 0)
+    return true; /* Go: 0 means no timeout */
+  int64_t ms;
+  tj_error e = {0};
+  return tj_parse_duration(v, &ms, &e) == 0;
+}
+
+static bool valid_value(enum flag_kind kind, const char *v, const char **expect) {
+  switch (kind) {
+  case F_BOOL: *expect = "true or false"; return valid_bool(v);
+  case F_INT: *expect = "a whole number"; return valid_int(v);
+  case F_DURATION: *expect = "a duration such as 30s or 5m"; return valid_duration(v);
+  case F_BENCHTIME: {
+    *expect = "a duration such as 1s, or a count such as 100x";
+    size_t n = strlen(v);
+    if (n > 1 && v[n - 1] == 'x') {
+      char num[32];
+      snprintf(num, sizeof(num), "%.*s", (int)(n - 1), v);
+      return valid_int(num);
+    }
+    return valid_duration(v);
+  }
+  case F_SHUFFLE: *expect = "off, on or a seed"; return !strcmp(v, "off") || !strcmp(v, "on") || valid_int(v);
+  case F_STRING: *expect = ""; return true;
+  }
+  return true;
+}
+
+void tj_testflags_free(char **flags) {
+  for (char **f = flags; f && *f; f++)
+    free(*f);
+  free(flags);
+}
+
+int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, tj_error *err) {
+  *verbose = *has_timeout = false;
+  char **res = calloc((size_t)n + 1, sizeof(char *));
+  if (!res)
+    return tj_error_set(err, ENOMEM, "TESTFLAGS");
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    const char *a = flags[i];
+    if (strcmp(a, "-args") == 0 || strcmp(a, "--args") == 0) {
+      for (i++; i < n; i++)
+        res[k++] = strdup(flags[i]);
+      break;
+    }
+    if (a[0] != '-' || !a[1] || strcmp(a, "--") == 0) {
+      res[k++] = strdup(a);
+      continue;
+    }
+    const char *name = a + (a[1] == '-' ? 2 : 1);
+    if (strncmp(name, "test.", 5) == 0)
+      name += 5;
+    const char *eq = strchr(name, '=');
+    size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+    int f = -1;
+    for (size_t j = 0; j < TJ_ARRAY_SIZE(test_flags); j++)
+      if (strlen(test_flags[j].name) == nl && strncmp(test_flags[j].name, name, nl) == 0)
+        f = (int)j;
+    if (f < 0) {
+      res[k++] = strdup(a); /* the test's own flag: the binary judges it */
+      continue;
+    }
+    const char *value = eq ? eq + 1 : NULL;
+    if (!value && test_flags[f].kind != F_BOOL) {
+      if (i + 1 >= n) {
+        tj_testflags_free(res);
+        return tj_error_set(err, 0, "bad TESTFLAGS: %s needs a value", a);
+      }
+      value = flags[++i];
+    }
+    const char *expect = "";
+    if (value && !valid_value(test_flags[f].kind, value, &expect)) {
+      tj_testflags_free(res);
+      return tj_error_set(err, 0, "bad TESTFLAGS: invalid value \"%s\" for %.*s: expected %s", value, (int)(nl + 1 + (name - a) - 1),
+                          a, expect);
+    }
+    if (strcmp(test_flags[f].name, "v") == 0) {
+      *verbose = !value || (strcmp(value, "false") && strcmp(value, "0") && strcmp(value, "f") &&
+                            strcmp(value, "F") && strcmp(value, "FALSE") && strcmp(value, "False"));
+      continue; /* the binary always runs with -test.v */
+    }
+    if (strcmp(test_flags[f].name, "paniconexit0") == 0)
+      continue;
+    if (strcmp(test_flags[f].name, "timeout") == 0)
+      *has_timeout = true;
+    if (asprintf(&res[k++], "-test.%s%s%s", test_flags[f].name, value ? "=" : "", value ? value : "") < 0)
+      res[k - 1] = NULL;
+  }
+  for (int i = 0; i < k; i++)
+    if (!res[i]) {
+      tj_testflags_free(res);
+      return tj_error_set(err, ENOMEM, "TESTFLAGS");
+    }
+  *out = res;
+  return 0;
+}
+
+/* ---- one package --------------------------------------------------------- */
+
+struct line_asm {
+  struct tj_buf line[3]; /* per fd */
+};
+
+struct job_ctx {
+  const struct tj_job *job;
+  struct tj_gotest *gt;
+  struct tj_buf text;   /* TJ_OUT_TEXT: shown only when the package fails */
+  struct line_asm asm_;
+  struct tj_build_notes build;
+  bool no_tests_to_run;
+};
+
+static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
+  if (len)
+    c->job->sink(c->job->sink_ctx, fd, buf, len);
+}
+
+static void sink_str(const struct job_ctx *c, int fd, const char *s) { sink(c, fd, s, strlen(s)); }
+
+static void on_event(void *ctx, const struct tj_gt_event *ev) {
+  struct job_ctx *c = ctx;
+  switch (c->job->mode) {
+  case TJ_OUT_JSON: {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tj_buf b = {0};
+    tj_json_event(&b, &now, c->job->pkg->import_path, ev);
+    sink(c, STDOUT_FILENO, b.p, b.len);
+    tj_buf_free(&b);
+    break;
+  }
+  case TJ_OUT_VERBOSE:
+    if (ev->action == TJ_GT_OUTPUT)
+      sink(c, STDOUT_FILENO, ev->output, ev->output_len);
+    break;
+  case TJ_OUT_TEXT:
+    tj_text_event(&c->text, c->gt, ev);
+    break;
+  }
+}
+
+/* The binary's stdout and stderr are one stream for go test; here they are
+ * two pipes, so whole lines from each are fed in arrival order. */
+static void test_output(void *ctx, int fd, const char *buf, size_t len) {
+  struct job_ctx *c = ctx;
+  struct tj_buf *l = &c->asm_.line[fd == STDERR_FILENO ? 2 : 1];
+  while (len) {
+    const char *nl = memchr(buf, '\n', len);
+    size_t take = nl ? (size_t)(nl - buf) + 1 : len;
+    tj_buf_add(l, buf, take);
+    if (nl || l->len >= 65536) {
+      if (strstr(l->p, "testing: warning: no tests to run"))
+        c->no_tests_to_run = true;
+      tj_gotest_feed(c->gt, l->p, l->len);
+      l->len = 0;
+    }
+    buf += take;
+    len -= take;
+  }
+}
+
+/* A last line without its newline gets one, as go test adds it. */
+static void flush_test_output(struct job_ctx *c) {
+  for (int i = 1; i <= 2; i++)
+    if (c->asm_.line[i].len) {
+      tj_buf_add(&c->asm_.line[i], "\n", 1);
+      tj_gotest_feed(c->gt, c->asm_.line[i].p, c->asm_.line[i].len);
+      c->asm_.line[i].len = 0;
+    }
+}
+
+static void build_output(void *ctx, int fd, const char *buf, size_t len) {
+  /* go test prints the compiler's and vet's complaints on stderr */
+  sink(ctx, STDERR_FILENO, buf, len);
+}
+
+static void build_line(void *ctx, int fd, const char *line, size_t len) {
+  struct job_ctx *c = ctx;
+  tj_build_notes_line(&c->build, line, len);
+}
+
+static struct tj_evidence evidence(const struct tj_spec *spec, const struct tj_run_result *res,
+                                   const struct tj_notes *notes) {
+  return (struct tj_evidence){
+      .status_known = res->status_known && res->launch == TJ_LAUNCH_OK,
+      .exited = WIFEXITED(res->wstatus),
+      .exit_code = WIFEXITED(res->wstatus) ? WEXITSTATUS(res->wstatus) : -1,
+      .signal = WIFSIGNALED(res->wstatus) ? WTERMSIG(res->wstatus) : 0,
+      .timed_out = res->timed_out,
+      .sent_kill = res->sent_kill,
+      .wall_timeout_ms = spec->wall_timeout_ms,
+      .oom_kills = res->stats.oom_kills,
+      .pids_limit_hits = res->stats.pids_limit_hits,
+      .memory_peak = res->stats.memory_peak_bytes,
+      .cpu_ms = res->cpu_ms,
+      .memory_limit = spec->memory_bytes,
+      .pids_limit = spec->pids,
+      .rlimits = &spec->rlimits,
+      .notes = notes,
+      .setup_error = res->launch != TJ_LAUNCH_OK ? res->message : NULL,
+  };
+}
+
+static bool stopped(const struct tj_job *job) {
+  if (job->stop_fd < 0)
+    return false;
+  struct pollfd p = {.fd = job->stop_fd, .events = POLLIN};
+  return poll(&p, 1, 0) > 0;
+}
+
+static bool add_bind(struct tj_spec *s, const char *src, bool ro) {
+  struct stat st;
+  if (!src || !*src || stat(src, &st) < 0)
+    return true; /* nothing to bind */
+  for (int i = 0; i < s->n_binds; i++)
+    if (strcmp(s->binds[i].dst, src) == 0)
+      return true;
+  if (s->n_binds >= TJ_MAX_BINDS)
+    return false;
+  s->binds[s->n_binds++] = (struct tj_bind){.src = src, .dst = src, .readonly = ro};
+  return true;
+}
+
+static bool add_env(struct tj_spec *s, const char *kv) {
+  if (s->n_env >= TJ_MAX_ENV)
+    return false;
+  s->env[s->n_env++] = kv;
+  return true;
+}
+
+static json_t *result_base(const struct tj_job *job, const char *phase, const struct tj_verdict *v, double elapsed) {
+  json_t *r = json_object();
+  json_object_set_new(r, "package", json_string(job->pkg->import_path));
+  json_object_set_new(r, "phase", json_string(phase));
+  json_object_set_new(r, "outcome", json_string(v->outcome_name));
+  json_object_set_new(r, "exit_code", json_integer(tj_outcome_exit_code(v->outcome)));
+  json_object_set_new(r, "diagnosis", json_string(v->diagnosis));
+  json_object_set_new(r, "elapsed", json_real(elapsed));
+  json_object_set_new(r, "_outcome", json_integer(v->outcome));
+  return r;
+}
+
+static void diagnose(struct job_ctx *c, const struct tj_verdict *v) {
+  if (v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED)
+    return;
+  char *line = NULL;
+  if (asprintf(&line, "testjail: %s: %s\n", c->job->pkg->import_path, v->diagnosis) < 0)
+    return;
+  /* -json: stdout is the event stream and the verdict rides in it. */
+  if (c->job->mode == TJ_OUT_JSON && c->gt)
+    tj_gotest_feed(c->gt, line, strlen(line));
+  else
+    sink_str(c, STDERR_FILENO, line);
+  free(line);
+}
+
+static json_t *no_test_files(struct job_ctx *c) {
+  const struct tj_job *job = c->job;
+  char *line = NULL;
+  if (asprintf(&line, "?   \t%s\t[no test files]\n", job->pkg->import_path) < 0)
+    return NULL;
+  if (job->mode == TJ_OUT_JSON) {
+    tj_gotest_feed(c->gt, line, strlen(line));
+    tj_gotest_close(c->gt, 0);
+  } else {
+    sink_str(c, STDOUT_FILENO, line);
+  }
+  free(line);
+  struct tj_verdict v = {.outcome = TJ_PASSED};
+  snprintf(v.outcome_name, sizeof(v.outcome_name), "passed");
+  snprintf(v.diagnosis, sizeof(v.diagnosis), "no test files");
+  json_t *r = result_base(job, "test", &v, 0);
+  json_object_set_new(r, "no_test_files", json_true());
+  json_object_set_new(r, "tests", json_pack("{s:i,s:i,s:i,s:[],s:[]}", "passed", 0, "failed", 0, "skipped", 0,
+                                            "failed_names", "running"));
+  return r;
+}
+
+static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const struct tj_run_result *res,
+                            const struct tj_verdict *v) {
+  const struct tj_job *job = c->job;
+  char *line = NULL;
+  if (asprintf(&line, "FAIL\t%s [build failed]\n", job->pkg->import_path) < 0)
+    return NULL;
+  double elapsed = (double)res->duration_ms / 1000;
+  if (job->mode == TJ_OUT_JSON) {
+    /* As go test -json of Go 1.19: a plain line, no event, so consumers
+     * count a build failure as go's own. */
+    sink_str(c, STDOUT_FILENO, line);
+    diagnose(c, v);
+    tj_gotest_close(c->gt, 0);
+  } else {
+    sink_str(c, STDOUT_FILENO, line);
+    diagnose(c, v);
+  }
+  free(line);
+  json_t *r = result_base(job, "build", v, elapsed);
+  json_t *run = tj_report_run(spec, res, v);
+  json_object_update(r, run);
+  json_decref(run);
+  return r;
+}
+
+/* "exit status 2", "signal: killed": what go test says of a binary that
+ * failed without printing anything. */
+static void exit_text(int wstatus, char *buf, size_t len) {
+  if (WIFSIGNALED(wstatus)) {
+    const char *s = strsignal(WTERMSIG(wstatus));
+    snprintf(buf, len, "signal: %s", s ? s : "unknown");
+    if (buf[8])
+      buf[8] = (char)(buf[8] | 0x20);
+  } else {
+    snprintf(buf, len, "exit status %d", WEXITSTATUS(wstatus));
+  }
+}
+
+static json_t *tests_json(const struct tj_gotest *gt, bool junit) {
+  int n, passed, failed, skipped;
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  tj_gotest_counts(gt, &passed, &failed, &skipped);
+  json_t *names = json_array(), *running = json_array();
+  for (int i = 0; i < n; i++) {
+    if (t[i].status == TJ_GT_FAILED)
+      json_array_append_new(names, json_string(t[i].name));
+    if (t[i].status == TJ_GT_RUNNING)
+      json_array_append_new(running, json_string(t[i].name));
+  }
+  json_t *o = json_pack("{s:i,s:i,s:i,s:o,s:o}", "passed", passed, "failed", failed, "skipped", skipped,
+                        "failed_names", names, "running", running);
+  (void)junit;
+  return o;
+}
+
+static json_t *junit_json(const struct tj_gotest *gt) {
+  static const char *status[] = {"running", "paused", "pass", "fail", "skip"};
+  int n;
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  json_t *a = json_array();
+  for (int i = 0; i < n; i++) {
+    struct tj_buf out = {0};
+    for (int k = 0; k < t[i].n_items; k++)
+      if (t[i].items[k].child < 0)
+        tj_buf_add(&out, t[i].items[k].line, t[i].items[k].len);
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(t[i].name));
+    json_object_set_new(o, "status", json_string(status[t[i].status]));
+    json_object_set_new(o, "elapsed", json_real(t[i].elapsed < 0 ? 0 : t[i].elapsed));
+    json_t *s = json_stringn(out.p ? out.p : "", out.len);
+    json_object_set_new(o, "output", s ? s : json_stringn_nocheck(out.p ? out.p : "", out.len));
+    json_array_append_new(a, o);
+    tj_buf_free(&out);
+  }
+  return a;
+}
+
+/* The running tests for the diagnosis: the innermost ones, most recent last. */
+static void running_notes(const struct tj_gotest *gt, struct tj_notes *notes) {
+  int n;
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  notes->n_running = 0;
+  for (int i = 0; i < n && notes->n_running < TJ_NOTES_RUNNING; i++) {
+    if (t[i].status != TJ_GT_RUNNING)
+      continue;
+    bool has_running_child = false;
+    for (int j = i + 1; j < n && !has_running_child; j++)
+      has_running_child = t[j].parent == i && t[j].status == TJ_GT_RUNNING;
+    if (!has_running_child)
+      snprintf(notes->running[notes->n_running++], sizeof(notes->running[0]), "%s", t[i].name);
+  }
+}
+
+json_t *tj_job_run(const struct tj_job *job) {
+  const struct tj_test_opts *o = job->opts;
+  struct job_ctx c = {.job = job};
+  json_t *result = NULL;
+  bool framing = job->go->minor >= 20;
+  c.gt = tj_gotest_new(framing, on_event, &c);
+  if (!c.gt)
+    return NULL;
+  static struct tj_run_result res;
+  tj_error err = {0};
+  struct tj_verdict v;
+
+  if (!job->pkg->has_tests) {
+    result = no_test_files(&c);
+    goto out;
+  }
+
+  /* The build: go test -c into our private directory, with its own limits. */
+  char bin[PATH_MAX];
+  snprintf(bin, sizeof(bin), "%s/%d.test", job->workdir, job->index);
+  char vet[256] = "";
+  if (o->vet)
+    snprintf(vet, sizeof(vet), "-vet=%s", o->vet);
+  char *bargv[] = {(char *)job->go->go, "test", "-c", "-o", bin, vet[0] ? vet : job->pkg->import_path,
+                   vet[0] ? job->pkg->import_path : NULL, NULL};
+  static struct tj_spec bs;
+  tj_spec_defaults(&bs);
+  bs.memory_bytes = o->build_memory_bytes;
+  bs.wall_timeout_ms = o->build_timeout_ms;
+  bs.grace_ms = o->spec.grace_ms;
+  bs.network_host = true; /* GOPROXY and module downloads work as under go test */
+  for (int i = 0; i < o->spec.n_binds; i++)
+    bs.binds[bs.n_binds++] = o->spec.binds[i];
+  for (int i = 0; i < o->spec.n_env; i++)
+    bs.env[bs.n_env++] = o->spec.env[i];
+  if (!add_bind(&bs, job->workdir, false) || !add_bind(&bs, job->go->gocache, false) ||
+      !add_bind(&bs, job->go->gomodcache, false)) {
+    tj_error_set(&err, 0, "too many --bind paths for the build sandbox");
+    goto setup_error;
+  }
+  bs.argv = bargv;
+  struct tj_sandbox_hooks bh = {.on_output = build_output, .on_line = build_line, .ctx = &c};
+  if (tj_sandbox_run(&bs, &bh, &res, &err) < 0)
+    goto setup_error;
+  struct tj_evidence bev = evidence(&bs, &res, NULL);
+  tj_verdict_build(&bev, &c.build, &v);
+  if (v.outcome != TJ_PASSED) {
+    result = build_failed(&c, &bs, &res, &v);
+    goto out;
+  }
+  if (stopped(job)) {
+    tj_error_set(&err, EINTR, "stopped before the tests ran");
+    goto setup_error;
+  }
+
+  /* The test: the binary in the package directory, as go test runs it. */
+  static struct tj_spec ts;
+  ts = o->spec;
+  ts.report_path = NULL;
+  ts.workdir = job->pkg->dir;
+  char pwd[PATH_MAX + 8], path[PATH_MAX * 2];
+  snprintf(pwd, sizeof(pwd), "PWD=%s", job->pkg->dir);
+  const char *host_path = getenv("PATH");
+  /* Go 1.19 puts GOROOT/bin first in the tests' PATH. */
+  snprintf(path, sizeof(path), "PATH=%s/bin%s%s", job->go->goroot, host_path ? ":" : "", host_path ? host_path : "");
+  if (!add_bind(&ts, job->go->gocache, false) || !add_env(&ts, pwd) || (job->go->goroot[0] && !add_env(&ts, path))) {
+    tj_error_set(&err, 0, "too many --bind or --env settings for the test sandbox");
+    goto setup_error;
+  }
+  int nf = 0;
+  while (job->testflags && job->testflags[nf])
+    nf++;
+  char **targv = calloc((size_t)nf + 5, sizeof(char *));
+  if (!targv)
+    goto out;
+  int k = 0;
+  targv[k++] = bin;
+  targv[k++] = framing ? "-test.v=test2json" : "-test.v";
+  targv[k++] = "-test.paniconexit0";
+  if (!job->has_timeout)
+    targv[k++] = "-test.timeout=10m";
+  for (int i = 0; i < nf; i++)
+    targv[k++] = job->testflags[i];
+  ts.argv = targv;
+  struct tj_sandbox_hooks th = {.on_output = test_output, .ctx = &c};
+  int rr = tj_sandbox_run(&ts, &th, &res, &err);
+  free(targv);
+  unlink(bin);
+  if (rr < 0)
+    goto setup_error;
+  flush_test_output(&c);
+
+  struct tj_notes notes = res.notes;
+  running_notes(c.gt, &notes);
+  struct tj_evidence tev = evidence(&ts, &res, &notes);
+  tev.go_test = true;
+  tj_verdict_decide(&tev, &v);
+
+  double elapsed = (double)res.duration_ms / 1000;
+  char secs[32], trailer[PATH_MAX + 64], why[64];
+  tj_format_seconds(secs, sizeof(secs), elapsed);
+  bool ok = res.status_known && WIFEXITED(res.wstatus) && WEXITSTATUS(res.wstatus) == 0 && v.outcome == TJ_PASSED;
+  bool any = job->mode == TJ_OUT_TEXT ? c.text.len > 0 : tj_gotest_any_output(c.gt);
+  why[0] = 0;
+  if (!any && res.status_known)
+    exit_text(res.wstatus, why, sizeof(why));
+  if (ok)
+    snprintf(trailer, sizeof(trailer), "ok  \t%s\t%s%s\n", job->pkg->import_path, secs,
+             c.no_tests_to_run ? " [no tests to run]" : "");
+  else
+    snprintf(trailer, sizeof(trailer), "%s%sFAIL\t%s\t%s\n", why, why[0] ? "\n" : "", job->pkg->import_path, secs);
+  /* A flag the binary refused is a usage error: its one line says it all. */
+  bool usage = v.outcome == TJ_SANDBOX_ERROR && res.launch == TJ_LAUNCH_OK;
+  if (usage && job->mode != TJ_OUT_JSON) {
+    diagnose(&c, &v);
+  } else if (job->mode == TJ_OUT_TEXT) {
+    if (!ok && c.text.len) {
+      sink(&c, STDOUT_FILENO, c.text.p, c.text.len);
+      if (c.text.p[c.text.len - 1] != '\n')
+        sink_str(&c, STDOUT_FILENO, "\n");
+    }
+    sink_str(&c, STDOUT_FILENO, trailer);
+    diagnose(&c, &v);
+  } else {
+    tj_gotest_feed(c.gt, trailer, strlen(trailer));
+    diagnose(&c, &v);
+    tj_gotest_exited(c.gt, ok);
+    tj_gotest_close(c.gt, elapsed);
+  }
+  result = result_base(job, "test", &v, elapsed);
+  json_t *run = tj_report_run(&ts, &res, &v);
+  json_object_update(result, run);
+  json_decref(run);
+  json_object_set_new(result, "tests", tests_json(c.gt, job->want_junit));
+  if (job->want_junit)
+    json_object_set_new(result, "junit_tests", junit_json(c.gt));
+  goto out;
+
+setup_error:
+  memset(&v, 0, sizeof(v));
+  v.outcome = TJ_SANDBOX_ERROR;
+  snprintf(v.outcome_name, sizeof(v.outcome_name), "sandbox_error");
+  snprintf(v.diagnosis, sizeof(v.diagnosis), "sandbox error: %s", err.msg);
+  snprintf(v.evidence[v.n_evidence++], sizeof(v.evidence[0]), "%s", err.msg);
+  if (job->mode == TJ_OUT_JSON) {
+    char *line = NULL;
+    if (asprintf(&line, "FAIL\t%s [setup failed]\n", job->pkg->import_path) >= 0) {
+      tj_gotest_feed(c.gt, line, strlen(line));
+      free(line);
+    }
+    diagnose(&c, &v);
+    tj_gotest_exited(c.gt, false);
+    tj_gotest_close(c.gt, 0);
+  } else {
+    char *line = NULL;
+    if (asprintf(&line, "FAIL\t%s [setup failed]\n", job->pkg->import_path) >= 0) {
+      sink_str(&c, STDOUT_FILENO, line);
+      free(line);
+    }
+    diagnose(&c, &v);
+  }
+  result = result_base(job, "test", &v, 0);
+  json_t *ev = json_array();
+  json_array_append_new(ev, json_string(err.msg));
+  json_object_set_new(result, "evidence", ev);
+out:
+  tj_gotest_free(c.gt);
+  tj_buf_free(&c.text);
+  for (int i = 0; i < 3; i++)
+    tj_buf_free(&c.asm_.line[i]);
+  return result;
+}

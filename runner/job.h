@@ -1,0 +1,72 @@
+/* The Go side of `testjail test`, and the only place that knows the go
+ * command: `go env` and `go list` to resolve what to test, go test's flags,
+ * then for one package the build sandbox (go test -c) and the test sandbox
+ * (the binary, -test.v parsed as it streams), each judged by the verdict. */
+#ifndef TJ_JOB_H
+#define TJ_JOB_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+
+#include "cli.h"
+#include "error.h"
+
+struct tj_go_env {
+  char go[PATH_MAX]; /* the go command, resolved in PATH */
+  char version[32];  /* "go1.19.8" */
+  int minor;         /* 19 */
+  char gocache[PATH_MAX]; /* "" when off */
+  char gomodcache[PATH_MAX];
+  char goroot[PATH_MAX];
+};
+
+struct tj_package {
+  char *import_path;
+  char *dir;
+  bool has_tests;
+};
+
+/* Finds go in PATH, then runs `go env` and `go list` of the patterns (none:
+ * "."). No go, a package that does not exist, a directory without Go files,
+ * a pattern matching nothing: an error naming it. A package go can find
+ * but not build is listed: its build will say why. */
+int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_package **pkgs, int *n_pkgs,
+                  tj_error *err);
+void tj_packages_free(struct tj_package *pkgs, int n);
+
+/* TESTFLAGS as the test binary takes them: go test's flags get the test.
+ * prefix (-run X -> -test.run=X), values checked; -v and the test binary's
+ * own flags pass as given. *verbose is set for -v, *has_timeout for
+ * -timeout. The result is NULL-terminated; free it with tj_testflags_free. */
+int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, tj_error *err);
+void tj_testflags_free(char **flags);
+
+enum tj_out_mode { TJ_OUT_TEXT, TJ_OUT_VERBOSE, TJ_OUT_JSON };
+
+/* Where the job's output goes, in order: fd 1 or 2. */
+typedef void (*tj_job_sink)(void *ctx, int fd, const char *buf, size_t len);
+
+struct tj_job {
+  const struct tj_test_opts *opts;
+  const struct tj_go_env *go;
+  const struct tj_package *pkg;
+  const char *workdir; /* private, for the test binary */
+  int index;
+  char **testflags;    /* from tj_testflags */
+  bool has_timeout;
+  enum tj_out_mode mode;
+  bool want_junit;
+  int stop_fd;         /* readable or hung up: stop before the next phase */
+  tj_job_sink sink;
+  void *sink_ctx;
+};
+
+/* Builds and tests one package. Returns its result: package, phase,
+ * outcome, exit_code, diagnosis, elapsed, the run's report fields, tests
+ * {passed, failed, skipped, failed_names, running}, and junit_tests when
+ * wanted; "_outcome" holds the enum for aggregation. NULL only when out of
+ * memory. */
+json_t *tj_job_run(const struct tj_job *job);
+
+#endif

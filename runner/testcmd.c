@@ -1,0 +1,422 @@
+#include "testcmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "cli.h"
+#include "job.h"
+#include "report.h"
+#include "testout.h"
+#include "util.h"
+#include "verdict.h"
+
+#define EXIT_USAGE 125
+
+/* Worker -> parent: frames of output for fd 1 or 2, then the result. */
+enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_RESULT = 3 };
+
+struct frame_hdr {
+  uint8_t kind;
+  uint32_t len;
+} __attribute__((packed));
+
+struct slot {
+  pid_t pid;
+  int fd;             /* read end of the worker's frame pipe, -1 at EOF */
+  struct tj_buf in;   /* bytes not yet split into frames */
+  struct tj_buf held; /* frames waiting for the package's turn to print */
+  json_t *result;
+  bool started, done;
+};
+
+static int usage_error(const char *msg) {
+  fprintf(stderr, "testjail: %s\n", msg);
+  return EXIT_USAGE;
+}
+
+static void write_all(int fd, const char *buf, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return; /* a reader that went away: keep going, the verdict still counts */
+    buf += w;
+    n -= (size_t)w;
+  }
+}
+
+static void frame_write(int fd, int kind, const char *buf, size_t len) {
+  struct frame_hdr h = {.kind = (uint8_t)kind, .len = (uint32_t)len};
+  write_all(fd, (const char *)&h, sizeof(h));
+  write_all(fd, buf, len);
+}
+
+static void worker_sink(void *ctx, int fd, const char *buf, size_t len) {
+  frame_write(*(int *)ctx, fd == STDERR_FILENO ? FRAME_STDERR : FRAME_STDOUT, buf, len);
+}
+
+static int check_output_path(const char *opt, const char *path, tj_error *err) {
+  char *copy = strdup(path);
+  if (!copy)
+    return tj_error_set(err, ENOMEM, "%s", opt);
+  const char *dir = dirname(copy);
+  int r = access(dir, W_OK | X_OK) < 0 ? tj_error_set(err, errno, "%s %s: directory %s", opt, path, dir) : 0;
+  free(copy);
+  return r;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)ftw;
+  if (flag == FTW_DP)
+    rmdir(path);
+  else
+    unlink(path);
+  return 0;
+}
+
+static void remove_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* Hands the frames in buf to out (fd 1, 2) or to the slot's result. */
+static void take_frames(struct slot *s, bool print) {
+  size_t off = 0;
+  while (s->in.len - off >= sizeof(struct frame_hdr)) {
+    struct frame_hdr h;
+    memcpy(&h, s->in.p + off, sizeof(h));
+    if (s->in.len - off - sizeof(h) < h.len)
+      break;
+    const char *data = s->in.p + off + sizeof(h);
+    if (h.kind == FRAME_RESULT) {
+      json_decref(s->result);
+      s->result = json_loadb(data, h.len, 0, NULL);
+    } else if (print) {
+      write_all(h.kind == FRAME_STDERR ? STDERR_FILENO : STDOUT_FILENO, data, h.len);
+    } else {
+      tj_buf_add(&s->held, s->in.p + off, sizeof(h) + h.len);
+    }
+    off += sizeof(h) + h.len;
+  }
+  memmove(s->in.p, s->in.p + off, s->in.len - off);
+  s->in.len -= off;
+}
+
+static void flush_held(struct slot *s) {
+  struct tj_buf held = s->held;
+  s->held = (struct tj_buf){0};
+  size_t off = 0;
+  while (off + sizeof(struct frame_hdr) <= held.len) {
+    struct frame_hdr h;
+    memcpy(&h, held.p + off, sizeof(h));
+    write_all(h.kind == FRAME_STDERR ? STDERR_FILENO : STDOUT_FILENO, held.p + off + sizeof(h), h.len);
+    off += sizeof(h) + h.len;
+  }
+  tj_buf_free(&held);
+}
+
+static json_t *lost_worker(const char *pkg, int wstatus) {
+  char msg[256];
+  if (WIFSIGNALED(wstatus))
+    snprintf(msg, sizeof(msg), "the worker for %s died of signal %d", pkg, WTERMSIG(wstatus));
+  else
+    snprintf(msg, sizeof(msg), "the worker for %s exited with status %d without a result", pkg,
+             WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+  char diag[300];
+  snprintf(diag, sizeof(diag), "sandbox error: %s", msg);
+  return json_pack("{s:s,s:s,s:s,s:i,s:s,s:f,s:i,s:[s]}", "package", pkg, "phase", "test", "outcome", "sandbox_error",
+                   "exit_code", EXIT_USAGE, "diagnosis", diag, "elapsed", 0.0, "_outcome", TJ_SANDBOX_ERROR,
+                   "evidence", msg);
+}
+
+static _Noreturn void worker_main(const struct tj_job *proto, int index, int out_fd) {
+  struct tj_job job = *proto;
+  job.index = index;
+  job.sink_ctx = &out_fd;
+  json_t *r = tj_job_run(&job);
+  if (r) {
+    char *s = json_dumps(r, JSON_COMPACT);
+    if (s)
+      frame_write(out_fd, FRAME_RESULT, s, strlen(s));
+    free(s);
+  }
+  _exit(r ? 0 : 1);
+}
+
+int tj_cmd_test(int argc, char **argv) {
+  static struct tj_test_opts opts;
+  tj_error err = {0};
+  int r = tj_cli_parse_test(argc, argv, &opts, &err);
+  if (r == TJ_CLI_HELP)
+    return 0;
+  if (r < 0)
+    return usage_error(err.msg);
+  if (opts.spec.report_path && check_output_path("--report", opts.spec.report_path, &err) < 0)
+    return usage_error(err.msg);
+  if (opts.junit_path && check_output_path("--junit", opts.junit_path, &err) < 0)
+    return usage_error(err.msg);
+  char **testflags = NULL;
+  bool flag_v = false, has_timeout = false;
+  if (tj_testflags(opts.testflags, opts.n_testflags, &testflags, &flag_v, &has_timeout, &err) < 0)
+    return usage_error(err.msg);
+  if (geteuid() != 0) {
+    tj_testflags_free(testflags);
+    return usage_error("test needs root (namespaces and cgroups); run it as root");
+  }
+  static struct tj_go_env go;
+  struct tj_package *pkgs = NULL;
+  int n = 0;
+  if (tj_go_resolve(opts.packages, opts.n_packages, &go, &pkgs, &n, &err) < 0) {
+    tj_testflags_free(testflags);
+    return usage_error(err.msg);
+  }
+
+  /* Signals are read from a signalfd: stop the workers, clean up, then die
+   * of the same signal. Workers inherit the mask, so a signal meant for
+   * them waits until their sandbox forwards it. */
+  sigset_t mask, old;
+  sigemptyset(&mask);
+  int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  for (size_t i = 0; i < TJ_ARRAY_SIZE(sigs); i++)
+    sigaddset(&mask, sigs[i]);
+  sigprocmask(SIG_BLOCK, &mask, &old);
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  int stop[2] = {-1, -1};
+  char workdir[PATH_MAX];
+  const char *tmp = getenv("TMPDIR");
+  snprintf(workdir, sizeof(workdir), "%s/testjail-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+  struct slot *slots = calloc((size_t)n, sizeof(*slots));
+  if (sfd < 0 || pipe2(stop, O_CLOEXEC) < 0 || !slots || !mkdtemp(workdir)) {
+    int e = errno;
+    if (sfd >= 0)
+      close(sfd);
+    free(slots);
+    tj_packages_free(pkgs, n);
+    tj_testflags_free(testflags);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    tj_error_set(&err, e, "setting up (signalfd, pipe, work directory under %s)", tmp ? tmp : "/tmp");
+    return usage_error(err.msg);
+  }
+  /* A --user workload must reach its binary. */
+  chmod(workdir, 0711);
+
+  enum tj_out_mode mode = opts.json ? TJ_OUT_JSON : (opts.verbose || flag_v) ? TJ_OUT_VERBOSE : TJ_OUT_TEXT;
+  int parallel = opts.parallel;
+  if (parallel <= 0) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    parallel = cpus > 0 ? (int)cpus : 1;
+  }
+  struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags,
+                         .has_timeout = has_timeout, .mode = mode, .want_junit = opts.junit_path != NULL,
+                         .stop_fd = stop[0], .sink = worker_sink};
+  pid_t parent = getpid();
+  int next = 0, head = 0, running = 0, interrupted = 0;
+  fflush(stdout);
+  fflush(stderr);
+  while (head < n) {
+    while (!interrupted && running < parallel && next < n) {
+      struct slot *s = &slots[next];
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) < 0) {
+        s->result = lost_worker(pkgs[next].import_path, 0);
+        s->done = true, s->fd = -1;
+        next++;
+        continue;
+      }
+      proto.pkg = &pkgs[next];
+      pid_t pid = fork();
+      if (pid == 0) {
+        close(p[0]);
+        close(sfd);
+        close(stop[1]);
+        for (int i = 0; i < next; i++)
+          if (slots[i].fd >= 0)
+            close(slots[i].fd);
+        /* If testjail dies, even by SIGKILL, its workers follow, and each
+         * worker's sandbox follows its worker. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+          _exit(1);
+        worker_main(&proto, next, p[1]);
+      }
+      close(p[1]);
+      if (pid < 0) {
+        close(p[0]);
+        s->result = lost_worker(pkgs[next].import_path, 0);
+        s->done = true, s->fd = -1;
+      } else {
+        s->pid = pid, s->fd = p[0], s->started = true;
+        running++;
+      }
+      next++;
+    }
+    /* Print what is in order: the head package streams, later ones wait. */
+    while (head < n && slots[head].done) {
+      flush_held(&slots[head]);
+      head++;
+      if (head < n)
+        flush_held(&slots[head]);
+    }
+    if (head >= n || (interrupted && running == 0 && next >= n))
+      break;
+    if (interrupted && running == 0) {
+      /* Packages never started: nothing to wait for. */
+      break;
+    }
+    struct pollfd *pfd = calloc((size_t)n + 1, sizeof(*pfd));
+    if (!pfd)
+      break;
+    pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    for (int i = 0; i < n; i++)
+      pfd[i + 1] = (struct pollfd){.fd = slots[i].started && !slots[i].done ? slots[i].fd : -1, .events = POLLIN};
+    if (poll(pfd, (nfds_t)n + 1, -1) < 0 && errno != EINTR) {
+      free(pfd);
+      break;
+    }
+    if (pfd[0].revents) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+        int sig = (int)si.ssi_signo;
+        bool second = interrupted && sig != SIGQUIT;
+        if (sig != SIGQUIT && !interrupted) {
+          interrupted = sig;
+          if (stop[1] >= 0) {
+            close(stop[1]);
+            stop[1] = -1;
+          }
+        }
+        for (int i = 0; i < n; i++)
+          if (slots[i].started && !slots[i].done)
+            kill(slots[i].pid, second ? SIGKILL : sig);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      struct slot *s = &slots[i];
+      if (!pfd[i + 1].revents || s->fd < 0)
+        continue;
+      char buf[65536];
+      ssize_t k = read(s->fd, buf, sizeof(buf));
+      if (k < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (k > 0) {
+        tj_buf_add(&s->in, buf, (size_t)k);
+        take_frames(s, i == head);
+        continue;
+      }
+      close(s->fd);
+      s->fd = -1;
+      int ws = 0;
+      while (waitpid(s->pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+      if (!s->result)
+        s->result = lost_worker(pkgs[i].import_path, ws);
+      s->done = true;
+      running--;
+    }
+    free(pfd);
+  }
+  for (int i = 0; i < n; i++)
+    if (slots[i].fd >= 0) {
+      close(slots[i].fd);
+      int ws;
+      kill(slots[i].pid, SIGKILL);
+      waitpid(slots[i].pid, &ws, 0);
+    }
+  remove_tree(workdir);
+  close(sfd);
+  close(stop[0]);
+  if (stop[1] >= 0)
+    close(stop[1]);
+
+  /* The verdict of the whole run: the first outcome in the contract order. */
+  int best = -1, not_passed = 0;
+  json_t *packages = json_array();
+  for (int i = 0; i < n; i++) {
+    json_t *res = slots[i].result;
+    if (!res)
+      continue;
+    int o = (int)json_integer_value(json_object_get(res, "_outcome"));
+    not_passed += o != TJ_PASSED;
+    if (best < 0 || tj_outcome_rank((enum tj_outcome)o) <
+                        tj_outcome_rank((enum tj_outcome)json_integer_value(json_object_get(slots[best].result, "_outcome"))))
+      best = i;
+    json_array_append(packages, res);
+  }
+  struct tj_verdict top = {.outcome = TJ_SANDBOX_ERROR};
+  snprintf(top.outcome_name, sizeof(top.outcome_name), "sandbox_error");
+  snprintf(top.diagnosis, sizeof(top.diagnosis), "interrupted before any package finished");
+  if (best >= 0) {
+    json_t *b = slots[best].result;
+    top.outcome = (enum tj_outcome)json_integer_value(json_object_get(b, "_outcome"));
+    snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", json_string_value(json_object_get(b, "outcome")));
+    if (n == 1)
+      snprintf(top.diagnosis, sizeof(top.diagnosis), "%s", json_string_value(json_object_get(b, "diagnosis")));
+    else if (top.outcome == TJ_PASSED)
+      snprintf(top.diagnosis, sizeof(top.diagnosis), "passed: all %d packages", n);
+    else
+      snprintf(top.diagnosis, sizeof(top.diagnosis), "%s: %s (%d of %d packages not passed)",
+               json_string_value(json_object_get(b, "package")), json_string_value(json_object_get(b, "diagnosis")),
+               not_passed, n);
+  }
+  int code = tj_outcome_exit_code(top.outcome);
+  if (code != 0 && code != EXIT_USAGE && mode != TJ_OUT_JSON && opts.n_packages > 0) {
+    fflush(stdout);
+    write_all(STDOUT_FILENO, "FAIL\n", 5);
+  }
+
+  if (opts.junit_path && tj_junit_write(opts.junit_path, packages, &err) < 0)
+    fprintf(stderr, "testjail: %s\n", err.msg);
+  if (opts.spec.report_path) {
+    size_t i;
+    json_t *p;
+    json_array_foreach(packages, i, p) {
+      json_object_del(p, "_outcome");
+      json_object_del(p, "junit_tests");
+      json_object_del(p, "elapsed");
+    }
+    struct utsname u;
+    uname(&u);
+    enum tj_cg_mode m;
+    struct tj_host host = {.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL, .kernel = u.release,
+                           .go = go.version[0] ? go.version : NULL};
+    json_t *report = tj_report_top("test", &top, code, &host, NULL);
+    json_object_set(report, "packages", packages);
+    if (tj_report_write(opts.spec.report_path, report, &err) < 0)
+      fprintf(stderr, "testjail: %s\n", err.msg);
+    json_decref(report);
+  }
+  json_decref(packages);
+  for (int i = 0; i < n; i++) {
+    json_decref(slots[i].result);
+    tj_buf_free(&slots[i].in);
+    tj_buf_free(&slots[i].held);
+  }
+  free(slots);
+  tj_packages_free(pkgs, n);
+  tj_testflags_free(testflags);
+  free(opts.packages);
+  if (interrupted) {
+    signal(interrupted, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    raise(interrupted);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, interrupted);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return code;
+}

@@ -1,0 +1,396 @@
+#include "testout.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define ADDS(b, lit) tj_buf_add(b, lit, sizeof(lit) - 1)
+
+void tj_buf_add(struct tj_buf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p)
+      return; /* out of memory: drop output rather than crash the owner of a sandbox */
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = 0;
+}
+
+void tj_buf_printf(struct tj_buf *b, const char *fmt, ...) {
+  char small[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof(small), fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  if ((size_t)n < sizeof(small)) {
+    tj_buf_add(b, small, (size_t)n);
+    return;
+  }
+  char *big = malloc((size_t)n + 1);
+  if (!big)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(big, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  tj_buf_add(b, big, (size_t)n);
+  free(big);
+}
+
+void tj_buf_free(struct tj_buf *b) {
+  free(b->p);
+  *b = (struct tj_buf){0};
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4) and its code point, or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp) {
+  unsigned c = s[0];
+  size_t len;
+  unsigned min;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  } else if ((c & 0xe0) == 0xc0) {
+    len = 2, min = 0x80, c &= 0x1f;
+  } else if ((c & 0xf0) == 0xe0) {
+    len = 3, min = 0x800, c &= 0x0f;
+  } else if ((c & 0xf8) == 0xf0) {
+    len = 4, min = 0x10000, c &= 0x07;
+  } else {
+    return 0;
+  }
+  if (n < len)
+    return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    c = (c << 6) | (s[i] & 0x3f);
+  }
+  if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+    return 0;
+  *cp = c;
+  return len;
+}
+
+void tj_json_quote(struct tj_buf *b, const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  ADDS(b, "\"");
+  size_t i = 0;
+  while (i < n) {
+    unsigned cp;
+    size_t k = utf8_seq(s + i, n - i, &cp);
+    if (k == 0) {
+      ADDS(b, "\\ufffd");
+      i++;
+      continue;
+    }
+    if (k == 1) {
+      char c = (char)s[i];
+      switch (c) {
+      case '"': ADDS(b, "\\\""); break;
+      case '\\': ADDS(b, "\\\\"); break;
+      case '\n': ADDS(b, "\\n"); break;
+      case '\r': ADDS(b, "\\r"); break;
+      case '\t': ADDS(b, "\\t"); break;
+      /* encoding/json escapes these for HTML safety; match it byte for byte */
+      case '<': case '>': case '&': tj_buf_printf(b, "\\u%04x", (unsigned)c); break;
+      default:
+        if (s[i] < 0x20)
+          tj_buf_printf(b, "\\u%04x", (unsigned)s[i]);
+        else
+          tj_buf_add(b, &c, 1);
+      }
+    } else if (cp == 0x2028 || cp == 0x2029) {
+      tj_buf_printf(b, "\\u%04x", cp);
+    } else {
+      tj_buf_add(b, str + i, k);
+    }
+    i += k;
+  }
+  ADDS(b, "\"");
+}
+
+/* Go's RFC3339Nano: fraction without trailing zeros, Z for UTC. */
+static void format_time(struct tj_buf *b, const struct timespec *ts) {
+  struct tm tm;
+  time_t sec = ts->tv_sec;
+  localtime_r(&sec, &tm);
+  char date[64];
+  strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+  tj_buf_add(b, date, strlen(date));
+  if (ts->tv_nsec) {
+    char frac[16];
+    snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
+    size_t n = strlen(frac);
+    while (frac[n - 1] == '0')
+      n--;
+    tj_buf_add(b, frac, n);
+  }
+  long off = tm.tm_gmtoff;
+  if (off == 0)
+    ADDS(b, "Z");
+  else
+    tj_buf_printf(b, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
+}
+
+/* A float64 as encoding/json writes the few values test2json produces. */
+static void format_float(struct tj_buf *b, double v) {
+  char num[64];
+  snprintf(num, sizeof(num), "%.3f", v);
+  size_t n = strlen(num);
+  while (n > 1 && num[n - 1] == '0')
+    n--;
+  if (num[n - 1] == '.')
+    n--;
+  tj_buf_add(b, num, n);
+}
+
+static const char *action_name(enum tj_gt_action a) {
+  switch (a) {
+  case TJ_GT_RUN: return "run";
+  case TJ_GT_PAUSE: return "pause";
+  case TJ_GT_CONT: return "cont";
+  case TJ_GT_PASS: return "pass";
+  case TJ_GT_FAIL: return "fail";
+  case TJ_GT_SKIP: return "skip";
+  case TJ_GT_BENCH: return "bench";
+  case TJ_GT_OUTPUT: return "output";
+  }
+  return "output";
+}
+
+void tj_json_event(struct tj_buf *b, const struct timespec *when, const char *pkg, const struct tj_gt_event *ev) {
+  ADDS(b, "{");
+  if (when) {
+    ADDS(b, "\"Time\":\"");
+    format_time(b, when);
+    ADDS(b, "\",");
+  }
+  tj_buf_printf(b, "\"Action\":\"%s\"", action_name(ev->action));
+  if (pkg && *pkg) {
+    ADDS(b, ",\"Package\":");
+    tj_json_quote(b, pkg, strlen(pkg));
+  }
+  if (ev->test && *ev->test) {
+    ADDS(b, ",\"Test\":");
+    tj_json_quote(b, ev->test, strlen(ev->test));
+  }
+  if (ev->action != TJ_GT_OUTPUT && ev->elapsed >= 0) {
+    ADDS(b, ",\"Elapsed\":");
+    format_float(b, ev->elapsed);
+  }
+  if (ev->action == TJ_GT_OUTPUT) {
+    ADDS(b, ",\"Output\":");
+    tj_json_quote(b, ev->output, ev->output_len);
+  }
+  ADDS(b, "}\n");
+}
+
+static bool is_log_line(const char *s, size_t n) { return n >= 4 && memcmp(s, "    ", 4) == 0; }
+
+static void indent(struct tj_buf *b, int depth) {
+  for (int i = 0; i < depth; i++)
+    ADDS(b, "    ");
+}
+
+/* A failed test as the testing package prints it without -test.v: the
+ * report line, then what it logged and its failed subtests, each level
+ * indented by four more spaces. */
+static void render_failed(struct tj_buf *b, const struct tj_gt_test *tests, int i, int level) {
+  const struct tj_gt_test *t = &tests[i];
+  indent(b, level);
+  tj_buf_printf(b, "--- FAIL: %s (%.2fs)\n", t->name, t->elapsed < 0 ? 0.0 : t->elapsed);
+  for (int k = 0; k < t->n_items; k++) {
+    const struct tj_gt_item *it = &t->items[k];
+    if (it->child >= 0) {
+      if (tests[it->child].status == TJ_GT_FAILED && level < 64)
+        render_failed(b, tests, it->child, level + 1);
+    } else if (is_log_line(it->line, it->len)) {
+      indent(b, level);
+      tj_buf_add(b, it->line, it->len);
+    }
+  }
+}
+
+void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_gt_event *ev) {
+  if (ev->action == TJ_GT_OUTPUT) {
+    /* A test's log lines come with its --- FAIL block, or never. */
+    if (ev->directive || (ev->test[0] && is_log_line(ev->output, ev->output_len)))
+      return;
+    tj_buf_add(b, ev->output, ev->output_len);
+    return;
+  }
+  if (ev->action != TJ_GT_FAIL || !ev->test[0])
+    return;
+  int n, i = tj_gotest_find(t, ev->test);
+  const struct tj_gt_test *tests = tj_gotest_tests(t, &n);
+  if (i >= 0 && tests[i].parent < 0)
+    render_failed(b, tests, i, 0);
+}
+
+void tj_format_seconds(char *buf, size_t len, double seconds) { snprintf(buf, len, "%.3fs", seconds); }
+
+void tj_xml_escape(struct tj_buf *b, const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0;
+  while (i < n) {
+    unsigned cp;
+    size_t k = utf8_seq(s + i, n - i, &cp);
+    if (k == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe || cp == 0xffff) {
+      ADDS(b, "\xef\xbf\xbd");
+      i += k ? k : 1;
+      continue;
+    }
+    switch (cp) {
+    case '&': ADDS(b, "&amp;"); break;
+    case '<': ADDS(b, "&lt;"); break;
+    case '>': ADDS(b, "&gt;"); break;
+    case '"': ADDS(b, "&quot;"); break;
+    case '\'': ADDS(b, "&apos;"); break;
+    case '\r': ADDS(b, "&#13;"); break;
+    default: tj_buf_add(b, str + i, k);
+    }
+    i += k;
+  }
+}
+
+static void xml_attr(struct tj_buf *b, const char *name, const char *value) {
+  tj_buf_printf(b, " %s=\"", name);
+  tj_xml_escape(b, value, strlen(value));
+  ADDS(b, "\"");
+}
+
+static const char *jstr(json_t *o, const char *key) {
+  const char *s = json_string_value(json_object_get(o, key));
+  return s ? s : "";
+}
+
+static double jnum(json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static void package_error_text(struct tj_buf *b, json_t *pkg) {
+  json_t *ev = json_object_get(pkg, "evidence"), *v;
+  size_t i;
+  json_array_foreach(ev, i, v) {
+    const char *s = json_string_value(v);
+    if (s) {
+      tj_xml_escape(b, s, strlen(s));
+      ADDS(b, "\n");
+    }
+  }
+}
+
+static void render_suite(struct tj_buf *b, json_t *pkg, int *tot, int *fail, int *err, int *skip, double *time) {
+  const char *name = jstr(pkg, "package"), *outcome = jstr(pkg, "outcome"), *diag = jstr(pkg, "diagnosis");
+  bool verdict_error = strcmp(outcome, "passed") != 0 && strcmp(outcome, "tests_failed") != 0;
+  json_t *tests = json_object_get(pkg, "junit_tests"), *t;
+  size_t i;
+  int n = 0, nf = 0, ne = 0, ns = 0;
+  bool error_placed = false;
+  struct tj_buf cases = {0};
+  json_array_foreach(tests, i, t) {
+    const char *status = jstr(t, "status");
+    const char *out = jstr(t, "output");
+    bool running = strcmp(status, "running") == 0 || strcmp(status, "paused") == 0;
+    n++;
+    ADDS(&cases, "    <testcase");
+    xml_attr(&cases, "classname", name);
+    xml_attr(&cases, "name", jstr(t, "name"));
+    tj_buf_printf(&cases, " time=\"%.3f\">", jnum(t, "elapsed"));
+    if (strcmp(status, "fail") == 0) {
+      nf++;
+      ADDS(&cases, "\n      <failure message=\"Failed\" type=\"\">");
+      tj_xml_escape(&cases, out, strlen(out));
+      ADDS(&cases, "</failure>\n    ");
+    } else if (strcmp(status, "skip") == 0) {
+      ns++;
+      ADDS(&cases, "\n      <skipped message=\"");
+      tj_xml_escape(&cases, out, strlen(out));
+      ADDS(&cases, "\"></skipped>\n    ");
+    } else if (running && verdict_error) {
+      /* the binary died while this test ran: the sandbox's verdict is its error */
+      ne++;
+      error_placed = true;
+      ADDS(&cases, "\n      <error");
+      xml_attr(&cases, "message", diag);
+      xml_attr(&cases, "type", outcome);
+      ADDS(&cases, ">");
+      package_error_text(&cases, pkg);
+      tj_xml_escape(&cases, out, strlen(out));
+      ADDS(&cases, "</error>\n    ");
+    }
+    ADDS(&cases, "</testcase>\n");
+  }
+  if (verdict_error && !error_placed) {
+    n++, ne++;
+    ADDS(&cases, "    <testcase");
+    xml_attr(&cases, "classname", name);
+    xml_attr(&cases, "name", strcmp(jstr(pkg, "phase"), "build") == 0 ? "[build]" : "[test binary]");
+    tj_buf_printf(&cases, " time=\"%.3f\">\n      <error", jnum(pkg, "elapsed"));
+    xml_attr(&cases, "message", diag);
+    xml_attr(&cases, "type", outcome);
+    ADDS(&cases, ">");
+    package_error_text(&cases, pkg);
+    ADDS(&cases, "</error>\n    </testcase>\n");
+  }
+  double secs = jnum(pkg, "elapsed");
+  ADDS(b, "  <testsuite");
+  xml_attr(b, "name", name);
+  tj_buf_printf(b, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", n, nf, ne, ns, secs);
+  ADDS(b, "    <properties>\n      <property");
+  xml_attr(b, "name", "testjail.outcome");
+  xml_attr(b, "value", outcome);
+  ADDS(b, "></property>\n      <property");
+  xml_attr(b, "name", "testjail.diagnosis");
+  xml_attr(b, "value", diag);
+  ADDS(b, "></property>\n    </properties>\n");
+  if (cases.len)
+    tj_buf_add(b, cases.p, cases.len);
+  ADDS(b, "  </testsuite>\n");
+  tj_buf_free(&cases);
+  *tot += n, *fail += nf, *err += ne, *skip += ns, *time += secs;
+}
+
+int tj_junit_write(const char *path, json_t *packages, tj_error *err) {
+  struct tj_buf suites = {0}, doc = {0};
+  int n = 0, nf = 0, ne = 0, ns = 0;
+  double secs = 0;
+  size_t i;
+  json_t *pkg;
+  json_array_foreach(packages, i, pkg) render_suite(&suites, pkg, &n, &nf, &ne, &ns, &secs);
+  tj_buf_printf(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<testsuites tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+                n, nf, ne, ns, secs);
+  if (suites.len)
+    tj_buf_add(&doc, suites.p, suites.len);
+  ADDS(&doc, "</testsuites>\n");
+  tj_buf_free(&suites);
+
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+  int r = 0;
+  _cleanup_fclose_ FILE *f = fopen(tmp, "we");
+  if (!f || fwrite(doc.p, 1, doc.len, f) != doc.len || fflush(f) != 0) {
+    r = tj_error_set(err, errno ? errno : EIO, "writing the JUnit report %s", path);
+  } else if (rename(tmp, path) < 0) {
+    r = tj_error_set(err, errno, "writing the JUnit report %s", path);
+  }
+  if (r < 0)
+    unlink(tmp);
+  tj_buf_free(&doc);
+  return r;
+}

@@ -1,0 +1,86 @@
+/* `testjail test`'s command line: options before and after packages, short
+ * options as go test spells them, TESTFLAGS after "--", bad values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "../runner/cli.h"
+#include "../runner/job.h"
+
+static int parse(struct tj_test_opts *o, char **argv, tj_error *err) {
+  int argc = 0;
+  while (argv[argc])
+    argc++;
+  return tj_cli_parse_test(argc, argv, o, err);
+}
+
+static void test_options_around_packages(void **state) {
+  static struct tj_test_opts o;
+  tj_error err = {0};
+  char *argv[] = {"test", "-v", "--memory", "64M", "./a", "-p", "3", "./b/...", "--json", "--", "-run", "X", NULL};
+  assert_int_equal(parse(&o, argv, &err), TJ_CLI_RUN);
+  assert_int_equal(o.n_packages, 2);
+  assert_string_equal(o.packages[0], "./a");
+  assert_string_equal(o.packages[1], "./b/...");
+  assert_int_equal(o.parallel, 3);
+  assert_true(o.json);
+  assert_false(o.verbose); /* -json carries everything */
+  assert_int_equal(o.spec.memory_bytes, 64 << 20);
+  assert_int_equal(o.n_testflags, 2);
+  assert_string_equal(o.testflags[0], "-run");
+}
+
+static void test_build_options_and_errors(void **state) {
+  static struct tj_test_opts o;
+  tj_error err = {0};
+  char *ok[] = {"test", "--build-memory", "1G", "--build-timeout", "5m", "--vet=off", NULL};
+  assert_int_equal(parse(&o, ok, &err), TJ_CLI_RUN);
+  assert_int_equal(o.build_memory_bytes, 1LL << 30);
+  assert_int_equal(o.build_timeout_ms, 300000);
+  assert_string_equal(o.vet, "off");
+  assert_int_equal(o.n_packages, 0);
+  char *bad_p[] = {"test", "-p", "0", NULL};
+  assert_true(parse(&o, bad_p, &err) < 0);
+  assert_non_null(strstr(err.msg, "-p"));
+  char *bad_mem[] = {"test", "--build-memory", "lots", NULL};
+  assert_true(parse(&o, bad_mem, &err) < 0);
+  assert_non_null(strstr(err.msg, "--build-memory"));
+  char *unknown[] = {"test", "./a", "--frobnicate", NULL};
+  assert_true(parse(&o, unknown, &err) < 0);
+  assert_non_null(strstr(err.msg, "--frobnicate"));
+}
+
+static void test_testflags(void **state) {
+  char *in[] = {"-run", "TestA", "-test.count=1", "--short", "-v", "-timeout", "30s", "-update", "-args", "-x", NULL};
+  char **out = NULL;
+  bool v, timeout;
+  tj_error err = {0};
+  assert_int_equal(tj_testflags(in, 10, &out, &v, &timeout, &err), 0);
+  const char *want[] = {"-test.run=TestA", "-test.count=1", "-test.short", "-test.timeout=30s", "-update", "-x", NULL};
+  for (int i = 0; want[i]; i++)
+    assert_string_equal(out[i], want[i]);
+  assert_null(out[6]);
+  assert_true(v);
+  assert_true(timeout);
+  tj_testflags_free(out);
+  char *bad[] = {"-count=many", NULL};
+  assert_true(tj_testflags(bad, 1, &out, &v, &timeout, &err) < 0);
+  assert_non_null(strstr(err.msg, "many"));
+  char *missing[] = {"-run", NULL};
+  assert_true(tj_testflags(missing, 1, &out, &v, &timeout, &err) < 0);
+  char *zero[] = {"-timeout=0", "-benchtime=100x", NULL};
+  assert_int_equal(tj_testflags(zero, 2, &out, &v, &timeout, &err), 0);
+  tj_testflags_free(out);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_options_around_packages),
+      cmocka_unit_test(test_build_options_and_errors),
+      cmocka_unit_test(test_testflags),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,188 @@
+/* The -test.v parser against what cmd/test2json (Go 1.19) emits for the
+ * same input, and the renderers: go test's non-verbose text, -json events,
+ * XML escaping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "../runner/gotest.h"
+#include "../runner/testout.h"
+
+static struct tj_buf events, text;
+static struct tj_gotest *gt;
+
+/* Events as "action test [elapsed]" or "output test |text|", one a line. */
+static void record(void *ctx, const struct tj_gt_event *ev) {
+  static const char *names[] = {"run", "pause", "cont", "pass", "fail", "skip", "bench", "output"};
+  if (ev->action == TJ_GT_OUTPUT) {
+    tj_buf_printf(&events, "output %s |%.*s|\n", ev->test, (int)ev->output_len - (ev->output_len &&
+                  ev->output[ev->output_len - 1] == '\n'), ev->output);
+  } else if (ev->elapsed >= 0) {
+    tj_buf_printf(&events, "%s %s %.2f\n", names[ev->action], ev->test, ev->elapsed);
+  } else {
+    tj_buf_printf(&events, "%s %s\n", names[ev->action], ev->test);
+  }
+  tj_text_event(&text, gt, ev);
+}
+
+static int setup(void **state) {
+  events = (struct tj_buf){0};
+  text = (struct tj_buf){0};
+  gt = tj_gotest_new(false, record, NULL);
+  return gt ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  tj_gotest_free(gt);
+  tj_buf_free(&events);
+  tj_buf_free(&text);
+  return 0;
+}
+
+static void feed(const char *s) { tj_gotest_feed(gt, s, strlen(s)); }
+
+/* go test -v of a package with a failing nested subtest (Go 1.19). */
+static const char *nested =
+    "=== RUN   TestA\n"
+    "    a_test.go:9: log from A\n"
+    "print from A\n"
+    "=== RUN   TestA/inner\n"
+    "    a_test.go:12: log inner\n"
+    "=== RUN   TestA/inner/deep\n"
+    "    a_test.go:13: deep fail\n"
+    "=== RUN   TestA/ok\n"
+    "    a_test.go:15: fine\n"
+    "--- FAIL: TestA (0.01s)\n"
+    "    --- FAIL: TestA/inner (0.01s)\n"
+    "        --- FAIL: TestA/inner/deep (0.00s)\n"
+    "    --- PASS: TestA/ok (0.00s)\n"
+    "=== RUN   TestB\n"
+    "--- PASS: TestB (0.00s)\n"
+    "FAIL\n";
+
+static void test_events_like_test2json(void **state) {
+  feed(nested);
+  tj_gotest_exited(gt, false);
+  tj_gotest_close(gt, 0.5);
+  const char *want =
+      "run TestA\n"
+      "output TestA |=== RUN   TestA|\n"
+      "output TestA |    a_test.go:9: log from A|\n"
+      "output TestA |print from A|\n"
+      "run TestA/inner\n"
+      "output TestA/inner |=== RUN   TestA/inner|\n"
+      "output TestA/inner |    a_test.go:12: log inner|\n"
+      "run TestA/inner/deep\n"
+      "output TestA/inner/deep |=== RUN   TestA/inner/deep|\n"
+      "output TestA/inner/deep |    a_test.go:13: deep fail|\n"
+      "run TestA/ok\n"
+      "output TestA/ok |=== RUN   TestA/ok|\n"
+      "output TestA/ok |    a_test.go:15: fine|\n"
+      "output TestA |--- FAIL: TestA (0.01s)|\n"
+      "output TestA/inner |    --- FAIL: TestA/inner (0.01s)|\n"
+      "output TestA/inner/deep |        --- FAIL: TestA/inner/deep (0.00s)|\n"
+      "fail TestA/inner/deep 0.00\n"
+      "fail TestA/inner 0.01\n"
+      "output TestA/ok |    --- PASS: TestA/ok (0.00s)|\n"
+      "pass TestA/ok 0.00\n"
+      "fail TestA 0.01\n"
+      "run TestB\n"
+      "output TestB |=== RUN   TestB|\n"
+      "output TestB |--- PASS: TestB (0.00s)|\n"
+      "pass TestB 0.00\n"
+      "output  |FAIL|\n"
+      "fail  0.50\n";
+  assert_string_equal(events.p, want);
+  int p, f, s;
+  tj_gotest_counts(gt, &p, &f, &s);
+  assert_int_equal(p, 2);
+  assert_int_equal(f, 3);
+  assert_int_equal(s, 0);
+}
+
+static void test_non_verbose_text(void **state) {
+  feed(nested);
+  /* what go test prints without -v for the same tests */
+  assert_string_equal(text.p, "print from A\n"
+                              "--- FAIL: TestA (0.01s)\n"
+                              "    a_test.go:9: log from A\n"
+                              "    --- FAIL: TestA/inner (0.01s)\n"
+                              "        a_test.go:12: log inner\n"
+                              "        --- FAIL: TestA/inner/deep (0.00s)\n"
+                              "            a_test.go:13: deep fail\n"
+                              "FAIL\n");
+}
+
+static void test_pause_cont_and_running(void **state) {
+  feed("=== RUN   TestP\n=== PAUSE TestP\n=== RUN   TestQ\n--- PASS: TestQ (0.00s)\n=== CONT  TestP\n");
+  int n;
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  assert_int_equal(n, 2);
+  assert_string_equal(t[0].name, "TestP");
+  assert_int_equal(t[0].status, TJ_GT_RUNNING);
+  assert_true(strstr(events.p, "output TestP |=== PAUSE TestP|\npause TestP\n") != NULL);
+  assert_true(tj_gotest_started(gt));
+  assert_null(tj_gotest_result(gt));
+}
+
+static void test_panic_after_fail_is_attributed(void **state) {
+  feed("=== RUN   TestIndex\n--- FAIL: TestIndex (0.00s)\npanic: runtime error [recovered]\n");
+  tj_gotest_close(gt, 0);
+  assert_true(strstr(events.p, "output TestIndex |panic: runtime error [recovered]|") != NULL);
+  assert_true(strstr(events.p, "fail TestIndex 0.00") != NULL);
+}
+
+static void test_partial_lines_and_no_test_files(void **state) {
+  feed("?   \tpkg\t[no te");
+  feed("st files]\n");
+  tj_gotest_close(gt, 0);
+  assert_string_equal(tj_gotest_result(gt), "skip");
+  assert_true(strstr(events.p, "skip  0.00") != NULL);
+}
+
+static void test_framing(void **state) {
+  struct tj_gotest *f = tj_gotest_new(true, record, NULL);
+  tj_gotest_feed(f, "\x16=== RUN   TestX\n=== RUN   TestFake\n\x16--- PASS: TestX (0.00s)\n", 64);
+  int n;
+  tj_gotest_tests(f, &n);
+  assert_int_equal(n, 1); /* the unmarked line is output, not a test */
+  tj_gotest_free(f);
+}
+
+static void test_json_event(void **state) {
+  struct tj_buf b = {0};
+  struct tj_gt_event ev = {.action = TJ_GT_OUTPUT, .test = "TestX", .elapsed = -1, .output = "a<b> \"q\"\xff\n",
+                           .output_len = 10};
+  tj_json_event(&b, NULL, "example.com/p", &ev);
+  assert_string_equal(b.p, "{\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestX\","
+                           "\"Output\":\"a\\u003cb\\u003e \\\"q\\\"\\ufffd\\n\"}\n");
+  tj_buf_free(&b);
+  struct tj_gt_event pass = {.action = TJ_GT_PASS, .test = "", .elapsed = 0.25};
+  tj_json_event(&b, NULL, "p", &pass);
+  assert_string_equal(b.p, "{\"Action\":\"pass\",\"Package\":\"p\",\"Elapsed\":0.25}\n");
+  tj_buf_free(&b);
+}
+
+static void test_xml_escape(void **state) {
+  struct tj_buf b = {0};
+  tj_xml_escape(&b, "<a & 'b'>\x1b[0m\xc3\x28", 15);
+  assert_string_equal(b.p, "&lt;a &amp; &apos;b&apos;&gt;\xef\xbf\xbd[0m\xef\xbf\xbd(");
+  tj_buf_free(&b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_events_like_test2json, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_non_verbose_text, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pause_cont_and_running, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_panic_after_fail_is_attributed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_partial_lines_and_no_test_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+      cmocka_unit_test(test_json_event),
+      cmocka_unit_test(test_xml_escape),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
