@@ -299,6 +299,10 @@ int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err) {
     tj_error_set(err, errno, "mounting /proc");
     goto out;
   }
+  /* The copy of / already holds the host's cgroup2 there, and the kernel
+   * refuses the same hierarchy on top of itself (EBUSY): take it off first. */
+  if (plan->mount_cgroup2)
+    umount2(NEWROOT "/sys/fs/cgroup", MNT_DETACH);
   if (plan->mount_cgroup2 &&
       mount("cgroup2", NEWROOT "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0) {
     tj_error_set(err, errno, "mounting the sandbox's own cgroup2 on /sys/fs/cgroup");
