@@ -1,9 +1,13 @@
 #include "caps.h"
 
 #include <cap-ng.h>
+#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,19 +15,79 @@
 static int last_cap(void) {
   int c = CAP_LAST_CAP;
   /* The running kernel may know more capabilities than our headers. */
-  while (prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) >= 0)
+  while (c < 63 && prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) >= 0)
     c++;
   return c;
 }
 
-int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, const char **what) {
+uint64_t tj_caps_all(void) {
+  int last = last_cap();
+  return last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+}
+
+int tj_cap_from_name(const char *name) {
+  if (strncasecmp(name, "CAP_", 4) == 0)
+    name += 4;
+  char buf[64];
+  size_t i = 0;
+  for (; name[i] && i < sizeof(buf) - 1; i++)
+    buf[i] = (char)tolower((unsigned char)name[i]);
+  if (name[i] || !i)
+    return -1;
+  buf[i] = 0;
+  int c = capng_name_to_capability(buf);
+  return c >= 0 && c < 64 ? c : -1;
+}
+
+void tj_cap_name(int cap, char *buf, size_t len) {
+  const char *n = capng_capability_to_name((unsigned)cap);
+  if (!n) {
+    snprintf(buf, len, "CAP_%d", cap);
+    return;
+  }
+  size_t k = (size_t)snprintf(buf, len, "CAP_");
+  for (size_t i = 0; n[i] && k + 1 < len; i++)
+    buf[k++] = (char)toupper((unsigned char)n[i]);
+  if (k < len)
+    buf[k] = 0;
+}
+
+uint64_t tj_caps_docker_default(void) {
+  static const int caps[] = {CAP_CHOWN,  CAP_DAC_OVERRIDE,     CAP_FOWNER,  CAP_FSETID,     CAP_KILL,
+                             CAP_SETGID, CAP_SETUID,           CAP_SETPCAP, CAP_NET_BIND_SERVICE,
+                             CAP_NET_RAW, CAP_SYS_CHROOT,      CAP_MKNOD,   CAP_AUDIT_WRITE, CAP_SETFCAP};
+  uint64_t m = 0;
+  for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+    m |= 1ULL << caps[i];
+  return m;
+}
+
+void tj_caps_format(uint64_t caps, char *buf, size_t len) {
+  size_t off = 0;
+  buf[0] = 0;
+  for (int c = 0; c < 64 && off < len; c++) {
+    if (!(caps & (1ULL << c)))
+      continue;
+    char n[48];
+    tj_cap_name(c, n, sizeof(n));
+    off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", n);
+  }
+}
+
+int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, uint64_t keep, const char **what) {
   if (has_user) {
     if (setgroups(0, NULL) < 0) {
       *what = "setgroups";
       return -errno;
     }
   }
+  int last = last_cap();
+  keep &= tj_caps_all();
   capng_clear(CAPNG_SELECT_ALL);
+  for (int c = 0; c <= last; c++)
+    if (keep & (1ULL << c))
+      capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_BOUNDING_SET,
+                   (unsigned)c);
   int r = has_user ? capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING)
                    : capng_apply(CAPNG_SELECT_ALL);
   if (r < 0) {
@@ -32,13 +96,20 @@ int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, const char **what) {
   }
   /* Debian 12's libcap-ng can report success and leave the bounding set
    * untouched; check each bit and drop what is left by hand. */
-  int last = last_cap();
   for (int c = 0; c <= last; c++) {
+    bool want = keep & (1ULL << c);
     errno = 0;
     int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
-    if (held == 0)
-      continue;
-    if (held < 0 || prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0) {
+    if (held < 0) {
+      *what = "PR_CAPBSET_READ";
+      return errno ? -errno : -EPERM;
+    }
+    if (want && held != 1) {
+      *what = "the bounding set lost a capability asked for";
+      return -EPERM;
+    }
+    if (!want && held &&
+        (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)) {
       *what = "bounding set still holds a capability";
       return errno ? -errno : -EPERM;
     }
@@ -49,14 +120,36 @@ int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, const char **what) {
   }
   struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
   struct __user_cap_data_struct data[2] = {0};
+  for (int i = 0; i < 2; i++)
+    data[i].effective = data[i].permitted = data[i].inheritable = (uint32_t)(keep >> (32 * i));
   if (syscall(SYS_capset, &hdr, data) < 0) {
     *what = "capset";
     return -errno;
   }
-  if (syscall(SYS_capget, &hdr, data) < 0 || data[0].effective || data[0].permitted || data[0].inheritable ||
-      data[1].effective || data[1].permitted || data[1].inheritable) {
-    *what = "capabilities still present after the drop";
-    return -EPERM;
+  /* Ambient too, so a non-root workload keeps them across exec. */
+  for (int c = 0; c <= last; c++)
+    if ((keep & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
+      *what = "PR_CAP_AMBIENT_RAISE";
+      return -errno;
+    }
+  memset(data, 0, sizeof(data));
+  if (syscall(SYS_capget, &hdr, data) < 0) {
+    *what = "capget";
+    return -errno;
+  }
+  for (int i = 0; i < 2; i++) {
+    uint32_t k = (uint32_t)(keep >> (32 * i));
+    if (data[i].effective != k || data[i].permitted != k || data[i].inheritable != k) {
+      *what = "capabilities other than those asked for after the drop";
+      return -EPERM;
+    }
+  }
+  for (int c = 0; c <= last; c++) {
+    int amb = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
+    if (amb >= 0 && amb != !!(keep & (1ULL << c))) {
+      *what = "ambient capabilities other than those asked for";
+      return -EPERM;
+    }
   }
   if (has_user && (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid)) {
     *what = "ids did not change";

@@ -4,7 +4,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "caps.h"
 #include "init.h"
 #include "parse.h"
 #include "util.h"
@@ -24,6 +26,9 @@ enum {
   OPT_REPORT,
 };
 
+/* 310-319: seccomp and capabilities (300-309 belong to --profile). */
+enum { OPT_SECCOMP = 310, OPT_CAP_ADD, OPT_CAP_DROP };
+
 static const struct tj_option sandbox_options[] = {
     {"memory", "SIZE", OPT_MEMORY, "memory limit of the sandbox cgroup (swap off inside); e.g. 64M, 1G"},
     {"pids-limit", "N", OPT_PIDS, "maximum number of tasks (processes and threads) in the sandbox"},
@@ -40,6 +45,13 @@ static const struct tj_option sandbox_options[] = {
     {"user", "UID[:GID]", OPT_USER, "run the workload with these numeric ids (default: stay root, without capabilities)"},
     {"env", "NAME=VALUE", OPT_ENV, "set a variable for the workload (the rest of the environment is inherited); repeatable"},
     {"report", "FILE", OPT_REPORT, "write the JSON report to FILE"},
+    {"seccomp", "PROFILE", OPT_SECCOMP,
+     "seccomp profile: a shipped name (default when not given), an OCI/Docker seccomp JSON file, or unconfined; "
+     "every denied syscall is named with its process and Go test"},
+    {"cap-add", "NAME", OPT_CAP_ADD,
+     "keep this capability (CAP_ prefix optional, any case; ALL for every one); repeatable"},
+    {"cap-drop", "NAME", OPT_CAP_DROP,
+     "drop this capability from the default set (ALL: none but --cap-add); repeatable"},
     {"help", NULL, TJ_OPT_HELP, "show this help"},
 };
 
@@ -128,6 +140,25 @@ static int parse_bind(const char *arg, bool readonly, struct tj_spec *spec, tj_e
   return 0;
 }
 
+static int parse_cap(const char *arg, bool add, struct tj_spec *spec, tj_error *err) {
+  uint64_t bits;
+  if (strcasecmp(arg, "ALL") == 0) {
+    bits = add ? tj_caps_all() : ~0ULL;
+  } else {
+    int c = tj_cap_from_name(arg);
+    if (c < 0)
+      return tj_error_set(err, 0, "invalid %s '%s': unknown capability (e.g. NET_RAW, CAP_SYS_PTRACE, ALL)",
+                          add ? "--cap-add" : "--cap-drop", arg);
+    bits = 1ULL << c;
+  }
+  if (add)
+    spec->cap_add |= bits;
+  else
+    spec->cap_drop |= bits;
+  spec->caps_given = true;
+  return 0;
+}
+
 void tj_spec_defaults(struct tj_spec *spec) {
   memset(spec, 0, sizeof(*spec));
   spec->memory_bytes = spec->pids = spec->cpu_quota_us = spec->wall_timeout_ms = -1;
@@ -192,6 +223,14 @@ int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_erro
       return tj_error_set(err, 0, "invalid --report '': expected a file name");
     spec->report_path = arg;
     return 0;
+  case OPT_SECCOMP:
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --seccomp '': expected a profile name, a file or unconfined");
+    spec->seccomp_arg = arg;
+    return 0;
+  case OPT_CAP_ADD:
+  case OPT_CAP_DROP:
+    return parse_cap(arg, id == OPT_CAP_ADD, spec, err);
   }
   return tj_error_set(err, 0, "internal: unknown sandbox option %d", id);
 }
@@ -454,7 +493,7 @@ static const struct tj_option init_options[] = {
 /* The sandbox options that mean something in a container's own namespaces;
  * a name the sandbox table lacks (not yet there) is skipped. */
 static const char *const init_sandbox_names[] = {"memory", "pids-limit", "cpus", "ulimit", "wall-timeout", "seccomp",
-                                                 "report"};
+                                                 "cap-add", "cap-drop", "report"};
 
 static size_t init_sandbox_options(struct tj_option *out) {
   size_t n, k = 0;

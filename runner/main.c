@@ -47,6 +47,8 @@ static int cmd_exec(int argc, char **argv) {
     return usage_error(err.msg);
   if (geteuid() != 0)
     return usage_error("exec needs root (namespaces and cgroups); run it as root");
+  if (tj_spec_seccomp(&spec, &err) < 0)
+    return usage_error(err.msg);
 
   static struct tj_run_result res;
   if (tj_sandbox_run(&spec, NULL, &res, &err) < 0)
@@ -70,6 +72,8 @@ static int cmd_exec(int argc, char **argv) {
       .notes = &res.notes,
       .setup_error = res.launch == TJ_LAUNCH_SETUP_ERROR ? res.message : NULL,
   };
+  char sc_summary[400];
+  tj_run_seccomp_evidence(&res, &ev, sc_summary, sizeof(sc_summary));
   struct tj_verdict v;
   int code;
   if (res.launch == TJ_LAUNCH_NOT_FOUND || res.launch == TJ_LAUNCH_NOT_EXECUTABLE) {
@@ -90,6 +94,8 @@ static int cmd_exec(int argc, char **argv) {
   }
   if (v.outcome != TJ_PASSED)
     fprintf(stderr, "testjail: %s\n", v.diagnosis);
+  else if (v.warning[0])
+    fprintf(stderr, "testjail: warning: %s\n", v.warning);
 
   if (spec.report_path) {
     struct utsname u;

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "caps.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +12,48 @@
 static json_t *int_or_null(int64_t v) { return v < 0 ? json_null() : json_integer(v); }
 
 static json_t *rlim_json(rlim_t v) { return v == RLIM_INFINITY ? json_null() : json_integer((json_int_t)v); }
+
+/* seccomp: {profile, denials: [{syscall, count, test, pid, comm, action, errno}], skipped, sigsys} */
+static json_t *seccomp_json(const struct tj_sc_result *r) {
+  json_t *o = json_object();
+  json_object_set_new(o, "profile", json_string(r->profile[0] ? r->profile : "unconfined"));
+  json_t *a = json_array(), *fallbacks = json_array();
+  for (int i = 0; i < r->n_denials; i++) {
+    const struct tj_sc_denial *d = &r->denials[i];
+    json_t *x = json_object();
+    json_object_set_new(x, "syscall", json_string(d->syscall));
+    json_object_set_new(x, "count", json_integer(d->count));
+    json_object_set_new(x, "test", d->test[0] ? json_string(d->test) : json_null());
+    json_object_set_new(x, "pid", d->pid > 0 ? json_integer(d->pid) : json_null());
+    json_object_set_new(x, "comm", d->comm[0] ? json_string(d->comm) : json_null());
+    json_object_set_new(x, "action", json_string(tj_sc_action_name(d->action)));
+    const char *en = d->action == TJ_SC_ERRNO ? strerrorname_np(d->err) : NULL;
+    json_object_set_new(x, "errno", en ? json_string(en) : json_null());
+    /* clone3 and syscalls newer than libseccomp answered ENOSYS so callers
+     * fall back: listed, not counted as denials. */
+    json_array_append_new(d->enosys ? fallbacks : a, x);
+  }
+  json_object_set_new(o, "denials", a);
+  json_object_set_new(o, "enosys", fallbacks);
+  json_t *sk = json_array();
+  for (size_t i = 0; i < r->n_skipped; i++)
+    json_array_append_new(sk, json_string(r->skipped[i]));
+  json_object_set_new(o, "skipped", sk);
+  json_object_set_new(o, "killed", json_boolean(r->killed));
+  json_object_set_new(o, "sigsys_syscall", r->sigsys_nr >= 0 ? json_string(r->sigsys_name) : json_null());
+  return o;
+}
+
+static json_t *caps_json(uint64_t caps) {
+  json_t *a = json_array();
+  for (int c = 0; c < 64; c++)
+    if (caps & (1ULL << c)) {
+      char n[48];
+      tj_cap_name(c, n, sizeof(n));
+      json_array_append_new(a, json_string(n));
+    }
+  return a;
+}
 
 json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *res, const struct tj_verdict *v) {
   json_t *run = json_object();
@@ -48,7 +92,10 @@ json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *re
   json_object_set_new(usage, "cpu_ms", int_or_null(cpu));
   json_object_set_new(run, "usage", usage);
 
-  json_object_set_new(run, "seccomp", json_pack("{s:s, s:[]}", "profile", "unconfined", "denials"));
+  json_object_set_new(run, "seccomp", seccomp_json(&res->seccomp));
+  json_object_set_new(run, "capabilities", caps_json(res->caps));
+  if (v->warning[0])
+    json_object_set_new(run, "warnings", json_pack("[s]", v->warning));
   json_object_set_new(run, "cgroup", res->cgroup_path[0] ? json_string(res->cgroup_path) : json_null());
 
   json_t *ev = json_array();

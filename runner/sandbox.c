@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <inttypes.h>
+#include <seccomp.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -162,10 +165,93 @@ static void read_child_msg(struct tj_run_result *res, int *fd) {
   *fd = -1;
 }
 
+/* ---- seccomp: the listener and its notifications ---------------------------- */
+
+struct sc_watch {
+  struct tj_run_result *res;
+  const struct tj_sandbox_hooks *hooks;
+  struct stream *streams;
+  const struct tj_sc_plan *plan;
+  int sock;     /* the workload sends the listener here; -1 once done */
+  int listener; /* -1 until it came */
+};
+
+static const char *notes_running(void *ctx) {
+  const struct tj_notes *n = ctx;
+  return n->n_running > 0 ? n->running[n->n_running - 1] : NULL;
+}
+
+/* What the workload printed before the syscall is in the pipes: take it
+ * first, so "=== RUN" lines name the test that made it. */
+static void drain_ready(struct tj_run_result *res, struct stream *streams) {
+  for (int round = 0; round < 64; round++) {
+    struct pollfd p[2] = {{.fd = streams[0].fd, .events = POLLIN}, {.fd = streams[1].fd, .events = POLLIN}};
+    if (poll(p, 2, 0) <= 0)
+      return;
+    bool any = false;
+    for (int i = 0; i < 2; i++)
+      if (p[i].revents)
+        any |= pump(res, &streams[i]);
+    if (!any)
+      return;
+  }
+}
+
+/* Returns true when a kill action wants the sandbox dead. */
+static bool sc_ready(struct sc_watch *w, bool sock_ready, short listener_events) {
+  if (sock_ready && w->sock >= 0) {
+    w->listener = tj_sc_recv_listener(w->sock);
+    close(w->sock);
+    w->sock = -1;
+  }
+  if (w->listener < 0 || !listener_events)
+    return false;
+  if (!(listener_events & POLLIN)) {
+    close(w->listener); /* hung up: every filtered task is gone */
+    w->listener = -1;
+    return false;
+  }
+  drain_ready(w->res, w->streams);
+  const char *(*running)(void *) = notes_running;
+  void *ctx = &w->res->notes;
+  if (w->hooks && w->hooks->running_test) {
+    running = w->hooks->running_test;
+    ctx = w->hooks->ctx;
+  }
+  int r = tj_sc_handle(w->listener, w->plan, &w->res->seccomp, running, ctx);
+  if (r < 0) {
+    close(w->listener); /* every filtered task is gone */
+    w->listener = -1;
+  }
+  return r == 1;
+}
+
+static void sc_result_init(const struct tj_spec *spec, const struct tj_sc_plan *plan, struct tj_run_result *res) {
+  res->seccomp.sigsys_nr = -1;
+  const struct tj_sc_policy *p = spec->seccomp_policy;
+  snprintf(res->seccomp.profile, sizeof(res->seccomp.profile), "%s",
+           !p || p->unconfined ? "unconfined" : p->name ? p->name : "custom");
+  for (size_t i = 0; plan && i < plan->n_skipped; i++)
+    snprintf(res->seccomp.skipped[res->seccomp.n_skipped++], sizeof(res->seccomp.skipped[0]), "%s",
+             plan->skipped[i]);
+}
+
+static void sc_sigsys(struct tj_run_result *res, int64_t nr) {
+  res->seccomp.sigsys_nr = nr;
+  if (nr < 0)
+    return;
+  char *name = seccomp_syscall_resolve_num_arch(seccomp_arch_native(), (int)nr);
+  snprintf(res->seccomp.sigsys_name, sizeof(res->seccomp.sigsys_name), "%s", name ? name : "");
+  if (!name)
+    snprintf(res->seccomp.sigsys_name, sizeof(res->seccomp.sigsys_name), "syscall %" PRId64, nr);
+  free(name);
+}
+
 int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *hooks, struct tj_run_result *res,
                    tj_error *err) {
   memset(res, 0, sizeof(*res));
   res->cpu_ms = -1;
+  res->caps = tj_spec_caps(spec);
   struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1};
   res->stats = unknown;
 
@@ -192,6 +278,20 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     return 0;
   }
 
+  __attribute__((cleanup(tj_sc_plan_free))) struct tj_sc_plan sc_plan = {0};
+  bool filtered = spec->seccomp_policy && !spec->seccomp_policy->unconfined;
+  if (filtered) {
+    struct tj_sc_env env;
+    tj_sc_env_here(&env, res->caps);
+    if (tj_sc_plan_init(&sc_plan, spec->seccomp_policy, &env, &sub) < 0) {
+      set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
+      return 0;
+    }
+  }
+  sc_result_init(spec, filtered ? &sc_plan : NULL, res);
+  struct sc_watch scw = {.res = res, .hooks = hooks, .plan = &sc_plan, .sock = -1, .listener = -1};
+  int sc_p[2] = {-1, -1};
+
   struct tj_cg_limits lim = {spec->memory_bytes, spec->pids, spec->cpu_quota_us, spec->cpu_period_us};
   tj_cgroup *cg = NULL;
   if (tj_cg_create(&lim, &cg, &sub) < 0) {
@@ -211,7 +311,8 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   sigaddset(&blocked, SIGCHLD);
 
   if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || pipe2(sync_p, O_CLOEXEC) < 0 ||
-      pipe2(msg_p, O_CLOEXEC) < 0 || pipe2(st_p, O_CLOEXEC) < 0) {
+      pipe2(msg_p, O_CLOEXEC) < 0 || pipe2(st_p, O_CLOEXEC) < 0 ||
+      (filtered && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc_p) < 0)) {
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, "creating pipes failed");
     goto teardown;
   }
@@ -252,7 +353,10 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     close(sync_p[1]);
     close(msg_p[0]);
     close(st_p[0]);
-    struct tj_supervise_args a = {.spec = spec, .plan = plan, .cg = cg, .envp = envp, .forward = forward,
+    if (sc_p[0] >= 0)
+      close(sc_p[0]);
+    struct tj_supervise_args a = {.caps = res->caps, .sc_plan = filtered ? &sc_plan : NULL, .sc_sock = sc_p[1],
+                                  .spec = spec, .plan = plan, .cg = cg, .envp = envp, .forward = forward,
                                   .sync_fd = sync_p[0], .err_fd = msg_p[1], .status_fd = st_p[1],
                                   .out_fd = out_p[1], .errout_fd = err_p[1]};
     tj_supervise_main(&a);
@@ -263,6 +367,10 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   close(msg_p[1]);
   close(st_p[1]);
   out_p[1] = err_p[1] = sync_p[0] = msg_p[1] = st_p[1] = -1;
+  if (sc_p[1] >= 0)
+    close(sc_p[1]);
+  sc_p[1] = -1;
+  scw.sock = steal_fd(&sc_p[0]);
   if (write(sync_p[1], "g", 1) != 1) {
     /* PID 1 died before it could start: its status tells the rest. */
   }
@@ -275,14 +383,16 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   int msg_fd = msg_p[0];
   msg_p[0] = -1;
   bool pid1_done = false;
+  scw.streams = streams;
   while (!pid1_done) {
-    struct pollfd pfd[7] = {
+    struct pollfd pfd[9] = {
         {.fd = streams[0].fd, .events = POLLIN}, {.fd = streams[1].fd, .events = POLLIN},
         {.fd = msg_fd, .events = POLLIN},        {.fd = sfd, .events = POLLIN},
         {.fd = pidfd, .events = POLLIN},         {.fd = wall_tfd, .events = POLLIN},
         {.fd = sample_tfd, .events = POLLIN},
+        {.fd = scw.sock, .events = POLLIN},      {.fd = scw.listener, .events = POLLIN},
     };
-    if (poll(pfd, 7, -1) < 0) {
+    if (poll(pfd, 9, -1) < 0) {
       if (errno == EINTR)
         continue;
       break; /* cannot wait any more: kill it all below */
@@ -317,6 +427,8 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
       if (read(sample_tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
         tj_cg_sample(cg);
     }
+    if ((pfd[7].revents || pfd[8].revents) && sc_ready(&scw, pfd[7].revents, pfd[8].revents))
+      pidfd_send_signal(pidfd, SIGKILL, NULL, 0); /* the profile's kill action: the whole sandbox */
     if (pfd[4].revents)
       pid1_done = true;
   }
@@ -331,7 +443,8 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     res->status_known = true;
     res->wstatus = st.wstatus;
     res->cpu_ms = st.cpu_ms;
-  } else if (res->sent_kill) {
+    sc_sigsys(res, st.sigsys_nr);
+  } else if (res->sent_kill || res->seccomp.killed) {
     /* testjail's own SIGKILL took PID 1 and the workload together. */
     res->status_known = true;
     res->wstatus = SIGKILL;
@@ -372,7 +485,7 @@ teardown:
   if (tj_cg_destroy(cg, &sub) < 0 && rc == 0)
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
   int fds[] = {out_p[0], out_p[1], err_p[0], err_p[1], sync_p[0], sync_p[1], msg_p[0], msg_p[1],
-               st_p[0],  st_p[1],  sfd,      wall_tfd, sample_tfd, pidfd};
+               st_p[0],  st_p[1],  sfd,      wall_tfd, sample_tfd, pidfd, sc_p[0], sc_p[1], scw.sock, scw.listener};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(fds); i++)
     if (fds[i] >= 0)
       close(fds[i]);
@@ -422,4 +535,22 @@ int tj_run_tail_lines(const struct tj_run_result *res, int max_lines, char ***li
   free(flat);
   *lines = out;
   return n;
+}
+
+void tj_run_seccomp_evidence(const struct tj_run_result *res, struct tj_evidence *ev, char *summary, size_t len) {
+  const struct tj_sc_result *s = &res->seccomp;
+  ev->seccomp_filtered = strcmp(s->profile, "unconfined") != 0 && s->profile[0];
+  ev->seccomp_denials = s->total;
+  ev->seccomp_syscall = tj_sc_result_first(s);
+  tj_sc_result_summary(s, summary, len);
+  ev->seccomp_summary = summary;
+  ev->seccomp_errno = 0;
+  for (int i = 0; i < s->n_denials; i++)
+    if (ev->seccomp_syscall && strcmp(s->denials[i].syscall, ev->seccomp_syscall) == 0 && !s->denials[i].enosys) {
+      ev->seccomp_errno = s->denials[i].action == TJ_SC_ERRNO ? s->denials[i].err : 0;
+      if (s->killed && s->denials[i].action != TJ_SC_ERRNO)
+        ev->seccomp_kill = tj_sc_action_name(s->denials[i].action);
+      break;
+    }
+  ev->sigsys_syscall = s->sigsys_nr >= 0 ? s->sigsys_name : NULL;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../cgroup/cgroup.h"
+#include "seccomp.h"
 #include "spec.h"
 #include "verdict.h"
 
@@ -37,6 +38,8 @@ struct tj_run_result {
   char tail[TJ_TAIL_BYTES]; /* ring of the last output bytes */
   size_t tail_pos;
   bool tail_wrapped;
+  uint64_t caps;              /* the capabilities the workload kept */
+  struct tj_sc_result seccomp;
 };
 
 /* What the caller wants to see while the run goes on. */
@@ -46,6 +49,9 @@ struct tj_sandbox_hooks {
   void (*on_output)(void *ctx, int fd, const char *buf, size_t len);
   /* Each complete output line (without the newline), after the notes saw it. */
   void (*on_line)(void *ctx, int fd, const char *line, size_t len);
+  /* The Go test running now, for naming a seccomp denial; NULL: the last
+   * "=== RUN" the notes saw. */
+  const char *(*running_test)(void *ctx);
   void *ctx;
 };
 
@@ -54,6 +60,10 @@ struct tj_sandbox_hooks {
  * hooks may be NULL. */
 int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *hooks, struct tj_run_result *res,
                    tj_error *err);
+
+/* The seccomp side of the evidence; summary (the diagnosis' "ptrace (1x,
+ * in TestAttach)") must outlive ev. */
+void tj_run_seccomp_evidence(const struct tj_run_result *res, struct tj_evidence *ev, char *summary, size_t len);
 
 /* The last max_lines lines of the output, in order; caller frees each and the array. */
 int tj_run_tail_lines(const struct tj_run_result *res, int max_lines, char ***lines);

@@ -9,6 +9,8 @@
 
 #include "rlimit.h"
 
+struct tj_sc_policy;
+
 struct tj_bind {
   const char *src;
   const char *dst;
@@ -32,6 +34,12 @@ struct tj_spec {
   bool has_user;
   uid_t uid;
   gid_t gid;
+  /* --cap-add/--cap-drop as capability bits; cap_drop ~0 is ALL. */
+  uint64_t cap_add, cap_drop;
+  bool caps_given;
+  bool root_default_caps; /* test phase: a root workload without --cap-* gets Docker's default set */
+  const char *seccomp_arg;              /* --seccomp as given; NULL: the default profile */
+  struct tj_sc_policy *seccomp_policy;  /* loaded before the run; NULL or unconfined: no filter */
   const char *env[TJ_MAX_ENV]; /* NAME=VALUE set on top of the inherited environment */
   int n_env;
   const char *report_path;

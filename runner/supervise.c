@@ -1,6 +1,8 @@
 #include "supervise.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "seccomp.h"
 #include "util.h"
 #include "rlimit.h"
 
@@ -38,6 +41,45 @@ static _Noreturn void setup_failed(const struct tj_supervise_args *a, const char
   _exit(125);
 }
 
+/* Last before exec: ids and caps are set, the filter goes on, its listener
+ * goes to the outer testjail. Past this point a syscall the profile denies
+ * waits for the outer testjail's answer. */
+static void load_seccomp(const struct tj_supervise_args *a) {
+  if (!a->sc_plan)
+    return;
+  /* Prepared before the filter exists: a message about a failed load must
+   * not need a syscall the filter could deny (it is write(2), allowed by
+   * every profile that lets a program print). */
+  const char *what = "";
+  int r = tj_sc_load(a->sc_plan, a->sc_sock, &what);
+  if (r < 0) {
+    send_msg(a->err_fd, TJ_MSG_SETUP, -r, "seccomp: %s: %s", what, strerror(-r));
+    _exit(125);
+  }
+}
+
+/* A workload killed by SIGSYS in the kernel (a bad architecture, TRAP):
+ * the syscall it died in, read before it is reaped. */
+static int64_t sigsys_syscall(pid_t w) {
+  siginfo_t si = {0};
+  if (waitid(P_PID, (id_t)w, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != w ||
+      (si.si_code != CLD_KILLED && si.si_code != CLD_DUMPED) || si.si_status != SIGSYS)
+    return -1;
+  char path[64], buf[256];
+  snprintf(path, sizeof(path), "/proc/%d/syscall", (int)w);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = 0;
+  char *end;
+  long long nr = strtoll(buf, &end, 10);
+  return end == buf ? -1 : nr;
+}
+
 static _Noreturn void run_workload(const struct tj_supervise_args *a) {
   const struct tj_spec *spec = a->spec;
   if (setsid() < 0 || dup2(a->out_fd, STDOUT_FILENO) < 0 || dup2(a->errout_fd, STDERR_FILENO) < 0) {
@@ -51,11 +93,12 @@ static _Noreturn void run_workload(const struct tj_supervise_args *a) {
     _exit(125);
   }
   const char *what = "";
-  r = tj_caps_drop(spec->has_user, spec->uid, spec->gid, &what);
+  r = tj_caps_drop(spec->has_user, spec->uid, spec->gid, a->caps, &what);
   if (r < 0) {
     send_msg(a->err_fd, TJ_MSG_SETUP, -r, "dropping privileges: %s: %s", what, strerror(-r));
     _exit(125);
   }
+  load_seccomp(a);
   /* The workload starts as from a shell: default dispositions, empty mask. */
   tj_reset_signal_dispositions();
   sigset_t empty;
@@ -103,16 +146,32 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
   close(a->err_fd);
   close(a->out_fd);
   close(a->errout_fd);
+  if (a->sc_sock >= 0)
+    close(a->sc_sock); /* the outer testjail sees EOF when the workload has none to send */
 
   /* From here on PID 1 never exits on an internal error: it waits for the
    * workload, then drains the namespace. */
-  struct tj_status_msg st = {.wstatus = -1, .cpu_ms = -1};
+  struct tj_status_msg st = {.wstatus = -1, .cpu_ms = -1, .sigsys_nr = -1};
   bool done = false;
   for (;;) {
     int ws;
     struct rusage ru;
     pid_t p;
-    while ((p = wait4(-1, &ws, WNOHANG, &ru)) > 0) {
+    for (;;) {
+      /* Peek first: the workload's /proc/PID/syscall is readable only
+       * until it is reaped. */
+      siginfo_t peek = {0};
+      if (waitid(P_ALL, 0, &peek, WEXITED | WNOHANG | WNOWAIT) < 0) {
+        p = -1;
+        break;
+      }
+      if (peek.si_pid == 0) {
+        p = 0;
+        break;
+      }
+      if (peek.si_pid == w && a->sc_plan)
+        st.sigsys_nr = sigsys_syscall(w);
+      p = wait4(peek.si_pid, &ws, 0, &ru);
       if (p == w) {
         st.wstatus = ws;
         st.cpu_ms = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +

@@ -12,6 +12,8 @@
 #include "contain.h"
 #include "spec.h"
 
+struct tj_sc_plan;
+
 /* Setup failures travel to the outer testjail through a close-on-exec pipe;
  * EOF without a message means the workload's exec succeeded. */
 enum tj_msg_kind { TJ_MSG_SETUP = 1, TJ_MSG_EXEC = 2 };
@@ -25,6 +27,7 @@ struct tj_child_msg {
 struct tj_status_msg {
   int wstatus;
   int64_t cpu_ms; /* the workload and the children it waited for */
+  int64_t sigsys_nr; /* died of SIGSYS: the syscall from /proc/PID/syscall; -1 none or unknown */
 };
 
 struct tj_supervise_args {
@@ -37,6 +40,9 @@ struct tj_supervise_args {
   int err_fd;       /* write end of the message pipe */
   int status_fd;    /* write end of the status pipe */
   int out_fd, errout_fd;
+  uint64_t caps;                      /* what the workload keeps */
+  const struct tj_sc_plan *sc_plan;   /* NULL: no seccomp filter */
+  int sc_sock;                        /* the workload sends the filter's listener here */
 };
 
 /* Runs as PID 1 of the new pid namespace; never returns. */

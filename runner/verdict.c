@@ -270,6 +270,46 @@ static bool rlimit_hit(const struct tj_evidence *ev, struct tj_verdict *v, const
   return false;
 }
 
+/* "ptrace (1x, in TestAttach)" or the bare syscall name. */
+static const char *seccomp_what(const struct tj_evidence *ev) {
+  if (ev->seccomp_summary && ev->seccomp_summary[0])
+    return ev->seccomp_summary;
+  return ev->seccomp_syscall ? ev->seccomp_syscall : "a syscall";
+}
+
+static void seccomp_denied(const struct tj_evidence *ev, struct tj_verdict *v, const char *run) {
+  set_outcome(v, TJ_SECCOMP_DENIED, NULL);
+  const char *who = ev->go_test ? "the test" : "the command";
+  if (ev->seccomp_denials <= 0) {
+    /* Only the kernel acted: a bad architecture or a TRAP rule. */
+    if (ev->sigsys_syscall) {
+      add_evidence(v, "SIGSYS in %s (/proc/PID/syscall)", ev->sigsys_syscall);
+      diag(v, "seccomp killed %s with SIGSYS in %s (the profile's TRAP or KILL, or a syscall of an architecture it "
+              "does not allow)%s", ev->go_test ? "the test binary" : "the command", ev->sigsys_syscall, run);
+    } else {
+      diag(v, "seccomp killed %s with SIGSYS (the profile's TRAP or KILL, or a syscall of an architecture it does "
+              "not allow)%s", ev->go_test ? "the test binary" : "the command", run);
+    }
+    return;
+  }
+  add_evidence(v, "seccomp denials %" PRId64, ev->seccomp_denials);
+  if (ev->seccomp_kill) {
+    diag(v, "seccomp denied %s: the profile's %s killed the sandbox", seccomp_what(ev), ev->seccomp_kill);
+    return;
+  }
+  const char *en = ev->seccomp_errno > 0 ? strerrorname_np(ev->seccomp_errno) : NULL;
+  if (en)
+    diag(v, "seccomp denied %s: %s failed after %s", seccomp_what(ev), who, en);
+  else
+    diag(v, "seccomp denied %s: %s failed after the denial", seccomp_what(ev), who);
+}
+
+static void seccomp_warning(const struct tj_evidence *ev, struct tj_verdict *v) {
+  const char *en = ev->seccomp_errno > 0 ? strerrorname_np(ev->seccomp_errno) : NULL;
+  snprintf(v->warning, sizeof(v->warning), "seccomp denied %s%s%s, yet the run passed", seccomp_what(ev),
+           en ? " with " : "", en ? en : "");
+}
+
 void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   memset(v, 0, sizeof(*v));
   const struct tj_notes *n = ev->notes;
@@ -298,6 +338,8 @@ void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   if (ev->status_known && ev->exited && ev->exit_code == 0 && !ev->timed_out) {
     set_outcome(v, TJ_PASSED, NULL);
     diag(v, "passed");
+    if (ev->seccomp_denials > 0)
+      seccomp_warning(ev, v);
     return;
   }
   if (ev->timed_out) {
@@ -329,10 +371,8 @@ void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
     }
     return;
   }
-  if (ev->seccomp_denials > 0) {
-    set_outcome(v, TJ_SECCOMP_DENIED, NULL);
-    diag(v, "seccomp denied %s (%" PRId64 " denials)%s", ev->seccomp_syscall ? ev->seccomp_syscall : "a syscall",
-         ev->seccomp_denials, run);
+  if (ev->seccomp_denials > 0 || (killed && ev->signal == SIGSYS && ev->seccomp_filtered)) {
+    seccomp_denied(ev, v, run);
     return;
   }
   if (ev->pids_limit_hits > 0) {

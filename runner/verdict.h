@@ -75,6 +75,11 @@ struct tj_evidence {
   const struct tj_notes *notes;
   int64_t seccomp_denials;
   const char *seccomp_syscall;
+  const char *seccomp_summary; /* "ptrace (1x, in TestAttach), bpf (2x)"; NULL: from seccomp_syscall */
+  int seccomp_errno;           /* what the most frequent denial answered; 0 for a kill */
+  const char *seccomp_kill;    /* a kill action killed the sandbox: its action's name */
+  bool seccomp_filtered;       /* a filter was loaded: a SIGSYS is its doing */
+  const char *sigsys_syscall;  /* the syscall a SIGSYS kill happened in, when known */
   const char *setup_error; /* non-NULL: the sandbox could not be set up */
   bool go_test;            /* a test binary run by `testjail test`: its flag errors are usage errors */
 };
@@ -88,6 +93,7 @@ struct tj_verdict {
   char diagnosis[512];
   char evidence[TJ_MAX_EVIDENCE][256];
   int n_evidence;
+  char warning[512]; /* passed, but with something a person should see (seccomp denials) */
 };
 
 void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v);

@@ -1,0 +1,633 @@
+#include "seccomp.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "spec.h"
+
+/* ---- judging a policy ------------------------------------------------------- */
+
+void tj_sc_env_here(struct tj_sc_env *env, uint64_t caps) {
+  memset(env, 0, sizeof(*env));
+  env->caps = caps;
+  env->native_arch = seccomp_arch_native();
+  struct utsname u;
+  if (uname(&u) == 0)
+    sscanf(u.release, "%d.%d", &env->kernel_major, &env->kernel_minor);
+}
+
+/* The names an includes/excludes arch list may use for an arch: Go's GOARCH
+ * (as dockerd writes them), the kernel's, and OCI's SCMP_ARCH_*. */
+static bool arch_named(uint32_t arch, const char *name) {
+  static const struct {
+    uint32_t arch;
+    const char *names[3];
+  } table[] = {
+      {SCMP_ARCH_X86_64, {"amd64", "x86_64", "SCMP_ARCH_X86_64"}},
+      {SCMP_ARCH_X86, {"386", "x86", "SCMP_ARCH_X86"}},
+      {SCMP_ARCH_X32, {"x32", "x32", "SCMP_ARCH_X32"}},
+      {SCMP_ARCH_AARCH64, {"arm64", "aarch64", "SCMP_ARCH_AARCH64"}},
+      {SCMP_ARCH_ARM, {"arm", "arm", "SCMP_ARCH_ARM"}},
+      {SCMP_ARCH_PPC64LE, {"ppc64le", "ppc64le", "SCMP_ARCH_PPC64LE"}},
+      {SCMP_ARCH_S390X, {"s390x", "s390x", "SCMP_ARCH_S390X"}},
+      {SCMP_ARCH_RISCV64, {"riscv64", "riscv64", "SCMP_ARCH_RISCV64"}},
+  };
+  for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+    if (table[i].arch == arch)
+      for (int j = 0; j < 3; j++)
+        if (strcasecmp(table[i].names[j], name) == 0)
+          return true;
+  return false;
+}
+
+static bool has_cap(uint64_t caps, const char *name) {
+  int c = tj_cap_from_name(name);
+  return c >= 0 && c < 64 && (caps & (1ULL << c));
+}
+
+static bool kernel_at_least(const struct tj_sc_env *env, unsigned major, unsigned minor) {
+  if ((unsigned)env->kernel_major != major)
+    return (unsigned)env->kernel_major > major;
+  return (unsigned)env->kernel_minor >= minor;
+}
+
+bool tj_sc_rule_active(const struct tj_sc_rule *r, const struct tj_sc_env *env) {
+  const struct tj_sc_filter *ex = &r->excludes, *in = &r->includes;
+  for (size_t i = 0; i < ex->n_arches; i++)
+    if (arch_named(env->native_arch, ex->arches[i]))
+      return false;
+  for (size_t i = 0; i < ex->n_caps; i++)
+    if (has_cap(env->caps, ex->caps[i]))
+      return false;
+  if ((ex->min_kernel_major || ex->min_kernel_minor) &&
+      kernel_at_least(env, ex->min_kernel_major, ex->min_kernel_minor))
+    return false;
+  if (in->n_arches) {
+    bool any = false;
+    for (size_t i = 0; i < in->n_arches; i++)
+      any |= arch_named(env->native_arch, in->arches[i]);
+    if (!any)
+      return false;
+  }
+  for (size_t i = 0; i < in->n_caps; i++)
+    if (!has_cap(env->caps, in->caps[i]))
+      return false;
+  if ((in->min_kernel_major || in->min_kernel_minor) &&
+      !kernel_at_least(env, in->min_kernel_major, in->min_kernel_minor))
+    return false;
+  return true;
+}
+
+int tj_sc_errno(const struct tj_sc_policy *p, const struct tj_sc_rule *rule) {
+  if (rule && rule->has_errno)
+    return (int)rule->errno_ret;
+  if (p->has_default_errno)
+    return (int)p->default_errno;
+  return EPERM;
+}
+
+size_t tj_sc_arg_sets(const struct tj_sc_arg *args, size_t n) {
+  if (n == 0)
+    return 0;
+  size_t per[6] = {0}, total = 1;
+  for (size_t i = 0; i < n; i++)
+    if (args[i].index < 6)
+      per[args[i].index]++;
+  for (int i = 0; i < 6; i++)
+    if (per[i]) {
+      total *= per[i];
+      if (total > TJ_SC_MAX_SETS)
+        return TJ_SC_MAX_SETS;
+    }
+  return total;
+}
+
+size_t tj_sc_arg_set(const struct tj_sc_arg *args, size_t n, size_t k, struct tj_sc_arg out[6]) {
+  size_t m = 0;
+  /* Mixed radix over the arguments: digit i picks one of argument i's comparisons. */
+  for (unsigned idx = 0; idx < 6; idx++) {
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+      count += args[i].index == idx;
+    if (!count)
+      continue;
+    size_t pick = k % count;
+    k /= count;
+    for (size_t i = 0; i < n; i++)
+      if (args[i].index == idx && pick-- == 0) {
+        out[m++] = args[i];
+        break;
+      }
+  }
+  return m;
+}
+
+bool tj_sc_arg_matches(const struct tj_sc_arg *a, uint64_t v) {
+  switch (a->op) {
+  case TJ_SC_NE: return v != a->value;
+  case TJ_SC_LT: return v < a->value;
+  case TJ_SC_LE: return v <= a->value;
+  case TJ_SC_EQ: return v == a->value;
+  case TJ_SC_GE: return v >= a->value;
+  case TJ_SC_GT: return v > a->value;
+  case TJ_SC_MASKED_EQ: return (v & a->value) == a->value_two;
+  }
+  return false;
+}
+
+static bool is_deny(enum tj_sc_action a) {
+  return a == TJ_SC_ERRNO || a == TJ_SC_KILL_THREAD || a == TJ_SC_KILL_PROCESS || a == TJ_SC_NOTIFY;
+}
+
+uint32_t tj_sc_kernel_action(enum tj_sc_action a, uint32_t errno_ret) {
+  switch (a) {
+  case TJ_SC_ALLOW: return SCMP_ACT_ALLOW;
+  case TJ_SC_LOG: return SCMP_ACT_LOG;
+  case TJ_SC_TRAP: return SCMP_ACT_TRAP;
+  case TJ_SC_TRACE: return SCMP_ACT_TRACE(errno_ret);
+  case TJ_SC_ERRNO:
+  case TJ_SC_KILL_THREAD:
+  case TJ_SC_KILL_PROCESS:
+  case TJ_SC_NOTIFY: return SCMP_ACT_NOTIFY;
+  }
+  return SCMP_ACT_NOTIFY;
+}
+
+const char *tj_sc_action_name(enum tj_sc_action a) {
+  switch (a) {
+  case TJ_SC_ALLOW: return "SCMP_ACT_ALLOW";
+  case TJ_SC_ERRNO: return "SCMP_ACT_ERRNO";
+  case TJ_SC_KILL_THREAD: return "SCMP_ACT_KILL_THREAD";
+  case TJ_SC_KILL_PROCESS: return "SCMP_ACT_KILL_PROCESS";
+  case TJ_SC_TRAP: return "SCMP_ACT_TRAP";
+  case TJ_SC_TRACE: return "SCMP_ACT_TRACE";
+  case TJ_SC_LOG: return "SCMP_ACT_LOG";
+  case TJ_SC_NOTIFY: return "SCMP_ACT_NOTIFY";
+  }
+  return "?";
+}
+
+/* An OCI/Docker arch name ("SCMP_ARCH_X86", "x86", "amd64") as a token; 0 unknown. */
+static uint32_t arch_token(const char *name) {
+  char buf[64];
+  const char *s = strncasecmp(name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
+  size_t i = 0;
+  for (; s[i] && i < sizeof(buf) - 1; i++)
+    buf[i] = (char)tolower((unsigned char)s[i]);
+  buf[i] = 0;
+  if (strcmp(buf, "amd64") == 0)
+    strcpy(buf, "x86_64");
+  else if (strcmp(buf, "386") == 0)
+    strcpy(buf, "x86");
+  else if (strcmp(buf, "arm64") == 0)
+    strcpy(buf, "aarch64");
+  return seccomp_arch_resolve_name(buf);
+}
+
+/* The arches this machine runs besides its native one (the compat ABIs). */
+static bool runnable_here(uint32_t native, uint32_t arch) {
+  switch (native) {
+  case SCMP_ARCH_X86_64: return arch == SCMP_ARCH_X86 || arch == SCMP_ARCH_X32;
+  case SCMP_ARCH_AARCH64: return arch == SCMP_ARCH_ARM;
+  case SCMP_ARCH_PPC64: return arch == SCMP_ARCH_PPC;
+  case SCMP_ARCH_S390X: return arch == SCMP_ARCH_S390;
+  default: return false;
+  }
+}
+
+int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const struct tj_sc_env *env,
+                    tj_error *err) {
+  memset(plan, 0, sizeof(*plan));
+  plan->policy = p;
+  plan->env = *env;
+  if (p->unconfined)
+    return 0;
+  plan->active = calloc(p->n_rules ? p->n_rules : 1, sizeof(bool));
+  if (!plan->active)
+    return tj_error_set(err, ENOMEM, "seccomp plan");
+  for (size_t i = 0; i < p->n_arches; i++) {
+    uint32_t a = arch_token(p->arches[i]);
+    bool dup = a == env->native_arch;
+    for (size_t j = 0; j < plan->n_arches; j++)
+      dup |= plan->arches[j] == a;
+    if (a && !dup && runnable_here(env->native_arch, a) && plan->n_arches < 8)
+      plan->arches[plan->n_arches++] = a;
+  }
+  for (size_t i = 0; i < p->n_rules; i++) {
+    const struct tj_sc_rule *r = &p->rules[i];
+    plan->active[i] = tj_sc_rule_active(r, env);
+    if (!plan->active[i])
+      continue;
+    for (size_t j = 0; j < r->n_names; j++) {
+      bool known = seccomp_syscall_resolve_name_arch(env->native_arch, r->names[j]) != __NR_SCMP_ERROR;
+      for (size_t k = 0; k < plan->n_arches && !known; k++)
+        known = seccomp_syscall_resolve_name_arch(plan->arches[k], r->names[j]) != __NR_SCMP_ERROR;
+      if (known)
+        continue;
+      bool seen = false;
+      for (size_t k = 0; k < plan->n_skipped; k++)
+        seen |= strcmp(plan->skipped[k], r->names[j]) == 0;
+      if (seen)
+        continue;
+      plan->n_skipped_total++;
+      if (plan->n_skipped < TJ_SC_MAX_SKIPPED)
+        snprintf(plan->skipped[plan->n_skipped++], sizeof(plan->skipped[0]), "%s", r->names[j]);
+    }
+  }
+  return 0;
+}
+
+void tj_sc_plan_free(struct tj_sc_plan *plan) {
+  free(plan->active);
+  plan->active = NULL;
+}
+
+static bool rule_names(const struct tj_sc_rule *r, const char *name) {
+  for (size_t i = 0; i < r->n_names; i++)
+    if (strcmp(r->names[i], name) == 0)
+      return true;
+  return false;
+}
+
+static bool args_match(const struct tj_sc_rule *r, const uint64_t args[6]) {
+  size_t sets = tj_sc_arg_sets(r->args, r->n_args);
+  if (sets == 0)
+    return true;
+  for (size_t k = 0; k < sets; k++) {
+    struct tj_sc_arg set[6];
+    size_t m = tj_sc_arg_set(r->args, r->n_args, k, set);
+    bool all = true;
+    for (size_t i = 0; i < m && all; i++)
+      all = tj_sc_arg_matches(&set[i], args[set[i].index]);
+    if (all)
+      return true;
+  }
+  return false;
+}
+
+void tj_sc_decide(const struct tj_sc_plan *plan, uint32_t arch, int nr, const uint64_t args[6],
+                  struct tj_sc_decision *d) {
+  const struct tj_sc_policy *p = plan->policy;
+  memset(d, 0, sizeof(*d));
+  char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+  d->action = p->default_action;
+  if (name) {
+    for (size_t i = 0; i < p->n_rules; i++) {
+      const struct tj_sc_rule *r = &p->rules[i];
+      if (!plan->active[i] || !is_deny(r->action) || !rule_names(r, name) || !args_match(r, args))
+        continue;
+      d->action = r->action;
+      d->rule = r;
+      break;
+    }
+  }
+  if (d->action == TJ_SC_ERRNO || d->action == TJ_SC_NOTIFY) {
+    d->action = TJ_SC_ERRNO;
+    d->err = tj_sc_errno(p, d->rule);
+    /* glibc tries clone3 first and gives up on anything but ENOSYS
+     * ("pthread_create failed"); a syscall newer than libseccomp is one the
+     * caller must be able to fall back from too. */
+    if (!name || strcmp(name, "clone3") == 0) {
+      d->err = ENOSYS;
+      d->enosys = true;
+    }
+  }
+  free(name);
+}
+
+/* ---- building and loading the filter ---------------------------------------- */
+
+static void ctx_releasep(scmp_filter_ctx *c) {
+  if (*c)
+    seccomp_release(*c);
+}
+
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct tj_sc_rule *r) {
+  size_t sets = tj_sc_arg_sets(r->args, r->n_args);
+  if (sets == 0)
+    return seccomp_rule_add_array(ctx, action, nr, 0, NULL);
+  for (size_t k = 0; k < sets; k++) {
+    struct tj_sc_arg set[6];
+    struct scmp_arg_cmp cmp[6];
+    size_t m = tj_sc_arg_set(r->args, r->n_args, k, set);
+    static const enum scmp_compare ops[] = {
+        [TJ_SC_NE] = SCMP_CMP_NE, [TJ_SC_LT] = SCMP_CMP_LT, [TJ_SC_LE] = SCMP_CMP_LE,
+        [TJ_SC_EQ] = SCMP_CMP_EQ, [TJ_SC_GE] = SCMP_CMP_GE, [TJ_SC_GT] = SCMP_CMP_GT,
+        [TJ_SC_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+    };
+    for (size_t i = 0; i < m; i++)
+      cmp[i] = (struct scmp_arg_cmp){.arg = set[i].index, .op = ops[set[i].op], .datum_a = set[i].value,
+                                     .datum_b = set[i].value_two};
+    int rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)m, cmp);
+    if (rc < 0 && rc != -EEXIST)
+      return rc;
+  }
+  return 0;
+}
+
+static int build(const struct tj_sc_plan *plan, int sock, scmp_filter_ctx *out, int *n_rules, const char **what) {
+  const struct tj_sc_policy *p = plan->policy;
+  uint32_t def = tj_sc_kernel_action(p->default_action, tj_sc_errno(p, NULL));
+  __attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = seccomp_init(def);
+  if (!ctx)
+    return *what = "seccomp_init", -ENOMEM;
+  int rc;
+  if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
+    return *what = "bad-architecture action", rc;
+  if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+    return *what = "binary-tree optimisation", rc;
+  if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
+    return *what = "TSYNC", rc;
+  seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+  for (size_t i = 0; i < plan->n_arches; i++)
+    if ((rc = seccomp_arch_add(ctx, plan->arches[i])) < 0 && rc != -EEXIST)
+      return *what = "adding an architecture", rc;
+  int count = 0;
+  for (size_t i = 0; i < p->n_rules; i++) {
+    const struct tj_sc_rule *r = &p->rules[i];
+    if (!plan->active[i])
+      continue;
+    uint32_t act = tj_sc_kernel_action(r->action, r->errno_ret);
+    if (act == def)
+      continue; /* libseccomp refuses it (-EACCES); the supervisor still reads the rule */
+    for (size_t j = 0; j < r->n_names; j++) {
+      int nr = seccomp_syscall_resolve_name(r->names[j]);
+      if (nr == __NR_SCMP_ERROR)
+        continue; /* in plan->skipped */
+      rc = add_rule(ctx, act, nr, r);
+      if (rc < 0 && rc != -EEXIST) {
+        static char buf[96];
+        snprintf(buf, sizeof(buf), "rule for %s", r->names[j]);
+        return *what = buf, rc;
+      }
+      count++;
+    }
+  }
+  /* The hand-over of the listener must never be notified: nobody could answer yet. */
+  if (sock >= 0 && def == SCMP_ACT_NOTIFY) {
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, SCMP_A0(SCMP_CMP_EQ, (uint64_t)sock));
+    if (rc < 0 && rc != -EEXIST)
+      return *what = "allowing the listener's hand-over", rc;
+  }
+  *n_rules = count;
+  *out = ctx;
+  ctx = NULL;
+  return 0;
+}
+
+int tj_sc_build_count(const struct tj_sc_plan *plan, tj_error *err) {
+  if (plan->policy->unconfined)
+    return 0;
+  scmp_filter_ctx ctx = NULL;
+  const char *what = "";
+  int n = 0;
+  int rc = build(plan, -1, &ctx, &n, &what);
+  if (rc < 0)
+    return tj_error_set(err, -rc, "seccomp filter: %s", what);
+  seccomp_release(ctx);
+  return n;
+}
+
+static int send_fd(int sock, int fd) {
+  char dummy = 'L';
+  struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof(u));
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ssize_t n;
+  do
+    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == 1 ? 0 : -errno;
+}
+
+int tj_sc_load(const struct tj_sc_plan *plan, int sock, const char **what) {
+  if (plan->policy->unconfined)
+    return 0;
+  scmp_filter_ctx ctx = NULL;
+  int n = 0;
+  int rc = build(plan, sock, &ctx, &n, what);
+  if (rc < 0)
+    return rc;
+  /* Everything the hand-over needs is prepared above: from the load on,
+   * only sendmsg on sock (exempted in the filter) runs before it. */
+  rc = seccomp_load(ctx);
+  if (rc < 0) {
+    seccomp_release(ctx);
+    return *what = "seccomp_load", rc;
+  }
+  int fd = seccomp_notify_fd(ctx);
+  if (fd >= 0) {
+    rc = send_fd(sock, fd);
+    if (rc < 0)
+      *what = "handing the seccomp listener to testjail";
+  }
+  /* No free(): the workload execs next and the memory goes with it;
+   * seccomp_release would close the listener behind our back anyway. */
+  close(sock);
+  if (fd >= 0)
+    close(fd);
+  return rc;
+}
+
+int tj_sc_recv_listener(int sock) {
+  char dummy;
+  struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+  ssize_t n;
+  do
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c), sizeof(int));
+      return fd;
+    }
+  return -1;
+}
+
+/* ---- the supervisor ------------------------------------------------------- */
+
+static void read_comm(int pid, char *buf, size_t len) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+  buf[0] = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read(fd, buf, len - 1);
+  close(fd);
+  if (n < 0)
+    n = 0;
+  buf[n] = 0;
+  char *nl = strchr(buf, '\n');
+  if (nl)
+    *nl = 0;
+}
+
+static struct tj_sc_denial *record(struct tj_sc_result *res, const char *name, const char *test,
+                                   const struct tj_sc_decision *d) {
+  for (int i = 0; i < res->n_denials; i++) {
+    struct tj_sc_denial *x = &res->denials[i];
+    if (strcmp(x->syscall, name) == 0 && strcmp(x->test, test) == 0 && x->err == d->err && x->action == d->action)
+      return x;
+  }
+  if (res->n_denials >= TJ_SC_MAX_DENIALS)
+    return NULL;
+  struct tj_sc_denial *x = &res->denials[res->n_denials++];
+  memset(x, 0, sizeof(*x));
+  snprintf(x->syscall, sizeof(x->syscall), "%s", name);
+  snprintf(x->test, sizeof(x->test), "%s", test);
+  x->action = d->action;
+  x->err = d->err;
+  x->enosys = d->enosys;
+  x->pid = -1;
+  return x;
+}
+
+int tj_sc_handle(int listener, const struct tj_sc_plan *plan, struct tj_sc_result *res,
+                 const char *(*running)(void *ctx), void *ctx) {
+  struct seccomp_notif *req = NULL;
+  struct seccomp_notif_resp *resp = NULL;
+  if (seccomp_notify_alloc(&req, &resp) < 0)
+    return -ENOMEM;
+  int r = 0;
+  /* The kernel refuses a request buffer that is not zeroed (EINVAL). */
+  memset(req, 0, sizeof(*req));
+  errno = 0;
+  if (seccomp_notify_receive(listener, req) < 0) {
+    /* libseccomp says -ECANCELED for every ioctl failure: errno says which.
+     * ENOENT: the caller died or a signal took it out of the syscall. */
+    r = (errno == ENOENT || errno == EINTR) ? 0 : -(errno ? errno : ECANCELED);
+    goto out;
+  }
+  struct tj_sc_decision d;
+  tj_sc_decide(plan, req->data.arch, req->data.nr, (const uint64_t *)req->data.args, &d);
+  char *sname = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+  char name[48];
+  if (sname)
+    snprintf(name, sizeof(name), "%s", sname);
+  else
+    snprintf(name, sizeof(name), "syscall %d", req->data.nr);
+  free(sname);
+  const char *test = running ? running(ctx) : NULL;
+  char comm[17];
+  read_comm((int)req->pid, comm, sizeof(comm));
+
+  bool kill = d.action == TJ_SC_KILL_THREAD || d.action == TJ_SC_KILL_PROCESS;
+  if (!kill) {
+    memset(resp, 0, sizeof(*resp));
+    resp->id = req->id;
+    resp->error = -d.err;
+    resp->val = 0;
+    resp->flags = 0;
+    if (seccomp_notify_id_valid(listener, req->id) < 0)
+      goto out; /* the caller is gone: it never saw a denial */
+    errno = 0;
+    if (seccomp_notify_respond(listener, resp) < 0)
+      goto out; /* ENOENT: interrupted; the restarted call comes again */
+  }
+  struct tj_sc_denial *x = record(res, name, test ? test : "", &d);
+  if (x) {
+    if (x->pid < 0) {
+      x->pid = (int)req->pid;
+      snprintf(x->comm, sizeof(x->comm), "%s", comm);
+    }
+    x->count++;
+  }
+  if (!d.enosys)
+    res->total++;
+  if (kill) {
+    if (!res->killed)
+      snprintf(res->kill_syscall, sizeof(res->kill_syscall), "%s", name);
+    res->killed = true;
+    r = 1;
+  }
+out:
+  seccomp_notify_free(req, resp);
+  return r;
+}
+
+static const struct tj_sc_denial *most(const struct tj_sc_result *r, const bool *taken) {
+  const struct tj_sc_denial *best = NULL;
+  for (int i = 0; i < r->n_denials; i++)
+    if (!r->denials[i].enosys && !taken[i] && (!best || r->denials[i].count > best->count))
+      best = &r->denials[i];
+  return best;
+}
+
+const char *tj_sc_result_first(const struct tj_sc_result *r) {
+  if (r->killed)
+    return r->kill_syscall;
+  bool taken[TJ_SC_MAX_DENIALS] = {0};
+  const struct tj_sc_denial *d = most(r, taken);
+  return d ? d->syscall : NULL;
+}
+
+void tj_sc_result_summary(const struct tj_sc_result *r, char *buf, size_t len) {
+  bool taken[TJ_SC_MAX_DENIALS] = {0};
+  size_t off = 0;
+  buf[0] = 0;
+  for (int shown = 0; shown < 4; shown++) {
+    const struct tj_sc_denial *d = most(r, taken);
+    if (!d)
+      break;
+    taken[d - r->denials] = true;
+    int w = snprintf(buf + off, len - off, "%s%s (%" PRId64 "x%s%s)", shown ? ", " : "", d->syscall, d->count,
+                     d->test[0] ? ", in " : "", d->test);
+    if (w < 0 || (size_t)w >= len - off)
+      break;
+    off += (size_t)w;
+  }
+  int more = 0;
+  for (int i = 0; i < r->n_denials; i++)
+    more += !r->denials[i].enosys && !taken[i];
+  if (more && off < len)
+    snprintf(buf + off, len - off, " and %d more", more);
+}
+
+/* ---- the spec's side -------------------------------------------------------- */
+
+uint64_t tj_spec_caps(const struct tj_spec *spec) {
+  bool root = !spec->has_user || spec->uid == 0;
+  uint64_t base = spec->root_default_caps && !spec->caps_given && root ? tj_caps_docker_default() : 0;
+  if (spec->cap_drop == ~0ULL)
+    return spec->cap_add & tj_caps_all();
+  return ((base | spec->cap_add) & ~spec->cap_drop) & tj_caps_all();
+}
+
+int tj_spec_seccomp(struct tj_spec *spec, tj_error *err) {
+  if (spec->seccomp_policy && !spec->seccomp_arg)
+    return 0;
+  struct tj_sc_policy *p = NULL;
+  int r = tj_sc_policy_load(spec->seccomp_arg ? spec->seccomp_arg : "default", &p, err);
+  if (r < 0)
+    return r;
+  spec->seccomp_policy = p;
+  return 0;
+}
