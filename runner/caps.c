@@ -88,8 +88,25 @@ int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, uint64_t keep, const char 
     if (keep & (1ULL << c))
       capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_BOUNDING_SET,
                    (unsigned)c);
-  int r = has_user ? capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING)
-                   : capng_apply(CAPNG_SELECT_ALL);
+  int r;
+  if (has_user && keep) {
+    /* capng_change_id clears the whole bounding set: switch ids by hand,
+     * keeping the permitted set across setuid, then set the rest below. */
+    r = 0;
+    for (int c = 0; c <= last && r == 0; c++)
+      if (!(keep & (1ULL << c)))
+        r = prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+    if (r == 0 && (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid(gid, gid, gid) < 0 ||
+                   setresuid(uid, uid, uid) < 0 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0))
+      r = -1;
+    if (r < 0) {
+      *what = "switching ids while keeping --cap-add";
+      return errno ? -errno : -EPERM;
+    }
+  } else {
+    r = has_user ? capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING)
+                 : capng_apply(CAPNG_SELECT_ALL);
+  }
   if (r < 0) {
     *what = has_user ? "capng_change_id" : "capng_apply";
     return errno ? -errno : -EPERM;

@@ -1,5 +1,7 @@
 #include "testcmd.h"
 
+#include "seccomp.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -167,6 +169,8 @@ int tj_cmd_test(int argc, char **argv) {
   if (opts.spec.report_path && check_output_path("--report", opts.spec.report_path, &err) < 0)
     return usage_error(err.msg);
   if (opts.junit_path && check_output_path("--junit", opts.junit_path, &err) < 0)
+    return usage_error(err.msg);
+  if (tj_spec_seccomp(&opts.spec, &err) < 0)
     return usage_error(err.msg);
   char **testflags = NULL;
   bool flag_v = false, has_timeout = false;
