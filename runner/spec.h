@@ -9,6 +9,8 @@
 
 #include "rlimit.h"
 
+struct tj_sc_policy;
+
 struct tj_bind {
   const char *src;
   const char *dst;
@@ -37,6 +39,12 @@ struct tj_spec {
   const char *report_path;
   const char *workdir;  /* NULL: the current directory; bound read-write */
   char *const *argv;    /* the command */
+  /* --profile / --seccomp (profile.h). seccomp_policy NULL: nothing said. */
+  struct tj_sc_policy *seccomp_policy;
+  const char *profile_name;
+  bool network_given;   /* --network given: the profile's network does not apply */
+  char **profile_caps;  /* the profile's "capabilities" */
+  size_t n_profile_caps;
 };
 
 #endif
