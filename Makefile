@@ -18,7 +18,8 @@ override CFLAGS += -std=gnu11 $(WARN) $(HARDEN) -D_GNU_SOURCE -DTJ_VERSION='"$(V
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
 
 LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) $(wildcard cgroup/*.c)
-LIB_OBJS := $(LIB_SRCS:.c=.o)
+LIB_OBJS := $(LIB_SRCS:.c=.o) runner/profiles_data.o
+PROFILES := $(wildcard profiles/*.json)
 HDRS := $(wildcard runner/*.h cgroup/*.h)
 
 UNIT_SRCS := $(wildcard unit-tests/test_*.c)
@@ -35,6 +36,11 @@ testjail: runner/main.o $(LIB_OBJS)
 
 %.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The shipped profiles go into the binary (.incbin), so installed and static
+# binaries need no data files.
+runner/profiles_data.o: runner/profiles_data.S $(PROFILES)
+	$(CC) -c -o $@ $<
 
 unit-tests/test_%: unit-tests/test_%.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
@@ -76,6 +82,8 @@ demo: deps testjail
 install: testjail
 	install -D -m 0755 testjail $(DESTDIR)$(PREFIX)/bin/testjail
 	install -D -m 0644 docs/testjail.1 $(DESTDIR)$(PREFIX)/share/man/man1/testjail.1
+	install -d $(DESTDIR)$(PREFIX)/share/testjail/profiles
+	install -m 0644 $(PROFILES) $(DESTDIR)$(PREFIX)/share/testjail/profiles/
 
 clean:
 	rm -f testjail runner/*.o cgroup/*.o $(UNIT_BINS) $(HELPER)

@@ -9,6 +9,7 @@
 #include "caps.h"
 #include "init.h"
 #include "parse.h"
+#include "profile.h"
 #include "util.h"
 
 enum {
@@ -24,6 +25,7 @@ enum {
   OPT_USER,
   OPT_ENV,
   OPT_REPORT,
+  OPT_PROFILE = 300, /* 300-309: profiles; 310-319: seccomp and capabilities */
 };
 
 /* 310-319: seccomp and capabilities (300-309 belong to --profile). */
@@ -52,6 +54,9 @@ static const struct tj_option sandbox_options[] = {
      "keep this capability (CAP_ prefix optional, any case; ALL for every one); repeatable"},
     {"cap-drop", "NAME", OPT_CAP_DROP,
      "drop this capability from the default set (ALL: none but --cap-add); repeatable"},
+    {"profile", "NAME|FILE", OPT_PROFILE,
+     "a testjail profile: limits, network, env, capabilities and seccomp in one JSON file; NAME is a shipped one "
+     "(default, strict, ci, unconfined), FILE has a '/' or ends in .json; flags given here win over it"},
     {"help", NULL, TJ_OPT_HELP, "show this help"},
 };
 
@@ -196,6 +201,7 @@ int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_erro
       return tj_error_set(err, 0, "--grace: %s", sub.msg);
     return 0;
   case OPT_NETWORK:
+    spec->network_given = true;
     if (strcmp(arg, "none") == 0)
       spec->network_host = false;
     else if (strcmp(arg, "host") == 0)
@@ -231,6 +237,13 @@ int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_erro
   case OPT_CAP_ADD:
   case OPT_CAP_DROP:
     return parse_cap(arg, id == OPT_CAP_ADD, spec, err);
+  case OPT_PROFILE:
+    if (spec->profile_name)
+      return tj_error_set(err, 0, "--profile given twice ('%s', '%s'): give one", spec->profile_name, arg);
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --profile '': expected a profile name or a file");
+    spec->profile_name = arg; /* applied once every flag is known: flags win */
+    return 0;
   }
   return tj_error_set(err, 0, "internal: unknown sandbox option %d", id);
 }
@@ -280,6 +293,18 @@ int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, c
   return 0;
 }
 
+/* --profile fills what the flags left unset. */
+static int apply_profile(struct tj_spec *spec, int64_t *build_memory, int64_t *build_timeout, tj_error *err) {
+  if (!spec->profile_name)
+    return 0;
+  struct tj_profile p;
+  if (tj_profile_load(spec->profile_name, &p, err) < 0)
+    return tj_error_wrap(err, "--profile");
+  int r = tj_profile_apply(&p, spec, build_memory, build_timeout, err);
+  tj_profile_free(&p);
+  return r < 0 ? tj_error_wrap(err, "--profile") : 0;
+}
+
 static int exec_option(void *ctx, int id, const char *arg, tj_error *err) {
   if (id == TJ_OPT_HELP) {
     tj_cli_help_exec(stdout);
@@ -306,6 +331,8 @@ int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err
   if (!argv[first][0])
     return tj_error_set(err, 0, "empty command name");
   spec->argv = &argv[first];
+  if (apply_profile(spec, NULL, NULL, err) < 0)
+    return -EINVAL;
   return TJ_CLI_RUN;
 }
 
@@ -463,6 +490,8 @@ int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error
   }
   if (opts->json && opts->verbose)
     opts->verbose = false; /* go test -json implies -v; the stream carries everything */
+  if (apply_profile(&opts->spec, &opts->build_memory_bytes, &opts->build_timeout_ms, err) < 0)
+    return -EINVAL;
   return TJ_CLI_RUN;
 }
 

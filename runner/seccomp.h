@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "policy.h"
+#include "profile.h"
 
 /* What includes/excludes of Docker rules are judged against: the
  * workload's real capability set, the machine's architecture and kernel. */
@@ -149,8 +150,5 @@ uint64_t tj_spec_caps(const struct tj_spec *spec);
 /* Load --seccomp (or the default profile) into spec->seccomp_policy unless a
  * profile already set one. */
 int tj_spec_seccomp(struct tj_spec *spec, tj_error *err);
-
-/* Defined by the profile parser (profile.c). */
-int tj_sc_policy_load(const char *arg, struct tj_sc_policy **out, tj_error *err);
 
 #endif

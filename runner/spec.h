@@ -38,13 +38,18 @@ struct tj_spec {
   uint64_t cap_add, cap_drop;
   bool caps_given;
   bool root_default_caps; /* test phase: a root workload without --cap-* gets Docker's default set */
-  const char *seccomp_arg;              /* --seccomp as given; NULL: the default profile */
-  struct tj_sc_policy *seccomp_policy;  /* loaded before the run; NULL or unconfined: no filter */
+  const char *seccomp_arg;              /* --seccomp as given; NULL: the profile's, else the default one */
   const char *env[TJ_MAX_ENV]; /* NAME=VALUE set on top of the inherited environment */
   int n_env;
   const char *report_path;
   const char *workdir;  /* NULL: the current directory; bound read-write */
   char *const *argv;    /* the command */
+  /* --profile / --seccomp (profile.h). seccomp_policy NULL: nothing said. */
+  struct tj_sc_policy *seccomp_policy;
+  const char *profile_name;
+  bool network_given;   /* --network given: the profile's network does not apply */
+  char **profile_caps;  /* the profile's "capabilities" */
+  size_t n_profile_caps;
 };
 
 #endif
