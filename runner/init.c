@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
@@ -29,6 +30,8 @@
 #include "parse.h"
 #include "report.h"
 #include "rlimit.h"
+#include "caps.h"
+#include "seccomp.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -161,6 +164,8 @@ int tj_init_verdict(const struct tj_init_spec *spec, const struct tj_init_result
       .notes = NULL, /* the workload's output goes straight to the container's */
       .setup_error = run->launch == TJ_LAUNCH_SETUP_ERROR ? run->message : NULL,
   };
+  char sc_summary[400];
+  tj_run_seccomp_evidence(run, &ev, sc_summary, sizeof(sc_summary));
   int code;
   if (run->launch == TJ_LAUNCH_NOT_FOUND || run->launch == TJ_LAUNCH_NOT_EXECUTABLE) {
     memset(v, 0, sizeof(*v));
@@ -337,6 +342,8 @@ struct init_state {
   enum phase phase;
   bool ignore_hup, ignore_cont; /* the pair that our TIOCNOTTY sends us */
   int64_t start_ms, exit_ms;
+  const struct tj_sc_plan *sc_plan; /* NULL: no filter */
+  int sc_sock, sc_listener;         /* -1 when none */
 };
 
 static int64_t now_ms(void) {
@@ -578,14 +585,36 @@ static void start_drain(struct init_state *s, bool children_left) {
   arm(s->tfd, s->spec->sandbox.grace_ms);
 }
 
+/* The workload's filter: its listener arrives on sc_sock, then each denied
+ * syscall is answered here as the profile says; a kill action kills the
+ * workload's process group. */
+static void on_seccomp(struct init_state *s, short sock_events, short listener_events) {
+  if (sock_events && s->sc_sock >= 0) {
+    s->sc_listener = tj_sc_recv_listener(s->sc_sock);
+    close(s->sc_sock);
+    s->sc_sock = -1;
+  }
+  if (s->sc_listener < 0 || !listener_events)
+    return;
+  int r = (listener_events & POLLIN) ? tj_sc_handle(s->sc_listener, s->sc_plan, &s->res->run.seccomp, NULL, NULL) : -1;
+  if (r < 0) {
+    close(s->sc_listener);
+    s->sc_listener = -1;
+  } else if (r == 1 && s->child) {
+    kill(-s->pgid, SIGKILL);
+    kill(s->child, SIGKILL);
+  }
+}
+
 static void loop(struct init_state *s, int sfd, const sigset_t *all) {
   bool children_left = reap(s);
   if (!s->child)
     start_drain(s, children_left);
   while (s->phase != DONE) {
-    struct pollfd pfd[3] = {{.fd = sfd, .events = POLLIN}, {.fd = s->tfd, .events = POLLIN},
-                            {.fd = s->pidfd, .events = POLLIN}};
-    if (poll(pfd, 3, -1) < 0) {
+    struct pollfd pfd[5] = {{.fd = sfd, .events = POLLIN}, {.fd = s->tfd, .events = POLLIN},
+                            {.fd = s->pidfd, .events = POLLIN}, {.fd = s->sc_sock, .events = POLLIN},
+                            {.fd = s->sc_listener, .events = POLLIN}};
+    if (poll(pfd, 5, -1) < 0) {
       if (errno == EINTR)
         continue;
       /* poll itself failed (ENOMEM): wait for one signal the plain way
@@ -599,6 +628,8 @@ static void loop(struct init_state *s, int sfd, const sigset_t *all) {
       on_signal(s, (int)si.ssi_signo, si.ssi_code, (pid_t)si.ssi_pid);
     if (pfd[1].revents & POLLIN)
       on_timer(s);
+    if (pfd[3].revents || pfd[4].revents)
+      on_seccomp(s, pfd[3].revents, pfd[4].revents);
     bool was_running = s->child != 0;
     children_left = reap(s);
     if (was_running && !s->child) {
@@ -621,6 +652,9 @@ struct child_args {
   const tj_cgroup *cg;
   int msg_fd;
   const char *oom_score_adj; /* to restore; "" when init kept its own */
+  uint64_t caps;
+  const struct tj_sc_plan *sc_plan;
+  int sc_sock;
 };
 
 static void send_msg(int fd, int kind, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -670,8 +704,24 @@ static _Noreturn void run_child(const struct child_args *c) {
     send_msg(c->msg_fd, TJ_MSG_SETUP, -r, "--ulimit %s: setrlimit: %s", bad->name, strerror(-r));
     _exit(125);
   }
-  /* --seccomp goes here, last before exec: the steps above need syscalls
-   * a profile may deny. */
+  /* Capabilities, then seccomp, last before exec: the steps above need
+   * syscalls a profile may deny. A non-root init has nothing to drop. */
+  if (geteuid() == 0) {
+    const char *what = "";
+    r = tj_caps_drop(false, 0, 0, c->caps, &what);
+    if (r < 0) {
+      send_msg(c->msg_fd, TJ_MSG_SETUP, -r, "dropping privileges: %s: %s", what, strerror(-r));
+      _exit(125);
+    }
+  }
+  if (c->sc_plan) {
+    const char *what = "";
+    r = tj_sc_load(c->sc_plan, c->sc_sock, &what);
+    if (r < 0) {
+      send_msg(c->msg_fd, TJ_MSG_SETUP, -r, "seccomp: %s: %s", what, strerror(-r));
+      _exit(125);
+    }
+  }
   tj_reset_signal_dispositions();
   sigset_t empty;
   sigemptyset(&empty);
@@ -787,6 +837,27 @@ static void merge_counters(struct tj_init_result *res, const struct tj_cg_stats 
     st->memory_peak_bytes = a->memory_peak;
 }
 
+/* The filter's plan and the socket its listener comes back on; no socket
+ * (sc_p[0] -1) when unconfined. */
+static int init_seccomp(const struct tj_init_spec *spec, struct tj_init_result *res, struct tj_sc_plan *plan,
+                        int sc_p[2], tj_error *err) {
+  const struct tj_sc_policy *p = spec->sandbox.seccomp_policy;
+  struct tj_sc_result *r = &res->run.seccomp;
+  r->sigsys_nr = -1;
+  snprintf(r->profile, sizeof(r->profile), "%s", !p || p->unconfined ? "unconfined" : p->name ? p->name : "custom");
+  if (!p || p->unconfined)
+    return 0;
+  struct tj_sc_env env;
+  tj_sc_env_here(&env, res->run.caps);
+  if (tj_sc_plan_init(plan, p, &env, err) < 0)
+    return -1;
+  for (size_t i = 0; i < plan->n_skipped; i++)
+    snprintf(r->skipped[r->n_skipped++], sizeof(r->skipped[0]), "%s", plan->skipped[i]);
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc_p) < 0)
+    return tj_error_set(err, errno, "socketpair for the seccomp listener");
+  return 0;
+}
+
 int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_error *err) {
   memset(res, 0, sizeof(*res));
   const struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1};
@@ -796,6 +867,7 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   res->memory_limit = spec->sandbox.memory_bytes;
   res->pids_limit = spec->sandbox.pids;
   res->pid1 = getpid() == 1;
+  res->run.caps = tj_spec_caps(&spec->sandbox);
   struct init_state s = {.spec = spec, .res = res, .pid1 = res->pid1, .pidfd = -1, .tfd = -1};
 
   /* Block every signal first: what arrives before the workload exists is
@@ -878,10 +950,28 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
     sigprocmask(SIG_SETMASK, &old, NULL);
     return tj_error_set(err, e, "creating a pipe");
   }
-  struct child_args ca = {.spec = spec, .exe = exe, .cg = cg, .msg_fd = msg_p[1], .oom_score_adj = oom_orig};
+  __attribute__((cleanup(tj_sc_plan_free))) struct tj_sc_plan sc_plan = {0};
+  int sc_p[2] = {-1, -1};
+  if (init_seccomp(spec, res, &sc_plan, sc_p, &sub) < 0) {
+    close(msg_p[0]);
+    close(msg_p[1]);
+    restore_oom(oom_orig);
+    tj_cg_destroy(cg, &sub);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (err)
+      *err = sub;
+    return -EINVAL;
+  }
+  s.sc_plan = sc_p[0] >= 0 ? &sc_plan : NULL;
+  s.sc_sock = sc_p[0];
+  s.sc_listener = -1;
+  struct child_args ca = {.spec = spec, .exe = exe, .cg = cg, .msg_fd = msg_p[1], .oom_score_adj = oom_orig,
+                          .caps = res->run.caps, .sc_plan = s.sc_plan, .sc_sock = sc_p[1]};
   s.start_ms = now_ms();
   pid_t pid = spawn(&ca, tj_cg_clone_fd(cg), &s.pidfd);
   close(msg_p[1]);
+  if (sc_p[1] >= 0)
+    close(sc_p[1]);
   if (pid < 0) {
     int e = errno;
     close(msg_p[0]);
@@ -904,6 +994,10 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   res->drain_ms = s.exit_ms ? now_ms() - s.exit_ms : 0;
   if (s.pidfd >= 0)
     close(s.pidfd);
+  if (s.sc_sock >= 0)
+    close(s.sc_sock);
+  if (s.sc_listener >= 0)
+    close(s.sc_listener);
   struct tj_cg_stats cgst = unknown;
   if (cg && tj_cg_stats(cg, &cgst, &sub) < 0)
     cgst = unknown;

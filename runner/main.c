@@ -14,6 +14,7 @@
 #include "init.h"
 #include "report.h"
 #include "sandbox.h"
+#include "seccomp.h"
 #include "testcmd.h"
 #include "verdict.h"
 
@@ -124,7 +125,7 @@ static int cmd_init(int argc, char **argv) {
   int r = tj_cli_parse_init(argc, argv, &spec, &err);
   if (r == TJ_CLI_HELP)
     return 0;
-  if (r < 0 || tj_init_check_paths(&spec, &err) < 0)
+  if (r < 0 || tj_init_check_paths(&spec, &err) < 0 || tj_spec_seccomp(&spec.sandbox, &err) < 0)
     return usage_error(err.msg);
   bool pid1;
   if (tj_init_become_reaper(&pid1, &err) < 0)
@@ -145,6 +146,8 @@ static int cmd_init(int argc, char **argv) {
       fprintf(stderr, "testjail: %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
     }
   }
+  else if (v.warning[0])
+    fprintf(stderr, "testjail: warning: %s\n", v.warning);
   if (res.note[0])
     fprintf(stderr, "testjail: init: %s\n", res.note);
   const char *tlog = tj_init_termination_path(&spec);
