@@ -616,23 +616,23 @@ void tj_sc_result_summary(const struct tj_sc_result *r, char *buf, size_t len) {
 
 uint64_t tj_spec_caps(const struct tj_spec *spec) {
   bool root = !spec->has_user || spec->uid == 0;
-  uint64_t add = spec->cap_add;
-  bool given = spec->caps_given;
-  /* A profile's "capabilities" is the set, unless --cap-add/--cap-drop say otherwise. */
-  if (!given && spec->n_profile_caps) {
-    given = true;
+  /* As docker run: the default set, plus --cap-add, minus --cap-drop;
+   * --cap-drop ALL leaves only --cap-add. A profile's "capabilities"
+   * replaces the default set. */
+  uint64_t base = spec->root_default_caps && root ? tj_caps_docker_default() : 0;
+  if (spec->n_profile_caps) {
+    base = 0;
     for (size_t i = 0; i < spec->n_profile_caps; i++) {
       int c = tj_cap_from_name(spec->profile_caps[i]);
       if (strcasecmp(spec->profile_caps[i], "ALL") == 0)
-        add |= tj_caps_all();
+        base |= tj_caps_all();
       else if (c >= 0)
-        add |= 1ULL << c;
+        base |= 1ULL << c;
     }
   }
-  uint64_t base = spec->root_default_caps && !given && root ? tj_caps_docker_default() : 0;
   if (spec->cap_drop == ~0ULL)
-    return add & tj_caps_all();
-  return ((base | add) & ~spec->cap_drop) & tj_caps_all();
+    return spec->cap_add & tj_caps_all();
+  return ((base | spec->cap_add) & ~spec->cap_drop) & tj_caps_all();
 }
 
 int tj_spec_seccomp(struct tj_spec *spec, tj_error *err) {
