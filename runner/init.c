@@ -843,7 +843,6 @@ static int init_seccomp(const struct tj_init_spec *spec, struct tj_init_result *
                         int sc_p[2], tj_error *err) {
   const struct tj_sc_policy *p = spec->sandbox.seccomp_policy;
   struct tj_sc_result *r = &res->run.seccomp;
-  r->sigsys_nr = -1;
   snprintf(r->profile, sizeof(r->profile), "%s", !p || p->unconfined ? "unconfined" : p->name ? p->name : "custom");
   if (!p || p->unconfined)
     return 0;
@@ -851,6 +850,7 @@ static int init_seccomp(const struct tj_init_spec *spec, struct tj_init_result *
   tj_sc_env_here(&env, res->run.caps);
   if (tj_sc_plan_init(plan, p, &env, err) < 0)
     return -1;
+  snprintf(r->trapped, sizeof(r->trapped), "%s", plan->trapped);
   for (size_t i = 0; i < plan->n_skipped; i++)
     snprintf(r->skipped[r->n_skipped++], sizeof(r->skipped[0]), "%s", plan->skipped[i]);
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc_p) < 0)

@@ -13,7 +13,7 @@ static json_t *int_or_null(int64_t v) { return v < 0 ? json_null() : json_intege
 
 static json_t *rlim_json(rlim_t v) { return v == RLIM_INFINITY ? json_null() : json_integer((json_int_t)v); }
 
-/* seccomp: {profile, denials: [{syscall, count, test, pid, comm, action, errno}], skipped, sigsys} */
+/* seccomp: {profile, denials: [{syscall, count, test, pid, comm, action, errno}], enosys, skipped, killed, trapped} */
 static json_t *seccomp_json(const struct tj_sc_result *r) {
   json_t *o = json_object();
   json_object_set_new(o, "profile", json_string(r->profile[0] ? r->profile : "unconfined"));
@@ -40,7 +40,7 @@ static json_t *seccomp_json(const struct tj_sc_result *r) {
     json_array_append_new(sk, json_string(r->skipped[i]));
   json_object_set_new(o, "skipped", sk);
   json_object_set_new(o, "killed", json_boolean(r->killed));
-  json_object_set_new(o, "sigsys_syscall", r->sigsys_nr >= 0 ? json_string(r->sigsys_name) : json_null());
+  json_object_set_new(o, "trapped", r->trapped[0] ? json_string(r->trapped) : json_null());
   return o;
 }
 

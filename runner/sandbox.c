@@ -227,24 +227,14 @@ static bool sc_ready(struct sc_watch *w, bool sock_ready, short listener_events)
 }
 
 static void sc_result_init(const struct tj_spec *spec, const struct tj_sc_plan *plan, struct tj_run_result *res) {
-  res->seccomp.sigsys_nr = -1;
   const struct tj_sc_policy *p = spec->seccomp_policy;
   snprintf(res->seccomp.profile, sizeof(res->seccomp.profile), "%s",
            !p || p->unconfined ? "unconfined" : p->name ? p->name : "custom");
+  if (plan)
+    snprintf(res->seccomp.trapped, sizeof(res->seccomp.trapped), "%s", plan->trapped);
   for (size_t i = 0; plan && i < plan->n_skipped; i++)
     snprintf(res->seccomp.skipped[res->seccomp.n_skipped++], sizeof(res->seccomp.skipped[0]), "%s",
              plan->skipped[i]);
-}
-
-static void sc_sigsys(struct tj_run_result *res, int64_t nr) {
-  res->seccomp.sigsys_nr = nr;
-  if (nr < 0)
-    return;
-  char *name = seccomp_syscall_resolve_num_arch(seccomp_arch_native(), (int)nr);
-  snprintf(res->seccomp.sigsys_name, sizeof(res->seccomp.sigsys_name), "%s", name ? name : "");
-  if (!name)
-    snprintf(res->seccomp.sigsys_name, sizeof(res->seccomp.sigsys_name), "syscall %" PRId64, nr);
-  free(name);
 }
 
 int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *hooks, struct tj_run_result *res,
@@ -443,7 +433,6 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     res->status_known = true;
     res->wstatus = st.wstatus;
     res->cpu_ms = st.cpu_ms;
-    sc_sigsys(res, st.sigsys_nr);
   } else if (res->sent_kill || res->seccomp.killed) {
     /* testjail's own SIGKILL took PID 1 and the workload together. */
     res->status_known = true;
@@ -552,5 +541,5 @@ void tj_run_seccomp_evidence(const struct tj_run_result *res, struct tj_evidence
         ev->seccomp_kill = tj_sc_action_name(s->denials[i].action);
       break;
     }
-  ev->sigsys_syscall = s->sigsys_nr >= 0 ? s->sigsys_name : NULL;
+  ev->seccomp_trapped = s->trapped[0] ? s->trapped : NULL;
 }

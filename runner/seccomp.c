@@ -229,6 +229,10 @@ int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const
     plan->active[i] = tj_sc_rule_active(r, env);
     if (!plan->active[i])
       continue;
+    for (size_t j = 0; r->action == TJ_SC_TRAP && j < r->n_names; j++) {
+      size_t off = strlen(plan->trapped);
+      snprintf(plan->trapped + off, sizeof(plan->trapped) - off, "%s%s", off ? ", " : "", r->names[j]);
+    }
     for (size_t j = 0; j < r->n_names; j++) {
       bool known = seccomp_syscall_resolve_name_arch(env->native_arch, r->names[j]) != __NR_SCMP_ERROR;
       for (size_t k = 0; k < plan->n_arches && !known; k++)

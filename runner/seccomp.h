@@ -62,6 +62,7 @@ struct tj_sc_plan {
   size_t n_skipped, n_skipped_total;
   uint32_t arches[8];             /* besides the native one */
   size_t n_arches;
+  char trapped[96];               /* "ptrace, bpf": the active TRAP rules' names */
 };
 
 int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const struct tj_sc_env *env,
@@ -116,8 +117,7 @@ struct tj_sc_result {
   char kill_syscall[48];
   char skipped[TJ_SC_MAX_SKIPPED][48];
   size_t n_skipped;
-  int64_t sigsys_nr;    /* the workload died of SIGSYS in the kernel: the syscall, -1 unknown/none */
-  char sigsys_name[48];
+  char trapped[96];      /* the syscalls the profile TRAPs or KILLs in the kernel: a SIGSYS came from one of them */
 };
 
 /* The name of the first counted denial (most frequent first), NULL if none. */

@@ -1,8 +1,6 @@
 #include "supervise.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,37 +45,13 @@ static _Noreturn void setup_failed(const struct tj_supervise_args *a, const char
 static void load_seccomp(const struct tj_supervise_args *a) {
   if (!a->sc_plan)
     return;
-  /* Prepared before the filter exists: a message about a failed load must
-   * not need a syscall the filter could deny (it is write(2), allowed by
-   * every profile that lets a program print). */
+  /* A failed load leaves no filter: the message goes out as any other. */
   const char *what = "";
   int r = tj_sc_load(a->sc_plan, a->sc_sock, &what);
   if (r < 0) {
     send_msg(a->err_fd, TJ_MSG_SETUP, -r, "seccomp: %s: %s", what, strerror(-r));
     _exit(125);
   }
-}
-
-/* A workload killed by SIGSYS in the kernel (a bad architecture, TRAP):
- * the syscall it died in, read before it is reaped. */
-static int64_t sigsys_syscall(pid_t w) {
-  siginfo_t si = {0};
-  if (waitid(P_PID, (id_t)w, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != w ||
-      (si.si_code != CLD_KILLED && si.si_code != CLD_DUMPED) || si.si_status != SIGSYS)
-    return -1;
-  char path[64], buf[256];
-  snprintf(path, sizeof(path), "/proc/%d/syscall", (int)w);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = read(fd, buf, sizeof(buf) - 1);
-  close(fd);
-  if (n <= 0)
-    return -1;
-  buf[n] = 0;
-  char *end;
-  long long nr = strtoll(buf, &end, 10);
-  return end == buf ? -1 : nr;
 }
 
 static _Noreturn void run_workload(const struct tj_supervise_args *a) {
@@ -151,27 +125,13 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
 
   /* From here on PID 1 never exits on an internal error: it waits for the
    * workload, then drains the namespace. */
-  struct tj_status_msg st = {.wstatus = -1, .cpu_ms = -1, .sigsys_nr = -1};
+  struct tj_status_msg st = {.wstatus = -1, .cpu_ms = -1};
   bool done = false;
   for (;;) {
     int ws;
     struct rusage ru;
     pid_t p;
-    for (;;) {
-      /* Peek first: the workload's /proc/PID/syscall is readable only
-       * until it is reaped. */
-      siginfo_t peek = {0};
-      if (waitid(P_ALL, 0, &peek, WEXITED | WNOHANG | WNOWAIT) < 0) {
-        p = -1;
-        break;
-      }
-      if (peek.si_pid == 0) {
-        p = 0;
-        break;
-      }
-      if (peek.si_pid == w && a->sc_plan)
-        st.sigsys_nr = sigsys_syscall(w);
-      p = wait4(peek.si_pid, &ws, 0, &ru);
+    while ((p = wait4(-1, &ws, WNOHANG, &ru)) > 0) {
       if (p == w) {
         st.wstatus = ws;
         st.cpu_ms = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +

@@ -27,7 +27,6 @@ struct tj_child_msg {
 struct tj_status_msg {
   int wstatus;
   int64_t cpu_ms; /* the workload and the children it waited for */
-  int64_t sigsys_nr; /* died of SIGSYS: the syscall from /proc/PID/syscall; -1 none or unknown */
 };
 
 struct tj_supervise_args {

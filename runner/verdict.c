@@ -281,15 +281,16 @@ static void seccomp_denied(const struct tj_evidence *ev, struct tj_verdict *v, c
   set_outcome(v, TJ_SECCOMP_DENIED, NULL);
   const char *who = ev->go_test ? "the test" : "the command";
   if (ev->seccomp_denials <= 0) {
-    /* Only the kernel acted: a bad architecture or a TRAP rule. */
-    if (ev->sigsys_syscall) {
-      add_evidence(v, "SIGSYS in %s (/proc/PID/syscall)", ev->sigsys_syscall);
-      diag(v, "seccomp killed %s with SIGSYS in %s (the profile's TRAP or KILL, or a syscall of an architecture it "
-              "does not allow)%s", ev->go_test ? "the test binary" : "the command", ev->sigsys_syscall, run);
-    } else {
-      diag(v, "seccomp killed %s with SIGSYS (the profile's TRAP or KILL, or a syscall of an architecture it does "
-              "not allow)%s", ev->go_test ? "the test binary" : "the command", run);
-    }
+    /* Only the kernel acted: a TRAP rule or a bad architecture. A zombie's
+     * /proc/PID/syscall reads -1 (its stack is gone), so the profile's
+     * TRAP rules are the best account of which syscall it was. */
+    const char *what = ev->go_test ? "the test binary" : "the command";
+    if (ev->notes && ev->notes->seen[TJ_PAT_SIGSYS])
+      add_evidence(v, "output: %s", ev->notes->first[TJ_PAT_SIGSYS]);
+    if (ev->seccomp_trapped)
+      diag(v, "seccomp killed %s with SIGSYS: the profile TRAPs %s%s", what, ev->seccomp_trapped, run);
+    else
+      diag(v, "seccomp killed %s with SIGSYS (a syscall of an architecture the profile does not allow)%s", what, run);
     return;
   }
   add_evidence(v, "seccomp denials %" PRId64, ev->seccomp_denials);
@@ -371,7 +372,9 @@ void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
     }
     return;
   }
-  if (ev->seccomp_denials > 0 || (killed && ev->signal == SIGSYS && ev->seccomp_filtered)) {
+  /* Go catches SIGSYS, prints "SIGSYS: bad system call" and exits 2. */
+  bool sigsys = (killed && ev->signal == SIGSYS) || (n && n->seen[TJ_PAT_SIGSYS]);
+  if (ev->seccomp_denials > 0 || (sigsys && ev->seccomp_filtered)) {
     seccomp_denied(ev, v, run);
     return;
   }

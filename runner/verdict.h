@@ -79,7 +79,7 @@ struct tj_evidence {
   int seccomp_errno;           /* what the most frequent denial answered; 0 for a kill */
   const char *seccomp_kill;    /* a kill action killed the sandbox: its action's name */
   bool seccomp_filtered;       /* a filter was loaded: a SIGSYS is its doing */
-  const char *sigsys_syscall;  /* the syscall a SIGSYS kill happened in, when known */
+  const char *seccomp_trapped; /* "ptrace, bpf": what the profile TRAPs (a SIGSYS came from one of them) */
   const char *setup_error; /* non-NULL: the sandbox could not be set up */
   bool go_test;            /* a test binary run by `testjail test`: its flag errors are usage errors */
 };

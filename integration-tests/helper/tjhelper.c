@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -671,6 +672,29 @@ static int cmd_ids(int argc, char **argv) {
   return 0;
 }
 
+/* One syscall a seccomp profile may deny, with harmless arguments; prints
+ * the result, exits 1 when it failed. */
+static int cmd_syscall(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: syscall ptrace|keyctl|getppid");
+  long r;
+  if (!strcmp(argv[0], "ptrace")) {
+    r = syscall(SYS_ptrace, 2 /* PTRACE_PEEKDATA */, 999999, 0, 0);
+  } else if (!strcmp(argv[0], "keyctl")) {
+    r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0);
+  } else if (!strcmp(argv[0], "getppid")) {
+    r = syscall(SYS_getppid);
+  } else {
+    usage_exit("usage: syscall ptrace|keyctl|getppid");
+  }
+  if (r < 0) {
+    say("%s: %s\n", argv[0], strerror(errno));
+    return 1;
+  }
+  say("%s: %ld\n", argv[0], r);
+  return 0;
+}
+
 static int cmd_ready_then_exec(int argc, char **argv) {
   if (argc < 1)
     usage_exit("usage: ready-then-exec CMD [ARG...]");
@@ -700,6 +724,7 @@ static const struct {
     {"pid", cmd_pid, ": print pid and ppid"},
     {"caps", cmd_caps, ": print capability sets, NoNewPrivs, Seccomp"},
     {"ids", cmd_ids, ": print uid, gid, euid, egid, groups"},
+    {"syscall", cmd_syscall, "ptrace|keyctl|getppid: make one syscall, exit 1 when it fails"},
     {"ready-then-exec", cmd_ready_then_exec, "CMD [ARG...]: print ready, exec CMD"},
 };
 

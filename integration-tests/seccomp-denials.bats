@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# The default profile denies ptrace, mount, unshare(CLONE_NEWUSER), keyctl
+# and bpf: each denial is named in the report with the Go test that made it,
+# and the run that failed after them is seccomp_denied (exit 4).
+
+load common
+load gotest
+load seccomp
+
+setup_file() {
+  tj_setup_file
+  require_cmd go
+}
+
+setup() {
+  tjt_setup
+}
+
+@test "test: each denied syscall is named with its test, outcome seccomp_denied" {
+  tjt ./seccomp
+  assert_test_result seccomp_denied 4
+  local s t
+  for s in ptrace:TestPtrace mount:TestMount unshare:TestUnshareUser keyctl:TestKeyctl bpf:TestBpf; do
+    t=${s#*:}
+    s=${s%%:*}
+    assert_eq "$(denial "$REPORT" packages.0 "$s" test)" "$t" "the test that called $s"
+    assert_eq "$(denial "$REPORT" packages.0 "$s" errno)" EPERM
+    assert_eq "$(denial "$REPORT" packages.0 "$s" count)" 1
+    assert_eq "$(denial "$REPORT" packages.0 "$s" comm)" 0.test
+    [ "$(denial "$REPORT" packages.0 "$s" pid)" -gt 0 ]
+  done
+  assert_eq "$(json_get "$REPORT" packages.0.seccomp.profile)" default
+  assert_contains "$stderr" "testjail: example.com/examples/seccomp: seccomp denied ptrace (1x, in TestPtrace), mount (1x, in TestMount)"
+  assert_contains "$stderr" ": the test failed after EPERM"
+  assert_nothing_left_test
+}
+
+@test "test: one denial, one test: the diagnosis as the issue words it" {
+  tjt ./seccomp -- -run 'TestPtrace$'
+  assert_test_result seccomp_denied 4
+  assert_contains "$stderr" "testjail: example.com/examples/seccomp: seccomp denied ptrace (1x, in TestPtrace): the test failed after EPERM"
+  assert_eq "$(json_get "$REPORT" packages.0.diagnosis)" "seccomp denied ptrace (1x, in TestPtrace): the test failed after EPERM"
+  assert_nothing_left_test
+}
+
+@test "test: unconfined lets the same tests pass" {
+  tjt --seccomp unconfined ./seccomp
+  assert_test_result passed 0
+  assert_eq "$(json_get "$REPORT" packages.0.seccomp.denials)" "[]"
+  assert_eq "$(json_get "$REPORT" packages.0.seccomp.profile)" unconfined
+  assert_nothing_left_test
+}
+
+@test "exec: a denial names the syscall and the process" {
+  run --separate-stderr tj exec --report "$BATS_TEST_TMPDIR/r.json" -- "$TJHELPER" --tag="$MARKER" syscall ptrace
+  assert_eq "$status" 1
+  assert_outcome "$BATS_TEST_TMPDIR/r.json" seccomp_denied
+  assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace comm)" tjhelper
+  assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace test)" null
+  assert_contains "$stderr" "testjail: seccomp denied ptrace (1x): the command failed after EPERM"
+  assert_nothing_left
+}
+
+@test "exec: a profile's errnoRet is the answer, and its kill action kills the sandbox" {
+  write_profile p.json '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+    {"names":["ptrace"],"action":"SCMP_ACT_ERRNO","errnoRet":13},
+    {"names":["keyctl"],"action":"SCMP_ACT_KILL_PROCESS"}]}'
+  run --separate-stderr tj exec --seccomp "$PWD/p.json" --report "$BATS_TEST_TMPDIR/r.json" -- "$TJHELPER" --tag="$MARKER" syscall ptrace
+  assert_eq "$status" 1
+  assert_contains "$output" "Permission denied"
+  assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace errno)" EACCES
+  run --separate-stderr tj exec --seccomp "$PWD/p.json" --report "$BATS_TEST_TMPDIR/r.json" -- "$TJHELPER" --tag="$MARKER" syscall keyctl
+  assert_eq "$status" 137
+  assert_outcome "$BATS_TEST_TMPDIR/r.json" seccomp_denied
+  assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" keyctl action)" SCMP_ACT_KILL_PROCESS
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/r.json" seccomp.killed)" true
+  assert_contains "$stderr" "seccomp denied keyctl (1x): the profile's SCMP_ACT_KILL_PROCESS killed the sandbox"
+  assert_nothing_left
+}
+
+@test "init: the default profile is loaded and a denial is named" {
+  run --separate-stderr tj init --report "$BATS_TEST_TMPDIR/r.json" -- "$TJHELPER" --tag="$MARKER" syscall ptrace
+  assert_eq "$status" 1
+  assert_outcome "$BATS_TEST_TMPDIR/r.json" seccomp_denied
+  assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace errno)" EPERM
+  assert_contains "$stderr" "testjail: seccomp denied ptrace (1x): the command failed after EPERM"
+}
