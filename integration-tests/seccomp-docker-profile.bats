@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# Docker's default profile (unit-tests/data, Docker's own format: archMap,
+# includes/excludes) loads unchanged with --seccomp FILE, is judged against
+# the sandbox's capabilities and kernel as dockerd does, and Go tests pass
+# under it.
+
+load common
+load gotest
+load seccomp
+
+MOBY="$TJ_REPO/unit-tests/data/moby-profiles-seccomp-default.json"
+
+setup_file() {
+  tj_setup_file
+  require_cmd go
+}
+
+setup() {
+  tjt_setup
+}
+
+@test "Go tests pass under Docker's profile; names libseccomp does not know are skipped and reported" {
+  tjt --seccomp "$MOBY" ./pass ./clone3
+  assert_test_result passed 0
+  assert_eq "$(json_get "$REPORT" packages.0.seccomp.profile)" "$MOBY"
+  assert_eq "$(json_get "$REPORT" packages.1.outcome)" passed
+  # newer than libseccomp 2.5.4: reported, not fatal
+  "$PYTHON3" -c 'import json,sys; s=json.load(open(sys.argv[1]))["packages"][0]["seccomp"]["skipped"]; sys.exit(0 if isinstance(s, list) else 1)' "$REPORT"
+  assert_nothing_left_test
+}
+
+@test "Docker's profile: the CAP_SYS_ADMIN group is denied without the capability, ptrace allowed on 4.8+" {
+  tjt --seccomp "$MOBY" ./seccomp
+  assert_test_result seccomp_denied 4
+  assert_eq "$(denial "$REPORT" packages.0 mount test)" TestMount
+  assert_eq "$(denial "$REPORT" packages.0 unshare test)" TestUnshareUser
+  assert_eq "$(denial "$REPORT" packages.0 bpf test)" TestBpf
+  assert_eq "$(denial "$REPORT" packages.0 keyctl test)" TestKeyctl
+  assert_not_contains "$(json_get "$REPORT" packages.0.seccomp.denials)" '"ptrace"'
+  assert_nothing_left_test
+}
+
+@test "Docker's profile with --cap-add SYS_ADMIN: its includes let mount through" {
+  tjt --seccomp "$MOBY" --cap-add SYS_ADMIN ./seccomp -- -run 'TestMount$'
+  assert_test_result passed 0
+  assert_eq "$(json_get "$REPORT" packages.0.seccomp.denials)" "[]"
+  assert_nothing_left_test
+}
