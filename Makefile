@@ -91,6 +91,7 @@ clean:
 bench: testjail
 	bash bench/startup.sh
 	bash bench/gotest.sh
+	bash bench/seccomp.sh
 
 # Real test suites of the Go standard library: the same verdict under
 # testjail test as under go test (minutes; CI runs a subset in the suite).
