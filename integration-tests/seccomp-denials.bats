@@ -85,3 +85,20 @@ setup() {
   assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace errno)" EPERM
   assert_contains "$stderr" "testjail: seccomp denied ptrace (1x): the command failed after EPERM"
 }
+
+@test "exec: a profile denying sendmsg, close and execve does not deadlock the hand-over" {
+  write_profile p.json '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+    {"names":["sendmsg","close","execve"],"action":"SCMP_ACT_ERRNO"}]}'
+  run --separate-stderr tj exec --seccomp "$PWD/p.json" --report "$BATS_TEST_TMPDIR/r.json" -- true
+  assert_eq "$status" 126
+  assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" execve errno)" EPERM
+  # Everything denied, exit_group included: the workload cannot even exit
+  # cleanly (glibc's _exit ends in a crash), but nothing hangs.
+  write_profile q.json '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+    {"names":["sendmsg"],"action":"SCMP_ACT_ERRNO","errnoRet":5}]}'
+  run --separate-stderr tj exec --seccomp "$PWD/q.json" --report "$BATS_TEST_TMPDIR/r.json" -- true
+  [ "$status" -ne 124 ] && [ "$status" -ne 137 ]
+  assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" execve errno)" EPERM
+  assert_outcome "$BATS_TEST_TMPDIR/r.json" seccomp_denied
+  assert_nothing_left
+}

@@ -714,6 +714,12 @@ static _Noreturn void run_child(const struct child_args *c) {
       _exit(125);
     }
   }
+  /* Signals back before the filter: a workload stuck in a denied syscall
+   * must still die of the signals it is sent. */
+  tj_reset_signal_dispositions();
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
   if (c->sc_plan) {
     const char *what = "";
     r = tj_sc_load(c->sc_plan, c->sc_sock, &what);
@@ -722,10 +728,6 @@ static _Noreturn void run_child(const struct child_args *c) {
       _exit(125);
     }
   }
-  tj_reset_signal_dispositions();
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, NULL);
   execve(c->exe, spec->argv, environ);
   int e = errno;
   send_msg(c->msg_fd, TJ_MSG_EXEC, e, "%s: %s", spec->argv[0], strerror(e));

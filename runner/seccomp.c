@@ -317,14 +317,19 @@ static void ctx_releasep(scmp_filter_ctx *c) {
     seccomp_release(*c);
 }
 
-static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct tj_sc_rule *r) {
+/* exempt_fd >= 0: the rule must not catch a call whose first argument is
+ * exempt_fd (the listener's hand-over). */
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct tj_sc_rule *r, int exempt_fd) {
   size_t sets = tj_sc_arg_sets(r->args, r->n_args);
-  if (sets == 0)
-    return seccomp_rule_add_array(ctx, action, nr, 0, NULL);
-  for (size_t k = 0; k < sets; k++) {
-    struct tj_sc_arg set[6];
-    struct scmp_arg_cmp cmp[6];
-    size_t m = tj_sc_arg_set(r->args, r->n_args, k, set);
+  for (size_t k = 0; k < (sets ? sets : 1); k++) {
+    struct tj_sc_arg set[7];
+    struct scmp_arg_cmp cmp[7];
+    size_t m = sets ? tj_sc_arg_set(r->args, r->n_args, k, set) : 0;
+    bool has_a0 = false;
+    for (size_t i = 0; i < m; i++)
+      has_a0 |= set[i].index == 0;
+    if (exempt_fd >= 0 && !has_a0)
+      set[m++] = (struct tj_sc_arg){.index = 0, .value = (uint64_t)exempt_fd, .op = TJ_SC_NE};
     static const enum scmp_compare ops[] = {
         [TJ_SC_NE] = SCMP_CMP_NE, [TJ_SC_LT] = SCMP_CMP_LT, [TJ_SC_LE] = SCMP_CMP_LE,
         [TJ_SC_EQ] = SCMP_CMP_EQ, [TJ_SC_GE] = SCMP_CMP_GE, [TJ_SC_GT] = SCMP_CMP_GT,
@@ -357,6 +362,14 @@ static int build(const struct tj_sc_plan *plan, int sock, scmp_filter_ctx *out, 
   for (size_t i = 0; i < plan->n_arches; i++)
     if ((rc = seccomp_arch_add(ctx, plan->arches[i])) < 0 && rc != -EEXIST)
       return *what = "adding an architecture", rc;
+  /* The hand-over of the listener must never be notified: nobody could
+   * answer yet. Under a denying default, an allow rule for it; under an
+   * allowing one, the profile's deny rules on sendmsg skip it (below). */
+  if (sock >= 0 && def == SCMP_ACT_NOTIFY) {
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, SCMP_A0(SCMP_CMP_EQ, (uint64_t)sock));
+    if (rc < 0 && rc != -EEXIST)
+      return *what = "allowing the listener's hand-over", rc;
+  }
   int count = 0;
   for (size_t i = 0; i < p->n_rules; i++) {
     const struct tj_sc_rule *r = &p->rules[i];
@@ -369,7 +382,9 @@ static int build(const struct tj_sc_plan *plan, int sock, scmp_filter_ctx *out, 
       int nr = seccomp_syscall_resolve_name(r->names[j]);
       if (nr == __NR_SCMP_ERROR)
         continue; /* in plan->skipped */
-      rc = add_rule(ctx, act, nr, r);
+      int exempt = sock >= 0 && def != SCMP_ACT_NOTIFY && act == SCMP_ACT_NOTIFY &&
+                           strcmp(r->names[j], "sendmsg") == 0 ? sock : -1;
+      rc = add_rule(ctx, act, nr, r, exempt);
       if (rc < 0 && rc != -EEXIST) {
         static char buf[96];
         snprintf(buf, sizeof(buf), "rule for %s", r->names[j]);
@@ -377,12 +392,6 @@ static int build(const struct tj_sc_plan *plan, int sock, scmp_filter_ctx *out, 
       }
       count++;
     }
-  }
-  /* The hand-over of the listener must never be notified: nobody could answer yet. */
-  if (sock >= 0 && def == SCMP_ACT_NOTIFY) {
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, SCMP_A0(SCMP_CMP_EQ, (uint64_t)sock));
-    if (rc < 0 && rc != -EEXIST)
-      return *what = "allowing the listener's hand-over", rc;
   }
   *n_rules = count;
   *out = ctx;

@@ -72,12 +72,14 @@ static _Noreturn void run_workload(const struct tj_supervise_args *a) {
     send_msg(a->err_fd, TJ_MSG_SETUP, -r, "dropping privileges: %s: %s", what, strerror(-r));
     _exit(125);
   }
-  load_seccomp(a);
-  /* The workload starts as from a shell: default dispositions, empty mask. */
+  /* The workload starts as from a shell: default dispositions, empty mask.
+   * Before the filter: a workload stuck in a denied syscall must still die
+   * of the signals it is sent. */
   tj_reset_signal_dispositions();
   sigset_t empty;
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, NULL);
+  load_seccomp(a);
   execve(a->plan->exe, spec->argv, a->envp);
   int e = errno;
   send_msg(a->err_fd, TJ_MSG_EXEC, e, "%s: %s", spec->argv[0], strerror(e));
