@@ -67,6 +67,8 @@ void tj_cli_help_main(FILE *out) {
           "                                       build and run Go tests, each phase in its own sandbox\n"
           "  exec [OPTIONS] -- COMMAND [ARG...]   run COMMAND in the sandbox; its exit status passes through\n"
           "  init [OPTIONS] -- COMMAND [ARG...]   container entrypoint: PID 1 that forwards, reaps, drains, explains\n"
+          "  bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]\n"
+          "                                       find the smallest memory limit under which the tests pass\n"
           "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups\n"
           "  help [COMMAND]                       show help\n"
           "  --version                            print the version\n"
