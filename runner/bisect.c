@@ -68,11 +68,12 @@ static int64_t rank(int64_t limit) { return limit == TJ_BISECT_UNLIMITED ? INT64
 void tj_bisect_answer(const struct tj_bisect *b, struct tj_bisect_answer *a) {
   *a = (struct tj_bisect_answer){.unlimited_peak = -1, .min_passing = -1, .max_failing = -1,
                                  .max_failing_try = -1, .unlimited_fail_try = -1};
-  bool unlimited_passed = false, any_unlimited = false;
+  bool unlimited_passed = false, any_unlimited = false, any_pass = false;
   int64_t lowest_pass = INT64_MAX, highest_fail = -1;
   for (int i = 0; i < b->n; i++) {
     const struct tj_bisect_try *t = &b->tries[i];
     int64_t r = rank(t->limit_bytes);
+    any_pass |= t->passed;
     if (t->passed && r < lowest_pass)
       lowest_pass = r;
     if (!t->passed && r > highest_fail)
@@ -97,7 +98,7 @@ void tj_bisect_answer(const struct tj_bisect *b, struct tj_bisect_answer *a) {
       a->min_passing = t->limit_bytes;
   }
   a->unlimited_failed = any_unlimited && !unlimited_passed;
-  a->flaky = lowest_pass <= highest_fail;
+  a->flaky = any_pass && lowest_pass <= highest_fail;
   for (int i = 0; i < b->n; i++) {
     const struct tj_bisect_try *t = &b->tries[i];
     if (t->passed || t->limit_bytes == TJ_BISECT_UNLIMITED)

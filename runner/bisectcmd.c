@@ -137,8 +137,11 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
   t->duration_ms = json_is_integer(dur) ? (int64_t)json_integer_value(dur) : -1;
   if (!t->passed)
     failing_test(r, t->running, sizeof(t->running));
-  if (!br->gomemlimit)
+  /* what a limited try ran with (auto sets nothing without a limit) */
+  if (!br->gomemlimit || limit != TJ_BISECT_UNLIMITED) {
+    json_decref(br->gomemlimit);
     br->gomemlimit = json_incref(json_object_get(r, "gomemlimit"));
+  }
   /* A signal we forwarded to the tests is no result of theirs. */
   const char *sig = json_string_value(json_object_get(json_object_get(r, "exit"), "signal"));
   if (check_signals(br) ||
@@ -177,7 +180,11 @@ static void gomemlimit_line(struct bisect_run *br) {
   const char *value = json_string_value(json_object_get(br->gomemlimit, "value"));
   const char *source = json_string_value(json_object_get(br->gomemlimit, "source"));
   if (br->opts->test.mon.gomemlimit == TJ_GOMEMLIMIT_AUTO)
-    say(br, "GOMEMLIMIT: 90%% of each try's limit (--gomemlimit auto); none for the unlimited runs\n");
+  {
+    char eg[32];
+    mib(eg, sizeof(eg), value ? atoll(value) : -1);
+    say(br, "GOMEMLIMIT: 90%% of each try's limit (--gomemlimit auto), e.g. %s; none for the unlimited runs\n", eg);
+  }
   else if (!value)
     say(br, "GOMEMLIMIT: not set (the Go runtime has no soft limit; --gomemlimit auto sets one from each limit)\n");
   else

@@ -118,6 +118,8 @@ json_t *tj_report_bisect(const struct tj_bisect *b, const struct tj_bisect_answe
     json_object_set_new(tj, "test", t->running[0] ? json_string(t->running) : json_null());
     json_t *d = json_object_get(r, "diagnosis");
     json_object_set_new(tj, "diagnosis", d ? json_incref(d) : json_null());
+    json_t *g = json_object_get(r, "gomemlimit");
+    json_object_set_new(tj, "gomemlimit", g ? json_incref(g) : json_null());
     json_t *tl = json_object_get(r, "timeline");
     json_object_set_new(tj, "timeline", tl ? json_incref(tl) : json_null());
     json_array_append_new(tries, tj);

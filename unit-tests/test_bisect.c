@@ -119,6 +119,7 @@ static void test_unlimited_fails(void **state) {
   struct tj_bisect_answer a;
   search(&b, &f, 4 * MiB, MiB, 2, &a);
   assert_true(a.unlimited_failed);
+  assert_false(a.flaky);
   assert_int_equal(b.n, 2);
   assert_int_equal(a.min_passing, -1);
   assert_true(a.unlimited_fail_try >= 0);
