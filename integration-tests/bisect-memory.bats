@@ -112,6 +112,19 @@ assert tl["interval_ms"] == 50 and tl["limit_bytes"] == 32 << 20
 assert tl["oom"]["test"] == "TestHold48MiB", tl["oom"]
 assert [s["name"] for s in tl["tests"]] == ["TestSmall", "TestHold48MiB"], tl["tests"]
 assert "gomemlimit" in p' "$REPORT"
+  # memory PSI: sampled where the run cgroup is on cgroup v2 with PSI on, null elsewhere
+  local psi=False
+  if [ "$(cgroup_mode)" = v2 ] && [ -e /proc/pressure/memory ]; then psi=True; fi
+  "$PYTHON3" -c '
+import json, sys
+tl = json.load(open(sys.argv[1]))["packages"][0]["timeline"]
+some, full = tl["memory_pressure_some_us"], tl["memory_pressure_full_us"]
+if sys.argv[2] == "True":
+    assert some and len(some) == len(tl["t_ms"]) and all(v is not None and v >= 0 for v in some), some
+    assert all(a <= b for a, b in zip(some, some[1:])), ("PSI totals only grow", some)
+    assert full and len(full) == len(some)
+else:
+    assert some is None and full is None, (some, full)' "$REPORT" "$psi"
   assert_nothing_left_test
 }
 
@@ -222,5 +235,16 @@ for x in r["bisect"]["tries"]:
     [ "$(grep -c '^testjail: ' <<<"$stderr")" -eq 1 ] || { echo "$args: $stderr" >&2; return 1; }
     [ ! -e "$REPORT" ] || { echo "$args: a report was written" >&2; return 1; }
   done
+  assert_nothing_left_test
+}
+
+@test "SIGINT stops the search: testjail dies of it, the running try ends, nothing is left behind" {
+  cd "$TJ_WORK/examples"
+  tj_start bisect-memory --quiet --runs 5 --env "TJMARK=$MARKER" ./memneed
+  wait_for_line "try  limit          outcome        peak             time  test" 120
+  kill -INT "$TJ_PID"
+  tj_finish 60
+  assert_eq "$TJ_STATUS" 130 "died of SIGINT"
+  assert_contains "$(cat "$BATS_TEST_TMPDIR/stderr")" "interrupted by SIGINT"
   assert_nothing_left_test
 }
