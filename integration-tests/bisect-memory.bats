@@ -68,7 +68,7 @@ assert any(x["outcome"] == "oom_killed" for x in t)'
 }
 
 @test "the timeline of a failing try: monotonic timestamps, test spans, the OOM marker inside the OOM-killed test" {
-  tjb --quiet --tolerance 4M --sample-interval 10ms ./memneed
+  tjb --quiet --floor 32M --tolerance 4M --sample-interval 10ms ./memneed
   [ "$status" -eq 0 ]
   report_py '
 tries = [x for x in r["bisect"]["tries"] if x["outcome"] == "oom_killed"]
@@ -88,7 +88,8 @@ for x in tries:
     span = [s for s in tl["tests"] if s["name"] == "TestHold48MiB"][0]
     assert span["start_ms"] <= oom["t_ms"] <= tl["end_ms"], (span, oom)
     assert span["status"] == "running" and span["end_ms"] is None, span
-    assert max(m for m in tl["memory_bytes"] if m is not None) <= x["limit_bytes"]
+    # v1 usage_in_bytes runs ahead of the limit by the per-CPU charge batches
+    assert max(m for m in tl["memory_bytes"] if m is not None) <= x["limit_bytes"] + (1 << 20), tl["memory_bytes"]
 for x in r["bisect"]["tries"]:
     if x["outcome"] != "passed":
         continue
@@ -129,7 +130,7 @@ else:
 }
 
 @test "flakymem: a need that varies from run to run is reported as flaky; the answer passed every time" {
-  tjb --quiet --runs 4 --tolerance 2M ./flakymem
+  tjb --quiet --runs 4 --floor 6M --tolerance 4M ./flakymem
   [ "$status" -eq 0 ] || { echo "status $status: $output $stderr" >&2; return 1; }
   assert_eq "$(json_get "$REPORT" bisect.flaky)" true
   assert_contains "$output" "flaky:"
@@ -157,7 +158,7 @@ print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1"
 
 @test "--plot renders: three panels for bisect-memory, one per package for test; rsvg-convert makes a PNG of that size" {
   require_cmd rsvg-convert
-  tjb --quiet --tolerance 4M --plot "$BATS_TEST_TMPDIR/bisect.svg" ./memneed
+  tjb --quiet --floor 32M --tolerance 4M --plot "$BATS_TEST_TMPDIR/bisect.svg" ./memneed
   [ "$status" -eq 0 ]
   grep -q 'OOM kill in TestHold48MiB' "$BATS_TEST_TMPDIR/bisect.svg"
   grep -q 'limit ' "$BATS_TEST_TMPDIR/bisect.svg"
@@ -209,12 +210,12 @@ assert "ok  \texample.com/examples/memneed" in out' "$log"
 }
 
 @test "GOMEMLIMIT: the inherited one is reported; auto sets 90% of each limit" {
-  GOMEMLIMIT=100MiB tjb --quiet --tolerance 8M ./memneed
+  GOMEMLIMIT=100MiB tjb --quiet --floor 32M --tolerance 8M ./memneed
   [ "$status" -eq 0 ]
   assert_eq "$(json_get "$REPORT" bisect.gomemlimit.value)" 100MiB
   assert_eq "$(json_get "$REPORT" bisect.gomemlimit.source)" inherited
   assert_contains "$output" "GOMEMLIMIT=100MiB (inherited from the environment)"
-  tjb --quiet --tolerance 8M --gomemlimit auto ./memneed
+  tjb --quiet --floor 32M --tolerance 8M --gomemlimit auto ./memneed
   [ "$status" -eq 0 ]
   report_py '
 for x in r["bisect"]["tries"]:

@@ -130,8 +130,9 @@ int tj_bisect_search(struct tj_bisect *b, tj_bisect_run_fn run, void *ctx) {
   if (a.unlimited_peak <= 0)
     return -ENODATA;
 
-  /* the upper bound must pass */
-  int64_t lo = -1, hi = align_up(a.unlimited_peak);
+  /* the upper bound must pass; a tolerance above the peak, since a run may
+   * need a little more than the one measured */
+  int64_t lo = -1, hi = align_up(a.unlimited_peak + b->cfg.tolerance_bytes);
   for (;;) {
     if ((r = step(b, TJ_TRY_SEARCH, hi, run, ctx)) < 0)
       return r;
@@ -163,12 +164,26 @@ int tj_bisect_search(struct tj_bisect *b, tj_bisect_run_fn run, void *ctx) {
   if (!lo_tested && lo < hi && lo > 0 && (r = step(b, TJ_TRY_SEARCH, lo, run, ctx)) < 0)
     return r;
 
-  /* confirm the answer; a failure moves it up to the next one */
+  /* confirm the answer; a failure moves it up to the next limit that passed
+   * every time, or, with none left, to a new one above all tried */
   for (int i = 0; i < MAX_CONFIRM; i++) {
     tj_bisect_answer(b, &a);
-    if (a.min_passing < 0 || confirmed(b, a.min_passing))
+    if (a.min_passing >= 0) {
+      if (confirmed(b, a.min_passing))
+        break;
+      if ((r = step(b, TJ_TRY_CONFIRM, a.min_passing, run, ctx)) < 0)
+        return r;
+      continue;
+    }
+    int64_t top = 0;
+    for (int k = 0; k < b->n; k++)
+      if (b->tries[k].limit_bytes > top)
+        top = b->tries[k].limit_bytes;
+    int64_t up = top / 8 > b->cfg.tolerance_bytes ? top / 8 : b->cfg.tolerance_bytes;
+    int64_t next = align_up(top + up);
+    if (next > 4 * a.unlimited_peak)
       break;
-    if ((r = step(b, TJ_TRY_CONFIRM, a.min_passing, run, ctx)) < 0)
+    if ((r = step(b, TJ_TRY_SEARCH, next, run, ctx)) < 0)
       return r;
   }
   return 0;

@@ -2,7 +2,8 @@
  * asks a runner (the real one runs the test binary in a sandbox with that
  * memory limit; unit tests pass a fake) and decides the next limit. Pure.
  *
- * 1. measure: `runs` runs without a limit; their peak is the upper bound.
+ * 1. measure: `runs` runs without a limit; their peak plus the tolerance
+ *    is the upper bound.
  * 2. the bound must pass: if it fails, raise it by half until it passes
  *    (at most 4 times the peak).
  * 3. binary search between the floor and the bound, each limit run `runs`
@@ -10,7 +11,8 @@
  *    passing and the largest failing limit are at most `tolerance` apart;
  *    the floor itself is tried when nothing below the answer failed.
  * 4. confirm: the answer is run `runs` times more; if that fails, the next
- *    passing limit up is the answer, confirmed in turn.
+ *    passing limit up is the answer, confirmed in turn; with none left, a
+ *    limit an eighth (at least the tolerance) above all tried is tried.
  * The answer is read from all the tries (tj_bisect_answer): the smallest
  * limit at which every try passed, the largest below it at which one
  * failed; flaky when some limit passed while a higher (or the same) one

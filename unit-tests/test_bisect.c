@@ -169,6 +169,26 @@ static void test_confirmation_moves_answer(void **state) {
   tj_bisect_free(&b);
 }
 
+static void test_confirmation_fails_at_the_bound(void **state) {
+  /* the only limit that passed is the bound; its confirmation fails: the
+   * search goes above every limit tried until one passes and is confirmed */
+  struct fake probe = {.need = 20 * MiB, .unlimited_peak = 30 * MiB};
+  struct tj_bisect b;
+  struct tj_bisect_answer a;
+  search(&b, &probe, 29 * MiB, MiB, 1, &a); /* floor just under the peak: only the bound passes */
+  assert_int_equal(a.min_passing, 29 * MiB);
+  int before_confirm = b.n - 1;
+  tj_bisect_free(&b);
+  struct fake f = {.need = 20 * MiB, .high_need = 33 * MiB, .unlimited_peak = 30 * MiB, .high_after = before_confirm};
+  search(&b, &f, 29 * MiB, MiB, 1, &a);
+  assert_true(a.flaky);
+  assert_true(a.min_passing >= 33 * MiB);
+  assert_int_equal(b.tries[b.n - 1].kind, TJ_TRY_CONFIRM);
+  assert_int_equal(b.tries[b.n - 1].limit_bytes, a.min_passing);
+  assert_true(b.tries[b.n - 1].passed);
+  tj_bisect_free(&b);
+}
+
 static void test_runner_stops_search(void **state) {
   struct fake f = {.need = 10 * MiB, .unlimited_peak = 20 * MiB, .stop_after = 3};
   struct tj_bisect b;
@@ -209,7 +229,7 @@ int main(void) {
       cmocka_unit_test(test_need_above_peak_raises_bound), cmocka_unit_test(test_nothing_passes),
       cmocka_unit_test(test_unlimited_fails),         cmocka_unit_test(test_floor_passes),
       cmocka_unit_test(test_flaky_detected),          cmocka_unit_test(test_confirmation_moves_answer),
-      cmocka_unit_test(test_runner_stops_search),     cmocka_unit_test(test_answer_from_tries),
+      cmocka_unit_test(test_confirmation_fails_at_the_bound), cmocka_unit_test(test_runner_stops_search),     cmocka_unit_test(test_answer_from_tries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
