@@ -250,7 +250,9 @@ int tj_cmd_test(int argc, char **argv) {
   struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags,
                          .has_timeout = has_timeout, .mode = mode, .want_junit = opts.junit_path != NULL,
                          .stop_fd = stop[0], .sink = worker_sink, .total = n};
-  tj_live_init(&live, STDERR_FILENO, opts.mon.quiet);
+  /* With --json another program (gotestsum) writes to the terminal: a line
+   * we redraw would land in the middle of its output. */
+  tj_live_init(&live, STDERR_FILENO, opts.mon.quiet || mode == TJ_OUT_JSON);
   if (live.on) {
     proto.live = worker_live;
     proto.live_ctx = NULL; /* set per worker: its frame pipe */
