@@ -174,7 +174,7 @@ print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1"
   assert_nothing_left_test
 }
 
-@test "the live view: a status line redrawn in place under a pseudo-terminal, never in a pipe or with --quiet" {
+@test "the live view: a status line redrawn in place under a pseudo-terminal, never in a pipe, with --quiet or --json" {
   require_cmd script
   local log="$BATS_TEST_TMPDIR/pty.log"
   # script gives testjail a terminal as stdin, stdout and stderr
@@ -183,8 +183,8 @@ print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1"
 import re, sys
 out = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
 assert "\r\x1b[K" in out, "no status line drawn"
-line = re.search(r"\r\x1b\[K(test \d/2 example.com/examples/\w+ [^\r]*)", out)
-assert line and "mem " in line.group(1) and "256.0 MiB" in line.group(1), out[:2000]
+lines = re.findall(r"\r\x1b\[K(test \d/2 example.com/examples/\w+ [^\r]*)", out)
+assert any("mem " in l and "/256.0 MiB [" in l for l in lines), out[:3000]
 # go test output is never mixed into the status line: on its line, only
 # spaces (subtests) or a clear come before it
 for m in re.finditer(r"(ok  \t|FAIL\t|--- FAIL)", out):
@@ -196,7 +196,11 @@ assert "ok  \texample.com/examples/memneed" in out' "$log"
   [ "$status" -eq 0 ]
   assert_not_contains "$stderr$output" $'\033'
   run timeout 120 script -qec "$TESTJAIL test --quiet ./memneed" "$log"
-  ! grep -q $'\033\\[K' "$log"
+  if grep -q $'\033\\[K' "$log"; then echo "status line escape found" >&2; return 1; fi
+  # --json: the reader of the events owns the terminal
+  run timeout 120 script -qec "$TESTJAIL test --json ./memneed" "$log"
+  grep -q '"Action":"pass"' "$log"
+  if grep -q $'\033\\[K' "$log"; then echo "status line escape found" >&2; return 1; fi
 }
 
 @test "a package that fails without any limit: its outcome and exit code, no answer" {
