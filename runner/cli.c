@@ -514,7 +514,7 @@ int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error
 static const struct tj_option bisect_options[] = {
     {"tolerance", "SIZE", OPT_TOLERANCE, "stop when the smallest passing and the largest failing limit are this close (default 1M)"},
     {"runs", "N", OPT_RUNS, "run each limit N times; a limit passes only when every run passed (default 1)"},
-    {"floor", "SIZE", OPT_FLOOR, "the lowest limit tried (default 4M, or the unlimited peak when that is lower)"},
+    {"floor", "SIZE", OPT_FLOOR, "the lowest limit tried (default 4M; the upper bound when that is lower)"},
     {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},
     {"build-timeout", "DURATION", OPT_BUILD_TIMEOUT, "wall-clock limit of the build sandbox (default: none)"},
     {"vet", "LIST", OPT_VET, "vet checks run by the build, as go test -vet: off, or a comma-separated list"},
@@ -528,8 +528,8 @@ void tj_cli_help_bisect(FILE *out) {
           "\n"
           "Find the smallest memory limit under which the package's tests pass. Build the test binary once,\n"
           "run it once without a memory limit to measure its peak, then binary-search the limit between\n"
-          "--floor and that peak until the smallest passing and the largest failing limit are less than\n"
-          "--tolerance apart. Each try is a full test run in its own sandbox (the sandbox options below\n"
+          "--floor and that peak (plus the tolerance) until the smallest passing and the largest failing\n"
+          "limit are at most --tolerance apart. Each try is a full test run in its own sandbox (the sandbox options below\n"
           "apply, --memory excepted); TESTFLAGS (-run X to narrow it to one test) go to the binary.\n"
           "The answer is confirmed by running it again (a failure moves it up); a pass at a lower\n"
           "limit and a failure at a higher (or the same) one is reported as flaky.\n"
