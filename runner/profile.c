@@ -680,8 +680,11 @@ static char *unknown_name_msg(void) {
 static int profile_load_depth(const char *arg, const char *base_dir, bool forbid_files, struct tj_profile *out,
                               int depth, tj_error *err) {
   memset(out, 0, sizeof(*out));
-  if (depth > MAX_DEPTH)
-    return tj_error_set(err, 0, "%s: profiles refer to each other more than %d deep (a loop?)", arg, MAX_DEPTH);
+  if (depth > MAX_DEPTH) {
+    tj_error_set(err, 0, "'%s': profiles refer to each other more than %d deep (a loop?)", arg, MAX_DEPTH);
+    err->code = ELOOP; /* passed up unwrapped, so the message names the outermost file once */
+    return -ELOOP;
+  }
   if (!tj_profile_arg_is_file(arg)) {
     size_t len;
     const char *text = tj_profile_shipped(arg, &len);
@@ -851,8 +854,13 @@ static int parse_profile_obj(struct pctx *c, json_t *root, const char *base_dir,
         out->seccomp_path = "";
       } else {
         struct tj_profile ref;
-        if (profile_load_depth(s, base_dir, forbid_files, &ref, depth + 1, &sub) < 0)
+        if (profile_load_depth(s, base_dir, forbid_files, &ref, depth + 1, &sub) < 0) {
+          if (sub.code == ELOOP && depth > 0) {
+            *c->err = sub;
+            return -ELOOP;
+          }
           return fail(c, "seccomp", "%s", sub.msg);
+        }
         if (!ref.seccomp) {
           tj_profile_free(&ref);
           return fail(c, "seccomp", "'%.200s' has no seccomp policy", s);
