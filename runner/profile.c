@@ -76,9 +76,11 @@ static int check_keys(struct pctx *c, json_t *obj, const char *prefix, const cha
     for (const char *const *k = known; *k && !ok; k++)
       ok = strcmp(key, *k) == 0;
     if (!ok) {
-      char p[256];
+      char p[256], list[300] = "";
       path_key(p, sizeof(p), prefix, key);
-      return fail(c, p, "unknown field \"%.64s\"", key);
+      for (const char *const *k = known; *k; k++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s, ", *k);
+      return fail(c, p, "unknown field \"%.64s\" (known: %scomment)", key, list);
     }
   }
   return 0;
@@ -191,13 +193,17 @@ static const char *const arch_names[] = {
     "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",      "SCMP_ARCH_SH",     "SCMP_ARCH_SHEB",
 };
 
-static int check_arches(struct pctx *c, char **v, size_t from, size_t n, const char *path) {
+/* list: path names an array, so the index goes into the message. */
+static int check_arches(struct pctx *c, char **v, size_t from, size_t n, const char *path, bool list) {
   for (size_t i = from; i < n; i++) {
     bool ok = false;
     for (size_t k = 0; k < TJ_ARRAY_SIZE(arch_names) && !ok; k++)
       ok = strcmp(v[i], arch_names[k]) == 0;
-    if (!ok)
-      return fail(c, path, "unknown architecture \"%.64s\" (expected SCMP_ARCH_X86_64, SCMP_ARCH_AARCH64, ...)", v[i]);
+    if (!ok) {
+      char p[280];
+      snprintf(p, sizeof(p), list ? "%s[%zu]" : "%s", path, i - from);
+      return fail(c, p, "unknown architecture \"%.64s\" (expected SCMP_ARCH_X86_64, SCMP_ARCH_AARCH64, ...)", v[i]);
+    }
   }
   return 0;
 }
@@ -484,7 +490,7 @@ static int parse_policy_obj(struct pctx *c, json_t *root, const char *prefix, st
   if ((e = get(root, "architectures"))) {
     path_key(p, sizeof(p), prefix, "architectures");
     if (take_strings(c, e, p, true, &out->arches, &out->n_arches) < 0 ||
-        check_arches(c, out->arches, 0, out->n_arches, p) < 0)
+        check_arches(c, out->arches, 0, out->n_arches, p, true) < 0)
       return -EINVAL;
   }
   if ((e = get(root, "archMap"))) {
@@ -503,17 +509,22 @@ static int parse_policy_obj(struct pctx *c, json_t *root, const char *prefix, st
       if (!a)
         return fail(c, pm, "missing \"architecture\"");
       path_key(pf, sizeof(pf), pm, "architecture");
-      json_t *one = json_pack("[O]", a);
-      size_t before = out->n_arches;
-      int r = one ? take_strings(c, one, pf, false, &out->arches, &out->n_arches) : -ENOMEM;
-      json_decref(one);
-      if (r < 0 || check_arches(c, out->arches, before, out->n_arches, pf) < 0)
-        return r == -ENOMEM ? tj_error_set(c->err, ENOMEM, "%s", c->src) : -EINVAL;
+      if (want(c, a, JSON_STRING, pf, "an architecture name (SCMP_ARCH_...)") < 0)
+        return -EINVAL;
+      char **nv = realloc(out->arches, (out->n_arches + 1) * sizeof(char *));
+      if (!nv)
+        return tj_error_set(c->err, ENOMEM, "%s", c->src);
+      out->arches = nv;
+      if (!(nv[out->n_arches] = xstrdup(c, json_string_value(a))))
+        return -ENOMEM;
+      size_t before = out->n_arches++;
+      if (check_arches(c, out->arches, before, out->n_arches, pf, false) < 0)
+        return -EINVAL;
       if ((a = get(m, "subArchitectures"))) {
         path_key(pf, sizeof(pf), pm, "subArchitectures");
         before = out->n_arches;
         if (take_strings(c, a, pf, true, &out->arches, &out->n_arches) < 0 ||
-            check_arches(c, out->arches, before, out->n_arches, pf) < 0)
+            check_arches(c, out->arches, before, out->n_arches, pf, true) < 0)
           return -EINVAL;
       }
     }

@@ -104,8 +104,17 @@ static void test_schema_paths(void **state) {
                                    "\"errnoRet\": 1}]}"),
                       "t.json: syscalls[0].errnoRet: errnoRet goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE only");
   assert_string_equal(policy_error(ALLOW "\"syscalls\": [{\"nmes\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\"}]}"),
-                      "t.json: syscalls[0].nmes: unknown field \"nmes\"");
-  assert_string_equal(policy_error(ALLOW "\"syscals\": []}"), "t.json: syscals: unknown field \"syscals\"");
+                      "t.json: syscalls[0].nmes: unknown field \"nmes\" (known: name, names, action, errnoRet, errno, args, "
+                      "includes, excludes, comment)");
+  assert_string_equal(policy_error(ALLOW "\"syscals\": []}"),
+                      "t.json: syscals: unknown field \"syscals\" (known: defaultAction, defaultErrnoRet, architectures, "
+                      "archMap, syscalls, defaultErrno, flags, listenerPath, listenerMetadata, allowErrnoZero, comment)");
+  assert_string_equal(policy_error(ALLOW "\"archMap\": [{\"architecture\": 3}]}"),
+                      "t.json: archMap[0].architecture: expected an architecture name (SCMP_ARCH_...), got an integer");
+  assert_string_equal(policy_error(ALLOW "\"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", \"subArchitectures\": "
+                                   "[\"SCMP_ARCH_X86\", \"x32\"]}]}"),
+                      "t.json: archMap[0].subArchitectures[1]: unknown architecture \"x32\" (expected SCMP_ARCH_X86_64, "
+                      "SCMP_ARCH_AARCH64, ...)");
   assert_string_equal(policy_error(ALLOW "\"syscalls\": [{\"names\": [], \"action\": \"SCMP_ACT_ERRNO\"}]}"),
                       "t.json: syscalls[0].names: empty list");
   assert_string_equal(policy_error(ALLOW "\"syscalls\": [{\"names\": [\"re ad\"], \"action\": \"SCMP_ACT_ERRNO\"}]}"),
@@ -113,7 +122,7 @@ static void test_schema_paths(void **state) {
   assert_string_equal(policy_error(ALLOW "\"syscalls\": [{\"action\": \"SCMP_ACT_ERRNO\"}]}"),
                       "t.json: syscalls[0]: no syscall: give \"names\": [...]");
   assert_string_equal(policy_error(ALLOW "\"architectures\": [\"SCMP_ARCH_X86_46\"]}"),
-                      "t.json: architectures: unknown architecture \"SCMP_ARCH_X86_46\" (expected SCMP_ARCH_X86_64, "
+                      "t.json: architectures[0]: unknown architecture \"SCMP_ARCH_X86_46\" (expected SCMP_ARCH_X86_64, "
                       "SCMP_ARCH_AARCH64, ...)");
   assert_string_equal(policy_error(ALLOW "\"flags\": [\"SECCOMP_FILTER_FLAG_FOO\"]}"),
                       "t.json: flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_FOO\"");
@@ -466,7 +475,7 @@ static void test_testjail_profile(void **state) {
                       "p.json: pids_limit: 99999999999 is too large (at most 4194304)");
   assert_string_equal(profile_error("{\"wall_timeout\": \"10\"}"),
                       "p.json: wall_timeout: invalid duration '10': missing or unknown unit (ns, us, ms, s, m, h)");
-  assert_string_equal(profile_error("{\"build\": {\"timout\": \"1m\"}}"), "p.json: build.timout: unknown field \"timout\"");
+  assert_string_equal(profile_error("{\"build\": {\"timout\": \"1m\"}}"), "p.json: build.timout: unknown field \"timout\" (known: memory, timeout, comment)");
   assert_string_equal(profile_error("{\"network\": \"bridge\"}"),
                       "p.json: network: \"bridge\": expected \"none\" or \"host\"");
   assert_string_equal(profile_error("{\"env\": {\"A\": 1}}"), "p.json: env.A: expected a string, got an integer");
@@ -486,7 +495,7 @@ static void test_testjail_profile(void **state) {
   assert_string_equal(profile_error("{\"seccomp\": \"nosuch\"}"),
                       "p.json: seccomp: unknown profile 'nosuch' (shipped: default, strict, ci, unconfined; a file "
                       "needs a '/' or the .json suffix)");
-  assert_string_equal(profile_error("{\"memroy\": \"1G\"}"), "p.json: memroy: unknown field \"memroy\"");
+  assert_non_null(strstr(profile_error("{\"memroy\": \"1G\"}"), "p.json: memroy: unknown field \"memroy\" (known: "));
 }
 
 static void write_file(const char *dir, const char *name, const char *text) {
