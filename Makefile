@@ -131,7 +131,7 @@ FUZZ_RUN = mkdir -p .cache/fuzz-corpus && ./$(FUZZ_BIN) -dict=fuzz/profile.dict 
 
 $(FUZZ_BIN): fuzz/profile_fuzz.c $(FUZZ_SRCS) $(HDRS) $(PROFILES)
 	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -o $@ fuzz/profile_fuzz.c $(FUZZ_SRCS) $(shell pkg-config --cflags --libs jansson) -lm
+	  -o $@ fuzz/profile_fuzz.c $(FUZZ_SRCS) $(shell pkg-config --cflags --libs jansson libcap-ng) -lm
 
 fuzz: $(FUZZ_BIN)
 	$(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS)

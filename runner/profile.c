@@ -1,5 +1,7 @@
 #include "profile.h"
 
+#include <cap-ng.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -218,19 +220,22 @@ static bool syscall_name_ok(const char *s) {
   return true;
 }
 
-static int take_caps(struct pctx *c, json_t *v, const char *path, char ***vec, size_t *n) {
+/* allow_all: "ALL" as docker run --cap-add takes it (granted capabilities only). */
+static int take_caps(struct pctx *c, json_t *v, const char *path, bool allow_all, char ***vec, size_t *n) {
   size_t before = *n;
   if (take_strings(c, v, path, true, vec, n) < 0)
     return -EINVAL;
   for (size_t i = before; i < *n; i++) {
     const char *s = (*vec)[i];
+    if (allow_all && strcmp(s, "ALL") == 0)
+      continue;
     bool ok = strncmp(s, "CAP_", 4) == 0 && s[4];
     for (const char *q = s; *q && ok; q++)
       ok = (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '_';
     if (!ok) {
       char p[280];
       snprintf(p, sizeof(p), "%s[%zu]", path, i - before);
-      return fail(c, p, "\"%.64s\" is not a capability name (CAP_...)", s);
+      return fail(c, p, "\"%.64s\" is not a capability name (CAP_...%s)", s, allow_all ? " or ALL" : "");
     }
   }
   return 0;
@@ -244,7 +249,7 @@ static int parse_filter(struct pctx *c, json_t *v, const char *path, struct tj_s
   json_t *e;
   if ((e = get(v, "caps"))) {
     path_key(p, sizeof(p), path, "caps");
-    if (take_caps(c, e, p, &f->caps, &f->n_caps) < 0)
+    if (take_caps(c, e, p, false, &f->caps, &f->n_caps) < 0)
       return -EINVAL;
   }
   if ((e = get(v, "arches"))) {
@@ -841,8 +846,19 @@ static int parse_profile_obj(struct pctx *c, json_t *root, const char *base_dir,
     }
   }
   if ((e = get(root, "capabilities"))) {
-    if (take_caps(c, e, "capabilities", &out->caps, &out->n_caps) < 0)
+    if (take_caps(c, e, "capabilities", true, &out->caps, &out->n_caps) < 0)
       return -EINVAL;
+    /* These are granted, so a misspelt one must not pass unnoticed. */
+    for (size_t i = 0; i < out->n_caps; i++) {
+      char lower[64], p[64];
+      size_t k = 0;
+      for (const char *q = out->caps[i] + 4; *q && k + 1 < sizeof(lower); q++)
+        lower[k++] = (char)tolower((unsigned char)*q);
+      lower[k] = 0;
+      snprintf(p, sizeof(p), "capabilities[%zu]", i);
+      if (strcmp(out->caps[i], "ALL") != 0 && capng_name_to_capability(lower) < 0)
+        return fail(c, p, "unknown capability \"%.64s\"", out->caps[i]);
+    }
   }
   if ((e = get(root, "seccomp"))) {
     if (json_is_object(e)) {

@@ -480,7 +480,10 @@ static void test_testjail_profile(void **state) {
                       "p.json: network: \"bridge\": expected \"none\" or \"host\"");
   assert_string_equal(profile_error("{\"env\": {\"A\": 1}}"), "p.json: env.A: expected a string, got an integer");
   assert_string_equal(profile_error("{\"capabilities\": [\"NET_RAW\"]}"),
-                      "p.json: capabilities[0]: \"NET_RAW\" is not a capability name (CAP_...)");
+                      "p.json: capabilities[0]: \"NET_RAW\" is not a capability name (CAP_... or ALL)");
+  assert_string_equal(profile_error("{\"capabilities\": [\"CAP_NET_RAW\", \"CAP_NET_RWA\"]}"),
+                      "p.json: capabilities[1]: unknown capability \"CAP_NET_RWA\"");
+  assert_null(profile_error("{\"capabilities\": [\"ALL\", \"CAP_BPF\"]}"));
   assert_non_null(strstr(profile_error("{\"ulimits\": {\"nofiles\": 10}}"), "p.json: ulimits.nofiles: "));
   assert_string_equal(profile_error("{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\":"
                                     " [\"read\"], \"action\": \"SCMP_ACT_FOO\"}]}}"),
