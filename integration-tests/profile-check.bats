@@ -31,9 +31,9 @@ setup() {
 }
 
 @test "Docker's default profile loads; unknown syscall names are warnings, exit 0" {
-  run --separate-stderr tj profile check "$TJ_REPO/unit-tests/data/docker-default.json"
+  run --separate-stderr tj profile check "$TJ_REPO/unit-tests/data/moby-profiles-seccomp-default.json"
   assert_eq "$status" 0 "stderr: $stderr"
-  assert_contains "$output" "docker-default.json: ok: "
+  assert_contains "$output" "moby-profiles-seccomp-default.json: ok: "
   assert_contains "$output" "default SCMP_ACT_ERRNO"
   cat >w.json <<'EOF'
 {"defaultAction": "SCMP_ACT_ALLOW",

@@ -248,7 +248,7 @@ static bool has_arch(const struct tj_sc_policy *p, const char *a) {
 
 static void test_docker_default(void **state) {
   char path[PATH_MAX + 32];
-  snprintf(path, sizeof(path), "%s/docker-default.json", data_dir);
+  snprintf(path, sizeof(path), "%s/moby-profiles-seccomp-default.json", data_dir);
   size_t len = 0;
   char *text = slurp(path, &len);
   assert_non_null(text);
