@@ -119,7 +119,13 @@ expect_problem() {
   run --separate-stderr tj profile show nosuch
   assert_eq "$status" 125
   assert_eq "$stderr" "testjail: profile show: unknown profile 'nosuch' (shipped: default, strict, ci, unconfined)"
+  run --separate-stderr tj profile
+  assert_eq "$status" 125
+  assert_eq "$stderr" "testjail: profile: no subcommand (check or show; see 'testjail profile --help')"
   run tj help profile
+  assert_eq "$status" 0
+  assert_contains "$output" "testjail profile check FILE..."
+  run tj profile check --help
   assert_eq "$status" 0
   assert_contains "$output" "testjail profile check FILE..."
 }

@@ -127,10 +127,15 @@ static int cmd_show(int argc, char **argv) {
 }
 
 int tj_cmd_profile(int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    tj_cli_help_profile(argc < 2 ? stderr : stdout);
-    return argc < 2 ? EXIT_USAGE : 0;
+  if (argc < 2) {
+    fprintf(stderr, "testjail: profile: no subcommand (check or show; see 'testjail profile --help')\n");
+    return EXIT_USAGE;
   }
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      tj_cli_help_profile(stdout);
+      return 0;
+    }
   if (strcmp(argv[1], "show") == 0)
     return cmd_show(argc - 2, argv + 2);
   if (strcmp(argv[1], "check") != 0) {
