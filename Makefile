@@ -130,7 +130,7 @@ FUZZ_RUN = mkdir -p .cache/fuzz-corpus && ./$(FUZZ_BIN) -dict=fuzz/profile.dict 
   -artifact_prefix=.cache/fuzz-crash- -print_final_stats=1 .cache/fuzz-corpus fuzz/seeds profiles unit-tests/data
 
 $(FUZZ_BIN): fuzz/profile_fuzz.c $(FUZZ_SRCS) $(HDRS) $(PROFILES)
-	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	$(FUZZ_CC) -g -O1 -std=gnu11 $(filter-out -Wno-format-truncation,$(WARN)) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -o $@ fuzz/profile_fuzz.c $(FUZZ_SRCS) $(shell pkg-config --cflags --libs jansson libcap-ng) -lm
 
 fuzz: $(FUZZ_BIN)
