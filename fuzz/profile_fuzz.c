@@ -9,6 +9,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void count_problem(void *ctx, const char *msg) {
+  if (!msg[0])
+    abort();
+  ++*(int *)ctx;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tj_error err = {0};
   struct tj_sc_policy p;
@@ -24,6 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (tj_profile_parse((const char *)data, size, "fuzz.json", NULL, &prof, &err) == 0)
     tj_profile_free(&prof);
   else if (!err.msg[0])
+    abort();
+  /* profile check's mode: parsing goes on past problems, over half-filled data */
+  int problems = 0;
+  memset(&err, 0, sizeof(err));
+  if (tj_profile_parse_all((const char *)data, size, "fuzz.json", NULL, &prof, count_problem, &problems, &err) == 0) {
+    if (problems)
+      abort(); /* a reported problem must fail the parse */
+    tj_profile_free(&prof);
+  } else if (!err.msg[0])
     abort();
   return 0;
 }

@@ -98,6 +98,21 @@ expect_problem() {
   expect_problem '{"memory": "1G", "pids_limit": -4}' 'bad.json: pids_limit: -4 is negative'
 }
 
+@test "every problem of a file is reported, not only the first" {
+  cat >bad.json <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["read"], "action": "SCMP_ACT_FOO"},
+              {"names": ["bpf"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0},
+              {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}
+EOF
+  run --separate-stderr tj profile check bad.json
+  assert_eq "$status" 125
+  assert_eq "${#stderr_lines[@]}" 3 "$stderr"
+  assert_contains "${stderr_lines[0]}" 'bad.json: syscalls[0].action: unknown action "SCMP_ACT_FOO"'
+  assert_contains "${stderr_lines[1]}" 'bad.json: syscalls[1].errnoRet: SCMP_ACT_ERRNO with errno 0'
+  assert_eq "${stderr_lines[2]}" 'bad.json: syscalls[2].args[0].index: 6 is too large (at most 5)'
+}
+
 @test "several files: each is reported, one bad one fails the run" {
   echo '{"defaultAction": "SCMP_ACT_ALLOW"}' >good.json
   echo '{"defaultAction": "SCMP_ACT_ALOW"}' >typo.json

@@ -60,11 +60,24 @@ static uint32_t effective_errno(bool has, uint32_t value, const struct tj_sc_pol
   return p->has_default_errno ? p->default_errno : 1; /* EPERM, as runc */
 }
 
+struct problems {
+  FILE *out;
+  int n;
+};
+
+static void print_problem(void *ctx, const char *msg) {
+  struct problems *p = ctx;
+  fprintf(p->out, "%s\n", msg);
+  p->n++;
+}
+
 int tj_profile_check(const char *arg, FILE *out, FILE *err) {
   struct tj_profile prof;
   tj_error e = {0};
-  if (tj_profile_load(arg, &prof, &e) < 0) {
-    fprintf(err, "%s\n", e.msg);
+  struct problems probs = {err, 0};
+  if (tj_profile_load_all(arg, &prof, print_problem, &probs, &e) < 0) {
+    if (probs.n == 0)
+      fprintf(err, "%s\n", e.msg);
     return -1;
   }
   int warnings = 0;

@@ -4,8 +4,9 @@
 
 #include <stdio.h>
 
-/* Validate one profile or seccomp file (or shipped name): problems go to
- * err as "FILE:LINE:COL: message" or "FILE: JSON.PATH: message", warnings
+/* Validate one profile or seccomp file (or shipped name): every problem
+ * goes to err as "FILE: JSON.PATH: message" (JSON syntax: the first, as
+ * "FILE:LINE:COL: message"), warnings
  * as "FILE: JSON.PATH: warning: ...", a summary line to out. Returns the
  * number of warnings, or -1 when the file does not load. */
 int tj_profile_check(const char *arg, FILE *out, FILE *err);

@@ -616,6 +616,54 @@ static void test_check_warnings(void **state) {
   rmdir(dir);
 }
 
+static void collect(void *ctx, const char *msg) {
+  FILE *f = ctx;
+  fprintf(f, "%s\n", msg);
+}
+
+/* profile check reports every problem, not the first only; the rest stop at the first. */
+static void test_all_problems(void **state) {
+  const char *text =
+      "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"bogus\": 1, \"syscalls\": ["
+      "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_FOO\", \"errnoRet\": 1},"
+      "{\"names\": [\"x\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 9, \"value\": -1, \"op\": \"SCMP_CMP_EQ\"}]},"
+      "{\"names\": [\"ok\"], \"action\": \"SCMP_ACT_ERRNO\"}, 7]}";
+  char *buf = NULL;
+  size_t n;
+  FILE *f = open_memstream(&buf, &n);
+  struct tj_profile p;
+  tj_error err = {0};
+  assert_true(tj_profile_parse_all(text, strlen(text), "m.json", NULL, &p, collect, f, &err) < 0);
+  fclose(f);
+  assert_string_equal(buf,
+                      "m.json: bogus: unknown field \"bogus\" (known: defaultAction, defaultErrnoRet, architectures, "
+                      "archMap, syscalls, defaultErrno, flags, listenerPath, listenerMetadata, allowErrnoZero, comment)\n"
+                      "m.json: syscalls[0].action: unknown action \"SCMP_ACT_FOO\" (known: SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, "
+                      "SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, SCMP_ACT_TRACE, "
+                      "SCMP_ACT_LOG, SCMP_ACT_NOTIFY)\n"
+                      "m.json: syscalls[1].args[0].index: 9 is too large (at most 5)\n"
+                      "m.json: syscalls[1].args[0].value: -1 is negative\n"
+                      "m.json: syscalls[3]: expected an object, got an integer\n");
+  free(buf);
+  /* without a callback: the first problem only */
+  assert_true(tj_profile_parse(text, strlen(text), "m.json", NULL, &p, &err) < 0);
+  assert_non_null(strstr(err.msg, "m.json: bogus: unknown field"));
+
+  const char *prof = "{\"memory\": \"12Q\", \"network\": \"bridge\", \"env\": {\"B\": 2, \"C\": \"ok\"}, \"seccomp\": "
+                     "{\"defaultAction\": \"SCMP_ACT_NOPE\"}}";
+  buf = NULL;
+  f = open_memstream(&buf, &n);
+  assert_true(tj_profile_parse_all(prof, strlen(prof), "p.json", NULL, &p, collect, f, &err) < 0);
+  fclose(f);
+  assert_string_equal(buf, "p.json: memory: invalid size '12Q': unknown suffix 'Q' (use K, M, G, KiB, MiB or GiB)\n"
+                           "p.json: network: \"bridge\": expected \"none\" or \"host\"\n"
+                           "p.json: env.B: expected a string, got an integer\n"
+                           "p.json: seccomp.defaultAction: unknown action \"SCMP_ACT_NOPE\" (known: SCMP_ACT_ALLOW, "
+                           "SCMP_ACT_ERRNO, SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, "
+                           "SCMP_ACT_TRACE, SCMP_ACT_LOG, SCMP_ACT_NOTIFY)\n");
+  free(buf);
+}
+
 static int parse_exec(struct tj_spec *spec, const char **args) {
   char *argv[32];
   int argc = 0;
@@ -694,7 +742,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_podman_default),        cmocka_unit_test(test_shipped_default),
       cmocka_unit_test(test_shipped_others),        cmocka_unit_test(test_testjail_profile),
       cmocka_unit_test(test_files),                 cmocka_unit_test(test_check_warnings),
-      cmocka_unit_test(test_flags_win),
+      cmocka_unit_test(test_flags_win),             cmocka_unit_test(test_all_problems),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
