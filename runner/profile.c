@@ -140,7 +140,7 @@ static void free_strv(char **v, size_t n) {
   free(v);
 }
 
-/* Append the strings of array v (validated by ok_char) to *vec. */
+/* Append the strings of array v to *vec. */
 static int take_strings(struct pctx *c, json_t *v, const char *path, bool allow_empty, char ***vec, size_t *n) {
   if (want(c, v, JSON_ARRAY, path, "an array of strings") < 0)
     return -EINVAL;
@@ -243,8 +243,9 @@ static bool syscall_name_ok(const char *s) {
 /* allow_all: "ALL" as docker run --cap-add takes it (granted capabilities only). */
 static int take_caps(struct pctx *c, json_t *v, const char *path, bool allow_all, char ***vec, size_t *n) {
   size_t before = *n;
-  if (take_strings(c, v, path, true, vec, n) < 0)
-    return -EINVAL;
+  int r = take_strings(c, v, path, true, vec, n);
+  if (r < 0)
+    return r;
   for (size_t i = before; i < *n; i++) {
     const char *s = (*vec)[i];
     if (allow_all && strcmp(s, "ALL") == 0)
@@ -401,8 +402,9 @@ static int rule_names(struct pctx *c, json_t *v, const char *path, struct tj_sc_
   if ((e = get(v, "names"))) {
     path_key(p, sizeof(p), path, "names");
     size_t before = r->n_names;
-    if (take_strings(c, e, p, r->n_names > 0, &r->names, &r->n_names) < 0)
-      return -EINVAL;
+    int rt = take_strings(c, e, p, r->n_names > 0, &r->names, &r->n_names);
+    if (rt < 0)
+      return rt;
     for (size_t i = before; i < r->n_names; i++)
       if (!syscall_name_ok(r->names[i])) {
         char pi[280];
@@ -549,8 +551,9 @@ static int policy_archmap(struct pctx *c, json_t *e, const char *p, struct tj_sc
     if ((a = get(m, "subArchitectures"))) {
       path_key(pf, sizeof(pf), pm, "subArchitectures");
       size_t before = out->n_arches;
-      if (take_strings(c, a, pf, true, &out->arches, &out->n_arches) < 0)
-        STEP(-EINVAL);
+      int rt = take_strings(c, a, pf, true, &out->arches, &out->n_arches);
+      if (rt < 0)
+        STEP(rt);
       else
         STEP(check_arches(c, out->arches, before, out->n_arches, pf, true));
     }
@@ -637,8 +640,9 @@ static int parse_policy_obj(struct pctx *c, json_t *root, const char *prefix, st
     STEP(errno_by_name(c, get(root, "defaultErrno"), p, &out->has_default_errno, &out->default_errno));
   if ((e = get(root, "architectures"))) {
     path_key(p, sizeof(p), prefix, "architectures");
-    if (take_strings(c, e, p, true, &out->arches, &out->n_arches) < 0)
-      STEP(-EINVAL);
+    int rt = take_strings(c, e, p, true, &out->arches, &out->n_arches);
+    if (rt < 0)
+      STEP(rt);
     else
       STEP(check_arches(c, out->arches, 0, out->n_arches, p, true));
   }
