@@ -9,6 +9,10 @@ tjt_workdirs() {
 
 tjt_setup() {
   tj_setup
+  # testjail's work directories go to a TMPDIR of this test's own, so the
+  # leak check sees only them, not those of testjail runs elsewhere.
+  export TMPDIR="$BATS_TEST_TMPDIR/tmp"
+  mkdir -p "$TMPDIR"
   tjt_workdirs >"$BATS_TEST_TMPDIR/workdirs.before"
   cp -r "$TJ_REPO/examples" "$TJ_WORK/examples"
   cd "$TJ_WORK/examples" || return 1

@@ -187,14 +187,16 @@ int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_packa
                                 "e.g. apt-get install golang-go)");
   static char dot[] = ".";
   char *env_argv[] = {env->go, "env", "-json", "GOVERSION", "GOCACHE", "GOMODCACHE", "GOROOT", NULL};
-  char **argv = calloc((size_t)n + 6, sizeof(char *));
+  char **argv = calloc((size_t)n + 7, sizeof(char *));
   if (!argv)
     return tj_error_set(err, ENOMEM, "go list");
   int k = 0;
   argv[k++] = (char *)env->go;
   argv[k++] = "list";
   argv[k++] = "-e";
-  /* Only the fields needed: a full -json costs a staleness check per package. */
+  /* -find and only the fields needed: no dependency walk, no staleness
+   * check per package; what cannot build is the build's to say. */
+  argv[k++] = "-find";
   argv[k++] = "-json=ImportPath,Dir,Name,TestGoFiles,XTestGoFiles,Error";
   if (n == 0)
     argv[k++] = dot;

@@ -55,7 +55,11 @@ static char **build_env(const struct tj_spec *spec) {
     bool overridden = false;
     for (int j = 0; j < spec->n_env; j++)
       overridden |= strncmp(spec->env[j], environ[i], nl + 1) == 0;
-    if (!overridden)
+    /* An inherited temp dir names a host directory: inside, /tmp is private
+     * and the rest read-only, so t.TempDir() and go build would fail. The
+     * private /tmp serves instead; --env TMPDIR=... still sets one. */
+    bool host_tmp = strncmp(environ[i], "TMPDIR=", 7) == 0 || strncmp(environ[i], "GOTMPDIR=", 9) == 0;
+    if (!overridden && !host_tmp)
       envp[k++] = environ[i];
   }
   for (int j = 0; j < spec->n_env; j++)
