@@ -839,6 +839,13 @@ static int duration(struct pctx *c, json_t *v, const char *path, int64_t *out) {
   return 0;
 }
 
+/* parse.c and rlimit.c name the flag ("invalid --cpus 'x': ..."); in a
+ * profile the JSON path names the field, so keep the reason only. */
+static const char *flag_reason(const char *msg) {
+  const char *q = strncmp(msg, "invalid --", 10) == 0 ? strstr(msg, "': ") : NULL;
+  return q ? q + 3 : msg;
+}
+
 static int profile_pids(struct pctx *c, json_t *e, struct tj_profile *out) {
   uint64_t u;
   if (get_uint(c, e, 4194304, "pids_limit", &u) < 0)
@@ -861,7 +868,7 @@ static int profile_cpus(struct pctx *c, json_t *e, struct tj_profile *out) {
   else
     return fail(c, "cpus", "expected a number of CPUs such as 1.5, got %s", type_name(e));
   if (tj_parse_cpus(buf, &out->cpu_quota_us, &out->cpu_period_us, &sub) < 0)
-    return fail(c, "cpus", "%s", sub.msg);
+    return fail(c, "cpus", "\"%s\": %s", buf, flag_reason(sub.msg));
   return 0;
 }
 
@@ -910,7 +917,7 @@ static int profile_ulimits(struct pctx *c, json_t *e, struct tj_profile *out) {
       continue;
     }
     if (strchr(key, '=') || tj_rlimit_parse(arg, &out->rlimits, &sub) < 0)
-      STEP(fail(c, p, "%s", sub.msg[0] ? sub.msg : "invalid name"));
+      STEP(fail(c, p, "%s", sub.msg[0] ? flag_reason(sub.msg) : "invalid name"));
   }
   return bad ? -EINVAL : 0;
 }

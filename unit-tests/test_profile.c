@@ -484,7 +484,13 @@ static void test_testjail_profile(void **state) {
   assert_string_equal(profile_error("{\"capabilities\": [\"CAP_NET_RAW\", \"CAP_NET_RWA\"]}"),
                       "p.json: capabilities[1]: unknown capability \"CAP_NET_RWA\"");
   assert_null(profile_error("{\"capabilities\": [\"ALL\", \"CAP_BPF\"]}"));
-  assert_non_null(strstr(profile_error("{\"ulimits\": {\"nofiles\": 10}}"), "p.json: ulimits.nofiles: "));
+  assert_non_null(strstr(profile_error("{\"ulimits\": {\"nofiles\": 10}}"),
+                         "p.json: ulimits.nofiles: unknown name 'nofiles' (known: core "));
+  assert_string_equal(profile_error("{\"ulimits\": {\"nofile\": \"10:5\"}}"),
+                      "p.json: ulimits.nofile: soft limit above hard limit");
+  assert_string_equal(profile_error("{\"cpus\": \"x\"}"),
+                      "p.json: cpus: \"x\": expected a positive number such as 0.5 or 2");
+  assert_string_equal(profile_error("{\"cpus\": [1]}"), "p.json: cpus: expected a number of CPUs such as 1.5, got an array");
   assert_string_equal(profile_error("{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\":"
                                     " [\"read\"], \"action\": \"SCMP_ACT_FOO\"}]}}"),
                       "p.json: seccomp.syscalls[0].action: unknown action \"SCMP_ACT_FOO\" (known: SCMP_ACT_ALLOW, "
