@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:.c=)
 
 HELPER := integration-tests/helper/tjhelper
 
-.PHONY: all deps check unit integration check-v2 demo install bench clean static realworld
+.PHONY: all deps check unit integration check-v2 demo install bench clean static realworld fuzz fuzz-smoke
 
 all: testjail
 
@@ -74,6 +74,7 @@ check-v2: testjail $(HELPER)
 check: deps
 	$(MAKE) testjail $(HELPER) $(UNIT_BINS)
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 
 # The main job on a bundled example: a test that needs 512 MiB under a 64 MiB
@@ -126,3 +127,29 @@ integration check-v2: testjail-static
 clean: clean-static
 clean-static:
 	rm -f testjail-static
+
+# libFuzzer target for the profile parsers (untrusted input: a repository's
+# --profile file). `make fuzz` runs FUZZ_SECONDS (5 min); check runs
+# fuzz-smoke (20 s). New inputs collect in .cache/fuzz-corpus; a crash
+# leaves .cache/fuzz-crash-* and fails the target.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_BIN := fuzz/profile_fuzz
+FUZZ_SRCS := runner/profile.c runner/parse.c runner/rlimit.c runner/error.c runner/profiles_data.S
+FUZZ_RUN = mkdir -p .cache/fuzz-corpus && ./$(FUZZ_BIN) -dict=fuzz/profile.dict -max_len=32768 -timeout=10 \
+  -artifact_prefix=.cache/fuzz-crash- -print_final_stats=1 .cache/fuzz-corpus fuzz/seeds profiles unit-tests/data
+
+$(FUZZ_BIN): fuzz/profile_fuzz.c $(FUZZ_SRCS) $(HDRS) $(PROFILES)
+	$(FUZZ_CC) -g -O1 -std=gnu11 $(filter-out -Wno-format-truncation,$(WARN)) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -o $@ fuzz/profile_fuzz.c $(FUZZ_SRCS) $(shell pkg-config --cflags --libs jansson libcap-ng) -lm
+
+fuzz: $(FUZZ_BIN)
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS)
+
+fuzz-smoke: $(FUZZ_BIN)
+	$(FUZZ_RUN) -max_total_time=20
+
+.PHONY: clean-fuzz
+clean: clean-fuzz
+clean-fuzz:
+	rm -f $(FUZZ_BIN)

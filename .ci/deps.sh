@@ -10,6 +10,9 @@ pkgs=(gcc make pkg-config libseccomp-dev libcap-ng-dev libjansson-dev
 pkgs+=(librsvg2-bin)
 # testjail init is compared with tini and dumb-init, and run as a runc container's entrypoint.
 pkgs+=(tini dumb-init runc)
+# Podman's default seccomp profile (usr/share/containers/seccomp.json) for the
+# profile parser's tests; clang for the libFuzzer target (make fuzz, fuzz-smoke).
+pkgs+=(golang-github-containers-common clang libclang-rt-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -87,6 +87,7 @@ void tj_cli_help_main(FILE *out) {
           "  bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]\n"
           "                                       find the smallest memory limit under which the tests pass\n"
           "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups\n"
+          "  profile check FILE...                validate profiles and seccomp files; profile show NAME\n"
           "  help [COMMAND]                       show help\n"
           "  --version                            print the version\n"
           "\n"
@@ -126,6 +127,19 @@ void tj_cli_help_doctor(FILE *out) {
                "with the reason and the fix.\n"
                "\n"
                "  --gc     remove stale testjail cgroups left by runs whose owner is gone\n");
+}
+
+void tj_cli_help_profile(FILE *out) {
+  fprintf(out, "Usage: testjail profile check FILE...\n"
+               "       testjail profile show NAME\n"
+               "\n"
+               "check: load each testjail profile or OCI/Docker seccomp file (or shipped profile NAME) as\n"
+               "--profile and --seccomp would, and print every problem: FILE:LINE:COL: for JSON syntax,\n"
+               "FILE: JSON.PATH: for the rest (e.g. syscalls[3].action: unknown action). Warnings (syscall\n"
+               "names unknown on this machine, rules whose action is the default action) do not fail.\n"
+               "Exit status 0 when every file loads, 125 otherwise.\n"
+               "\n"
+               "show: print a shipped profile (default, strict, ci, unconfined), as embedded in testjail.\n");
 }
 
 static int parse_bind(const char *arg, bool readonly, struct tj_spec *spec, tj_error *err) {

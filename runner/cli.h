@@ -99,5 +99,6 @@ void tj_cli_help_init(FILE *out);
 void tj_cli_help_main(FILE *out);
 void tj_cli_help_exec(FILE *out);
 void tj_cli_help_doctor(FILE *out);
+void tj_cli_help_profile(FILE *out);
 
 #endif

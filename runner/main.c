@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "doctor.h"
 #include "init.h"
+#include "profilecmd.h"
 #include "report.h"
 #include "sandbox.h"
 #include "seccomp.h"
@@ -193,8 +194,10 @@ static int cmd_help(const char *topic) {
     tj_cli_help_doctor(stdout);
   else if (strcmp(topic, "bisect-memory") == 0)
     tj_cli_help_bisect(stdout);
+  else if (strcmp(topic, "profile") == 0)
+    tj_cli_help_profile(stdout);
   else {
-    fprintf(stderr, "testjail: help: unknown command '%s' (commands: test, exec, init, bisect-memory, doctor)\n", topic);
+    fprintf(stderr, "testjail: help: unknown command '%s' (commands: test, exec, init, bisect-memory, doctor, profile)\n", topic);
     return EXIT_USAGE;
   }
   return 0;
@@ -218,6 +221,8 @@ int main(int argc, char **argv) {
     return cmd_init(argc - 1, argv + 1);
   if (strcmp(cmd, "doctor") == 0)
     return cmd_doctor(argc - 1, argv + 1);
+  if (strcmp(cmd, "profile") == 0)
+    return tj_cmd_profile(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0)
     return cmd_help(argc > 2 ? argv[2] : NULL);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)

@@ -1,5 +1,7 @@
 #include "profile.h"
 
+#include <cap-ng.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,7 +26,22 @@ struct pctx {
   const char *src;
   tj_error *err;
   bool allow_errno_zero;
+  tj_problem_fn problem; /* NULL: the first problem ends the parse */
+  void *problem_ctx;
 };
+
+/* A field's problem: with a problem callback (profile check) it is reported
+ * and parsing goes on with the next field; else, or when out of memory, the
+ * function returns. Needs `bool bad` and `struct pctx *c` in scope. */
+#define STEP(expr)                                                                                                     \
+  do {                                                                                                                 \
+    int r_ = (expr);                                                                                                   \
+    if (r_ < 0) {                                                                                                      \
+      if (r_ == -ENOMEM || !c->problem)                                                                                \
+        return r_;                                                                                                     \
+      bad = true;                                                                                                      \
+    }                                                                                                                  \
+  } while (0)
 
 static int fail(struct pctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(struct pctx *c, const char *path, const char *fmt, ...) {
@@ -34,8 +51,12 @@ static int fail(struct pctx *c, const char *path, const char *fmt, ...) {
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
   if (path && *path)
-    return tj_error_set(c->err, 0, "%s: %s: %s", c->src, path, msg);
-  return tj_error_set(c->err, 0, "%s: %s", c->src, msg);
+    tj_error_set(c->err, 0, "%s: %s: %s", c->src, path, msg);
+  else
+    tj_error_set(c->err, 0, "%s: %s", c->src, msg);
+  if (c->problem)
+    c->problem(c->problem_ctx, c->err->msg);
+  return -EINVAL;
 }
 
 static const char *type_name(const json_t *v) {
@@ -69,6 +90,7 @@ static json_t *get(json_t *obj, const char *key) {
 }
 
 static int check_keys(struct pctx *c, json_t *obj, const char *prefix, const char *const *known) {
+  bool bad = false;
   const char *key;
   json_t *v;
   json_object_foreach(obj, key, v) {
@@ -76,12 +98,14 @@ static int check_keys(struct pctx *c, json_t *obj, const char *prefix, const cha
     for (const char *const *k = known; *k && !ok; k++)
       ok = strcmp(key, *k) == 0;
     if (!ok) {
-      char p[256];
+      char p[256], list[300] = "";
       path_key(p, sizeof(p), prefix, key);
-      return fail(c, p, "unknown field \"%.64s\"", key);
+      for (const char *const *k = known; *k; k++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s, ", *k);
+      STEP(fail(c, p, "unknown field \"%.64s\" (known: %scomment)", key, list));
     }
   }
-  return 0;
+  return bad ? -EINVAL : 0;
 }
 
 static int want(struct pctx *c, json_t *v, json_type t, const char *path, const char *what) {
@@ -116,7 +140,7 @@ static void free_strv(char **v, size_t n) {
   free(v);
 }
 
-/* Append the strings of array v (validated by ok_char) to *vec. */
+/* Append the strings of array v to *vec. */
 static int take_strings(struct pctx *c, json_t *v, const char *path, bool allow_empty, char ***vec, size_t *n) {
   if (want(c, v, JSON_ARRAY, path, "an array of strings") < 0)
     return -EINVAL;
@@ -191,13 +215,17 @@ static const char *const arch_names[] = {
     "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",      "SCMP_ARCH_SH",     "SCMP_ARCH_SHEB",
 };
 
-static int check_arches(struct pctx *c, char **v, size_t from, size_t n, const char *path) {
+/* list: path names an array, so the index goes into the message. */
+static int check_arches(struct pctx *c, char **v, size_t from, size_t n, const char *path, bool list) {
   for (size_t i = from; i < n; i++) {
     bool ok = false;
     for (size_t k = 0; k < TJ_ARRAY_SIZE(arch_names) && !ok; k++)
       ok = strcmp(v[i], arch_names[k]) == 0;
-    if (!ok)
-      return fail(c, path, "unknown architecture \"%.64s\" (expected SCMP_ARCH_X86_64, SCMP_ARCH_AARCH64, ...)", v[i]);
+    if (!ok) {
+      char p[280];
+      snprintf(p, sizeof(p), list ? "%s[%zu]" : "%s", path, i - from);
+      return fail(c, p, "unknown architecture \"%.64s\" (expected SCMP_ARCH_X86_64, SCMP_ARCH_AARCH64, ...)", v[i]);
+    }
   }
   return 0;
 }
@@ -212,19 +240,23 @@ static bool syscall_name_ok(const char *s) {
   return true;
 }
 
-static int take_caps(struct pctx *c, json_t *v, const char *path, char ***vec, size_t *n) {
+/* allow_all: "ALL" as docker run --cap-add takes it (granted capabilities only). */
+static int take_caps(struct pctx *c, json_t *v, const char *path, bool allow_all, char ***vec, size_t *n) {
   size_t before = *n;
-  if (take_strings(c, v, path, true, vec, n) < 0)
-    return -EINVAL;
+  int r = take_strings(c, v, path, true, vec, n);
+  if (r < 0)
+    return r;
   for (size_t i = before; i < *n; i++) {
     const char *s = (*vec)[i];
+    if (allow_all && strcmp(s, "ALL") == 0)
+      continue;
     bool ok = strncmp(s, "CAP_", 4) == 0 && s[4];
     for (const char *q = s; *q && ok; q++)
       ok = (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '_';
     if (!ok) {
       char p[280];
       snprintf(p, sizeof(p), "%s[%zu]", path, i - before);
-      return fail(c, p, "\"%.64s\" is not a capability name (CAP_...)", s);
+      return fail(c, p, "\"%.64s\" is not a capability name (CAP_...%s)", s, allow_all ? " or ALL" : "");
     }
   }
   return 0;
@@ -232,19 +264,19 @@ static int take_caps(struct pctx *c, json_t *v, const char *path, char ***vec, s
 
 static int parse_filter(struct pctx *c, json_t *v, const char *path, struct tj_sc_filter *f) {
   static const char *const known[] = {"caps", "arches", "minKernel", NULL};
-  if (want(c, v, JSON_OBJECT, path, "an object") < 0 || check_keys(c, v, path, known) < 0)
+  if (want(c, v, JSON_OBJECT, path, "an object") < 0)
     return -EINVAL;
+  bool bad = false;
   char p[256];
   json_t *e;
+  STEP(check_keys(c, v, path, known));
   if ((e = get(v, "caps"))) {
     path_key(p, sizeof(p), path, "caps");
-    if (take_caps(c, e, p, &f->caps, &f->n_caps) < 0)
-      return -EINVAL;
+    STEP(take_caps(c, e, p, false, &f->caps, &f->n_caps));
   }
   if ((e = get(v, "arches"))) {
     path_key(p, sizeof(p), path, "arches");
-    if (take_strings(c, e, p, true, &f->arches, &f->n_arches) < 0)
-      return -EINVAL;
+    STEP(take_strings(c, e, p, true, &f->arches, &f->n_arches));
   }
   if ((e = get(v, "minKernel"))) {
     path_key(p, sizeof(p), path, "minKernel");
@@ -260,32 +292,12 @@ static int parse_filter(struct pctx *c, json_t *v, const char *path, struct tj_s
     f->min_kernel_major = major;
     f->min_kernel_minor = minor;
   }
-  return 0;
+  return bad ? -EINVAL : 0;
 }
 
-static int parse_arg(struct pctx *c, json_t *v, const char *path, struct tj_sc_arg *a) {
-  static const char *const known[] = {"index", "value", "valueTwo", "op", NULL};
-  if (want(c, v, JSON_OBJECT, path, "an object") < 0 || check_keys(c, v, path, known) < 0)
-    return -EINVAL;
+static int parse_op(struct pctx *c, json_t *v, const char *path, struct tj_sc_arg *a) {
   char p[256];
-  uint64_t u;
   json_t *e;
-  path_key(p, sizeof(p), path, "index");
-  if (!(e = json_object_get(v, "index")))
-    return fail(c, path, "missing \"index\"");
-  if (get_uint(c, e, 5, p, &u) < 0)
-    return -EINVAL;
-  a->index = (unsigned)u;
-  path_key(p, sizeof(p), path, "value");
-  if (!(e = json_object_get(v, "value")))
-    return fail(c, path, "missing \"value\"");
-  if (get_uint(c, e, INT64_MAX, p, &a->value) < 0)
-    return -EINVAL;
-  if ((e = get(v, "valueTwo"))) {
-    path_key(p, sizeof(p), path, "valueTwo");
-    if (get_uint(c, e, INT64_MAX, p, &a->value_two) < 0)
-      return -EINVAL;
-  }
   path_key(p, sizeof(p), path, "op");
   if (!(e = json_object_get(v, "op")))
     return fail(c, path, "missing \"op\"");
@@ -300,6 +312,35 @@ static int parse_arg(struct pctx *c, json_t *v, const char *path, struct tj_sc_a
               "unknown comparison \"%.64s\" (known: SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, "
               "SCMP_CMP_GT, SCMP_CMP_MASKED_EQ)",
               json_string_value(e));
+}
+
+static int parse_arg(struct pctx *c, json_t *v, const char *path, struct tj_sc_arg *a) {
+  static const char *const known[] = {"index", "value", "valueTwo", "op", NULL};
+  if (want(c, v, JSON_OBJECT, path, "an object") < 0)
+    return -EINVAL;
+  bool bad = false;
+  char p[256];
+  uint64_t u;
+  json_t *e;
+  STEP(check_keys(c, v, path, known));
+  path_key(p, sizeof(p), path, "index");
+  if (!(e = json_object_get(v, "index")))
+    STEP(fail(c, path, "missing \"index\""));
+  else if (get_uint(c, e, 5, p, &u) < 0)
+    STEP(-EINVAL);
+  else
+    a->index = (unsigned)u;
+  path_key(p, sizeof(p), path, "value");
+  if (!(e = json_object_get(v, "value")))
+    STEP(fail(c, path, "missing \"value\""));
+  else
+    STEP(get_uint(c, e, INT64_MAX, p, &a->value));
+  if ((e = get(v, "valueTwo"))) {
+    path_key(p, sizeof(p), path, "valueTwo");
+    STEP(get_uint(c, e, INT64_MAX, p, &a->value_two));
+  }
+  STEP(parse_op(c, v, path, a));
+  return bad ? -EINVAL : 0;
 }
 
 /* containers/common (Podman) writes the errno's name too: "errno": "EPERM". */
@@ -342,89 +383,117 @@ static int check_errno(struct pctx *c, enum tj_sc_action action, uint64_t v, con
   return 0;
 }
 
-static int parse_rule(struct pctx *c, json_t *v, const char *path, struct tj_sc_rule *r) {
-  static const char *const known[] = {"name", "names", "action", "errnoRet", "errno", "args", "includes", "excludes", NULL};
-  if (want(c, v, JSON_OBJECT, path, "an object") < 0 || check_keys(c, v, path, known) < 0)
-    return -EINVAL;
+static int rule_names(struct pctx *c, json_t *v, const char *path, struct tj_sc_rule *r) {
   char p[256];
   json_t *e;
+  bool bad = false;
   if ((e = get(v, "name"))) {
     path_key(p, sizeof(p), path, "name");
     if (want(c, e, JSON_STRING, p, "a syscall name") < 0)
-      return -EINVAL;
-    if (!syscall_name_ok(json_string_value(e)))
-      return fail(c, p, "\"%.64s\" is not a syscall name", json_string_value(e));
-    if (!(r->names = calloc(2, sizeof(char *))) || !(r->names[0] = xstrdup(c, json_string_value(e))))
-      return tj_error_set(c->err, ENOMEM, "%s", c->src);
-    r->n_names = 1;
+      STEP(-EINVAL);
+    else if (!syscall_name_ok(json_string_value(e)))
+      STEP(fail(c, p, "\"%.64s\" is not a syscall name", json_string_value(e)));
+    else {
+      if (!(r->names = calloc(2, sizeof(char *))) || !(r->names[0] = xstrdup(c, json_string_value(e))))
+        return tj_error_set(c->err, ENOMEM, "%s", c->src);
+      r->n_names = 1;
+    }
   }
   if ((e = get(v, "names"))) {
     path_key(p, sizeof(p), path, "names");
     size_t before = r->n_names;
-    if (take_strings(c, e, p, r->n_names > 0, &r->names, &r->n_names) < 0)
-      return -EINVAL;
+    int rt = take_strings(c, e, p, r->n_names > 0, &r->names, &r->n_names);
+    if (rt < 0)
+      return rt;
     for (size_t i = before; i < r->n_names; i++)
       if (!syscall_name_ok(r->names[i])) {
-        snprintf(p + strlen(p), sizeof(p) - strlen(p), "[%zu]", i - before);
-        return fail(c, p, "\"%.64s\" is not a syscall name", r->names[i]);
+        char pi[280];
+        snprintf(pi, sizeof(pi), "%s[%zu]", p, i - before);
+        STEP(fail(c, pi, "\"%.64s\" is not a syscall name", r->names[i]));
       }
   }
-  if (r->n_names == 0)
+  if (r->n_names == 0 && !bad)
     return fail(c, path, "no syscall: give \"names\": [...]");
-  path_key(p, sizeof(p), path, "action");
-  if (!(e = json_object_get(v, "action")))
-    return fail(c, path, "missing \"action\"");
-  if (get_action(c, e, p, &r->action) < 0)
-    return -EINVAL;
+  return bad ? -EINVAL : 0;
+}
+
+/* errnoRet and Podman's errno name, once the action is known. */
+static int rule_errno(struct pctx *c, json_t *v, const char *path, struct tj_sc_rule *r) {
+  char p[256];
+  json_t *e;
+  bool bad = false;
   if ((e = get(v, "errnoRet"))) {
     uint64_t u;
     path_key(p, sizeof(p), path, "errnoRet");
     if (r->action != TJ_SC_ERRNO && r->action != TJ_SC_TRACE)
-      return fail(c, p, "errnoRet goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE only");
-    if (get_uint(c, e, r->action == TJ_SC_TRACE ? 0xffff : MAX_ERRNO, p, &u) < 0 || check_errno(c, r->action, u, p) < 0)
-      return -EINVAL;
-    r->has_errno = true;
-    r->errno_ret = (uint32_t)u;
+      STEP(fail(c, p, "errnoRet goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE only"));
+    else if (get_uint(c, e, r->action == TJ_SC_TRACE ? 0xffff : MAX_ERRNO, p, &u) < 0 ||
+             check_errno(c, r->action, u, p) < 0)
+      STEP(-EINVAL);
+    else {
+      r->has_errno = true;
+      r->errno_ret = (uint32_t)u;
+    }
   }
   if ((e = get(v, "errno"))) {
     path_key(p, sizeof(p), path, "errno");
     if (r->action != TJ_SC_ERRNO)
-      return fail(c, p, "errno goes with SCMP_ACT_ERRNO only");
-    if (errno_by_name(c, e, p, &r->has_errno, &r->errno_ret) < 0)
-      return -EINVAL;
+      STEP(fail(c, p, "errno goes with SCMP_ACT_ERRNO only"));
+    else if (!bad)
+      STEP(errno_by_name(c, e, p, &r->has_errno, &r->errno_ret));
   }
+  return bad ? -EINVAL : 0;
+}
+
+static int rule_args(struct pctx *c, json_t *e, const char *p, struct tj_sc_rule *r) {
+  if (want(c, e, JSON_ARRAY, p, "an array") < 0)
+    return -EINVAL;
+  size_t n = json_array_size(e);
+  /* Comparisons on different arguments all must hold; several on one
+   * argument are alternatives (runc splits them into rules). */
+  if (n > 64)
+    return fail(c, p, "%zu comparisons: at most 64", n);
+  if (n && !(r->args = calloc(n, sizeof(*r->args))))
+    return tj_error_set(c->err, ENOMEM, "%s", c->src);
+  bool bad = false;
+  size_t i;
+  json_t *a;
+  json_array_foreach(e, i, a) {
+    char pa[280];
+    snprintf(pa, sizeof(pa), "%s[%zu]", p, i);
+    STEP(parse_arg(c, a, pa, &r->args[i]));
+    r->n_args++;
+  }
+  return bad ? -EINVAL : 0;
+}
+
+static int parse_rule(struct pctx *c, json_t *v, const char *path, struct tj_sc_rule *r) {
+  static const char *const known[] = {"name", "names", "action", "errnoRet", "errno", "args", "includes", "excludes", NULL};
+  if (want(c, v, JSON_OBJECT, path, "an object") < 0)
+    return -EINVAL;
+  bool bad = false;
+  char p[256];
+  json_t *e;
+  STEP(check_keys(c, v, path, known));
+  STEP(rule_names(c, v, path, r));
+  path_key(p, sizeof(p), path, "action");
+  int ra = (e = json_object_get(v, "action")) ? get_action(c, e, p, &r->action) : fail(c, path, "missing \"action\"");
+  STEP(ra);
+  if (ra == 0)
+    STEP(rule_errno(c, v, path, r));
   if ((e = get(v, "args"))) {
     path_key(p, sizeof(p), path, "args");
-    if (want(c, e, JSON_ARRAY, p, "an array") < 0)
-      return -EINVAL;
-    size_t n = json_array_size(e);
-    /* Comparisons on different arguments all must hold; several on one
-     * argument are alternatives (runc splits them into rules). */
-    if (n > 64)
-      return fail(c, p, "%zu comparisons: at most 64", n);
-    if (n && !(r->args = calloc(n, sizeof(*r->args))))
-      return tj_error_set(c->err, ENOMEM, "%s", c->src);
-    size_t i;
-    json_t *a;
-    json_array_foreach(e, i, a) {
-      char pa[256];
-      snprintf(pa, sizeof(pa), "%s[%zu]", p, i);
-      if (parse_arg(c, a, pa, &r->args[i]) < 0)
-        return -EINVAL;
-      r->n_args++;
-    }
+    STEP(rule_args(c, e, p, r));
   }
   if ((e = get(v, "includes"))) {
     path_key(p, sizeof(p), path, "includes");
-    if (parse_filter(c, e, p, &r->includes) < 0)
-      return -EINVAL;
+    STEP(parse_filter(c, e, p, &r->includes));
   }
   if ((e = get(v, "excludes"))) {
     path_key(p, sizeof(p), path, "excludes");
-    if (parse_filter(c, e, p, &r->excludes) < 0)
-      return -EINVAL;
+    STEP(parse_filter(c, e, p, &r->excludes));
   }
-  return 0;
+  return bad ? -EINVAL : 0;
 }
 
 static void free_filter(struct tj_sc_filter *f) {
@@ -448,120 +517,154 @@ void tj_sc_policy_free(struct tj_sc_policy *p) {
   memset(p, 0, sizeof(*p));
 }
 
+static int policy_archmap(struct pctx *c, json_t *e, const char *p, struct tj_sc_policy *out) {
+  if (want(c, e, JSON_ARRAY, p, "an array") < 0)
+    return -EINVAL;
+  bool bad = false;
+  size_t i;
+  json_t *m;
+  json_array_foreach(e, i, m) {
+    static const char *const mknown[] = {"architecture", "subArchitectures", NULL};
+    char pm[280], pf[300];
+    snprintf(pm, sizeof(pm), "%s[%zu]", p, i);
+    if (want(c, m, JSON_OBJECT, pm, "an object") < 0) {
+      STEP(-EINVAL);
+      continue;
+    }
+    STEP(check_keys(c, m, pm, mknown));
+    json_t *a = json_object_get(m, "architecture");
+    path_key(pf, sizeof(pf), pm, "architecture");
+    if (!a)
+      STEP(fail(c, pm, "missing \"architecture\""));
+    else if (want(c, a, JSON_STRING, pf, "an architecture name (SCMP_ARCH_...)") < 0)
+      STEP(-EINVAL);
+    else {
+      char **nv = realloc(out->arches, (out->n_arches + 1) * sizeof(char *));
+      if (!nv)
+        return tj_error_set(c->err, ENOMEM, "%s", c->src);
+      out->arches = nv;
+      if (!(nv[out->n_arches] = xstrdup(c, json_string_value(a))))
+        return -ENOMEM;
+      size_t before = out->n_arches++;
+      STEP(check_arches(c, out->arches, before, out->n_arches, pf, false));
+    }
+    if ((a = get(m, "subArchitectures"))) {
+      path_key(pf, sizeof(pf), pm, "subArchitectures");
+      size_t before = out->n_arches;
+      int rt = take_strings(c, a, pf, true, &out->arches, &out->n_arches);
+      if (rt < 0)
+        STEP(rt);
+      else
+        STEP(check_arches(c, out->arches, before, out->n_arches, pf, true));
+    }
+  }
+  return bad ? -EINVAL : 0;
+}
+
 static const char *const filter_flags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                            "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+
+/* Validated, not carried: testjail sets the filter flags it needs itself. */
+static int policy_flags(struct pctx *c, json_t *e, const char *p) {
+  if (want(c, e, JSON_ARRAY, p, "an array of strings") < 0)
+    return -EINVAL;
+  bool bad = false;
+  size_t i;
+  json_t *f;
+  json_array_foreach(e, i, f) {
+    char pf[280];
+    snprintf(pf, sizeof(pf), "%s[%zu]", p, i);
+    if (want(c, f, JSON_STRING, pf, "a flag name (SECCOMP_FILTER_FLAG_...)") < 0) {
+      STEP(-EINVAL);
+      continue;
+    }
+    bool ok = false;
+    for (size_t k = 0; k < TJ_ARRAY_SIZE(filter_flags) && !ok; k++)
+      ok = strcmp(json_string_value(f), filter_flags[k]) == 0;
+    if (!ok)
+      STEP(fail(c, pf, "unknown flag \"%.64s\"", json_string_value(f)));
+  }
+  return bad ? -EINVAL : 0;
+}
+
+static int policy_syscalls(struct pctx *c, json_t *e, const char *prefix, const char *p, struct tj_sc_policy *out) {
+  if (want(c, e, JSON_ARRAY, p, "an array") < 0)
+    return -EINVAL;
+  size_t n = json_array_size(e);
+  if (n && !(out->rules = calloc(n, sizeof(*out->rules))))
+    return tj_error_set(c->err, ENOMEM, "%s", c->src);
+  bool bad = false;
+  size_t i;
+  json_t *r;
+  json_array_foreach(e, i, r) {
+    char pr[256];
+    path_index(pr, sizeof(pr), prefix, "syscalls", i);
+    out->n_rules++; /* counted first so a half-filled rule is freed */
+    STEP(parse_rule(c, r, pr, &out->rules[i]));
+  }
+  return bad ? -EINVAL : 0;
+}
 
 /* prefix: "" for a seccomp file, "seccomp" inside a testjail profile. */
 static int parse_policy_obj(struct pctx *c, json_t *root, const char *prefix, struct tj_sc_policy *out) {
   static const char *const known[] = {"defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls",
                                       "defaultErrno", "flags", "listenerPath", "listenerMetadata", "allowErrnoZero", NULL};
-  if (check_keys(c, root, prefix, known) < 0)
-    return -EINVAL;
+  bool bad = false;
   char p[256];
   json_t *e;
+  STEP(check_keys(c, root, prefix, known));
   if ((e = get(root, "allowErrnoZero"))) {
     path_key(p, sizeof(p), prefix, "allowErrnoZero");
     if (want(c, e, JSON_TRUE, p, "true or false") < 0)
-      return -EINVAL;
-    c->allow_errno_zero = json_is_true(e);
+      STEP(-EINVAL);
+    else
+      c->allow_errno_zero = json_is_true(e);
   }
   path_key(p, sizeof(p), prefix, "defaultAction");
-  if (!(e = json_object_get(root, "defaultAction")))
-    return fail(c, prefix, "missing \"defaultAction\"");
-  if (get_action(c, e, p, &out->default_action) < 0)
-    return -EINVAL;
-  if ((e = get(root, "defaultErrnoRet"))) {
+  int ra = (e = json_object_get(root, "defaultAction")) ? get_action(c, e, p, &out->default_action)
+                                                         : fail(c, prefix, "missing \"defaultAction\"");
+  STEP(ra);
+  int rd = 0;
+  if ((e = get(root, "defaultErrnoRet")) && ra == 0) {
     uint64_t u;
     path_key(p, sizeof(p), prefix, "defaultErrnoRet");
     if (get_uint(c, e, MAX_ERRNO, p, &u) < 0 || check_errno(c, out->default_action, u, p) < 0)
-      return -EINVAL;
-    out->has_default_errno = true;
-    out->default_errno = (uint32_t)u;
+      STEP(rd = -EINVAL);
+    else {
+      out->has_default_errno = true;
+      out->default_errno = (uint32_t)u;
+    }
   }
   path_key(p, sizeof(p), prefix, "defaultErrno");
-  if (errno_by_name(c, get(root, "defaultErrno"), p, &out->has_default_errno, &out->default_errno) < 0)
-    return -EINVAL;
+  if (rd == 0)
+    STEP(errno_by_name(c, get(root, "defaultErrno"), p, &out->has_default_errno, &out->default_errno));
   if ((e = get(root, "architectures"))) {
     path_key(p, sizeof(p), prefix, "architectures");
-    if (take_strings(c, e, p, true, &out->arches, &out->n_arches) < 0 ||
-        check_arches(c, out->arches, 0, out->n_arches, p) < 0)
-      return -EINVAL;
+    int rt = take_strings(c, e, p, true, &out->arches, &out->n_arches);
+    if (rt < 0)
+      STEP(rt);
+    else
+      STEP(check_arches(c, out->arches, 0, out->n_arches, p, true));
   }
   if ((e = get(root, "archMap"))) {
     path_key(p, sizeof(p), prefix, "archMap");
-    if (want(c, e, JSON_ARRAY, p, "an array") < 0)
-      return -EINVAL;
-    size_t i;
-    json_t *m;
-    json_array_foreach(e, i, m) {
-      static const char *const mknown[] = {"architecture", "subArchitectures", NULL};
-      char pm[256], pf[256];
-      snprintf(pm, sizeof(pm), "%s[%zu]", p, i);
-      if (want(c, m, JSON_OBJECT, pm, "an object") < 0 || check_keys(c, m, pm, mknown) < 0)
-        return -EINVAL;
-      json_t *a = json_object_get(m, "architecture");
-      if (!a)
-        return fail(c, pm, "missing \"architecture\"");
-      path_key(pf, sizeof(pf), pm, "architecture");
-      json_t *one = json_pack("[O]", a);
-      size_t before = out->n_arches;
-      int r = one ? take_strings(c, one, pf, false, &out->arches, &out->n_arches) : -ENOMEM;
-      json_decref(one);
-      if (r < 0 || check_arches(c, out->arches, before, out->n_arches, pf) < 0)
-        return r == -ENOMEM ? tj_error_set(c->err, ENOMEM, "%s", c->src) : -EINVAL;
-      if ((a = get(m, "subArchitectures"))) {
-        path_key(pf, sizeof(pf), pm, "subArchitectures");
-        before = out->n_arches;
-        if (take_strings(c, a, pf, true, &out->arches, &out->n_arches) < 0 ||
-            check_arches(c, out->arches, before, out->n_arches, pf) < 0)
-          return -EINVAL;
-      }
-    }
+    STEP(policy_archmap(c, e, p, out));
   }
   if ((e = get(root, "flags"))) {
-    /* Validated, not carried: testjail sets the filter flags it needs itself. */
     path_key(p, sizeof(p), prefix, "flags");
-    if (want(c, e, JSON_ARRAY, p, "an array of strings") < 0)
-      return -EINVAL;
-    size_t i;
-    json_t *f;
-    json_array_foreach(e, i, f) {
-      char pf[256];
-      snprintf(pf, sizeof(pf), "%s[%zu]", p, i);
-      if (want(c, f, JSON_STRING, pf, "a flag name (SECCOMP_FILTER_FLAG_...)") < 0)
-        return -EINVAL;
-      bool ok = false;
-      for (size_t k = 0; k < TJ_ARRAY_SIZE(filter_flags) && !ok; k++)
-        ok = strcmp(json_string_value(f), filter_flags[k]) == 0;
-      if (!ok)
-        return fail(c, pf, "unknown flag \"%.64s\"", json_string_value(f));
-    }
+    STEP(policy_flags(c, e, p));
   }
   static const char *const strings[] = {"listenerPath", "listenerMetadata"};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(strings); i++)
     if ((e = get(root, strings[i]))) {
       path_key(p, sizeof(p), prefix, strings[i]);
-      if (want(c, e, JSON_STRING, p, "a string") < 0)
-        return -EINVAL;
+      STEP(want(c, e, JSON_STRING, p, "a string"));
     }
   if ((e = get(root, "syscalls"))) {
     path_key(p, sizeof(p), prefix, "syscalls");
-    if (want(c, e, JSON_ARRAY, p, "an array") < 0)
-      return -EINVAL;
-    size_t n = json_array_size(e);
-    if (n && !(out->rules = calloc(n, sizeof(*out->rules))))
-      return tj_error_set(c->err, ENOMEM, "%s", c->src);
-    size_t i;
-    json_t *r;
-    json_array_foreach(e, i, r) {
-      char pr[256];
-      path_index(pr, sizeof(pr), prefix, "syscalls", i);
-      out->n_rules++; /* counted first so a half-filled rule is freed */
-      if (parse_rule(c, r, pr, &out->rules[i]) < 0)
-        return -EINVAL;
-    }
+    STEP(policy_syscalls(c, e, prefix, p, out));
   }
-  return 0;
+  return bad ? -EINVAL : 0;
 }
 
 static json_t *load_json(struct pctx *c, const char *text, size_t len) {
@@ -665,7 +768,8 @@ static int read_file(const char *path, char **out, size_t *len, tj_error *err) {
 }
 
 static int profile_parse_depth(const char *text, size_t len, const char *source_name, const char *base_dir,
-                               struct tj_profile *out, int depth, tj_error *err);
+                               struct tj_profile *out, int depth, tj_problem_fn problem, void *problem_ctx,
+                               tj_error *err);
 
 static char *unknown_name_msg(void) {
   static char buf[128];
@@ -678,17 +782,20 @@ static char *unknown_name_msg(void) {
 /* NAME|FILE -> a profile; base_dir resolves relative files (NULL: the cwd,
  * or files forbidden when forbid_files). */
 static int profile_load_depth(const char *arg, const char *base_dir, bool forbid_files, struct tj_profile *out,
-                              int depth, tj_error *err) {
+                              int depth, tj_problem_fn problem, void *problem_ctx, tj_error *err) {
   memset(out, 0, sizeof(*out));
-  if (depth > MAX_DEPTH)
-    return tj_error_set(err, 0, "%s: profiles refer to each other more than %d deep (a loop?)", arg, MAX_DEPTH);
+  if (depth > MAX_DEPTH) {
+    tj_error_set(err, 0, "'%s': profiles refer to each other more than %d deep (a loop?)", arg, MAX_DEPTH);
+    err->code = ELOOP; /* passed up unwrapped, so the message names the outermost file once */
+    return -ELOOP;
+  }
   if (!tj_profile_arg_is_file(arg)) {
     size_t len;
     const char *text = tj_profile_shipped(arg, &len);
     if (!text)
       return tj_error_set(err, 0, "unknown profile '%s' (shipped: %s; a file needs a '/' or the .json suffix)", arg,
                           unknown_name_msg());
-    return profile_parse_depth(text, len, arg, NULL, out, depth, err);
+    return profile_parse_depth(text, len, arg, NULL, out, depth, problem, problem_ctx, err);
   }
   if (forbid_files)
     return tj_error_set(err, 0, "'%s': a shipped profile can refer only to shipped profiles", arg);
@@ -705,7 +812,7 @@ static int profile_load_depth(const char *arg, const char *base_dir, bool forbid
   _cleanup_free_ char *dircopy = strdup(path);
   if (!dircopy)
     return tj_error_set(err, ENOMEM, "%s", path);
-  return profile_parse_depth(text, len, path, dirname(dircopy), out, depth, err);
+  return profile_parse_depth(text, len, path, dirname(dircopy), out, depth, problem, problem_ctx, err);
 }
 
 static int size_or_bytes(struct pctx *c, json_t *v, const char *path, int64_t *out) {
@@ -732,144 +839,210 @@ static int duration(struct pctx *c, json_t *v, const char *path, int64_t *out) {
   return 0;
 }
 
-static int parse_profile_obj(struct pctx *c, json_t *root, const char *base_dir, bool forbid_files,
-                             struct tj_profile *out, int depth) {
-  static const char *const known[] = {"description", "memory", "pids_limit", "cpus", "ulimits", "wall_timeout", "build",
-                                      "network", "env", "capabilities", "seccomp", NULL};
-  if (check_keys(c, root, "", known) < 0)
+/* parse.c and rlimit.c name the flag ("invalid --cpus 'x': ..."); in a
+ * profile the JSON path names the field, so keep the reason only. */
+static const char *flag_reason(const char *msg) {
+  const char *q = strncmp(msg, "invalid --", 10) == 0 ? strstr(msg, "': ") : NULL;
+  return q ? q + 3 : msg;
+}
+
+static int profile_pids(struct pctx *c, json_t *e, struct tj_profile *out) {
+  uint64_t u;
+  if (get_uint(c, e, 4194304, "pids_limit", &u) < 0)
     return -EINVAL;
+  if (u == 0)
+    return fail(c, "pids_limit", "must be at least 1");
+  out->pids = (int64_t)u;
+  return 0;
+}
+
+static int profile_cpus(struct pctx *c, json_t *e, struct tj_profile *out) {
   tj_error sub = {0};
-  json_t *e;
-  if ((e = get(root, "description")) && want(c, e, JSON_STRING, "description", "a string") < 0)
+  char buf[64];
+  if (json_is_string(e))
+    snprintf(buf, sizeof(buf), "%.60s", json_string_value(e));
+  else if (json_is_integer(e))
+    snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(e));
+  else if (json_is_real(e))
+    snprintf(buf, sizeof(buf), "%.6g", json_real_value(e));
+  else
+    return fail(c, "cpus", "expected a number of CPUs such as 1.5, got %s", type_name(e));
+  if (tj_parse_cpus(buf, &out->cpu_quota_us, &out->cpu_period_us, &sub) < 0)
+    return fail(c, "cpus", "\"%s\": %s", buf, flag_reason(sub.msg));
+  return 0;
+}
+
+static int profile_build(struct pctx *c, json_t *e, struct tj_profile *out) {
+  static const char *const bknown[] = {"memory", "timeout", NULL};
+  json_t *b;
+  if (want(c, e, JSON_OBJECT, "build", "an object") < 0)
     return -EINVAL;
-  if ((e = get(root, "memory")) && size_or_bytes(c, e, "memory", &out->memory_bytes) < 0)
+  bool bad = false;
+  STEP(check_keys(c, e, "build", bknown));
+  if ((b = get(e, "memory")))
+    STEP(size_or_bytes(c, b, "build.memory", &out->build_memory_bytes));
+  if ((b = get(e, "timeout")))
+    STEP(duration(c, b, "build.timeout", &out->build_timeout_ms));
+  return bad ? -EINVAL : 0;
+}
+
+static int profile_network(struct pctx *c, json_t *e, struct tj_profile *out) {
+  if (want(c, e, JSON_STRING, "network", "\"none\" or \"host\"") < 0)
     return -EINVAL;
-  if ((e = get(root, "pids_limit"))) {
-    uint64_t u;
-    if (get_uint(c, e, 4194304, "pids_limit", &u) < 0)
-      return -EINVAL;
-    if (u == 0)
-      return fail(c, "pids_limit", "must be at least 1");
-    out->pids = (int64_t)u;
-  }
-  if ((e = get(root, "cpus"))) {
-    char buf[64];
-    if (json_is_string(e))
-      snprintf(buf, sizeof(buf), "%.60s", json_string_value(e));
-    else if (json_is_integer(e))
-      snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(e));
-    else if (json_is_real(e))
-      snprintf(buf, sizeof(buf), "%.6g", json_real_value(e));
-    else
-      return fail(c, "cpus", "expected a number of CPUs such as 1.5, got %s", type_name(e));
-    if (tj_parse_cpus(buf, &out->cpu_quota_us, &out->cpu_period_us, &sub) < 0)
-      return fail(c, "cpus", "%s", sub.msg);
-  }
-  if ((e = get(root, "wall_timeout")) && duration(c, e, "wall_timeout", &out->wall_timeout_ms) < 0)
+  if (strcmp(json_string_value(e), "none") == 0)
+    out->network = 0;
+  else if (strcmp(json_string_value(e), "host") == 0)
+    out->network = 1;
+  else
+    return fail(c, "network", "\"%.64s\": expected \"none\" or \"host\"", json_string_value(e));
+  return 0;
+}
+
+static int profile_ulimits(struct pctx *c, json_t *e, struct tj_profile *out) {
+  if (want(c, e, JSON_OBJECT, "ulimits", "an object such as {\"nofile\": \"1024:4096\"}") < 0)
     return -EINVAL;
-  if ((e = get(root, "build"))) {
-    static const char *const bknown[] = {"memory", "timeout", NULL};
-    json_t *b;
-    if (want(c, e, JSON_OBJECT, "build", "an object") < 0 || check_keys(c, e, "build", bknown) < 0)
-      return -EINVAL;
-    if ((b = get(e, "memory")) && size_or_bytes(c, b, "build.memory", &out->build_memory_bytes) < 0)
-      return -EINVAL;
-    if ((b = get(e, "timeout")) && duration(c, b, "build.timeout", &out->build_timeout_ms) < 0)
-      return -EINVAL;
-  }
-  if ((e = get(root, "network"))) {
-    if (want(c, e, JSON_STRING, "network", "\"none\" or \"host\"") < 0)
-      return -EINVAL;
-    if (strcmp(json_string_value(e), "none") == 0)
-      out->network = 0;
-    else if (strcmp(json_string_value(e), "host") == 0)
-      out->network = 1;
-    else
-      return fail(c, "network", "\"%.64s\": expected \"none\" or \"host\"", json_string_value(e));
-  }
-  if ((e = get(root, "ulimits"))) {
-    if (want(c, e, JSON_OBJECT, "ulimits", "an object such as {\"nofile\": \"1024:4096\"}") < 0)
-      return -EINVAL;
-    const char *key;
-    json_t *v;
-    json_object_foreach(e, key, v) {
-      char p[256], arg[160];
-      path_key(p, sizeof(p), "ulimits", key);
-      if (json_is_string(v))
-        snprintf(arg, sizeof(arg), "%.64s=%.64s", key, json_string_value(v));
-      else if (json_is_integer(v) && json_integer_value(v) >= 0)
-        snprintf(arg, sizeof(arg), "%.64s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
-      else
-        return fail(c, p, "expected \"SOFT[:HARD]\" or a number, got %s", type_name(v));
-      if (strchr(key, '=') || tj_rlimit_parse(arg, &out->rlimits, &sub) < 0)
-        return fail(c, p, "%s", sub.msg[0] ? sub.msg : "invalid name");
+  bool bad = false;
+  const char *key;
+  json_t *v;
+  json_object_foreach(e, key, v) {
+    tj_error sub = {0};
+    char p[256], arg[160];
+    path_key(p, sizeof(p), "ulimits", key);
+    if (json_is_string(v))
+      snprintf(arg, sizeof(arg), "%.64s=%.64s", key, json_string_value(v));
+    else if (json_is_integer(v) && json_integer_value(v) >= 0)
+      snprintf(arg, sizeof(arg), "%.64s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
+    else {
+      STEP(fail(c, p, "expected \"SOFT[:HARD]\" or a number, got %s", type_name(v)));
+      continue;
     }
+    if (strchr(key, '=') || tj_rlimit_parse(arg, &out->rlimits, &sub) < 0)
+      STEP(fail(c, p, "%s", sub.msg[0] ? flag_reason(sub.msg) : "invalid name"));
   }
-  if ((e = get(root, "env"))) {
-    if (want(c, e, JSON_OBJECT, "env", "an object such as {\"NAME\": \"VALUE\"}") < 0)
-      return -EINVAL;
-    if (json_object_size(e) > TJ_MAX_ENV)
-      return fail(c, "env", "too many variables (at most %d)", TJ_MAX_ENV);
-    if (!(out->env = calloc(json_object_size(e) + 1, sizeof(char *))))
-      return tj_error_set(c->err, ENOMEM, "%s", c->src);
-    const char *key;
-    json_t *v;
-    json_object_foreach(e, key, v) {
-      char p[256];
-      path_key(p, sizeof(p), "env", key);
-      if (!key[0] || strchr(key, '='))
-        return fail(c, p, "invalid variable name \"%.64s\"", key);
-      if (want(c, v, JSON_STRING, p, "a string") < 0)
-        return -EINVAL;
+  return bad ? -EINVAL : 0;
+}
+
+static int profile_env(struct pctx *c, json_t *e, struct tj_profile *out) {
+  if (want(c, e, JSON_OBJECT, "env", "an object such as {\"NAME\": \"VALUE\"}") < 0)
+    return -EINVAL;
+  if (json_object_size(e) > TJ_MAX_ENV)
+    return fail(c, "env", "too many variables (at most %d)", TJ_MAX_ENV);
+  if (!(out->env = calloc(json_object_size(e) + 1, sizeof(char *))))
+    return tj_error_set(c->err, ENOMEM, "%s", c->src);
+  bool bad = false;
+  const char *key;
+  json_t *v;
+  json_object_foreach(e, key, v) {
+    char p[256];
+    path_key(p, sizeof(p), "env", key);
+    if (!key[0] || strchr(key, '='))
+      STEP(fail(c, p, "invalid variable name \"%.64s\"", key));
+    else if (want(c, v, JSON_STRING, p, "a string") < 0)
+      STEP(-EINVAL);
+    else {
       if (asprintf(&out->env[out->n_env], "%s=%s", key, json_string_value(v)) < 0)
         return tj_error_set(c->err, ENOMEM, "%s", c->src);
       out->n_env++;
     }
   }
-  if ((e = get(root, "capabilities"))) {
-    if (take_caps(c, e, "capabilities", &out->caps, &out->n_caps) < 0)
-      return -EINVAL;
+  return bad ? -EINVAL : 0;
+}
+
+static int profile_caps(struct pctx *c, json_t *e, struct tj_profile *out) {
+  if (take_caps(c, e, "capabilities", true, &out->caps, &out->n_caps) < 0)
+    return -EINVAL;
+  /* These are granted, so a misspelt one must not pass unnoticed. */
+  bool bad = false;
+  for (size_t i = 0; i < out->n_caps; i++) {
+    char lower[64], p[64];
+    size_t k = 0;
+    if (strcmp(out->caps[i], "ALL") == 0)
+      continue;
+    for (const char *q = out->caps[i] + 4; *q && k + 1 < sizeof(lower); q++)
+      lower[k++] = (char)tolower((unsigned char)*q);
+    lower[k] = 0;
+    snprintf(p, sizeof(p), "capabilities[%zu]", i);
+    if (capng_name_to_capability(lower) < 0)
+      STEP(fail(c, p, "unknown capability \"%.64s\"", out->caps[i]));
   }
-  if ((e = get(root, "seccomp"))) {
-    if (json_is_object(e)) {
-      if (!(out->seccomp = calloc(1, sizeof(*out->seccomp))))
-        return tj_error_set(c->err, ENOMEM, "%s", c->src);
-      if (parse_policy_obj(c, e, "seccomp", out->seccomp) < 0)
-        return -EINVAL;
-      if (!(out->seccomp->name = xstrdup(c, c->src)) || !(out->seccomp_source = xstrdup(c, c->src)))
-        return -ENOMEM;
-      out->seccomp_path = "seccomp.";
-    } else if (json_is_string(e)) {
-      const char *s = json_string_value(e);
-      if (strcmp(s, "unconfined") == 0) {
-        if (!(out->seccomp = calloc(1, sizeof(*out->seccomp))))
-          return tj_error_set(c->err, ENOMEM, "%s", c->src);
-        out->seccomp->unconfined = true;
-        out->seccomp->default_action = TJ_SC_ALLOW;
-        if (!(out->seccomp->name = xstrdup(c, "unconfined")) || !(out->seccomp_source = xstrdup(c, c->src)))
-          return -ENOMEM;
-        out->seccomp_path = "";
-      } else {
-        struct tj_profile ref;
-        if (profile_load_depth(s, base_dir, forbid_files, &ref, depth + 1, &sub) < 0)
-          return fail(c, "seccomp", "%s", sub.msg);
-        if (!ref.seccomp) {
-          tj_profile_free(&ref);
-          return fail(c, "seccomp", "'%.200s' has no seccomp policy", s);
-        }
-        out->seccomp = steal_pointer(&ref.seccomp);
-        out->seccomp_source = steal_pointer(&ref.seccomp_source);
-        out->seccomp_path = ref.seccomp_path;
-        free(out->seccomp->name);
-        out->seccomp->name = xstrdup(c, s);
-        tj_profile_free(&ref);
-        if (!out->seccomp->name)
-          return -ENOMEM;
-      }
-    } else
-      return fail(c, "seccomp", "expected a seccomp object, a profile name or a file, got %s", type_name(e));
+  return bad ? -EINVAL : 0;
+}
+
+static int profile_seccomp(struct pctx *c, json_t *e, const char *base_dir, bool forbid_files, struct tj_profile *out,
+                           int depth) {
+  if (json_is_object(e)) {
+    if (!(out->seccomp = calloc(1, sizeof(*out->seccomp))))
+      return tj_error_set(c->err, ENOMEM, "%s", c->src);
+    if (!(out->seccomp->name = xstrdup(c, c->src)) || !(out->seccomp_source = xstrdup(c, c->src)))
+      return -ENOMEM;
+    out->seccomp_path = "seccomp.";
+    return parse_policy_obj(c, e, "seccomp", out->seccomp);
   }
-  return 0;
+  if (!json_is_string(e))
+    return fail(c, "seccomp", "expected a seccomp object, a profile name or a file, got %s", type_name(e));
+  const char *s = json_string_value(e);
+  if (strcmp(s, "unconfined") == 0) {
+    if (!(out->seccomp = calloc(1, sizeof(*out->seccomp))))
+      return tj_error_set(c->err, ENOMEM, "%s", c->src);
+    out->seccomp->unconfined = true;
+    out->seccomp->default_action = TJ_SC_ALLOW;
+    if (!(out->seccomp->name = xstrdup(c, "unconfined")) || !(out->seccomp_source = xstrdup(c, c->src)))
+      return -ENOMEM;
+    out->seccomp_path = "";
+    return 0;
+  }
+  tj_error sub = {0};
+  struct tj_profile ref;
+  if (profile_load_depth(s, base_dir, forbid_files, &ref, depth + 1, NULL, NULL, &sub) < 0) {
+    if (sub.code == ELOOP && depth > 0) {
+      *c->err = sub;
+      return -ELOOP;
+    }
+    return sub.code == ENOMEM ? tj_error_set(c->err, ENOMEM, "%s", c->src) : fail(c, "seccomp", "%s", sub.msg);
+  }
+  if (!ref.seccomp) {
+    tj_profile_free(&ref);
+    return fail(c, "seccomp", "'%.200s' has no seccomp policy", s);
+  }
+  out->seccomp = steal_pointer(&ref.seccomp);
+  out->seccomp_source = steal_pointer(&ref.seccomp_source);
+  out->seccomp_path = ref.seccomp_path;
+  free(out->seccomp->name);
+  out->seccomp->name = xstrdup(c, s);
+  tj_profile_free(&ref);
+  return out->seccomp->name ? 0 : -ENOMEM;
+}
+
+static int parse_profile_obj(struct pctx *c, json_t *root, const char *base_dir, bool forbid_files,
+                             struct tj_profile *out, int depth) {
+  static const char *const known[] = {"description", "memory", "pids_limit", "cpus", "ulimits", "wall_timeout", "build",
+                                      "network", "env", "capabilities", "seccomp", NULL};
+  bool bad = false;
+  json_t *e;
+  STEP(check_keys(c, root, "", known));
+  if ((e = get(root, "description")))
+    STEP(want(c, e, JSON_STRING, "description", "a string"));
+  if ((e = get(root, "memory")))
+    STEP(size_or_bytes(c, e, "memory", &out->memory_bytes));
+  if ((e = get(root, "pids_limit")))
+    STEP(profile_pids(c, e, out));
+  if ((e = get(root, "cpus")))
+    STEP(profile_cpus(c, e, out));
+  if ((e = get(root, "wall_timeout")))
+    STEP(duration(c, e, "wall_timeout", &out->wall_timeout_ms));
+  if ((e = get(root, "build")))
+    STEP(profile_build(c, e, out));
+  if ((e = get(root, "network")))
+    STEP(profile_network(c, e, out));
+  if ((e = get(root, "ulimits")))
+    STEP(profile_ulimits(c, e, out));
+  if ((e = get(root, "env")))
+    STEP(profile_env(c, e, out));
+  if ((e = get(root, "capabilities")))
+    STEP(profile_caps(c, e, out));
+  if ((e = get(root, "seccomp")))
+    STEP(profile_seccomp(c, e, base_dir, forbid_files, out, depth));
+  return bad ? -EINVAL : 0;
 }
 
 static void profile_init(struct tj_profile *p) {
@@ -880,8 +1053,10 @@ static void profile_init(struct tj_profile *p) {
 }
 
 static int profile_parse_depth(const char *text, size_t len, const char *source_name, const char *base_dir,
-                               struct tj_profile *out, int depth, tj_error *err) {
-  struct pctx c = {.src = source_name ? source_name : "<input>", .err = err};
+                               struct tj_profile *out, int depth, tj_problem_fn problem, void *problem_ctx,
+                               tj_error *err) {
+  struct pctx c = {
+      .src = source_name ? source_name : "<input>", .err = err, .problem = problem, .problem_ctx = problem_ctx};
   profile_init(out);
   if (!(out->source = strdup(c.src)))
     return tj_error_set(err, ENOMEM, "%s", c.src);
@@ -911,7 +1086,7 @@ static int profile_parse_depth(const char *text, size_t len, const char *source_
 
 int tj_profile_parse(const char *text, size_t len, const char *source_name, const char *base_dir,
                      struct tj_profile *out, tj_error *err) {
-  return profile_parse_depth(text, len, source_name, base_dir, out, 0, err);
+  return profile_parse_depth(text, len, source_name, base_dir, out, 0, NULL, NULL, err);
 }
 
 void tj_profile_free(struct tj_profile *p) {
@@ -932,7 +1107,20 @@ int tj_profile_load(const char *arg, struct tj_profile *out, tj_error *err) {
   profile_init(out);
   if (!*arg)
     return tj_error_set(err, 0, "empty profile name");
-  return profile_load_depth(arg, NULL, false, out, 0, err);
+  return profile_load_depth(arg, NULL, false, out, 0, NULL, NULL, err);
+}
+
+int tj_profile_parse_all(const char *text, size_t len, const char *source_name, const char *base_dir,
+                         struct tj_profile *out, tj_problem_fn problem, void *problem_ctx, tj_error *err) {
+  return profile_parse_depth(text, len, source_name, base_dir, out, 0, problem, problem_ctx, err);
+}
+
+int tj_profile_load_all(const char *arg, struct tj_profile *out, tj_problem_fn problem, void *problem_ctx,
+                        tj_error *err) {
+  profile_init(out);
+  if (!*arg)
+    return tj_error_set(err, 0, "empty profile name");
+  return profile_load_depth(arg, NULL, false, out, 0, problem, problem_ctx, err);
 }
 
 int tj_sc_policy_load(const char *arg, struct tj_sc_policy **out, tj_error *err) {

@@ -54,6 +54,16 @@ void tj_profile_free(struct tj_profile *p);
 bool tj_profile_arg_is_file(const char *arg);
 int tj_profile_load(const char *arg, struct tj_profile *out, tj_error *err);
 
+/* The same, going on past schema problems: each one goes to problem() (its
+ * message as err would hold it) and parsing continues with the next field
+ * or rule. A problem not reported that way (JSON syntax, a missing file)
+ * is in err only. For `profile check`. */
+typedef void (*tj_problem_fn)(void *ctx, const char *msg);
+int tj_profile_load_all(const char *arg, struct tj_profile *out, tj_problem_fn problem, void *problem_ctx,
+                        tj_error *err);
+int tj_profile_parse_all(const char *text, size_t len, const char *source_name, const char *base_dir,
+                         struct tj_profile *out, tj_problem_fn problem, void *problem_ctx, tj_error *err);
+
 /* --seccomp NAME|FILE|unconfined: the policy of a shipped profile, of a
  * seccomp file, or of a testjail profile file's "seccomp". Allocated; free
  * with tj_sc_policy_free + free. */
