@@ -92,6 +92,8 @@ setup() {
   run --separate-stderr tj exec --seccomp "$PWD/p.json" --report "$BATS_TEST_TMPDIR/r.json" -- true
   assert_eq "$status" 126
   assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" execve errno)" EPERM
+  assert_outcome "$BATS_TEST_TMPDIR/r.json" seccomp_denied
+  assert_contains "$stderr" "testjail: seccomp denied execve (1x): "
   # Everything denied, exit_group included: the workload cannot even exit
   # cleanly (glibc's _exit ends in a crash), but nothing hangs.
   write_profile q.json '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[

@@ -86,6 +86,12 @@ static int cmd_exec(int argc, char **argv) {
     code = res.launch == TJ_LAUNCH_NOT_FOUND ? 127 : 126;
     snprintf(v.diagnosis, sizeof(v.diagnosis), "%s%s", res.message,
              res.launch == TJ_LAUNCH_NOT_FOUND ? "" : " (cannot execute)");
+    if (ev.seccomp_denials > 0) {
+      /* The profile denied the exec itself (or what it needs). */
+      v.outcome = TJ_SECCOMP_DENIED;
+      snprintf(v.outcome_name, sizeof(v.outcome_name), "seccomp_denied");
+      snprintf(v.diagnosis, sizeof(v.diagnosis), "seccomp denied %s: %s (cannot execute)", sc_summary, res.message);
+    }
   } else {
     tj_verdict_decide(&ev, &v);
     if (v.outcome == TJ_SANDBOX_ERROR)
