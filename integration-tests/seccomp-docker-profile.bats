@@ -46,3 +46,17 @@ setup() {
   assert_eq "$(json_get "$REPORT" packages.0.seccomp.denials)" "[]"
   assert_nothing_left_test
 }
+
+@test "Podman's profile (defaultErrnoRet 38) loads and Go tests pass; its bpf rule without CAP_SYS_ADMIN answers EPERM" {
+  local f=/usr/share/containers/seccomp.json
+  [ -r "$f" ] || skip_because "$f absent (Debian package golang-github-containers-common)"
+  tjt --seccomp "$f" ./pass ./cgo ./seccomp
+  assert_eq "$(json_get "$REPORT" packages.0.outcome)" passed
+  assert_eq "$(json_get "$REPORT" packages.1.outcome)" passed
+  # Podman allows mount, unshare, keyctl and ptrace; bpf only with CAP_SYS_ADMIN
+  assert_eq "$(json_get "$REPORT" packages.2.outcome)" seccomp_denied
+  assert_eq "$(denial "$REPORT" packages.2 bpf errno)" EPERM
+  assert_eq "$(denial "$REPORT" packages.2 bpf test)" TestBpf
+  assert_contains "$stderr" "seccomp denied bpf (1x, in TestBpf): the test failed after EPERM"
+  assert_nothing_left_test
+}
