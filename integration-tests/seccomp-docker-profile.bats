@@ -2,7 +2,7 @@
 # Docker's default profile (unit-tests/data, Docker's own format: archMap,
 # includes/excludes) loads unchanged with --seccomp FILE, is judged against
 # the sandbox's capabilities and kernel as dockerd does, and Go tests pass
-# under it.
+# under it; Podman's too (Debian's golang-github-containers-common).
 
 load common
 load gotest
