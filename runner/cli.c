@@ -178,7 +178,6 @@ static int parse_cap(const char *arg, bool add, struct tj_spec *spec, tj_error *
     spec->cap_add |= bits;
   else
     spec->cap_drop |= bits;
-  spec->caps_given = true;
   return 0;
 }
 

@@ -36,8 +36,7 @@ struct tj_spec {
   gid_t gid;
   /* --cap-add/--cap-drop as capability bits; cap_drop ~0 is ALL. */
   uint64_t cap_add, cap_drop;
-  bool caps_given;
-  bool root_default_caps; /* test phase: a root workload without --cap-* gets Docker's default set */
+  bool root_default_caps; /* test phase: a root workload starts from Docker's default set */
   const char *seccomp_arg;              /* --seccomp as given; NULL: the profile's, else the default one */
   const char *env[TJ_MAX_ENV]; /* NAME=VALUE set on top of the inherited environment */
   int n_env;
