@@ -104,3 +104,13 @@ setup() {
   assert_outcome "$BATS_TEST_TMPDIR/r.json" seccomp_denied
   assert_nothing_left
 }
+
+@test "test: the build sandbox loads the profile too: a denial there is seccomp_denied in phase build" {
+  write_profile "$TJ_WORK/nowait.json" '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["wait4"],"action":"SCMP_ACT_ERRNO"}]}'
+  GOCACHE="$TJ_WORK/gocache" tjt --seccomp "$TJ_WORK/nowait.json" ./pass
+  assert_test_result seccomp_denied 4
+  assert_eq "$(json_get "$REPORT" packages.0.phase)" build
+  assert_eq "$(denial "$REPORT" packages.0 wait4 comm)" go
+  assert_contains "$stderr" "testjail: example.com/examples/pass: build: seccomp denied wait4"
+  assert_nothing_left_test
+}

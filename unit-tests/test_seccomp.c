@@ -340,6 +340,21 @@ static void test_verdict_lines(void **state) {
   tj_sc_result_summary(&r, sum, sizeof(sum));
   assert_string_equal(sum, "ptrace (2x, in TestAttach), bpf (1x)");
   assert_string_equal(tj_sc_result_first(&r), "ptrace");
+  /* ENOSYS fallbacks are neither named nor counted; past four, "and N more" */
+  struct tj_sc_result many;
+  memset(&many, 0, sizeof(many));
+  many.denials[0] = (struct tj_sc_denial){.syscall = "clone3", .count = 9, .action = TJ_SC_ERRNO, .err = ENOSYS,
+                                          .enosys = true};
+  const char *names6[] = {"a", "b", "c", "d", "e", "f"};
+  for (int i = 0; i < 6; i++)
+    many.denials[1 + i] = (struct tj_sc_denial){.count = 6 - i, .action = TJ_SC_ERRNO, .err = EPERM};
+  for (int i = 0; i < 6; i++)
+    snprintf(many.denials[1 + i].syscall, sizeof(many.denials[0].syscall), "%s", names6[i]);
+  many.n_denials = 7;
+  char sum2[300];
+  tj_sc_result_summary(&many, sum2, sizeof(sum2));
+  assert_string_equal(sum2, "a (6x), b (5x), c (4x), d (3x) and 2 more");
+  assert_string_equal(tj_sc_result_first(&many), "a");
   ev.seccomp_denials = r.total;
   ev.seccomp_syscall = "ptrace";
   ev.seccomp_summary = sum;
