@@ -56,6 +56,8 @@ setup() {
   assert_eq "$status" 1
   assert_outcome "$BATS_TEST_TMPDIR/r.json" seccomp_denied
   assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace comm)" tjhelper
+  assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace pid)" 2 "the workload is pid 2 in the sandbox"
+  [ "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace host_pid)" -gt 2 ]
   assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace test)" null
   assert_contains "$stderr" "testjail: seccomp denied ptrace (1x): the command failed after EPERM"
   assert_nothing_left

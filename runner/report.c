@@ -14,7 +14,8 @@ static json_t *int_or_null(int64_t v) { return v < 0 ? json_null() : json_intege
 
 static json_t *rlim_json(rlim_t v) { return v == RLIM_INFINITY ? json_null() : json_integer((json_int_t)v); }
 
-/* seccomp: {profile, denials: [{syscall, count, test, pid, comm, action, errno}], enosys, skipped, killed, trapped} */
+/* seccomp: {profile, denials: [{syscall, count, test, pid, host_pid, comm, action, errno}], enosys, skipped,
+ * killed, trapped} */
 static json_t *seccomp_json(const struct tj_sc_result *r) {
   json_t *o = json_object();
   json_object_set_new(o, "profile", json_string(r->profile[0] ? r->profile : "unconfined"));
@@ -26,6 +27,7 @@ static json_t *seccomp_json(const struct tj_sc_result *r) {
     json_object_set_new(x, "count", json_integer(d->count));
     json_object_set_new(x, "test", d->test[0] ? json_string(d->test) : json_null());
     json_object_set_new(x, "pid", d->pid > 0 ? json_integer(d->pid) : json_null());
+    json_object_set_new(x, "host_pid", d->host_pid > 0 ? json_integer(d->host_pid) : json_null());
     json_object_set_new(x, "comm", d->comm[0] ? json_string(d->comm) : json_null());
     json_object_set_new(x, "action", json_string(tj_sc_action_name(d->action)));
     const char *en = d->action == TJ_SC_ERRNO ? strerrorname_np(d->err) : NULL;

@@ -502,6 +502,29 @@ static void read_comm(int pid, char *buf, size_t len) {
     *nl = 0;
 }
 
+/* The thread's id in its innermost pid namespace: NSpid's last field. */
+static int ns_pid(int pid) {
+  char path[64], buf[2048];
+  snprintf(path, sizeof(path), "/proc/%d/status", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = 0;
+  char *l = strstr(buf, "\nNSpid:");
+  if (!l)
+    return -1;
+  l += 8;
+  char *end = strchr(l, '\n');
+  if (end)
+    *end = 0;
+  char *last = strrchr(l, '\t');
+  return last ? atoi(last + 1) : atoi(l);
+}
+
 static struct tj_sc_denial *record(struct tj_sc_result *res, const char *name, const char *test,
                                    const struct tj_sc_decision *d) {
   /* ENOSYS fallbacks (clone3 in every test that starts a process) are one
@@ -522,7 +545,7 @@ static struct tj_sc_denial *record(struct tj_sc_result *res, const char *name, c
   x->action = d->action;
   x->err = d->err;
   x->enosys = d->enosys;
-  x->pid = -1;
+  x->pid = x->host_pid = -1;
   return x;
 }
 
@@ -570,8 +593,9 @@ int tj_sc_handle(int listener, const struct tj_sc_plan *plan, struct tj_sc_resul
   }
   struct tj_sc_denial *x = record(res, name, test ? test : "", &d);
   if (x) {
-    if (x->pid < 0) {
-      x->pid = (int)req->pid;
+    if (x->host_pid < 0) {
+      x->host_pid = (int)req->pid;
+      x->pid = ns_pid((int)req->pid);
       snprintf(x->comm, sizeof(x->comm), "%s", comm);
     }
     x->count++;

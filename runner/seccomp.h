@@ -99,7 +99,8 @@ int tj_sc_build_count(const struct tj_sc_plan *plan, tj_error *err);
 struct tj_sc_denial {
   char syscall[48];
   char test[96];        /* "" when no Go test was running */
-  int pid;              /* the first thread, in the supervisor's pid namespace */
+  int pid;              /* the first thread, in the sandbox's pid namespace (NSpid); -1 unknown */
+  int host_pid;         /* the same thread in the supervisor's */
   char comm[17];
   enum tj_sc_action action;
   int err;              /* ERRNO: the errno answered */
