@@ -6,6 +6,8 @@ pkgs=(gcc make pkg-config libseccomp-dev libcap-ng-dev libjansson-dev
       libcgroup-dev libcmocka-dev bats golang-go bubblewrap iproute2 procps
       util-linux python3 qemu-system-x86 busybox-static cpio squashfs-tools
       xz-utils hyperfine gotestsum libxml2-utils)
+# bisect-memory's --plot is checked by rendering the SVG (rsvg-convert); the live view under a pty (script, util-linux).
+pkgs+=(librsvg2-bin)
 # testjail init is compared with tini and dumb-init, and run as a runc container's entrypoint.
 pkgs+=(tini dumb-init runc)
 # Podman's default seccomp profile (usr/share/containers/seccomp.json) for the
