@@ -204,6 +204,30 @@ load common
   [[ "$output" =~ ^uid=65534\ .*euid=65534\  ]] || { echo "ids: $output" >&2; return 1; }
 }
 
+@test "the workload leads a process group, not a session: a child can take a pty it opened (os/signal TestTerminalSignal)" {
+  # The pty slave is opened without O_NOCTTY, as Go's os.OpenFile does: were
+  # the workload a session leader without a terminal, it would take it, and
+  # its child's TIOCSCTTY would fail with EPERM.
+  run -0 tj exec -- python3 -c '
+import fcntl, os, termios
+m, first = os.openpty()
+s = os.open(os.ttyname(first), os.O_RDWR)
+print("pgid==pid", os.getpgid(0) == os.getpid(), "sid==pid", os.getsid(0) == os.getpid())
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    try:
+        fcntl.ioctl(s, termios.TIOCSCTTY, 0)
+        os._exit(0)
+    except OSError as e:
+        print("TIOCSCTTY:", e.strerror)
+        os._exit(1)
+print("child took the terminal:", os.waitpid(pid, 0)[1] == 0)
+'
+  assert_eq "${lines[0]}" "pgid==pid True sid==pid False"
+  assert_eq "${lines[1]}" "child took the terminal: True"
+}
+
 @test "the workload is PID 2 and testjail's init is PID 1" {
   run -0 tj exec -- "$TJHELPER" pid
   assert_eq "$output" "pid 2 ppid 1"

@@ -80,8 +80,19 @@ setup() {
   assert_nothing_left
 }
 
-@test "init: the default profile is loaded and a denial is named" {
-  run --separate-stderr tj init --report "$BATS_TEST_TMPDIR/r.json" -- "$TJHELPER" --tag="$MARKER" syscall ptrace
+@test "init: unasked, the container's capabilities stay and no filter is loaded" {
+  local want
+  want=$(awk '/^CapEff/ {print $2}' /proc/self/status)
+  run --separate-stderr tj init --report "$BATS_TEST_TMPDIR/r.json" -- sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status'
+  assert_eq "$status" 0
+  assert_contains "$output" "CapEff:	$want"
+  assert_contains "$output" "Seccomp:	0"
+  assert_contains "$output" "NoNewPrivs:	0"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/r.json" seccomp.profile)" unconfined
+}
+
+@test "init: --seccomp default loads the profile and a denial is named" {
+  run --separate-stderr tj init --seccomp default --report "$BATS_TEST_TMPDIR/r.json" -- "$TJHELPER" --tag="$MARKER" syscall ptrace
   assert_eq "$status" 1
   assert_outcome "$BATS_TEST_TMPDIR/r.json" seccomp_denied
   assert_eq "$(denial "$BATS_TEST_TMPDIR/r.json" "" ptrace errno)" EPERM

@@ -196,3 +196,15 @@ int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, uint64_t keep, const char 
   }
   return 0;
 }
+
+uint64_t tj_caps_effective(void) {
+  capng_clear(CAPNG_SELECT_BOTH);
+  if (capng_get_caps_process() < 0)
+    return 0;
+  uint64_t caps = 0;
+  int last = last_cap();
+  for (int c = 0; c <= last && c < 64; c++)
+    if (capng_have_capability(CAPNG_EFFECTIVE, (unsigned)c))
+      caps |= 1ULL << c;
+  return caps;
+}

@@ -21,6 +21,9 @@ int tj_cap_from_name(const char *name);
 /* "CAP_NET_RAW" for 13 into buf. */
 void tj_cap_name(int cap, char *buf, size_t len);
 
+/* The calling process's effective set. */
+uint64_t tj_caps_effective(void);
+
 /* Every capability this kernel knows. */
 uint64_t tj_caps_all(void);
 

@@ -760,7 +760,9 @@ void tj_cli_help_init(FILE *out) {
   print_options(out, &init_options[TJ_ARRAY_SIZE(init_options) - 1], 1); /* --help last */
   fprintf(out, "\n"
                "--memory, --pids-limit and --cpus need a writable cgroup tree (a privileged or delegated\n"
-               "container); --ulimit and --wall-timeout work anywhere.\n"
+               "container); --ulimit and --wall-timeout work anywhere. Unlike exec, init leaves the\n"
+               "container's capabilities and seccomp filter alone unless --seccomp, --cap-add or\n"
+               "--cap-drop is given (--seccomp default: testjail's filter, every denial named).\n"
                "\n"
                "Exit status: COMMAND's own; 125 when testjail itself fails or is misused; 126 when COMMAND\n"
                "cannot be executed; 127 when it is not found.\n");

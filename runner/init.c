@@ -653,6 +653,7 @@ struct child_args {
   int msg_fd;
   const char *oom_score_adj; /* to restore; "" when init kept its own */
   uint64_t caps;
+  bool caps_asked; /* --cap-add/--cap-drop or a profile list: else caps stay */
   const struct tj_sc_plan *sc_plan;
   int sc_sock;
 };
@@ -705,8 +706,10 @@ static _Noreturn void run_child(const struct child_args *c) {
     _exit(125);
   }
   /* Capabilities, then seccomp, last before exec: the steps above need
-   * syscalls a profile may deny. A non-root init has nothing to drop. */
-  if (geteuid() == 0) {
+   * syscalls a profile may deny. Without --cap-add/--cap-drop (or a
+   * profile's list) the container's set stays, as under tini; a non-root
+   * init has nothing to drop. */
+  if (geteuid() == 0 && c->caps_asked) {
     const char *what = "";
     r = tj_caps_drop(false, 0, 0, c->caps, &what);
     if (r < 0) {
@@ -869,7 +872,9 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   res->memory_limit = spec->sandbox.memory_bytes;
   res->pids_limit = spec->sandbox.pids;
   res->pid1 = getpid() == 1;
-  res->run.caps = tj_spec_caps(&spec->sandbox);
+  const struct tj_spec *sb = &spec->sandbox;
+  bool caps_asked = sb->cap_add || sb->cap_drop || sb->n_profile_caps;
+  res->run.caps = caps_asked ? tj_spec_caps(sb) : tj_caps_effective();
   struct init_state s = {.spec = spec, .res = res, .pid1 = res->pid1, .pidfd = -1, .tfd = -1};
 
   /* Block every signal first: what arrives before the workload exists is
@@ -968,7 +973,8 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   s.sc_sock = sc_p[0];
   s.sc_listener = -1;
   struct child_args ca = {.spec = spec, .exe = exe, .cg = cg, .msg_fd = msg_p[1], .oom_score_adj = oom_orig,
-                          .caps = res->run.caps, .sc_plan = s.sc_plan, .sc_sock = sc_p[1]};
+                          .caps = res->run.caps, .caps_asked = caps_asked, .sc_plan = s.sc_plan,
+                          .sc_sock = sc_p[1]};
   s.start_ms = now_ms();
   pid_t pid = spawn(&ca, tj_cg_clone_fd(cg), &s.pidfd);
   close(msg_p[1]);

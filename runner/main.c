@@ -133,7 +133,10 @@ static int cmd_init(int argc, char **argv) {
   int r = tj_cli_parse_init(argc, argv, &spec, &err);
   if (r == TJ_CLI_HELP)
     return 0;
-  if (r < 0 || tj_init_check_paths(&spec, &err) < 0 || tj_spec_seccomp(&spec.sandbox, &err) < 0)
+  /* An entrypoint stays transparent, as tini is: the container's own
+   * capabilities and seccomp filter rule unless a filter is asked for. */
+  if (r < 0 || tj_init_check_paths(&spec, &err) < 0 ||
+      (spec.sandbox.seccomp_arg && tj_spec_seccomp(&spec.sandbox, &err) < 0))
     return usage_error(err.msg);
   bool pid1;
   if (tj_init_become_reaper(&pid1, &err) < 0)

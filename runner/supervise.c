@@ -56,8 +56,12 @@ static void load_seccomp(const struct tj_supervise_args *a) {
 
 static _Noreturn void run_workload(const struct tj_supervise_args *a) {
   const struct tj_spec *spec = a->spec;
-  if (setsid() < 0 || dup2(a->out_fd, STDOUT_FILENO) < 0 || dup2(a->errout_fd, STDERR_FILENO) < 0) {
-    send_msg(a->err_fd, TJ_MSG_SETUP, errno, "preparing the workload's session and output: %s", strerror(errno));
+  /* A process group of its own, for the signals, but not a session
+   * leader: a session leader without a terminal that opens a pty (os/signal
+   * TestTerminalSignal does) makes it its controlling terminal, and then its
+   * children cannot (EPERM from TIOCSCTTY). PID 1 leads the session. */
+  if (setpgid(0, 0) < 0 || dup2(a->out_fd, STDOUT_FILENO) < 0 || dup2(a->errout_fd, STDERR_FILENO) < 0) {
+    send_msg(a->err_fd, TJ_MSG_SETUP, errno, "preparing the workload's process group and output: %s", strerror(errno));
     _exit(125);
   }
   const struct tj_rlimit *bad = NULL;
@@ -96,6 +100,10 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
   if (read(a->sync_fd, &go, 1) != 1)
     _exit(125); /* the outer testjail is gone */
   close(a->sync_fd);
+  /* A session without a terminal: nothing inside can be stopped by job
+   * control of the caller's terminal. */
+  if (setsid() < 0)
+    setup_failed(a, "setsid failed");
   if (tj_cg_enter(a->cg) < 0)
     setup_failed(a, "entering the run cgroup failed");
   if (unshare(CLONE_NEWCGROUP) < 0) {
