@@ -586,7 +586,7 @@ static json_t *result_base(const struct tj_job *job, const char *phase, const st
 
 static void diagnose(struct job_ctx *c, const struct tj_verdict *v) {
   char *line = NULL;
-  if (v->outcome == TJ_PASSED && v->warning[0]) {
+  if ((v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED) && v->warning[0]) {
     if (asprintf(&line, "testjail: %s: warning: %s\n", c->job->pkg->import_path, v->warning) < 0)
       return;
   } else if (v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED) {

@@ -570,4 +570,15 @@ void tj_run_seccomp_evidence(const struct tj_run_result *res, struct tj_evidence
       break;
     }
   ev->seccomp_trapped = s->trapped[0] ? s->trapped : NULL;
+  ev->n_seccomp_tests = 0;
+  ev->seccomp_untested = false;
+  for (int i = 0; i < s->n_denials; i++) {
+    const struct tj_sc_denial *d = &s->denials[i];
+    if (d->enosys)
+      continue;
+    if (!d->test[0] || ev->n_seccomp_tests == (int)TJ_ARRAY_SIZE(ev->seccomp_tests))
+      ev->seccomp_untested = true;
+    else
+      ev->seccomp_tests[ev->n_seccomp_tests++] = d->test;
+  }
 }

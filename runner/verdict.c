@@ -308,13 +308,45 @@ static void seccomp_denied(const struct tj_evidence *ev, struct tj_verdict *v, c
     diag(v, "seccomp denied %s: %s failed after the denial", seccomp_what(ev), who);
 }
 
+/* Whether the denials can explain the failure. They cannot when every
+ * denial came in a named test and none of those failed or was still
+ * running when the binary ended: then the failing tests failed on their
+ * own (net/http's TestLinuxSendfile runs strace, which is denied ptrace,
+ * and skips, while another test fails), and the denials are a warning. */
+static bool denials_explain(const struct tj_evidence *ev) {
+  const struct tj_notes *n = ev->notes;
+  if (!ev->go_test || !n || ev->seccomp_untested || ev->n_seccomp_tests == 0 || n->n_failed == 0 ||
+      n->n_failed == (int)(sizeof(n->failed) / sizeof(n->failed[0])) || (ev->status_known && !ev->exited))
+    return true;
+  for (int i = 0; i < ev->n_seccomp_tests; i++) {
+    for (int k = 0; k < n->n_failed; k++)
+      if (strcmp(ev->seccomp_tests[i], n->failed[k]) == 0)
+        return true;
+    for (int k = 0; k < n->n_running; k++)
+      if (strcmp(ev->seccomp_tests[i], n->running[k]) == 0)
+        return true;
+  }
+  return false;
+}
+
 static void seccomp_warning(const struct tj_evidence *ev, struct tj_verdict *v) {
   const char *en = ev->seccomp_errno > 0 ? strerrorname_np(ev->seccomp_errno) : NULL;
   snprintf(v->warning, sizeof(v->warning), "seccomp denied %s%s%s, yet the run passed", seccomp_what(ev),
            en ? " with " : "", en ? en : "");
 }
 
+static void decide(const struct tj_evidence *ev, struct tj_verdict *v);
+
 void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
+  decide(ev, v);
+  if (ev->seccomp_denials > 0 && v->outcome != TJ_SECCOMP_DENIED && !v->warning[0]) {
+    const char *en = ev->seccomp_errno > 0 ? strerrorname_np(ev->seccomp_errno) : NULL;
+    snprintf(v->warning, sizeof(v->warning), "seccomp denied %s%s%s, in tests that did not fail", seccomp_what(ev),
+             en ? " with " : "", en ? en : "");
+  }
+}
+
+static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   memset(v, 0, sizeof(*v));
   const struct tj_notes *n = ev->notes;
   char run[200], peak[32], limit[32];
@@ -377,7 +409,7 @@ void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   }
   /* Go catches SIGSYS, prints "SIGSYS: bad system call" and exits 2. */
   bool sigsys = (killed && ev->signal == SIGSYS) || (n && n->seen[TJ_PAT_SIGSYS]);
-  if (ev->seccomp_denials > 0 || (sigsys && ev->seccomp_filtered)) {
+  if ((ev->seccomp_denials > 0 && denials_explain(ev)) || (sigsys && ev->seccomp_filtered)) {
     seccomp_denied(ev, v, run);
     return;
   }

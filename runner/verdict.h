@@ -80,6 +80,12 @@ struct tj_evidence {
   const char *seccomp_kill;    /* a kill action killed the sandbox: its action's name */
   bool seccomp_filtered;       /* a filter was loaded: a SIGSYS is its doing */
   const char *seccomp_trapped; /* "ptrace, bpf": what the profile TRAPs (a SIGSYS came from one of them) */
+  /* The Go tests the denials came in, to tell a failure they explain from
+   * one they do not (a parallel test's denial, a test that skipped after
+   * it). seccomp_untested: one came outside any test, or too many tests. */
+  const char *seccomp_tests[8];
+  int n_seccomp_tests;
+  bool seccomp_untested;
   const char *setup_error; /* non-NULL: the sandbox could not be set up */
   bool go_test;            /* a test binary run by `testjail test`: its flag errors are usage errors */
 };

@@ -333,6 +333,37 @@ static void test_aggregation_order(void **state) {
   assert_true(tj_outcome_rank(TJ_DEADLOCK) < tj_outcome_rank(TJ_PASSED));
 }
 
+
+/* net/http: strace in TestLinuxSendfile is denied ptrace and the test skips;
+ * TestCmdGoNoHTTPServer fails on its own. The denial does not explain it. */
+static void test_seccomp_denial_in_a_test_that_did_not_fail(void **state) {
+  const char *const l[] = {"=== RUN   TestLinuxSendfile", "--- SKIP: TestLinuxSendfile (0.01s)",
+                           "=== RUN   TestCmdGoNoHTTPServer", "--- FAIL: TestCmdGoNoHTTPServer (0.20s)", "FAIL", NULL};
+  lines(l);
+  struct tj_evidence ev = base();
+  ev.go_test = true;
+  ev.exit_code = 1;
+  ev.seccomp_denials = 4;
+  ev.seccomp_syscall = "ptrace";
+  ev.seccomp_errno = 1;
+  ev.seccomp_filtered = true;
+  ev.seccomp_tests[ev.n_seccomp_tests++] = "TestLinuxSendfile";
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "tests_failed");
+  assert_non_null(strstr(v.warning, "seccomp denied ptrace with EPERM, in tests that did not fail"));
+  /* the failing test had a denial too: then it is the denial's doing */
+  ev.seccomp_tests[ev.n_seccomp_tests++] = "TestCmdGoNoHTTPServer";
+  assert_string_equal(decide(&ev).outcome_name, "seccomp_denied");
+  /* a denial outside any test (TestMain, init) may explain anything */
+  ev.n_seccomp_tests = 1;
+  ev.seccomp_untested = true;
+  assert_string_equal(decide(&ev).outcome_name, "seccomp_denied");
+  /* no test named at all (exec, or a binary that printed nothing) */
+  ev.seccomp_untested = false;
+  ev.go_test = false;
+  assert_string_equal(decide(&ev).outcome_name, "seccomp_denied");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_passed, setup),
@@ -340,6 +371,7 @@ int main(void) {
       cmocka_unit_test_setup(test_oom_of_a_child_names_the_failed_test, setup),
       cmocka_unit_test_setup(test_plain_sigkill_is_signaled, setup),
       cmocka_unit_test_setup(test_rlimit_cpu, setup),
+      cmocka_unit_test_setup(test_seccomp_denial_in_a_test_that_did_not_fail, setup),
       cmocka_unit_test_setup(test_fsize_signal_and_go_message, setup),
       cmocka_unit_test_setup(test_nofile_and_exit_zero_wins, setup),
       cmocka_unit_test_setup(test_pids_counters_outrank_messages, setup),
