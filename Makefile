@@ -54,12 +54,12 @@ integration: testjail $(HELPER)
 check-v2: testjail $(HELPER)
 	bash integration-tests/v2vm/run.sh
 
-# check-v2 (the suite in a pure cgroup v2 QEMU guest) is not part of check
-# yet: its harness has not passed from a clean clone. Run it on its own.
+# check-v2: the same suite in pure cgroup v2 QEMU guests (integration-tests/v2vm/).
 check: deps
 	$(MAKE) testjail $(HELPER) $(UNIT_BINS)
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) check-v2
 
 # The main job on a bundled example: a test that needs 512 MiB under a 64 MiB
 # limit. go test alone would say only "signal: killed"; then a few more of

@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(gcc make pkg-config libseccomp-dev libcap-ng-dev libjansson-dev
       libcgroup-dev libcmocka-dev bats golang-go bubblewrap iproute2 procps
       util-linux python3 qemu-system-x86 busybox-static cpio squashfs-tools
-      xz-utils hyperfine gotestsum libxml2-utils)
+      xz-utils hyperfine gotestsum libxml2-utils strace)
 # testjail init is compared with tini and dumb-init, and run as a runc container's entrypoint.
 pkgs+=(tini dumb-init runc)
 missing=()

@@ -54,6 +54,10 @@ fi
 
 export TESTJAIL TJHELPER TJ_CGROUP_MODE_EXPECTED=v2 TJ_V2VM=1
 export TMPDIR=/tmp
+# Under TCG a run costs ~20x: loops over every exit status or signal test a
+# representative sample (common.bash), and the Go examples are copied to one
+# fixed path so that the build cache hits after the first build (gotest.bash).
+export TJ_SAMPLE=${TJ_SAMPLE:-1} TJ_EXAMPLES_DIR=/var/tmp/tjtest-examples
 # Programs run ~5x slower under TCG than on the host: scale the suite's
 # per-test backstop (common.bash defaults it to 120 s) to match.
 export BATS_TEST_TIMEOUT=${V2VM_BATS_TEST_TIMEOUT:-300}

@@ -135,12 +135,15 @@ nshards=${V2VM_SHARDS:-$(nproc)}
 [ "$nshards" -ge 1 ] || nshards=1
 
 # Weight of a file: its seconds in the last run (kept in the cache), else
-# 3 s per @test. Heaviest first onto the lightest shard.
+# in durations.seed (measured here, for a clean clone), else per @test 20 s
+# for a file that builds Go (load gotest) and 4 s for others. Heaviest
+# first onto the lightest shard.
 durations=$cache/durations
 weight() {
-  local w
-  w=$(awk -v f="${1##*/}" '$1 == f { print int($2) + 1 }' "$durations" 2>/dev/null || true)
-  echo "${w:-$((3 * $(grep -c '^@test' "$1" || true) + 1))}"
+  local w per=4
+  w=$(awk -v f="${1##*/}" '$1 == f { print int($2) + 1; exit }' "$durations" "$here/durations.seed" 2>/dev/null || true)
+  grep -q '^load gotest' "$1" && per=20
+  echo "${w:-$((per * $(grep -c '^@test' "$1" || true) + 1))}"
 }
 load=() shard_files=()
 for ((k = 0; k < nshards; k++)); do load[k]=0; shard_files[k]=; done
@@ -270,6 +273,24 @@ summarize() {  # pass name, description
     END { flush() }' "${taps[@]}"
   cat "${taps[@]}" | grep '^ok .* # skip' | sed 's/^ok [0-9]* /v2vm:   skipped: /' || true
 }
+
+# Every test, one a line: its result, the cgroup mode it ran under and its
+# file, both from the "# cgroup mode: MODE (FILE, ...)" line common.bash's
+# setup_file prints (a file without it shows the guest's mode and "?").
+list_tests() {  # pass name
+  local k ks
+  if [ "$1" = root ]; then ks=$(seq 0 $((nshards - 1))); else ks=${nested[0]:+$nested_shard}; fi
+  for k in $ks; do
+    awk -v mode="$(cut -d' ' -f1 "$results/$k/cgroup-mode" 2>/dev/null)" -v pass="$1" '
+      /^1\.\.[0-9]+$/ { next }
+      /^# cgroup mode: / { m = $4; f = $5; sub(/^\(/, "", f); sub(/,$/, "", f); next }
+      /^(ok|not ok) / {
+        r = ($1 == "ok") ? (/ # skip/ ? "skip" : "ok") : "FAIL"
+        t = $0; sub(/^(ok|not ok) [0-9]+ /, "", t); sub(/ # in [0-9]+ ?ms$/, "", t)
+        printf "v2vm: %-4s [%s, %s] %s: %s\n", r, (m != "" ? m : mode), pass, (f != "" ? f : "?"), t
+      }' "$results/$k/$1.tap"
+  done
+}
 for ((k = 0; k < nshards; k++)); do
   if [ "${qrc[k]}" = 124 ] || [ "${qrc[k]}" = 137 ]; then
     log "FAIL: guest $k did not finish within ${timeout_s}s (V2VM_TIMEOUT)"
@@ -285,6 +306,9 @@ for ((k = 0; k < nshards; k++)); do
     fail=1
   fi
 done
+log "---- every test: result [cgroup mode, pass] file: name ----"
+list_tests root
+list_tests nested
 summarize root "root cgroup"
 summarize nested "delegated subtree, private cgroupns"
 [ ${#excluded[@]} -eq 0 ] || log "NOT RUN in the guests (V2VM_EXCLUDE): ${excluded[*]}"
