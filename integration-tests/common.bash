@@ -238,7 +238,7 @@ marker_procs() {
 # same host have other owners and are not looked at.
 leaked_cgroups() {
   local path name owner
-  touch "$BATS_TEST_TMPDIR/testjail.pids"
+  : >>"$BATS_TEST_TMPDIR/testjail.pids"
   comm -13 "$BATS_TEST_TMPDIR/cgroups.before" <(snapshot_cgroups) | while IFS= read -r path; do
     name=${path##*/}
     owner=${name#testjail-}
