@@ -44,7 +44,7 @@ if [ "$1" != stage2 ]; then
   # A checkout under the host's /tmp or /run (git clone ... /tmp/x) would
   # vanish under those fresh tmpfs: lay it back at its path, writable over
   # the read-only share like the rest.
-  for w in $(cat /proc/cmdline); do
+  for w in $(cat $n/proc/cmdline); do   # /proc is under the new root by now
     case $w in v2vm_script=/tmp/* | v2vm_script=/run/*)
       r=${w#v2vm_script=}; r=${r%/integration-tests/v2vm/guest-run.sh}
       mkdir -p /mnt/rw/repo/upper /mnt/rw/repo/work $n$r
