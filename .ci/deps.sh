@@ -5,7 +5,11 @@ set -euo pipefail
 pkgs=(gcc make pkg-config libseccomp-dev libcap-ng-dev libjansson-dev
       libcgroup-dev libcmocka-dev bats golang-go bubblewrap iproute2 procps
       util-linux python3 qemu-system-x86 busybox-static cpio squashfs-tools
-      xz-utils hyperfine gotestsum libxml2-utils strace)
+      xz-utils hyperfine gotestsum libxml2-utils)
+# bisect-memory's --plot is checked by rendering the SVG (rsvg-convert); the live view under a pty (script, util-linux).
+pkgs+=(librsvg2-bin)
+# v2-only.bats checks clone3 CLONE_INTO_CGROUP and cgroup.kill with strace.
+pkgs+=(strace)
 # testjail init is compared with tini and dumb-init, and run as a runc container's entrypoint.
 pkgs+=(tini dumb-init runc)
 missing=()

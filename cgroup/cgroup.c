@@ -645,6 +645,7 @@ int tj_cg_probe(struct tj_cg_info *info, tj_error *err) {
 }
 
 static void cg_free(tj_cgroup *cg) {
+  tj_cg_sampler_close(cg);
   for (int i = 0; i < TJ_CG_MAX_DIRS; i++)
     tj_cg_dir_close(&cg->dirs[i]);
   free(cg);

@@ -77,6 +77,21 @@ int tj_cg_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err);
 bool tj_cg_needs_sampling(const tj_cgroup *cg);
 void tj_cg_sample(tj_cgroup *cg);
 
+/* One reading of the counters that change during a run, for a timeline and
+ * a live view; -1 where unknown or not kept (PSI exists on v2 only). */
+struct tj_cg_sample {
+  int64_t memory_bytes; /* memory.current / memory.usage_in_bytes */
+  int64_t pids;         /* pids.current */
+  int64_t oom_kills;    /* memory.events / memory.oom_control oom_kill */
+  int64_t psi_some_us;  /* memory.pressure: total time some tasks stalled */
+  int64_t psi_full_us;  /* ... and all of them */
+};
+
+/* Reads them through files opened on the first call and kept open (pread
+ * into a stack buffer: no allocation, no path walk per sample); also feeds
+ * the sampled memory peak. Cheap enough for every few milliseconds. */
+void tj_cg_sample_read(tj_cgroup *cg, struct tj_cg_sample *s);
+
 /* SIGKILL every process in the run cgroup (v2 cgroup.kill, else a
  * cgroup.procs sweep) and wait until it is empty (v2: cgroup.events
  * populated 0). Zombies whose parent is the caller must be reaped by the

@@ -39,7 +39,19 @@ struct tj_cgroup {
   int memory, pids, cpu, cpuacct;
   bool has_memory_peak; /* v2 memory.peak */
   int64_t sampled_peak; /* -1 until sampled */
+  /* Counter files kept open for tj_cg_sample_read (sample.c), opened on
+   * first use: memory usage, pids.current, the OOM counter, PSI. */
+  bool sampler_open;
+  int sample_fd[4];
 };
+
+/* sample.c: close what tj_cg_sample_read opened. */
+void tj_cg_sampler_close(tj_cgroup *cg);
+
+/* The "total=" stall times (microseconds) of the some and full lines of a
+ * pressure file (memory.pressure). 0 or -EINVAL; a missing full line
+ * leaves *full at -1. */
+int tj_cg_psi_parse(const char *content, int64_t *some, int64_t *full);
 
 /* ---- pure parsers (no I/O) ---- */
 

@@ -64,6 +64,16 @@ load common
   assert_eq "$leaked" no "the file made in the sandbox's /tmp is on the host"
 }
 
+@test "an inherited TMPDIR or GOTMPDIR (a host path) gives way to the private /tmp; --env sets one" {
+  local host="$BATS_TEST_TMPDIR/hosttmp"
+  mkdir -p "$host"
+  TMPDIR=$host GOTMPDIR=$host run -0 tj exec -- sh -c 'echo "[${TMPDIR-unset}] [${GOTMPDIR-unset}]"; mktemp'
+  assert_eq "${lines[0]}" "[unset] [unset]"
+  [[ "${lines[1]}" == /tmp/tmp.* ]] || { echo "mktemp: ${lines[1]}" >&2; return 1; }
+  TMPDIR=$host run -0 tj exec --env TMPDIR=/tmp/mine -- sh -c 'echo "[$TMPDIR]"'
+  assert_eq "$output" "[/tmp/mine]"
+}
+
 @test "a cwd under the host's /tmp is still the cwd and writable" {
   local dir
   dir="$(mktemp -d /tmp/tjcwd.XXXXXX)"

@@ -9,6 +9,10 @@ tjt_workdirs() {
 
 tjt_setup() {
   tj_setup
+  # testjail's work directories go to a TMPDIR of this test's own, so the
+  # leak check sees only them, not those of testjail runs elsewhere.
+  export TMPDIR="$BATS_TEST_TMPDIR/tmp"
+  mkdir -p "$TMPDIR"
   tjt_workdirs >"$BATS_TEST_TMPDIR/workdirs.before"
   # Go's build cache keys a package on its directory too. TJ_EXAMPLES_DIR
   # (the cgroup v2 guest sets it: a cold build costs ~20x there) puts every

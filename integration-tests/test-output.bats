@@ -28,6 +28,23 @@ normalize() {
   assert_eq "$(normalize <<<"$output")" "$want"
 }
 
+@test "a TMPDIR the sandbox cannot show: the build and t.TempDir() use the private /tmp" {
+  # outside /tmp: read-only inside, except what testjail binds
+  local host
+  host=$(mktemp -d /var/tmp/tj-tmpdir.XXXXXX)
+  mkdir -p tempdir
+  printf '%s\n' 'package tempdir' 'import (' '"os"' '"testing"' ')' \
+    'func TestTempDir(t *testing.T) {' \
+    '	if err := os.WriteFile(t.TempDir()+"/f", []byte("x"), 0o600); err != nil {' '		t.Fatal(err)' '	}' '}' \
+    >tempdir/tempdir_test.go
+  TMPDIR=$host tjt ./tempdir
+  local left
+  left=$(ls -A "$host")
+  rm -rf "$host"
+  assert_test_result passed 0
+  assert_eq "$left" "" "testjail's work directory under TMPDIR"
+}
+
 @test "-v output is go test -v's" {
   tjt -v ./fail
   assert_eq "$status" 1

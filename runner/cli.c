@@ -67,6 +67,8 @@ void tj_cli_help_main(FILE *out) {
           "                                       build and run Go tests, each phase in its own sandbox\n"
           "  exec [OPTIONS] -- COMMAND [ARG...]   run COMMAND in the sandbox; its exit status passes through\n"
           "  init [OPTIONS] -- COMMAND [ARG...]   container entrypoint: PID 1 that forwards, reaps, drains, explains\n"
+          "  bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]\n"
+          "                                       find the smallest memory limit under which the tests pass\n"
           "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups\n"
           "  help [COMMAND]                       show help\n"
           "  --version                            print the version\n"
@@ -292,6 +294,67 @@ static const struct tj_option test_options[] = {
     {"vet", "LIST", OPT_VET, "vet checks run by the build, as go test -vet: off, or a comma-separated list"},
 };
 
+/* ---- monitoring (test, bisect-memory) and bisect-memory's own options ---- */
+
+enum {
+  OPT_SAMPLE_INTERVAL = 200,
+  OPT_PLOT,
+  OPT_QUIET,
+  OPT_GOMEMLIMIT,
+  OPT_TOLERANCE,
+  OPT_RUNS,
+  OPT_FLOOR,
+};
+
+static const struct tj_option monitor_options[] = {
+    {"sample-interval", "DURATION", OPT_SAMPLE_INTERVAL,
+     "how often the memory timeline samples the sandbox's cgroup (default 50ms): memory.current or "
+     "memory.usage_in_bytes, pids.current, and on cgroup v2 memory.pressure"},
+    {"plot", "FILE.svg", OPT_PLOT,
+     "draw memory over time as SVG: the limit, the OOM moment, each test's span; one panel per package (test) or "
+     "for the unlimited run, the largest failing and the smallest passing limit (bisect-memory)"},
+    {"quiet", NULL, OPT_QUIET, "no live status line on stderr (it is shown only when stderr is a terminal, and not with --json)"},
+    {"gomemlimit", "auto|off|SIZE", OPT_GOMEMLIMIT,
+     "GOMEMLIMIT for the tests (Go 1.19+): auto sets it to 90% of the memory limit; off and SIZE set it as given; "
+     "default: the environment's (or --env's) is kept, and reported"},
+};
+
+static int monitor_option(struct tj_monitor_opts *m, int id, const char *arg, tj_error *err) {
+  tj_error sub = {0};
+  switch (id) {
+  case OPT_SAMPLE_INTERVAL:
+    if (tj_parse_duration(arg, &m->sample_interval_ms, &sub) < 0)
+      return tj_error_set(err, 0, "--sample-interval: %s", sub.msg);
+    if (m->sample_interval_ms < 5)
+      return tj_error_set(err, 0, "invalid --sample-interval '%s': at least 5ms", arg);
+    return 0;
+  case OPT_PLOT:
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --plot '': expected a file name");
+    m->plot_path = arg;
+    return 0;
+  case OPT_QUIET:
+    m->quiet = true;
+    return 0;
+  case OPT_GOMEMLIMIT:
+    if (strcmp(arg, "auto") == 0)
+      m->gomemlimit = TJ_GOMEMLIMIT_AUTO;
+    else if (strcmp(arg, "off") == 0)
+      m->gomemlimit = TJ_GOMEMLIMIT_OFF;
+    else if (tj_parse_size(arg, false, &m->gomemlimit_bytes, &sub) == 0)
+      m->gomemlimit = TJ_GOMEMLIMIT_SIZE;
+    else
+      return tj_error_set(err, 0, "invalid --gomemlimit '%s': expected auto, off or a SIZE", arg);
+    return 0;
+  }
+  return 1; /* not a monitoring option */
+}
+
+static void monitor_defaults(struct tj_monitor_opts *m) {
+  memset(m, 0, sizeof(*m));
+  m->sample_interval_ms = TJ_DEFAULT_SAMPLE_MS;
+}
+
 void tj_cli_help_test(FILE *out) {
   fprintf(out,
           "Usage: testjail test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]\n"
@@ -310,6 +373,8 @@ void tj_cli_help_test(FILE *out) {
           "\n"
           "Test options:\n");
   print_options(out, test_options, TJ_ARRAY_SIZE(test_options));
+  fprintf(out, "\nMonitoring options:\n");
+  print_options(out, monitor_options, TJ_ARRAY_SIZE(monitor_options));
   fprintf(out, "\nSandbox options (the test sandbox):\n");
   print_options(out, sandbox_options, TJ_ARRAY_SIZE(sandbox_options));
   fprintf(out,
@@ -367,13 +432,22 @@ static int test_option(void *ctx, int id, const char *arg, tj_error *err) {
     o->vet = arg;
     return 0;
   }
+  int m = monitor_option(&o->mon, id, arg, err);
+  if (m <= 0)
+    return m;
   return tj_cli_sandbox_option(&o->spec, id, arg, err);
 }
 
-int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error *err) {
+static void test_defaults(struct tj_test_opts *opts) {
   memset(opts, 0, sizeof(*opts));
   tj_spec_defaults(&opts->spec);
   opts->build_memory_bytes = opts->build_timeout_ms = -1;
+  monitor_defaults(&opts->mon);
+}
+
+/* Options before and after packages, as go test takes them; TESTFLAGS after "--". */
+static int parse_with_packages(int argc, char **argv, const struct tj_option *const *tables, const size_t *counts,
+                               int ntables, tj_option_fn fn, void *ctx, struct tj_test_opts *opts, tj_error *err) {
   int dd = argc;
   for (int i = 1; i < argc; i++)
     if (strcmp(argv[i], "--") == 0) {
@@ -386,10 +460,6 @@ int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error
     free(sub);
     return tj_error_set(err, ENOMEM, "parsing options");
   }
-  size_t n;
-  const struct tj_option *tables[] = {test_options, tj_cli_sandbox_options(&n)};
-  size_t counts[] = {TJ_ARRAY_SIZE(test_options), n};
-  struct test_ctx ctx = {opts};
   /* Options may come before and after packages, as go test takes them:
    * parse up to the first package, take it, go on with the rest. */
   int pos = 1, r = TJ_CLI_RUN;
@@ -401,7 +471,7 @@ int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error
     sub[k] = NULL;
     bool dashdash;
     int first = 0;
-    int pr = tj_cli_parse(k, sub, tables, counts, 2, test_option, &ctx, &first, &dashdash, err);
+    int pr = tj_cli_parse(k, sub, tables, counts, ntables, fn, ctx, &first, &dashdash, err);
     if (pr != 0) {
       r = pr;
       break;
@@ -422,8 +492,120 @@ int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error
     opts->testflags = &argv[dd + 1];
     opts->n_testflags = argc - dd - 1;
   }
+  return TJ_CLI_RUN;
+}
+
+int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error *err) {
+  test_defaults(opts);
+  size_t n;
+  const struct tj_option *tables[] = {test_options, monitor_options, tj_cli_sandbox_options(&n)};
+  size_t counts[] = {TJ_ARRAY_SIZE(test_options), TJ_ARRAY_SIZE(monitor_options), n};
+  struct test_ctx ctx = {opts};
+  int r = parse_with_packages(argc, argv, tables, counts, 3, test_option, &ctx, opts, err);
+  if (r != TJ_CLI_RUN)
+    return r;
   if (opts->json && opts->verbose)
     opts->verbose = false; /* go test -json implies -v; the stream carries everything */
+  return TJ_CLI_RUN;
+}
+
+/* ---- testjail bisect-memory ----------------------------------------------------- */
+
+static const struct tj_option bisect_options[] = {
+    {"tolerance", "SIZE", OPT_TOLERANCE, "stop when the smallest passing and the largest failing limit are this close (default 1M)"},
+    {"runs", "N", OPT_RUNS, "run each limit N times; a limit passes only when every run passed (default 1)"},
+    {"floor", "SIZE", OPT_FLOOR, "the lowest limit tried (default 4M; the upper bound when that is lower)"},
+    {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},
+    {"build-timeout", "DURATION", OPT_BUILD_TIMEOUT, "wall-clock limit of the build sandbox (default: none)"},
+    {"vet", "LIST", OPT_VET, "vet checks run by the build, as go test -vet: off, or a comma-separated list"},
+};
+
+void tj_cli_help_bisect(FILE *out) {
+  size_t n;
+  const struct tj_option *sandbox = tj_cli_sandbox_options(&n);
+  fprintf(out,
+          "Usage: testjail bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]\n"
+          "\n"
+          "Find the smallest memory limit under which the package's tests pass. Build the test binary once,\n"
+          "run it once without a memory limit to measure its peak, then binary-search the limit between\n"
+          "--floor and that peak (plus the tolerance) until the smallest passing and the largest failing\n"
+          "limit are at most --tolerance apart. Each try is a full test run in its own sandbox (the\n"
+          "sandbox options below apply, --memory excepted); TESTFLAGS (-run X to narrow it to one test)\n"
+          "go to the binary.\n"
+          "The answer is confirmed by running it again (a failure moves it up); a pass at a lower\n"
+          "limit and a failure at a higher (or the same) one is reported as flaky.\n"
+          "\n"
+          "Prints a line per try (limit, outcome, peak, duration, the test running when it failed), then\n"
+          "the answer: the smallest limit that passed every time, and the largest that failed with its\n"
+          "outcome (oom_killed, or tests_failed from allocation errors) and test.\n"
+          "\n"
+          "Search options:\n");
+  print_options(out, bisect_options, TJ_ARRAY_SIZE(bisect_options));
+  fprintf(out, "\nMonitoring options:\n");
+  print_options(out, monitor_options, TJ_ARRAY_SIZE(monitor_options));
+  fprintf(out, "\nSandbox options (each try's test sandbox):\n");
+  print_options(out, sandbox, n);
+  fprintf(out,
+          "\n"
+          "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB too).\n"
+          "\n"
+          "Exit status: 0 when a passing limit was found (flaky or not); when even the unlimited run\n"
+          "fails, the code of its outcome as for test (1 tests_failed, 2 build_failed, 3 oom_killed, ...);\n"
+          "3 when no limit up to 4 times the peak passed; 125 for bad input and sandbox errors.\n"
+          "--report FILE writes the JSON report (mode \"bisect\", with a bisect object listing every try,\n"
+          "each with its timeline).\n");
+}
+
+struct bisect_ctx {
+  struct tj_bisect_opts *opts;
+};
+
+static int bisect_option(void *ctx, int id, const char *arg, tj_error *err) {
+  struct tj_bisect_opts *o = ((struct bisect_ctx *)ctx)->opts;
+  tj_error sub = {0};
+  int64_t v;
+  switch (id) {
+  case TJ_OPT_HELP:
+    tj_cli_help_bisect(stdout);
+    return TJ_CLI_HELP;
+  case OPT_TOLERANCE:
+    if (tj_parse_size(arg, false, &o->tolerance_bytes, &sub) < 0)
+      return tj_error_set(err, 0, "--tolerance: %s", sub.msg);
+    if (o->tolerance_bytes < 4096)
+      return tj_error_set(err, 0, "invalid --tolerance '%s': at least 4K (a page)", arg);
+    return 0;
+  case OPT_RUNS:
+    if (tj_parse_int(arg, 1, 100, &v, &sub) < 0)
+      return tj_error_set(err, 0, "invalid --runs '%s': expected a whole number from 1 to 100", arg);
+    o->runs = (int)v;
+    return 0;
+  case OPT_FLOOR:
+    if (tj_parse_size(arg, false, &o->floor_bytes, &sub) < 0)
+      return tj_error_set(err, 0, "--floor: %s", sub.msg);
+    return 0;
+  case OPT_MEMORY:
+    return tj_error_set(err, 0, "--memory: bisect-memory chooses the memory limit of each try itself");
+  }
+  struct test_ctx tc = {&o->test};
+  return test_option(&tc, id, arg, err);
+}
+
+int tj_cli_parse_bisect(int argc, char **argv, struct tj_bisect_opts *opts, tj_error *err) {
+  memset(opts, 0, sizeof(*opts));
+  test_defaults(&opts->test);
+  opts->tolerance_bytes = 1 << 20;
+  opts->floor_bytes = -1;
+  opts->runs = 1;
+  size_t n;
+  const struct tj_option *tables[] = {bisect_options, monitor_options, tj_cli_sandbox_options(&n)};
+  size_t counts[] = {TJ_ARRAY_SIZE(bisect_options), TJ_ARRAY_SIZE(monitor_options), n};
+  struct bisect_ctx ctx = {opts};
+  int r = parse_with_packages(argc, argv, tables, counts, 3, bisect_option, &ctx, &opts->test, err);
+  if (r != TJ_CLI_RUN)
+    return r;
+  if (opts->test.n_packages > 1)
+    return tj_error_set(err, 0, "bisect-memory takes one package, got %d ('%s', '%s'...)", opts->test.n_packages,
+                        opts->test.packages[0], opts->test.packages[1]);
   return TJ_CLI_RUN;
 }
 

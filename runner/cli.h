@@ -42,6 +42,20 @@ void tj_spec_defaults(struct tj_spec *spec);
  * Returns TJ_CLI_RUN, TJ_CLI_HELP (help printed to stdout) or < 0. */
 int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err);
 
+/* What test and bisect-memory watch while the tests run, and how they show
+ * it: the timeline's sampling, --plot, the live view, GOMEMLIMIT. */
+enum tj_gomemlimit { TJ_GOMEMLIMIT_INHERIT, TJ_GOMEMLIMIT_AUTO, TJ_GOMEMLIMIT_OFF, TJ_GOMEMLIMIT_SIZE };
+
+struct tj_monitor_opts {
+  int64_t sample_interval_ms; /* default 50 */
+  const char *plot_path;      /* --plot FILE.svg, NULL: none */
+  bool quiet;                 /* no live view */
+  enum tj_gomemlimit gomemlimit;
+  int64_t gomemlimit_bytes;   /* TJ_GOMEMLIMIT_SIZE */
+};
+
+#define TJ_DEFAULT_SAMPLE_MS 50
+
 /* `testjail test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]`: the test
  * sandbox's spec plus the options of the build and of the output. */
 struct tj_test_opts {
@@ -56,11 +70,25 @@ struct tj_test_opts {
   int n_packages;
   char **testflags;            /* after "--", as given */
   int n_testflags;
+  struct tj_monitor_opts mon;
 };
 
 /* argv[0] is "test". Returns TJ_CLI_RUN, TJ_CLI_HELP or < 0. */
 int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error *err);
 void tj_cli_help_test(FILE *out);
+
+/* `testjail bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]`: the
+ * options of test that make sense for one package, plus the search's. */
+struct tj_bisect_opts {
+  struct tj_test_opts test; /* spec, build, vet, mon, packages, testflags */
+  int64_t tolerance_bytes;  /* default 1 MiB */
+  int64_t floor_bytes;      /* -1: the default */
+  int runs;                 /* default 1 */
+};
+
+/* argv[0] is "bisect-memory". Returns TJ_CLI_RUN, TJ_CLI_HELP or < 0. */
+int tj_cli_parse_bisect(int argc, char **argv, struct tj_bisect_opts *opts, tj_error *err);
+void tj_cli_help_bisect(FILE *out);
 
 struct tj_init_spec;
 /* `testjail init [OPTIONS] -- COMMAND [ARG...]`; argv[0] is "init".

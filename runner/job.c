@@ -18,6 +18,7 @@
 #include "report.h"
 #include "sandbox.h"
 #include "testout.h"
+#include "timeline.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -187,14 +188,16 @@ int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_packa
                                 "e.g. apt-get install golang-go)");
   static char dot[] = ".";
   char *env_argv[] = {env->go, "env", "-json", "GOVERSION", "GOCACHE", "GOMODCACHE", "GOROOT", NULL};
-  char **argv = calloc((size_t)n + 6, sizeof(char *));
+  char **argv = calloc((size_t)n + 7, sizeof(char *));
   if (!argv)
     return tj_error_set(err, ENOMEM, "go list");
   int k = 0;
   argv[k++] = (char *)env->go;
   argv[k++] = "list";
   argv[k++] = "-e";
-  /* Only the fields needed: a full -json costs a staleness check per package. */
+  /* -find and only the fields needed: no dependency walk, no staleness
+   * check per package; what cannot build is the build's to say. */
+  argv[k++] = "-find";
   argv[k++] = "-json=ImportPath,Dir,Name,TestGoFiles,XTestGoFiles,Error";
   if (n == 0)
     argv[k++] = dot;
@@ -441,6 +444,11 @@ struct job_ctx {
   struct line_asm asm_;
   struct tj_build_notes build;
   bool no_tests_to_run;
+  struct tj_timeline tl;
+  bool tl_on;
+  int64_t start_mono;          /* the test run's start, CLOCK_MONOTONIC ms */
+  struct tj_live_status st;
+  char gomemlimit_env[64];
 };
 
 static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
@@ -450,8 +458,11 @@ static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
 
 static void sink_str(const struct job_ctx *c, int fd, const char *s) { sink(c, fd, s, strlen(s)); }
 
+static void timeline_event(struct job_ctx *c, const struct tj_gt_event *ev);
+
 static void on_event(void *ctx, const struct tj_gt_event *ev) {
   struct job_ctx *c = ctx;
+  timeline_event(c, ev);
   switch (c->job->mode) {
   case TJ_OUT_JSON: {
     struct timespec now;
@@ -702,30 +713,146 @@ static void running_notes(const struct tj_gotest *gt, struct tj_notes *notes) {
   }
 }
 
-json_t *tj_job_run(const struct tj_job *job) {
+/* ---- the timeline and the live view ----------------------------------------- */
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void live_send(struct job_ctx *c) {
+  if (c->job->live)
+    c->job->live(c->job->live_ctx, &c->st);
+}
+
+static void set_phase(struct job_ctx *c, const char *phase, int64_t mem_limit, int64_t pids_limit) {
+  snprintf(c->st.phase, sizeof(c->st.phase), "%s", c->job->phase ? c->job->phase : phase);
+  c->st.mem_current = c->st.pids_current = -1;
+  c->st.mem_limit = mem_limit;
+  c->st.pids_limit = pids_limit;
+  c->st.test[0] = 0;
+  live_send(c);
+}
+
+static void run_started(void *ctx, int64_t start_mono_ms) { ((struct job_ctx *)ctx)->start_mono = start_mono_ms; }
+
+static void run_sample(void *ctx, int64_t t_ms, const struct tj_cg_sample *s) {
+  struct job_ctx *c = ctx;
+  if (c->tl_on)
+    tj_timeline_sample(&c->tl, t_ms, s);
+  c->st.mem_current = s->memory_bytes;
+  c->st.pids_current = s->pids;
+  live_send(c);
+}
+
+/* Test boundaries for the timeline, from the parser's events. */
+static void timeline_event(struct job_ctx *c, const struct tj_gt_event *ev) {
+  if (!c->tl_on || !ev->test || !ev->test[0])
+    return;
+  int64_t t = mono_ms() - c->start_mono;
+  switch (ev->action) {
+  case TJ_GT_RUN: tj_timeline_test_start(&c->tl, ev->test, t); break;
+  case TJ_GT_PASS: tj_timeline_test_end(&c->tl, ev->test, "pass", t); break;
+  case TJ_GT_FAIL: tj_timeline_test_end(&c->tl, ev->test, "fail", t); break;
+  case TJ_GT_SKIP: tj_timeline_test_end(&c->tl, ev->test, "skip", t); break;
+  default: return;
+  }
+  snprintf(c->st.test, sizeof(c->st.test), "%s", tj_timeline_running(&c->tl));
+  live_send(c);
+}
+
+/* GOMEMLIMIT for the tests (Go 1.19 reads it at start-up): set from the
+ * option, or what the environment already holds; reported either way. */
+static json_t *gomemlimit(struct job_ctx *c, struct tj_spec *ts) {
+  const struct tj_monitor_opts *m = &c->job->opts->mon;
+  const char *value = NULL, *source = NULL;
+  switch (m->gomemlimit) {
+  case TJ_GOMEMLIMIT_AUTO:
+    if (ts->memory_bytes > 0) {
+      /* 90%: room for what the runtime does not count (stacks of cgo
+       * threads, the binary's own pages) before the cgroup limit. */
+      snprintf(c->gomemlimit_env, sizeof(c->gomemlimit_env), "GOMEMLIMIT=%lld",
+               (long long)(ts->memory_bytes / 10 * 9));
+      source = "auto";
+    }
+    break;
+  case TJ_GOMEMLIMIT_OFF:
+    snprintf(c->gomemlimit_env, sizeof(c->gomemlimit_env), "GOMEMLIMIT=off");
+    source = "option";
+    break;
+  case TJ_GOMEMLIMIT_SIZE:
+    snprintf(c->gomemlimit_env, sizeof(c->gomemlimit_env), "GOMEMLIMIT=%lld", (long long)m->gomemlimit_bytes);
+    source = "option";
+    break;
+  case TJ_GOMEMLIMIT_INHERIT:
+    break;
+  }
+  if (source) {
+    if (!add_env(ts, c->gomemlimit_env))
+      return NULL;
+    value = c->gomemlimit_env + strlen("GOMEMLIMIT=");
+  } else {
+    for (int i = ts->n_env - 1; i >= 0 && !value; i--)
+      if (strncmp(ts->env[i], "GOMEMLIMIT=", 11) == 0)
+        value = ts->env[i] + 11, source = "env";
+    if (!value && (value = getenv("GOMEMLIMIT")))
+      source = "inherited";
+  }
+  json_t *o = json_object();
+  json_object_set_new(o, "value", value ? json_string(value) : json_null());
+  json_object_set_new(o, "source", source ? json_string(source) : json_null());
+  if (value && c->job->go->minor > 0 && c->job->go->minor < 19)
+    json_object_set_new(o, "note", json_string("Go before 1.19 ignores GOMEMLIMIT"));
+  return o;
+}
+
+/* ---- the phases ------------------------------------------------------------- */
+
+static struct tj_run_result res;
+
+static json_t *setup_result(struct job_ctx *c, const tj_error *err) {
+  const struct tj_job *job = c->job;
+  struct tj_verdict v;
+  memset(&v, 0, sizeof(v));
+  v.outcome = TJ_SANDBOX_ERROR;
+  snprintf(v.outcome_name, sizeof(v.outcome_name), "sandbox_error");
+  snprintf(v.diagnosis, sizeof(v.diagnosis), "sandbox error: %s", err->msg);
+  snprintf(v.evidence[v.n_evidence++], sizeof(v.evidence[0]), "%s", err->msg);
+  if (job->mode == TJ_OUT_JSON) {
+    char *line = NULL;
+    if (asprintf(&line, "FAIL\t%s [setup failed]\n", job->pkg->import_path) >= 0) {
+      tj_gotest_feed(c->gt, line, strlen(line));
+      free(line);
+    }
+    diagnose(c, &v);
+    tj_gotest_exited(c->gt, false);
+    tj_gotest_close(c->gt, 0);
+  } else {
+    char *line = NULL;
+    if (asprintf(&line, "FAIL\t%s [setup failed]\n", job->pkg->import_path) >= 0) {
+      sink_str(c, STDOUT_FILENO, line);
+      free(line);
+    }
+    diagnose(c, &v);
+  }
+  json_t *result = result_base(job, "test", &v, 0);
+  json_t *ev = json_array();
+  json_array_append_new(ev, json_string(err->msg));
+  json_object_set_new(result, "evidence", ev);
+  return result;
+}
+
+/* The build: go test -c into bin, with its own limits. NULL when built. */
+static json_t *build_phase(struct job_ctx *c, const char *bin) {
+  const struct tj_job *job = c->job;
   const struct tj_test_opts *o = job->opts;
-  struct job_ctx c = {.job = job};
-  json_t *result = NULL;
-  bool framing = job->go->minor >= 20;
-  c.gt = tj_gotest_new(framing, on_event, &c);
-  if (!c.gt)
-    return NULL;
-  static struct tj_run_result res;
   tj_error err = {0};
   struct tj_verdict v;
-
-  if (!job->pkg->has_tests) {
-    result = no_test_files(&c);
-    goto out;
-  }
-
-  /* The build: go test -c into our private directory, with its own limits. */
-  char bin[PATH_MAX];
-  snprintf(bin, sizeof(bin), "%s/%d.test", job->workdir, job->index);
   char vet[256] = "";
   if (o->vet)
     snprintf(vet, sizeof(vet), "-vet=%s", o->vet);
-  char *bargv[] = {(char *)job->go->go, "test", "-c", "-o", bin, vet[0] ? vet : job->pkg->import_path,
+  char *bargv[] = {(char *)job->go->go, "test", "-c", "-o", (char *)bin, vet[0] ? vet : job->pkg->import_path,
                    vet[0] ? job->pkg->import_path : NULL, NULL};
   static struct tj_spec bs;
   tj_spec_defaults(&bs);
@@ -740,26 +867,32 @@ json_t *tj_job_run(const struct tj_job *job) {
   if (!add_bind(&bs, job->workdir, false) || !add_bind(&bs, job->go->gocache, false) ||
       !add_bind(&bs, job->go->gomodcache, false)) {
     tj_error_set(&err, 0, "too many --bind paths for the build sandbox");
-    goto setup_error;
+    return setup_result(c, &err);
   }
   bs.argv = bargv;
-  struct tj_sandbox_hooks bh = {.on_output = build_output, .on_line = build_line, .ctx = &c};
+  set_phase(c, "build", bs.memory_bytes, -1);
+  struct tj_sandbox_hooks bh = {.on_output = build_output, .on_line = build_line, .ctx = c,
+                                .sample_interval_ms = job->live ? o->mon.sample_interval_ms : 0,
+                                .on_sample = job->live ? run_sample : NULL};
   if (tj_sandbox_run(&bs, &bh, &res, &err) < 0)
-    goto setup_error;
+    return setup_result(c, &err);
   struct tj_evidence bev = evidence(&bs, &res, NULL);
-  tj_verdict_build(&bev, &c.build, &v);
-  if (v.outcome != TJ_PASSED) {
-    result = build_failed(&c, &bs, &res, &v);
-    goto out;
-  }
-  if (stopped(job)) {
-    tj_error_set(&err, EINTR, "stopped before the tests ran");
-    goto setup_error;
-  }
+  tj_verdict_build(&bev, &c->build, &v);
+  if (v.outcome != TJ_PASSED)
+    return build_failed(c, &bs, &res, &v);
+  return NULL;
+}
 
-  /* The test: the binary in the package directory, as go test runs it. */
+/* The test: the binary in the package directory, as go test runs it, in a
+ * sandbox as spec says. */
+static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const char *bin) {
+  const struct tj_job *job = c->job;
+  const struct tj_test_opts *o = job->opts;
+  bool framing = job->go->minor >= 20;
+  tj_error err = {0};
+  struct tj_verdict v;
   static struct tj_spec ts;
-  ts = o->spec;
+  ts = *spec;
   ts.report_path = NULL;
   ts.workdir = job->pkg->dir;
   char pwd[PATH_MAX + 8], path[PATH_MAX * 2];
@@ -769,16 +902,23 @@ json_t *tj_job_run(const struct tj_job *job) {
   snprintf(path, sizeof(path), "PATH=%s/bin%s%s", job->go->goroot, host_path ? ":" : "", host_path ? host_path : "");
   if (!add_bind(&ts, job->go->gocache, false) || !add_env(&ts, pwd) || (job->go->goroot[0] && !add_env(&ts, path))) {
     tj_error_set(&err, 0, "too many --bind or --env settings for the test sandbox");
-    goto setup_error;
+    return setup_result(c, &err);
+  }
+  json_t *gml = gomemlimit(c, &ts);
+  if (!gml) {
+    tj_error_set(&err, 0, "too many --env settings for the test sandbox");
+    return setup_result(c, &err);
   }
   int nf = 0;
   while (job->testflags && job->testflags[nf])
     nf++;
   char **targv = calloc((size_t)nf + 5, sizeof(char *));
-  if (!targv)
-    goto out;
+  if (!targv) {
+    json_decref(gml);
+    return NULL;
+  }
   int k = 0;
-  targv[k++] = bin;
+  targv[k++] = (char *)bin;
   targv[k++] = framing ? "-test.v=test2json" : "-test.v";
   targv[k++] = "-test.paniconexit0";
   if (!job->has_timeout)
@@ -786,16 +926,22 @@ json_t *tj_job_run(const struct tj_job *job) {
   for (int i = 0; i < nf; i++)
     targv[k++] = job->testflags[i];
   ts.argv = targv;
-  struct tj_sandbox_hooks th = {.on_output = test_output, .ctx = &c};
+  int64_t interval = o->mon.sample_interval_ms > 0 ? o->mon.sample_interval_ms : TJ_DEFAULT_SAMPLE_MS;
+  size_t hint = ts.wall_timeout_ms > 0 ? (size_t)(ts.wall_timeout_ms / interval) + 2 : 4096;
+  c->tl_on = tj_timeline_init(&c->tl, interval, ts.memory_bytes, hint) == 0;
+  set_phase(c, "test", ts.memory_bytes, ts.pids);
+  struct tj_sandbox_hooks th = {.on_output = test_output, .on_start = run_started, .on_sample = run_sample,
+                                .sample_interval_ms = interval, .ctx = c};
   int rr = tj_sandbox_run(&ts, &th, &res, &err);
   free(targv);
-  unlink(bin);
-  if (rr < 0)
-    goto setup_error;
-  flush_test_output(&c);
+  if (rr < 0) {
+    json_decref(gml);
+    return setup_result(c, &err);
+  }
+  flush_test_output(c);
 
   struct tj_notes notes = res.notes;
-  running_notes(c.gt, &notes);
+  running_notes(c->gt, &notes);
   struct tj_evidence tev = evidence(&ts, &res, &notes);
   tev.go_test = true;
   tj_verdict_decide(&tev, &v);
@@ -804,73 +950,104 @@ json_t *tj_job_run(const struct tj_job *job) {
   char secs[32], trailer[PATH_MAX + 64], why[64];
   tj_format_seconds(secs, sizeof(secs), elapsed);
   bool ok = res.status_known && WIFEXITED(res.wstatus) && WEXITSTATUS(res.wstatus) == 0 && v.outcome == TJ_PASSED;
-  bool any = job->mode == TJ_OUT_TEXT ? c.text.len > 0 : tj_gotest_any_output(c.gt);
+  bool any = job->mode == TJ_OUT_TEXT ? c->text.len > 0 : tj_gotest_any_output(c->gt);
   why[0] = 0;
   if (!any && res.status_known)
     exit_text(res.wstatus, why, sizeof(why));
   if (ok)
     snprintf(trailer, sizeof(trailer), "ok  \t%s\t%s%s\n", job->pkg->import_path, secs,
-             c.no_tests_to_run ? " [no tests to run]" : "");
+             c->no_tests_to_run ? " [no tests to run]" : "");
   else
     snprintf(trailer, sizeof(trailer), "%s%sFAIL\t%s\t%s\n", why, why[0] ? "\n" : "", job->pkg->import_path, secs);
   /* A flag the binary refused is a usage error: its one line says it all. */
   bool usage = v.outcome == TJ_SANDBOX_ERROR && res.launch == TJ_LAUNCH_OK;
   if (usage && job->mode != TJ_OUT_JSON) {
-    diagnose(&c, &v);
+    diagnose(c, &v);
   } else if (job->mode == TJ_OUT_TEXT) {
-    if (!ok && c.text.len) {
-      sink(&c, STDOUT_FILENO, c.text.p, c.text.len);
-      if (c.text.p[c.text.len - 1] != '\n')
-        sink_str(&c, STDOUT_FILENO, "\n");
+    if (!ok && c->text.len) {
+      sink(c, STDOUT_FILENO, c->text.p, c->text.len);
+      if (c->text.p[c->text.len - 1] != '\n')
+        sink_str(c, STDOUT_FILENO, "\n");
     }
-    sink_str(&c, STDOUT_FILENO, trailer);
-    diagnose(&c, &v);
+    sink_str(c, STDOUT_FILENO, trailer);
+    diagnose(c, &v);
   } else {
-    tj_gotest_feed(c.gt, trailer, strlen(trailer));
-    diagnose(&c, &v);
-    tj_gotest_exited(c.gt, ok);
-    tj_gotest_close(c.gt, elapsed);
+    tj_gotest_feed(c->gt, trailer, strlen(trailer));
+    diagnose(c, &v);
+    tj_gotest_exited(c->gt, ok);
+    tj_gotest_close(c->gt, elapsed);
   }
-  result = result_base(job, "test", &v, elapsed);
+  json_t *result = result_base(job, "test", &v, elapsed);
   json_t *run = tj_report_run(&ts, &res, &v);
   json_object_update(result, run);
   json_decref(run);
-  json_object_set_new(result, "tests", tests_json(c.gt, job->want_junit));
+  json_object_set_new(result, "tests", tests_json(c->gt, job->want_junit));
   if (job->want_junit)
-    json_object_set_new(result, "junit_tests", junit_json(c.gt));
-  goto out;
+    json_object_set_new(result, "junit_tests", junit_json(c->gt));
+  json_object_set_new(result, "gomemlimit", gml);
+  if (c->tl_on)
+    json_object_set_new(result, "timeline", tj_timeline_json(&c->tl));
+  return result;
+}
 
-setup_error:
-  memset(&v, 0, sizeof(v));
-  v.outcome = TJ_SANDBOX_ERROR;
-  snprintf(v.outcome_name, sizeof(v.outcome_name), "sandbox_error");
-  snprintf(v.diagnosis, sizeof(v.diagnosis), "sandbox error: %s", err.msg);
-  snprintf(v.evidence[v.n_evidence++], sizeof(v.evidence[0]), "%s", err.msg);
-  if (job->mode == TJ_OUT_JSON) {
-    char *line = NULL;
-    if (asprintf(&line, "FAIL\t%s [setup failed]\n", job->pkg->import_path) >= 0) {
-      tj_gotest_feed(c.gt, line, strlen(line));
-      free(line);
-    }
-    diagnose(&c, &v);
-    tj_gotest_exited(c.gt, false);
-    tj_gotest_close(c.gt, 0);
-  } else {
-    char *line = NULL;
-    if (asprintf(&line, "FAIL\t%s [setup failed]\n", job->pkg->import_path) >= 0) {
-      sink_str(&c, STDOUT_FILENO, line);
-      free(line);
-    }
-    diagnose(&c, &v);
-  }
-  result = result_base(job, "test", &v, 0);
-  json_t *ev = json_array();
-  json_array_append_new(ev, json_string(err.msg));
-  json_object_set_new(result, "evidence", ev);
-out:
-  tj_gotest_free(c.gt);
-  tj_buf_free(&c.text);
+static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
+  memset(c, 0, sizeof(*c));
+  c->job = job;
+  c->st.index = job->index + 1;
+  c->st.total = job->total;
+  snprintf(c->st.package, sizeof(c->st.package), "%s", job->pkg->import_path);
+  c->st.mem_current = c->st.mem_limit = c->st.pids_current = c->st.pids_limit = -1;
+  c->gt = tj_gotest_new(job->go->minor >= 20, on_event, c);
+  return c->gt != NULL;
+}
+
+static void ctx_free(struct job_ctx *c) {
+  tj_gotest_free(c->gt);
+  tj_buf_free(&c->text);
   for (int i = 0; i < 3; i++)
-    tj_buf_free(&c.asm_.line[i]);
+    tj_buf_free(&c->asm_.line[i]);
+  if (c->tl_on)
+    tj_timeline_free(&c->tl);
+}
+
+json_t *tj_job_run(const struct tj_job *job) {
+  struct job_ctx c;
+  if (!ctx_init(&c, job))
+    return NULL;
+  json_t *result = NULL;
+  char bin[PATH_MAX];
+  snprintf(bin, sizeof(bin), "%s/%d.test", job->workdir, job->index);
+  if (!job->pkg->has_tests) {
+    result = no_test_files(&c);
+  } else if (!(result = build_phase(&c, bin))) {
+    if (stopped(job)) {
+      tj_error err = {0};
+      tj_error_set(&err, EINTR, "stopped before the tests ran");
+      result = setup_result(&c, &err);
+    } else {
+      result = test_phase(&c, &job->opts->spec, bin);
+    }
+    unlink(bin);
+  }
+  ctx_free(&c);
+  return result;
+}
+
+int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure) {
+  struct job_ctx c;
+  *failure = NULL;
+  if (!ctx_init(&c, job))
+    return -ENOMEM;
+  *failure = build_phase(&c, bin);
+  ctx_free(&c);
+  return *failure ? -1 : 0;
+}
+
+json_t *tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin) {
+  struct job_ctx c;
+  if (!ctx_init(&c, job))
+    return NULL;
+  json_t *result = test_phase(&c, spec, bin);
+  ctx_free(&c);
   return result;
 }

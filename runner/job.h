@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "live.h"
 
 struct tj_go_env {
   char go[PATH_MAX]; /* the go command, resolved in PATH */
@@ -60,6 +61,12 @@ struct tj_job {
   int stop_fd;         /* readable or hung up: stop before the next phase */
   tj_job_sink sink;
   void *sink_ctx;
+  int total;           /* packages in the run, for the live view */
+  const char *phase;   /* the live view's phase label; NULL: build / test */
+  /* The live view's status as it changes (phase, samples, running test);
+   * NULL: none. */
+  void (*live)(void *ctx, const struct tj_live_status *st);
+  void *live_ctx;
 };
 
 /* Builds and tests one package. Returns its result: package, phase,
@@ -68,5 +75,13 @@ struct tj_job {
  * wanted; "_outcome" holds the enum for aggregation. NULL only when out of
  * memory. */
 json_t *tj_job_run(const struct tj_job *job);
+
+/* The two phases apart (bisect-memory builds once, tests many times).
+ * tj_job_build: 0 with the binary at bin, or -1 with *failure the package's
+ * result (build_failed, an OOM kill of the build, ...). tj_job_test: the
+ * test phase of bin in a sandbox as spec says (its limits), with the
+ * result as tj_job_run's, plus "timeline" and "gomemlimit". */
+int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure);
+json_t *tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bisectcmd.h"
 #include "cli.h"
 #include "doctor.h"
 #include "init.h"
@@ -181,8 +182,10 @@ static int cmd_help(const char *topic) {
     tj_cli_help_init(stdout);
   else if (strcmp(topic, "doctor") == 0)
     tj_cli_help_doctor(stdout);
+  else if (strcmp(topic, "bisect-memory") == 0)
+    tj_cli_help_bisect(stdout);
   else {
-    fprintf(stderr, "testjail: help: unknown command '%s' (commands: test, exec, doctor)\n", topic);
+    fprintf(stderr, "testjail: help: unknown command '%s' (commands: test, exec, init, bisect-memory, doctor)\n", topic);
     return EXIT_USAGE;
   }
   return 0;
@@ -200,6 +203,8 @@ int main(int argc, char **argv) {
     return tj_cmd_test(argc - 1, argv + 1);
   if (strcmp(cmd, "exec") == 0)
     return cmd_exec(argc - 1, argv + 1);
+  if (strcmp(cmd, "bisect-memory") == 0)
+    return tj_cmd_bisect(argc - 1, argv + 1);
   if (strcmp(cmd, "init") == 0)
     return cmd_init(argc - 1, argv + 1);
   if (strcmp(cmd, "doctor") == 0)

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "bisect.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,6 +90,42 @@ json_t *tj_report_top(const char *mode, const struct tj_verdict *v, int exit_cod
     json_decref(run);
   }
   return top;
+}
+
+json_t *tj_report_bisect(const struct tj_bisect *b, const struct tj_bisect_answer *a, json_t *results) {
+  static const char *kinds[] = {"measure", "search", "confirm"};
+  json_t *o = json_object();
+  json_object_set_new(o, "min_passing_bytes", int_or_null(a->min_passing));
+  json_object_set_new(o, "max_failing_bytes", int_or_null(a->max_failing));
+  json_object_set_new(o, "unlimited_peak_bytes", int_or_null(a->unlimited_peak));
+  json_object_set_new(o, "flaky", json_boolean(a->flaky));
+  json_object_set_new(o, "tolerance_bytes", json_integer(b->cfg.tolerance_bytes));
+  json_object_set_new(o, "floor_bytes", json_integer(b->cfg.floor_bytes));
+  json_object_set_new(o, "runs", json_integer(b->cfg.runs));
+  const struct tj_bisect_try *mf = a->max_failing_try >= 0 ? &b->tries[a->max_failing_try] : NULL;
+  json_object_set_new(o, "max_failing_outcome", mf ? json_string(mf->outcome) : json_null());
+  json_object_set_new(o, "max_failing_test", mf && mf->running[0] ? json_string(mf->running) : json_null());
+  json_t *tries = json_array();
+  for (int i = 0; i < b->n; i++) {
+    const struct tj_bisect_try *t = &b->tries[i];
+    json_t *r = json_array_get(results, (size_t)i);
+    json_t *tj = json_object();
+    json_object_set_new(tj, "limit_bytes", int_or_null(t->limit_bytes));
+    json_object_set_new(tj, "outcome", json_string(t->outcome));
+    json_object_set_new(tj, "peak_bytes", int_or_null(t->peak_bytes));
+    json_object_set_new(tj, "duration_ms", int_or_null(t->duration_ms));
+    json_object_set_new(tj, "kind", json_string(kinds[t->kind]));
+    json_object_set_new(tj, "test", t->running[0] ? json_string(t->running) : json_null());
+    json_t *d = json_object_get(r, "diagnosis");
+    json_object_set_new(tj, "diagnosis", d ? json_incref(d) : json_null());
+    json_t *g = json_object_get(r, "gomemlimit");
+    json_object_set_new(tj, "gomemlimit", g ? json_incref(g) : json_null());
+    json_t *tl = json_object_get(r, "timeline");
+    json_object_set_new(tj, "timeline", tl ? json_incref(tl) : json_null());
+    json_array_append_new(tries, tj);
+  }
+  json_object_set_new(o, "tries", tries);
+  return o;
 }
 
 int tj_report_write(const char *path, json_t *report, tj_error *err) {

@@ -25,6 +25,14 @@ json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *re
 json_t *tj_report_top(const char *mode, const struct tj_verdict *v, int exit_code, const struct tj_host *host,
                       json_t *run);
 
+struct tj_bisect;
+struct tj_bisect_answer;
+/* bisect-memory's `bisect` object (contract): min_passing_bytes,
+ * max_failing_bytes, unlimited_peak_bytes, flaky, tries [{limit_bytes,
+ * outcome, peak_bytes, duration_ms, kind, test, diagnosis, timeline}];
+ * results[i] is try i's result object as tj_job_test made it (borrowed). */
+json_t *tj_report_bisect(const struct tj_bisect *b, const struct tj_bisect_answer *a, json_t *results);
+
 /* Write atomically (temp file + rename). */
 int tj_report_write(const char *path, json_t *report, tj_error *err);
 

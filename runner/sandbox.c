@@ -55,7 +55,11 @@ static char **build_env(const struct tj_spec *spec) {
     bool overridden = false;
     for (int j = 0; j < spec->n_env; j++)
       overridden |= strncmp(spec->env[j], environ[i], nl + 1) == 0;
-    if (!overridden)
+    /* An inherited temp dir names a host directory: inside, /tmp is private
+     * and the rest read-only, so t.TempDir() and go build would fail. The
+     * private /tmp serves instead; --env TMPDIR=... still sets one. */
+    bool host_tmp = strncmp(environ[i], "TMPDIR=", 7) == 0 || strncmp(environ[i], "GOTMPDIR=", 9) == 0;
+    if (!overridden && !host_tmp)
       envp[k++] = environ[i];
   }
   for (int j = 0; j < spec->n_env; j++)
@@ -136,6 +140,32 @@ static int arm_timer(int tfd, int64_t ms, bool periodic) {
   if (periodic)
     its.it_interval = its.it_value;
   return timerfd_settime(tfd, 0, &its, NULL);
+}
+
+/* Sampling: the memory.peak fallback where the kernel keeps none, and the
+ * caller's timeline when it asks for one. */
+static bool sampling_wanted(const struct tj_sandbox_hooks *hooks) {
+  return hooks && hooks->on_sample && hooks->sample_interval_ms > 0;
+}
+
+static int sampling_timer(tj_cgroup *cg, const struct tj_sandbox_hooks *hooks) {
+  if (!tj_cg_needs_sampling(cg) && !sampling_wanted(hooks))
+    return -1;
+  int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (tfd >= 0)
+    arm_timer(tfd, sampling_wanted(hooks) ? hooks->sample_interval_ms : SAMPLE_INTERVAL_MS, true);
+  return tfd;
+}
+
+static void sampling_tick(tj_cgroup *cg, const struct tj_sandbox_hooks *hooks, int64_t start) {
+  if (!sampling_wanted(hooks)) {
+    if (tj_cg_needs_sampling(cg))
+      tj_cg_sample(cg);
+    return;
+  }
+  struct tj_cg_sample s;
+  tj_cg_sample_read(cg, &s);
+  hooks->on_sample(hooks->ctx, now_ms() - start, &s);
 }
 
 static void set_launch(struct tj_run_result *res, enum tj_launch l, const char *msg) {
@@ -222,11 +252,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, "creating signalfd/timerfd failed");
     goto teardown;
   }
-  if (tj_cg_needs_sampling(cg)) {
-    sample_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (sample_tfd >= 0)
-      arm_timer(sample_tfd, SAMPLE_INTERVAL_MS, true);
-  }
+  sample_tfd = sampling_timer(cg, hooks);
 
   struct clone_args ca = {0};
   ca.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
@@ -240,6 +266,8 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
   ca.exit_signal = SIGCHLD;
   int64_t start = now_ms();
+  if (hooks && hooks->on_start)
+    hooks->on_start(hooks->ctx, start);
   pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
   if (pid < 0) {
     tj_error_set(&sub, errno, "clone3 into new namespaces");
@@ -268,6 +296,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   }
   if (spec->wall_timeout_ms > 0)
     arm_timer(wall_tfd, spec->wall_timeout_ms, false);
+  sampling_tick(cg, hooks, start);
 
   struct stream streams[2] = {{.hooks = hooks, .fd = out_p[0], .out = STDOUT_FILENO},
                               {.hooks = hooks, .fd = err_p[0], .out = STDERR_FILENO}};
@@ -315,7 +344,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     if (pfd[6].revents) {
       uint64_t ticks;
       if (read(sample_tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
-        tj_cg_sample(cg);
+        sampling_tick(cg, hooks, start);
     }
     if (pfd[4].revents)
       pid1_done = true;
@@ -336,8 +365,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     res->status_known = true;
     res->wstatus = SIGKILL;
   }
-  if (tj_cg_needs_sampling(cg))
-    tj_cg_sample(cg);
+  sampling_tick(cg, hooks, start);
   if (tj_cg_kill_all(cg, &sub) < 0)
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
   /* Every writer is gone now: take what is left in the pipes and stop. */

@@ -46,6 +46,13 @@ struct tj_sandbox_hooks {
   void (*on_output)(void *ctx, int fd, const char *buf, size_t len);
   /* Each complete output line (without the newline), after the notes saw it. */
   void (*on_line)(void *ctx, int fd, const char *line, size_t len);
+  /* The cgroup's counters every sample_interval_ms while the run goes on,
+   * once at its start and once after the workload ended; t_ms counts from
+   * the start of the run (the clock of duration_ms). on_start gets that
+   * start on CLOCK_MONOTONIC, in ms, before any output or sample. */
+  int64_t sample_interval_ms;
+  void (*on_sample)(void *ctx, int64_t t_ms, const struct tj_cg_sample *s);
+  void (*on_start)(void *ctx, int64_t start_mono_ms);
   void *ctx;
 };
 

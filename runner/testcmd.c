@@ -20,6 +20,8 @@
 #include "../cgroup/cgroup.h"
 #include "cli.h"
 #include "job.h"
+#include "live.h"
+#include "plot.h"
 #include "report.h"
 #include "testout.h"
 #include "util.h"
@@ -28,7 +30,11 @@
 #define EXIT_USAGE 125
 
 /* Worker -> parent: frames of output for fd 1 or 2, then the result. */
-enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_RESULT = 3 };
+enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_RESULT = 3, FRAME_LIVE = 4 };
+
+/* The parent's status line; workers send what it shows as FRAME_LIVE. */
+static struct tj_live live;
+static bool live_known;
 
 struct frame_hdr {
   uint8_t kind;
@@ -71,6 +77,16 @@ static void worker_sink(void *ctx, int fd, const char *buf, size_t len) {
   frame_write(*(int *)ctx, fd == STDERR_FILENO ? FRAME_STDERR : FRAME_STDOUT, buf, len);
 }
 
+static void worker_live(void *ctx, const struct tj_live_status *st) {
+  frame_write(*(int *)ctx, FRAME_LIVE, (const char *)st, sizeof(*st));
+}
+
+/* Output goes to the terminal only once the status line is off it. */
+static void print_out(int fd, const char *buf, size_t len) {
+  tj_live_clear(&live);
+  write_all(fd, buf, len);
+}
+
 static int check_output_path(const char *opt, const char *path, tj_error *err) {
   char *copy = strdup(path);
   if (!copy)
@@ -104,8 +120,16 @@ static void take_frames(struct slot *s, bool print) {
     if (h.kind == FRAME_RESULT) {
       json_decref(s->result);
       s->result = json_loadb(data, h.len, 0, NULL);
+    } else if (h.kind == FRAME_LIVE) {
+      struct tj_live_status st;
+      if (h.len == sizeof(st)) {
+        memcpy(&st, data, sizeof(st));
+        st.phase[sizeof(st.phase) - 1] = st.package[sizeof(st.package) - 1] = st.test[sizeof(st.test) - 1] = 0;
+        tj_live_update(&live, &st, false);
+        live_known = true;
+      }
     } else if (print) {
-      write_all(h.kind == FRAME_STDERR ? STDERR_FILENO : STDOUT_FILENO, data, h.len);
+      print_out(h.kind == FRAME_STDERR ? STDERR_FILENO : STDOUT_FILENO, data, h.len);
     } else {
       tj_buf_add(&s->held, s->in.p + off, sizeof(h) + h.len);
     }
@@ -122,7 +146,8 @@ static void flush_held(struct slot *s) {
   while (off + sizeof(struct frame_hdr) <= held.len) {
     struct frame_hdr h;
     memcpy(&h, held.p + off, sizeof(h));
-    write_all(h.kind == FRAME_STDERR ? STDERR_FILENO : STDOUT_FILENO, held.p + off + sizeof(h), h.len);
+    if (h.kind != FRAME_LIVE)
+      print_out(h.kind == FRAME_STDERR ? STDERR_FILENO : STDOUT_FILENO, held.p + off + sizeof(h), h.len);
     off += sizeof(h) + h.len;
   }
   tj_buf_free(&held);
@@ -146,6 +171,7 @@ static _Noreturn void worker_main(const struct tj_job *proto, int index, int out
   struct tj_job job = *proto;
   job.index = index;
   job.sink_ctx = &out_fd;
+  job.live_ctx = &out_fd;
   json_t *r = tj_job_run(&job);
   if (r) {
     char *s = json_dumps(r, JSON_COMPACT);
@@ -167,6 +193,8 @@ int tj_cmd_test(int argc, char **argv) {
   if (opts.spec.report_path && check_output_path("--report", opts.spec.report_path, &err) < 0)
     return usage_error(err.msg);
   if (opts.junit_path && check_output_path("--junit", opts.junit_path, &err) < 0)
+    return usage_error(err.msg);
+  if (opts.mon.plot_path && check_output_path("--plot", opts.mon.plot_path, &err) < 0)
     return usage_error(err.msg);
   char **testflags = NULL;
   bool flag_v = false, has_timeout = false;
@@ -221,7 +249,14 @@ int tj_cmd_test(int argc, char **argv) {
   }
   struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags,
                          .has_timeout = has_timeout, .mode = mode, .want_junit = opts.junit_path != NULL,
-                         .stop_fd = stop[0], .sink = worker_sink};
+                         .stop_fd = stop[0], .sink = worker_sink, .total = n};
+  /* With --json another program (gotestsum) writes to the terminal: a line
+   * we redraw would land in the middle of its output. */
+  tj_live_init(&live, STDERR_FILENO, opts.mon.quiet || mode == TJ_OUT_JSON);
+  if (live.on) {
+    proto.live = worker_live;
+    proto.live_ctx = NULL; /* set per worker: its frame pipe */
+  }
   pid_t parent = getpid();
   int next = 0, head = 0, running = 0, interrupted = 0;
   fflush(stdout);
@@ -327,7 +362,10 @@ int tj_cmd_test(int argc, char **argv) {
       running--;
     }
     free(pfd);
+    if (live_known && !live.drawn)
+      tj_live_redraw(&live);
   }
+  tj_live_clear(&live);
   for (int i = 0; i < n; i++)
     if (slots[i].fd >= 0) {
       close(slots[i].fd);
@@ -379,6 +417,18 @@ int tj_cmd_test(int argc, char **argv) {
 
   if (opts.junit_path && tj_junit_write(opts.junit_path, packages, &err) < 0)
     fprintf(stderr, "testjail: %s\n", err.msg);
+  if (opts.mon.plot_path) {
+    json_t *panels = json_array();
+    size_t pi;
+    json_t *pr;
+    json_array_foreach(packages, pi, pr) {
+      json_t *tl = json_object_get(pr, "timeline");
+      json_array_append_new(panels, json_pack("{s:O?,s:O?}", "title", json_object_get(pr, "package"), "timeline", tl));
+    }
+    if (tj_plot_write(opts.mon.plot_path, panels, &err) < 0)
+      fprintf(stderr, "testjail: %s\n", err.msg);
+    json_decref(panels);
+  }
   if (opts.spec.report_path) {
     size_t i;
     json_t *p;

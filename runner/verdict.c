@@ -216,12 +216,15 @@ static bool rlimit_hit(const struct tj_evidence *ev, struct tj_verdict *v, const
   }
   /* Go ignores SIGXCPU, so the kill comes at the hard limit as a SIGKILL
    * that looks like any other: the CPU time used tells it apart. The kernel
-   * checks the precise runtime while rusage is scaled from ticks, which
-   * reads up to some 10% lower on a busy (virtual) machine. */
+   * enforces the limit on its tick-sampled CPU clock, while rusage and
+   * cpuacct count the precise runtime; on a busy virtual machine the kill
+   * was seen at 81% of the limit by the precise count. Two thirds leaves
+   * room for busier machines and still tells an early outside kill apart. */
   if (killed && ev->signal == SIGKILL && cpu && cpu->hard != RLIM_INFINITY && ev->cpu_ms >= 0 &&
-      ev->cpu_ms + 50 >= (int64_t)cpu->hard * 900) {
+      ev->cpu_ms * 3 >= (int64_t)cpu->hard * 2000) {
     set_outcome(v, TJ_RLIMIT, "cpu");
-    add_evidence(v, "cpu time %.2fs >= RLIMIT_CPU hard %llus", (double)ev->cpu_ms / 1000, (unsigned long long)cpu->hard);
+    add_evidence(v, "cpu time %.2fs, at RLIMIT_CPU hard %llus (within the kernel's accounting error)",
+                 (double)ev->cpu_ms / 1000, (unsigned long long)cpu->hard);
     diag(v, "CPU time limit hit: killed by SIGKILL after %.2fs of CPU (--ulimit cpu hard limit %llus)%s",
          (double)ev->cpu_ms / 1000, (unsigned long long)cpu->hard, run);
     return true;

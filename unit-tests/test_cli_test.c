@@ -76,11 +76,63 @@ static void test_testflags(void **state) {
   tj_testflags_free(out);
 }
 
+static int parse_bisect(struct tj_bisect_opts *o, char **argv, tj_error *err) {
+  int argc = 0;
+  while (argv[argc])
+    argc++;
+  return tj_cli_parse_bisect(argc, argv, o, err);
+}
+
+static void test_bisect_and_monitor_options(void **state) {
+  static struct tj_bisect_opts o;
+  tj_error err = {0};
+  char *ok[] = {"bisect-memory", "--tolerance", "2M", "--runs", "3", "./p", "--floor", "8M", "--gomemlimit", "auto",
+                "--sample-interval", "20ms", "--plot", "x.svg", "--quiet", "--pids-limit", "64", "--", "-run", "X",
+                NULL};
+  assert_int_equal(parse_bisect(&o, ok, &err), TJ_CLI_RUN);
+  assert_int_equal(o.tolerance_bytes, 2 << 20);
+  assert_int_equal(o.runs, 3);
+  assert_int_equal(o.floor_bytes, 8 << 20);
+  assert_int_equal(o.test.n_packages, 1);
+  assert_string_equal(o.test.packages[0], "./p");
+  assert_int_equal(o.test.mon.gomemlimit, TJ_GOMEMLIMIT_AUTO);
+  assert_int_equal(o.test.mon.sample_interval_ms, 20);
+  assert_string_equal(o.test.mon.plot_path, "x.svg");
+  assert_true(o.test.mon.quiet);
+  assert_int_equal(o.test.spec.pids, 64);
+  assert_int_equal(o.test.spec.memory_bytes, -1);
+  assert_int_equal(o.test.n_testflags, 2);
+  char *defaults[] = {"bisect-memory", NULL};
+  assert_int_equal(parse_bisect(&o, defaults, &err), TJ_CLI_RUN);
+  assert_int_equal(o.tolerance_bytes, 1 << 20);
+  assert_int_equal(o.runs, 1);
+  assert_int_equal(o.floor_bytes, -1);
+  assert_int_equal(o.test.mon.sample_interval_ms, 50);
+  assert_int_equal(o.test.mon.gomemlimit, TJ_GOMEMLIMIT_INHERIT);
+  char *size[] = {"bisect-memory", "--gomemlimit", "512MiB", NULL};
+  assert_int_equal(parse_bisect(&o, size, &err), TJ_CLI_RUN);
+  assert_int_equal(o.test.mon.gomemlimit_bytes, 512 << 20);
+  char *bad[][4] = {{"bisect-memory", "--memory", "64M", NULL}, {"bisect-memory", "--runs", "0", NULL},
+                    {"bisect-memory", "--tolerance", "100", NULL}, {"bisect-memory", "--gomemlimit", "x", NULL},
+                    {"bisect-memory", "./a", "./b", NULL},        {"bisect-memory", "--sample-interval", "1ms", NULL}};
+  const char *names[] = {"--memory", "--runs", "--tolerance", "--gomemlimit", "one package", "--sample-interval"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    assert_true(parse_bisect(&o, bad[i], &err) < 0);
+    assert_non_null(strstr(err.msg, names[i]));
+  }
+  static struct tj_test_opts t;
+  char *test[] = {"test", "--plot", "p.svg", "--gomemlimit", "off", "./x", NULL};
+  assert_int_equal(parse(&t, test, &err), TJ_CLI_RUN);
+  assert_string_equal(t.mon.plot_path, "p.svg");
+  assert_int_equal(t.mon.gomemlimit, TJ_GOMEMLIMIT_OFF);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_options_around_packages),
       cmocka_unit_test(test_build_options_and_errors),
       cmocka_unit_test(test_testflags),
+      cmocka_unit_test(test_bisect_and_monitor_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,6 +348,12 @@ static int cmd_signals(int argc, char **argv) {
   }
   sigset_t set;
   sigfillset(&set);
+  /* Faults keep their default action: blocked but never waited for, a sent
+   * SIGSEGV would stay pending forever. */
+  sigdelset(&set, SIGSEGV);
+  sigdelset(&set, SIGBUS);
+  sigdelset(&set, SIGILL);
+  sigdelset(&set, SIGFPE);
   sigprocmask(SIG_BLOCK, &set, NULL);
 
   pid_t child = -1;
@@ -405,14 +411,15 @@ static int cmd_orphan(int argc, char **argv) {
     pid_t gc = fork();
     if (gc < 0)
       _exit(1);
-    if (gc > 0) {
-      if (write(p[1], &gc, sizeof(gc)) != sizeof(gc))
-        _exit(1);
+    if (gc > 0)
       _exit(0);
-    }
     set_ignore(SIGTERM);
     set_ignore(SIGHUP);
     set_ignore(SIGINT);
+    /* Only now, with SIGTERM ignored, may the caller count on the daemon. */
+    gc = getpid();
+    if (write(p[1], &gc, sizeof(gc)) != sizeof(gc))
+      _exit(1);
     if (!keep) {
       int null = open("/dev/null", O_RDWR);
       dup2(null, 0);
