@@ -24,6 +24,8 @@ tjt_setup() {
     TJ_CLEANUP_DIRS+=("$ex")
   fi
   cp -r "$TJ_REPO/examples" "$ex"
+  # Tests that cd "$TJ_WORK/examples" themselves find it there too.
+  [ -e "$TJ_WORK/examples" ] || ln -s "$ex" "$TJ_WORK/examples"
   cd "$ex" || return 1
   REPORT="$BATS_TEST_TMPDIR/report.json"
 }

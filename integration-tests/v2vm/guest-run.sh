@@ -54,6 +54,10 @@ fi
 
 export TESTJAIL TJHELPER TJ_CGROUP_MODE_EXPECTED=v2 TJ_V2VM=1
 export TMPDIR=/tmp
+# guest-init's console TERM is dumb; the suite runs under a terminal type as
+# on a developer's host (testjail's live view is off under TERM=dumb, and
+# bisect-memory.bats checks it under a pty).
+export TERM=${V2VM_TERM:-xterm}
 # Under TCG a run costs ~20x: loops over every exit status or signal test a
 # representative sample (common.bash), and the Go examples are copied to one
 # fixed path so that the build cache hits after the first build (gotest.bash).
