@@ -59,6 +59,33 @@ static int v2_home_open(struct v2_home *h, tj_error *err) {
   return 0;
 }
 
+/* Who is in the cgroup (cgroup.procs): us, others. An unreadable list
+ * counts as others. */
+static void procs_in(int fd, bool *self, bool *others) {
+  char buf[65536];
+  *self = false;
+  *others = true;
+  if (tj_cg_read_at(fd, "cgroup.procs", buf, sizeof(buf)) < 0)
+    return;
+  *others = false;
+  pid_t me = getpid();
+  for (char *p = buf, *next; *p; p = next) {
+    long v = strtol(p, &next, 10);
+    if (next == p)
+      break;
+    if (v == me)
+      *self = true;
+    else
+      *others = true;
+  }
+}
+
+static bool others_in(int fd) {
+  bool self, others;
+  procs_in(fd, &self, &others);
+  return others;
+}
+
 /* The no-internal-processes rule: a non-root cgroup with processes of its
  * own cannot enable controllers for its children (EBUSY). When testjail is
  * alone in its cgroup it steps into a leaf, as crun and systemd do. The
@@ -137,8 +164,22 @@ static int v2_enable(struct v2_home *h, const char *ctrl, const char *file,
   }
   char val[64];
   snprintf(val, sizeof(val), "+%s", ctrl);
-  int r = tj_cg_write_at(h->fd, "cgroup.subtree_control", val);
-  if (r == -EBUSY && !h->is_root && *moved == 0) {
+  /* Outside the root, look before writing: a threaded controller (pids,
+   * cpu) CAN be enabled in a cgroup that holds processes, and that makes it
+   * a thread root whose new children are invalid domains (clone3 into them
+   * fails with EOPNOTSUPP). So: alone here, step into a leaf first; with
+   * others here, enable nothing. */
+  bool self = false, others = false;
+  if (!h->is_root && *moved == 0)
+    procs_in(h->fd, &self, &others);
+  int r = 0;
+  if (others)
+    *moved = -1;
+  if (!h->is_root && *moved == -1)
+    r = -EBUSY;
+  else if (!self)
+    r = tj_cg_write_at(h->fd, "cgroup.subtree_control", val);
+  if (self && !others) {
     tj_error e = {0};
     if (v2_move_self(h, &e) < 0) {
       *moved = -1;
@@ -390,21 +431,6 @@ int tj_cg_v2_gc(int *removed, tj_error *err) {
   r = tj_cg_gc_dir(h.fd, h.path, v2_gc_one, &c, err);
   *removed = c.removed;
   return r;
-}
-
-static bool others_in(int fd) {
-  char buf[65536];
-  if (tj_cg_read_at(fd, "cgroup.procs", buf, sizeof(buf)) < 0)
-    return true;
-  pid_t self = getpid();
-  for (char *p = buf, *next; *p; p = next) {
-    long v = strtol(p, &next, 10);
-    if (next == p)
-      break;
-    if (v != self)
-      return true;
-  }
-  return false;
 }
 
 int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err) {

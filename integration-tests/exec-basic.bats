@@ -6,7 +6,7 @@ load common
 
 @test "exit status 0..255 passes through" {
   local code failed=""
-  for code in $(seq 0 255); do
+  for code in "${TJ_EXIT_CODES[@]}"; do   # a sample under TJ_SAMPLE=1
     tj exec -- "$TJHELPER" exit "$code" 2>/dev/null && st=0 || st=$?
     [ "$st" -eq "$code" ] || failed+=" $code->$st"
   done

@@ -370,8 +370,11 @@ int tj_cmd_test(int argc, char **argv) {
       tj_live_redraw(&live);
   }
   tj_live_clear(&live);
+  /* Only started workers: a slot never started has pid 0 and fd 0 (calloc),
+   * and kill(0, SIGKILL) would take testjail's whole process group along
+   * (seen in the v2 guest: -p 1, SIGTERM before the second package began). */
   for (int i = 0; i < n; i++)
-    if (slots[i].fd >= 0) {
+    if (slots[i].started && slots[i].fd >= 0) {
       close(slots[i].fd);
       int ws;
       kill(slots[i].pid, SIGKILL);

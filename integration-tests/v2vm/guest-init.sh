@@ -41,6 +41,17 @@ if [ "$1" != stage2 ]; then
   for d in proc sys dev; do mount --move /$d $n/$d || fail "move /$d"; done
   mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs $n/tmp
   mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs $n/run
+  # A checkout under the host's /tmp or /run (git clone ... /tmp/x) would
+  # vanish under those fresh tmpfs: lay it back at its path, writable over
+  # the read-only share like the rest.
+  for w in $(cat $n/proc/cmdline); do   # /proc is under the new root by now
+    case $w in v2vm_script=/tmp/* | v2vm_script=/run/*)
+      r=${w#v2vm_script=}; r=${r%/integration-tests/v2vm/guest-run.sh}
+      mkdir -p /mnt/rw/repo/upper /mnt/rw/repo/work $n$r
+      mount -t overlay -o lowerdir=/mnt/lower$r,upperdir=/mnt/rw/repo/upper,workdir=/mnt/rw/repo/work repo $n$r ||
+        fail "overlay of the checkout $r" ;;
+    esac
+  done
   mkdir -p $n/dev/pts $n/dev/shm $n/dev/mqueue
   mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts $n/dev/pts
   ln -sf pts/ptmx $n/dev/ptmx

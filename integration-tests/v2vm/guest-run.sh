@@ -36,7 +36,7 @@ fi
 out=${V2VM_OUT:?}
 cut -d' ' -f1 /proc/uptime >"$out/boot.uptime"
 # shellcheck source=/dev/null
-. "$out/job.env"   # REPO, BATS_FILES, NESTED_FILES, NESTED_SKIP, TESTJAIL, TJHELPER, HOST_GOCACHE
+. "$out/job.env"   # REPO, BATS_FILES, NESTED_FILES, NESTED_SKIP, TESTJAIL, TJHELPER, HOST_GOCACHE, TJ_EXAMPLES_DIR
 cd "$REPO" || exit 1
 
 say() { echo "v2vm guest [$(cut -d' ' -f1 /proc/uptime)s]: $*"; }
@@ -54,6 +54,14 @@ fi
 
 export TESTJAIL TJHELPER TJ_CGROUP_MODE_EXPECTED=v2 TJ_V2VM=1
 export TMPDIR=/tmp
+# guest-init's console TERM is dumb; the suite runs under a terminal type as
+# on a developer's host (testjail's live view is off under TERM=dumb, and
+# bisect-memory.bats checks it under a pty).
+export TERM=${V2VM_TERM:-xterm}
+# Under TCG a run costs ~20x: loops over every exit status or signal test a
+# representative sample (common.bash), and the Go examples are copied to one
+# fixed path so that the build cache hits after the first build (gotest.bash).
+export TJ_SAMPLE=${TJ_SAMPLE:-1} TJ_EXAMPLES_DIR
 # Programs run ~5x slower under TCG than on the host: scale the suite's
 # per-test backstop (common.bash defaults it to 120 s) to match.
 export BATS_TEST_TIMEOUT=${V2VM_BATS_TEST_TIMEOUT:-300}

@@ -16,7 +16,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${V2VM_CACHE:-$repo/.cache/v2vm}
-timeout_s=${V2VM_TIMEOUT:-480}
+# A backstop for a hung guest, not the target: a full run measured ~15-20
+# min of wall time on 2 busy shared cores (see README, Cost).
+timeout_s=${V2VM_TIMEOUT:-1200}
 t_start=$SECONDS
 
 log() { printf 'v2vm: %s\n' "$*"; }
@@ -57,6 +59,7 @@ guest_path() {
   local f d
   f=$(realpath "$1") && [ -f "$f" ] || { log "error: no such bats file: $1" >&2; return 1; }
   case $f in
+    "$repo"/*) printf '%s\n' "$f" ;;   # guest-init lays a checkout under /tmp or /run back
     /tmp/* | /run/* | /dev/*)
       d=$(mktemp -d "$results/tests/XXXX")
       cp "$f" "$d/"
@@ -124,6 +127,27 @@ if command -v go >/dev/null; then
   case $host_gocache in /tmp/* | /run/* | /dev/* | off) host_gocache= ;; esac  # invisible in the guest
 fi
 
+# The guests' Go tests copy examples/ to one fixed path (gotest.bash,
+# TJ_EXAMPLES_DIR), because Go's build cache keys a package on its directory
+# too. Build them once here at that path: the compile and vet results land in
+# the host's GOCACHE, which the guests read as a lower layer, and each guest
+# then only links (a cold compile costs ~10 s there, ~0.5 s here).
+examples_dir=/var/tmp/tjtest-examples
+prewarm_examples() {
+  local p
+  rm -rf "$examples_dir" && cp -r "$repo/examples" "$examples_dir" || return 0
+  for p in $(cd "$examples_dir" && go list ./... 2>/dev/null); do
+    (cd "$examples_dir" && go test -c -o /dev/null "$p") >/dev/null 2>&1 || true
+  done
+  rm -rf "$examples_dir"
+}
+t0=$SECONDS
+if [ -n "$host_gocache" ] && [ -d "$repo/examples" ] && grep -lq '^load gotest' "${files[@]}" /dev/null; then
+  mkdir -p "$cache"
+  ( flock 9 && prewarm_examples ) 9>"$cache/examples.lock"
+  log "Go examples built on the host for the guests' cache in $((SECONDS - t0))s"
+fi
+
 # --- shards ------------------------------------------------------------------
 # One guest per host core (TCG's ceiling), 3 GB of free memory each, no more
 # than there are files. V2VM_SHARDS overrides.
@@ -135,12 +159,15 @@ nshards=${V2VM_SHARDS:-$(nproc)}
 [ "$nshards" -ge 1 ] || nshards=1
 
 # Weight of a file: its seconds in the last run (kept in the cache), else
-# 3 s per @test. Heaviest first onto the lightest shard.
+# in durations.seed (measured here, for a clean clone), else per @test 20 s
+# for a file that builds Go (load gotest) and 4 s for others. Heaviest
+# first onto the lightest shard.
 durations=$cache/durations
 weight() {
-  local w
-  w=$(awk -v f="${1##*/}" '$1 == f { print int($2) + 1 }' "$durations" 2>/dev/null || true)
-  echo "${w:-$((3 * $(grep -c '^@test' "$1" || true) + 1))}"
+  local w per=4
+  w=$(awk -v f="${1##*/}" '$1 == f { print int($2) + 1; exit }' "$durations" "$here/durations.seed" 2>/dev/null || true)
+  grep -q '^load gotest' "$1" && per=20
+  echo "${w:-$((per * $(grep -c '^@test' "$1" || true) + 1))}"
 }
 load=() shard_files=()
 for ((k = 0; k < nshards; k++)); do load[k]=0; shard_files[k]=; done
@@ -166,7 +193,8 @@ for ((k = 0; k < nshards; k++)); do
   # Keep the suite's order within a shard.
   read -r -a idx <<<"$(tr ' ' '\n' <<<"${shard_files[k]}" | sort -n | tr '\n' ' ')"
   {
-    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\nHOST_GOCACHE=%q\n' "$repo" "$testjail" "$tjhelper" "$host_gocache"
+    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\nHOST_GOCACHE=%q\nTJ_EXAMPLES_DIR=%q\n' \
+      "$repo" "$testjail" "$tjhelper" "$host_gocache" "$examples_dir"
     printf 'BATS_FILES=('; for i in "${idx[@]}"; do printf ' %q' "${gfiles[i]}"; done; printf ' )\n'
     if [ $k = "$nested_shard" ] && [ ${#nested[@]} -gt 0 ]; then
       printf 'NESTED_FILES=('; printf ' %q' "${gnested[@]}"; printf ' )\nNESTED_SKIP=\n'
@@ -270,6 +298,24 @@ summarize() {  # pass name, description
     END { flush() }' "${taps[@]}"
   cat "${taps[@]}" | grep '^ok .* # skip' | sed 's/^ok [0-9]* /v2vm:   skipped: /' || true
 }
+
+# Every test, one a line: its result, the cgroup mode it ran under and its
+# file, both from the "# cgroup mode: MODE (FILE, ...)" line common.bash's
+# setup_file prints (a file without it shows the guest's mode and "?").
+list_tests() {  # pass name
+  local k ks
+  if [ "$1" = root ]; then ks=$(seq 0 $((nshards - 1))); else ks=${nested[0]:+$nested_shard}; fi
+  for k in $ks; do
+    awk -v mode="$(cut -d' ' -f1 "$results/$k/cgroup-mode" 2>/dev/null)" -v pass="$1" '
+      /^1\.\.[0-9]+$/ { next }
+      /^# cgroup mode: / { m = $4; f = $5; sub(/^\(/, "", f); sub(/,$/, "", f); next }
+      /^(ok|not ok) / {
+        r = ($1 == "ok") ? (/ # skip/ ? "skip" : "ok") : "FAIL"
+        t = $0; sub(/^(ok|not ok) [0-9]+ /, "", t); sub(/ # in [0-9]+ ?ms$/, "", t)
+        printf "v2vm: %-4s [%s, %s] %s: %s\n", r, (m != "" ? m : mode), pass, (f != "" ? f : "?"), t
+      }' "$results/$k/$1.tap"
+  done
+}
 for ((k = 0; k < nshards; k++)); do
   if [ "${qrc[k]}" = 124 ] || [ "${qrc[k]}" = 137 ]; then
     log "FAIL: guest $k did not finish within ${timeout_s}s (V2VM_TIMEOUT)"
@@ -285,6 +331,9 @@ for ((k = 0; k < nshards; k++)); do
     fail=1
   fi
 done
+log "---- every test: result [cgroup mode, pass] file: name ----"
+list_tests root
+list_tests nested
 summarize root "root cgroup"
 summarize nested "delegated subtree, private cgroupns"
 [ ${#excluded[@]} -eq 0 ] || log "NOT RUN in the guests (V2VM_EXCLUDE): ${excluded[*]}"
