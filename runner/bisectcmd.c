@@ -39,18 +39,6 @@ struct bisect_run {
   int count;
 };
 
-static void write_all(int fd, const char *buf, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, buf, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return;
-    buf += w;
-    n -= (size_t)w;
-  }
-}
-
 static struct bisect_run *the_run;
 
 static void out_sink(void *ctx, int fd, const char *buf, size_t len) {
@@ -58,7 +46,7 @@ static void out_sink(void *ctx, int fd, const char *buf, size_t len) {
   if (!br->show_output)
     return;
   tj_live_clear(&br->live);
-  write_all(fd, buf, len);
+  tj_write_all(fd, buf, len);
 }
 
 static void live_cb(void *ctx, const struct tj_live_status *st) {

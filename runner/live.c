@@ -1,4 +1,5 @@
 #include "live.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -78,18 +79,6 @@ void tj_live_init(struct tj_live *l, int fd, bool quiet) {
   l->t0_ms = mono_ms();
 }
 
-static void write_all(int fd, const char *p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return;
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
 void tj_live_redraw(struct tj_live *l) {
   if (!l->on)
     return;
@@ -99,7 +88,7 @@ void tj_live_redraw(struct tj_live *l) {
   int64_t now = mono_ms();
   tj_live_format(line, sizeof(line), &l->st, now - l->t0_ms, cols);
   int n = snprintf(out, sizeof(out), "\r\033[K%s", line);
-  write_all(l->fd, out, (size_t)n);
+  tj_write_all(l->fd, out, (size_t)n);
   l->drawn = true;
   l->last_draw_ms = now;
 }
@@ -115,6 +104,6 @@ void tj_live_update(struct tj_live *l, const struct tj_live_status *s, bool forc
 void tj_live_clear(struct tj_live *l) {
   if (!l->on || !l->drawn)
     return;
-  write_all(l->fd, "\r\033[K", 4);
+  tj_write_all(l->fd, "\r\033[K", 4);
   l->drawn = false;
 }

@@ -57,22 +57,10 @@ static int usage_error(const char *msg) {
   return EXIT_USAGE;
 }
 
-static void write_all(int fd, const char *buf, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, buf, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return; /* a reader that went away: keep going, the verdict still counts */
-    buf += w;
-    n -= (size_t)w;
-  }
-}
-
 static void frame_write(int fd, int kind, const char *buf, size_t len) {
   struct frame_hdr h = {.kind = (uint8_t)kind, .len = (uint32_t)len};
-  write_all(fd, (const char *)&h, sizeof(h));
-  write_all(fd, buf, len);
+  tj_write_all(fd, (const char *)&h, sizeof(h));
+  tj_write_all(fd, buf, len);
 }
 
 static void worker_sink(void *ctx, int fd, const char *buf, size_t len) {
@@ -86,7 +74,7 @@ static void worker_live(void *ctx, const struct tj_live_status *st) {
 /* Output goes to the terminal only once the status line is off it. */
 static void print_out(int fd, const char *buf, size_t len) {
   tj_live_clear(&live);
-  write_all(fd, buf, len);
+  tj_write_all(fd, buf, len);
 }
 
 static int check_output_path(const char *opt, const char *path, tj_error *err) {
@@ -419,7 +407,7 @@ int tj_cmd_test(int argc, char **argv) {
   int code = tj_outcome_exit_code(top.outcome);
   if (code != 0 && code != EXIT_USAGE && mode != TJ_OUT_JSON && opts.n_packages > 0) {
     fflush(stdout);
-    write_all(STDOUT_FILENO, "FAIL\n", 5);
+    tj_write_all(STDOUT_FILENO, "FAIL\n", 5);
   }
 
   if (opts.junit_path && tj_junit_write(opts.junit_path, packages, &err) < 0)

@@ -37,6 +37,21 @@ static inline void tj_closedirp(DIR **d) {
 
 #define TJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Write all of buf, retrying on EINTR; a reader that went away ends it
+ * quietly (the run and its verdict go on). */
+static inline void tj_write_all(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return;
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
 /* Every disposition back to SIG_DFL before exec. The raw syscall, because
  * glibc refuses its internal signals 32 and 33 (EINVAL), and an ignored one
  * inherited from our caller would otherwise reach the workload. */
