@@ -130,7 +130,9 @@ in_container() {
   init="$(init_pid)"
   workload="$(first_child "$init")"
   assert_contains "$(head -n1 tlog)" "killed together with testjail init while $TJHELPER ran"
-  kill -KILL "$workload" "$init"
+  # init first: killed second, on a busy machine it could see the
+  # workload die and write its final message before its own SIGKILL lands.
+  kill -KILL "$init" "$workload"
   init_finish
   assert_eq "$TJ_STATUS" 137
   assert_contains "$(sed -n 2p tlog)" "outcome=killed_with_init"

@@ -26,7 +26,7 @@ setup() {
 }
 
 @test "exec: a command that shrugs off a denial passes with a warning and keeps its status" {
-  run --separate-stderr tj exec --report "$BATS_TEST_TMPDIR/r.json" -- sh -c "\"$TJHELPER\" --tag=$MARKER syscall ptrace; exit 0"
+  run --separate-stderr tj exec --ro-bind "$TJHELPER" --report "$BATS_TEST_TMPDIR/r.json" -- sh -c "\"$TJHELPER\" --tag=$MARKER syscall ptrace; exit 0"
   assert_eq "$status" 0
   assert_outcome "$BATS_TEST_TMPDIR/r.json" passed
   assert_contains "$stderr" "testjail: warning: seccomp denied ptrace (1x) with EPERM, yet the run passed"

@@ -575,8 +575,11 @@ int tj_sc_handle(int listener, const struct tj_sc_plan *plan, struct tj_sc_resul
     snprintf(name, sizeof(name), "syscall %d", req->data.nr);
   free(sname);
   const char *test = running ? running(ctx) : NULL;
+  /* Read while the caller still waits for the answer: after it, a thread
+   * that exits (the test binary's last test) takes its /proc entry along. */
   char comm[17];
   read_comm((int)req->pid, comm, sizeof(comm));
+  int nspid = ns_pid((int)req->pid);
 
   bool kill = d.action == TJ_SC_KILL_THREAD || d.action == TJ_SC_KILL_PROCESS;
   if (!kill) {
@@ -595,7 +598,7 @@ int tj_sc_handle(int listener, const struct tj_sc_plan *plan, struct tj_sc_resul
   if (x) {
     if (x->host_pid < 0) {
       x->host_pid = (int)req->pid;
-      x->pid = ns_pid((int)req->pid);
+      x->pid = nspid;
       snprintf(x->comm, sizeof(x->comm), "%s", comm);
     }
     x->count++;
