@@ -1,7 +1,6 @@
 #include "bisectcmd.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -155,16 +154,6 @@ static int usage_error(const char *msg) {
   return EXIT_USAGE;
 }
 
-static int check_output_path(const char *opt, const char *path, tj_error *err) {
-  char *copy = strdup(path);
-  if (!copy)
-    return tj_error_set(err, ENOMEM, "%s", opt);
-  const char *dir = dirname(copy);
-  int r = access(dir, W_OK | X_OK) < 0 ? tj_error_set(err, errno, "%s %s: directory %s", opt, path, dir) : 0;
-  free(copy);
-  return r;
-}
-
 static void gomemlimit_line(struct bisect_run *br) {
   const char *value = json_string_value(json_object_get(br->gomemlimit, "value"));
   const char *source = json_string_value(json_object_get(br->gomemlimit, "source"));
@@ -228,9 +217,9 @@ int tj_cmd_bisect(int argc, char **argv) {
   if (r < 0)
     return usage_error(err.msg);
   const struct tj_monitor_opts *mon = &opts.test.mon;
-  if (opts.test.spec.report_path && check_output_path("--report", opts.test.spec.report_path, &err) < 0)
+  if (opts.test.spec.report_path && tj_report_check_path("--report", opts.test.spec.report_path, &err) < 0)
     return usage_error(err.msg);
-  if (mon->plot_path && check_output_path("--plot", mon->plot_path, &err) < 0)
+  if (mon->plot_path && tj_report_check_path("--plot", mon->plot_path, &err) < 0)
     return usage_error(err.msg);
   if (tj_spec_seccomp(&opts.test.spec, &err) < 0) /* the tests run under the profile they run under in test */
     return usage_error(err.msg);

@@ -4,8 +4,10 @@
 #include "caps.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -190,4 +192,14 @@ int tj_report_write(const char *path, json_t *report, tj_error *err) {
     return tj_error_set(err, e, "writing the report %s", path);
   }
   return 0;
+}
+
+int tj_report_check_path(const char *opt, const char *path, tj_error *err) {
+  char *copy = strdup(path);
+  if (!copy)
+    return tj_error_set(err, ENOMEM, "%s", opt);
+  const char *dir = dirname(copy);
+  int r = access(dir, W_OK | X_OK) < 0 ? tj_error_set(err, errno, "%s %s: directory %s", opt, path, dir) : 0;
+  free(copy);
+  return r;
 }

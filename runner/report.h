@@ -33,6 +33,10 @@ struct tj_bisect_answer;
  * results[i] is try i's result object as tj_job_test made it (borrowed). */
 json_t *tj_report_bisect(const struct tj_bisect *b, const struct tj_bisect_answer *a, json_t *results);
 
+/* Before any run: the directory an output file (--report, --junit, --plot)
+ * goes to must be writable; the error names the option and the path. */
+int tj_report_check_path(const char *opt, const char *path, tj_error *err);
+
 /* Write atomically (temp file + rename). */
 int tj_report_write(const char *path, json_t *report, tj_error *err);
 

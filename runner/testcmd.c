@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -75,16 +74,6 @@ static void worker_live(void *ctx, const struct tj_live_status *st) {
 static void print_out(int fd, const char *buf, size_t len) {
   tj_live_clear(&live);
   tj_write_all(fd, buf, len);
-}
-
-static int check_output_path(const char *opt, const char *path, tj_error *err) {
-  char *copy = strdup(path);
-  if (!copy)
-    return tj_error_set(err, ENOMEM, "%s", opt);
-  const char *dir = dirname(copy);
-  int r = access(dir, W_OK | X_OK) < 0 ? tj_error_set(err, errno, "%s %s: directory %s", opt, path, dir) : 0;
-  free(copy);
-  return r;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -180,13 +169,13 @@ int tj_cmd_test(int argc, char **argv) {
     return 0;
   if (r < 0)
     return usage_error(err.msg);
-  if (opts.spec.report_path && check_output_path("--report", opts.spec.report_path, &err) < 0)
+  if (opts.spec.report_path && tj_report_check_path("--report", opts.spec.report_path, &err) < 0)
     return usage_error(err.msg);
-  if (opts.junit_path && check_output_path("--junit", opts.junit_path, &err) < 0)
+  if (opts.junit_path && tj_report_check_path("--junit", opts.junit_path, &err) < 0)
     return usage_error(err.msg);
   if (tj_spec_seccomp(&opts.spec, &err) < 0)
     return usage_error(err.msg);
-  if (opts.mon.plot_path && check_output_path("--plot", opts.mon.plot_path, &err) < 0)
+  if (opts.mon.plot_path && tj_report_check_path("--plot", opts.mon.plot_path, &err) < 0)
     return usage_error(err.msg);
   char **testflags = NULL;
   bool flag_v = false, has_timeout = false;
