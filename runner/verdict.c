@@ -329,20 +329,16 @@ static bool denials_explain(const struct tj_evidence *ev) {
   return false;
 }
 
-static void seccomp_warning(const struct tj_evidence *ev, struct tj_verdict *v) {
-  const char *en = ev->seccomp_errno > 0 ? strerrorname_np(ev->seccomp_errno) : NULL;
-  snprintf(v->warning, sizeof(v->warning), "seccomp denied %s%s%s, yet the run passed", seccomp_what(ev),
-           en ? " with " : "", en ? en : "");
-}
-
 static void decide(const struct tj_evidence *ev, struct tj_verdict *v);
 
+/* Denials the outcome does not account for (the run passed, or they came
+ * only in tests that did not fail) are a warning. */
 void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   decide(ev, v);
-  if (ev->seccomp_denials > 0 && v->outcome != TJ_SECCOMP_DENIED && !v->warning[0]) {
+  if (ev->seccomp_denials > 0 && v->outcome != TJ_SECCOMP_DENIED) {
     const char *en = ev->seccomp_errno > 0 ? strerrorname_np(ev->seccomp_errno) : NULL;
-    snprintf(v->warning, sizeof(v->warning), "seccomp denied %s%s%s, in tests that did not fail", seccomp_what(ev),
-             en ? " with " : "", en ? en : "");
+    snprintf(v->warning, sizeof(v->warning), "seccomp denied %s%s%s, %s", seccomp_what(ev), en ? " with " : "",
+             en ? en : "", v->outcome == TJ_PASSED ? "yet the run passed" : "in tests that did not fail");
   }
 }
 
@@ -374,8 +370,6 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   if (ev->status_known && ev->exited && ev->exit_code == 0 && !ev->timed_out) {
     set_outcome(v, TJ_PASSED, NULL);
     diag(v, "passed");
-    if (ev->seccomp_denials > 0)
-      seccomp_warning(ev, v);
     return;
   }
   if (ev->timed_out) {
