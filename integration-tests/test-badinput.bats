@@ -98,3 +98,9 @@ expect_bad_input() {
 @test "an unknown option after the packages" {
   expect_bad_input "--frobnicate" ./pass --frobnicate
 }
+
+@test "__handoff (go test -exec's stand-in) run by hand: one line, exit 125" {
+  run --separate-stderr "$TESTJAIL" __handoff
+  assert_eq "$status" 125
+  [[ "$stderr" == "testjail: __handoff WORKDIR BINARY: "*"not for direct use" ]] || { echo "$stderr" >&2; return 1; }
+}

@@ -131,6 +131,29 @@ PY
   assert_outcome "$REPORT" build_failed
 }
 
+@test "several packages: one go test builds them all; a package it could not build builds again alone" {
+  # A go in PATH that logs each call: the sandbox sees its directory (--bind).
+  local gobin="$BATS_TEST_TMPDIR/gobin"
+  mkdir -p "$gobin"
+  printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/log"\nexec %s "$@"\n' "$gobin" "$(command -v go)" >"$gobin/go"
+  chmod +x "$gobin/go"
+  PATH="$gobin:$PATH" tjt --bind "$gobin" ./pass ./fail ./buildfail
+  assert_eq "$status" 2 "stderr: $stderr"
+  assert_eq "$(json_get "$REPORT" packages.0.outcome)" passed
+  assert_eq "$(json_get "$REPORT" packages.1.outcome)" tests_failed
+  assert_eq "$(json_get "$REPORT" packages.2.outcome)" build_failed
+  # The build error is buildfail's own, as from a build of it alone.
+  [[ "$stderr" == *"buildfail"*".go:"* ]] || { echo "stderr: $stderr" >&2; return 1; }
+  local shared
+  shared=$(grep -c -- '-exec=' "$gobin/log" || true)
+  assert_eq "$shared" 1 "shared builds; log: $(cat "$gobin/log")"
+  grep -- '-exec=' "$gobin/log" | grep -q 'examples/pass .*examples/fail .*examples/buildfail' ||
+    { echo "log: $(cat "$gobin/log")" >&2; return 1; }
+  assert_eq "$(grep -- 'test -c -o' "$gobin/log" | grep -c buildfail)" 1 "builds of buildfail alone"
+  assert_eq "$(grep -c -- 'test -c -o' "$gobin/log")" 1 "builds alone; log: $(cat "$gobin/log")"
+  assert_nothing_left_test
+}
+
 @test "-p 3: output grouped per package, in order, as with -p 1" {
   tjt -p 1 -v ./pass ./fail ./panic ./notests ./exit255
   local serial

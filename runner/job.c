@@ -157,6 +157,8 @@ static int parse_go_env(struct tj_go_env *env, const struct capture *c, tj_error
   copy_str(env->gocache, sizeof(env->gocache), json_object_get(o, "GOCACHE"));
   copy_str(env->gomodcache, sizeof(env->gomodcache), json_object_get(o, "GOMODCACHE"));
   copy_str(env->goroot, sizeof(env->goroot), json_object_get(o, "GOROOT"));
+  const char *goflags = json_string_value(json_object_get(o, "GOFLAGS"));
+  env->goflags_ldflags = goflags && strstr(goflags, "ldflags");
   json_decref(o);
   if (strcmp(env->gocache, "off") == 0)
     env->gocache[0] = 0;
@@ -187,7 +189,7 @@ int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_packa
     return tj_error_set(err, 0, "go: not found in PATH (testjail test builds with the Go toolchain: install it, "
                                 "e.g. apt-get install golang-go)");
   static char dot[] = ".";
-  char *env_argv[] = {env->go, "env", "-json", "GOVERSION", "GOCACHE", "GOMODCACHE", "GOROOT", NULL};
+  char *env_argv[] = {env->go, "env", "-json", "GOVERSION", "GOCACHE", "GOMODCACHE", "GOROOT", "GOFLAGS", NULL};
   char **argv = calloc((size_t)n + 7, sizeof(char *));
   if (!argv)
     return tj_error_set(err, ENOMEM, "go list");
@@ -865,6 +867,35 @@ static const char *job_running(void *ctx) {
   return NULL;
 }
 
+int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, int tag, char *gotmp, size_t gotmp_len,
+                      tj_error *err) {
+  const struct tj_test_opts *o = job->opts;
+  tj_spec_defaults(bs);
+  bs->memory_bytes = o->build_memory_bytes;
+  bs->wall_timeout_ms = o->build_timeout_ms;
+  bs->grace_ms = o->spec.grace_ms;
+  bs->network_host = true;
+  bs->seccomp_policy = o->spec.seccomp_policy; /* the build is filtered too; no capabilities */
+  for (int i = 0; i < o->spec.n_binds; i++)
+    bs->binds[bs->n_binds++] = o->spec.binds[i];
+  for (int i = 0; i < o->spec.n_env; i++)
+    bs->env[bs->n_env++] = o->spec.env[i];
+  if (!add_bind(bs, job->workdir, false) || !add_bind(bs, job->go->gocache, false) ||
+      !add_bind(bs, job->go->gomodcache, false))
+    return tj_error_set(err, 0, "too many --bind paths for the build sandbox");
+  /* go's work dir on the host's disk, next to the binary, as under go test:
+   * on the sandbox's tmpfs /tmp every page the linker maps faults alone, and
+   * the build took twice as long. --env GOTMPDIR=... still wins. */
+  bool user_gotmp = false;
+  for (int i = 0; i < bs->n_env; i++)
+    user_gotmp |= strncmp(bs->env[i], "GOTMPDIR=", 9) == 0;
+  int gl = snprintf(gotmp, gotmp_len, "GOTMPDIR=%s/%d.gotmp", job->workdir, tag);
+  if (!user_gotmp && gl > 0 && (size_t)gl < gotmp_len && (mkdir(gotmp + 9, 0700) == 0 || errno == EEXIST) &&
+      !add_env(bs, gotmp))
+    return tj_error_set(err, 0, "too many --env settings for the build sandbox");
+  return 0;
+}
+
 /* The build: go test -c into bin, with its own limits. NULL when built. */
 static json_t *build_phase(struct job_ctx *c, const char *bin) {
   const struct tj_job *job = c->job;
@@ -874,24 +905,26 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   char vet[256] = "";
   if (o->vet)
     snprintf(vet, sizeof(vet), "-vet=%s", o->vet);
-  char *bargv[] = {(char *)job->go->go, "test", "-c", "-o", (char *)bin, vet[0] ? vet : job->pkg->import_path,
-                   vet[0] ? job->pkg->import_path : NULL, NULL};
+  /* go test links a binary it does not keep without DWARF, and the link
+   * takes a fifth less time: the same here, unless GOFLAGS says otherwise
+   * (a -ldflags here would replace the user's). */
+  char *bargv[8];
+  int bk = 0;
+  bargv[bk++] = (char *)job->go->go;
+  bargv[bk++] = "test";
+  bargv[bk++] = "-c";
+  bargv[bk++] = "-o";
+  bargv[bk++] = (char *)bin;
+  if (!job->go->goflags_ldflags)
+    bargv[bk++] = "-ldflags=-w";
+  if (vet[0])
+    bargv[bk++] = vet;
+  bargv[bk++] = job->pkg->import_path;
+  bargv[bk] = NULL;
   static struct tj_spec bs;
-  tj_spec_defaults(&bs);
-  bs.memory_bytes = o->build_memory_bytes;
-  bs.wall_timeout_ms = o->build_timeout_ms;
-  bs.grace_ms = o->spec.grace_ms;
-  bs.network_host = true; /* GOPROXY and module downloads work as under go test */
-  bs.seccomp_policy = o->spec.seccomp_policy; /* the build is filtered too; no capabilities */
-  for (int i = 0; i < o->spec.n_binds; i++)
-    bs.binds[bs.n_binds++] = o->spec.binds[i];
-  for (int i = 0; i < o->spec.n_env; i++)
-    bs.env[bs.n_env++] = o->spec.env[i];
-  if (!add_bind(&bs, job->workdir, false) || !add_bind(&bs, job->go->gocache, false) ||
-      !add_bind(&bs, job->go->gomodcache, false)) {
-    tj_error_set(&err, 0, "too many --bind paths for the build sandbox");
+  static char gotmp[PATH_MAX + 32];
+  if (tj_job_build_spec(job, &bs, job->index, gotmp, sizeof(gotmp), &err) < 0)
     return setup_result(c, &err);
-  }
   bs.argv = bargv;
   set_phase(c, "build", bs.memory_bytes, -1);
   struct tj_sandbox_hooks bh = {.on_output = build_output, .on_line = build_line, .ctx = c,
@@ -1049,7 +1082,7 @@ json_t *tj_job_run(const struct tj_job *job) {
   snprintf(bin, sizeof(bin), "%s/%d.test", job->workdir, job->index);
   if (!job->pkg->has_tests) {
     result = no_test_files(&c);
-  } else if (!(result = build_phase(&c, bin))) {
+  } else if ((job->prebuilt && access(bin, X_OK) == 0) || !(result = build_phase(&c, bin))) {
     if (stopped(job)) {
       tj_error err = {0};
       tj_error_set(&err, EINTR, "stopped before the tests ran");

@@ -20,6 +20,7 @@ struct tj_go_env {
   char gocache[PATH_MAX]; /* "" when off */
   char gomodcache[PATH_MAX];
   char goroot[PATH_MAX];
+  bool goflags_ldflags; /* GOFLAGS sets -ldflags: leave the link alone */
 };
 
 struct tj_package {
@@ -67,6 +68,9 @@ struct tj_job {
    * NULL: none. */
   void (*live)(void *ctx, const struct tj_live_status *st);
   void *live_ctx;
+  /* The binary is already built (by the shared build of testcmd's
+   * packages): only the test phase runs. */
+  bool prebuilt;
 };
 
 /* Builds and tests one package. Returns its result: package, phase,
@@ -82,6 +86,12 @@ json_t *tj_job_run(const struct tj_job *job);
  * test phase of bin in a sandbox as spec says (its limits), with the
  * result as tj_job_run's, plus "timeline" and "gomemlimit". */
 int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure);
+
+/* The build sandbox: its own limits, the network (GOPROXY and module
+ * downloads work as under go test), GOCACHE and the work dir writable, go's
+ * work dir (GOTMPDIR) at <workdir>/<tag>.gotmp, set in gotmp. */
+int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, int tag, char *gotmp, size_t gotmp_len,
+                      tj_error *err);
 json_t *tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin);
 
 #endif

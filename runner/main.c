@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "doctor.h"
 #include "init.h"
+#include "prebuild.h"
 #include "profilecmd.h"
 #include "report.h"
 #include "sandbox.h"
@@ -232,6 +233,8 @@ int main(int argc, char **argv) {
     return cmd_doctor(argc - 1, argv + 1);
   if (strcmp(cmd, "profile") == 0)
     return tj_cmd_profile(argc - 1, argv + 1);
+  if (strcmp(cmd, "__handoff") == 0)
+    return tj_cmd_handoff(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0)
     return cmd_help(argc > 2 ? argv[2] : NULL);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)

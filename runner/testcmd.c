@@ -23,6 +23,7 @@
 #include "job.h"
 #include "live.h"
 #include "plot.h"
+#include "prebuild.h"
 #include "report.h"
 #include "testout.h"
 #include "util.h"
@@ -49,6 +50,7 @@ struct slot {
   struct tj_buf held; /* frames waiting for the package's turn to print */
   json_t *result;
   bool started, done;
+  bool prebuilt; /* handed over by the shared build */
 };
 
 static int usage_error(const char *msg) {
@@ -239,28 +241,48 @@ int tj_cmd_test(int argc, char **argv) {
     proto.live_ctx = NULL; /* set per worker: its frame pipe */
   }
   pid_t parent = getpid();
-  int next = 0, head = 0, running = 0, interrupted = 0;
+  int head = 0, running = 0, interrupted = 0, with_tests = 0;
+  for (int i = 0; i < n; i++)
+    with_tests += pkgs[i].has_tests;
+  /* One build for several packages, as go test does; a package whose
+   * binary it did not hand over builds on its own after it. */
+  struct tj_prebuild pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
+  bool *ready = n > 0 ? calloc((size_t)n, sizeof(bool)) : NULL;
+  if (with_tests > 1 && ready)
+    tj_prebuild_start(&pb, &proto, pkgs, n, parallel);
   fflush(stdout);
   fflush(stderr);
   while (head < n) {
-    while (!interrupted && running < parallel && next < n) {
+    while (!interrupted && running < parallel) {
+      /* The earliest package that can start: its build is done, or its
+       * build is its own. */
+      int next = -1;
+      for (int i = head; i < n && next < 0; i++)
+        if (!slots[i].started && !slots[i].done && (!pkgs[i].has_tests || pb.pid == 0 || (ready && ready[i])))
+          next = i;
+      if (next < 0)
+        break;
       struct slot *s = &slots[next];
       int p[2];
       if (pipe2(p, O_CLOEXEC) < 0) {
         s->result = lost_worker(pkgs[next].import_path, 0);
         s->done = true, s->fd = -1;
-        next++;
         continue;
       }
       proto.pkg = &pkgs[next];
+      proto.prebuilt = ready && ready[next];
       pid_t pid = fork();
       if (pid == 0) {
         close(p[0]);
         close(sfd);
         close(stop[1]);
-        for (int i = 0; i < next; i++)
-          if (slots[i].fd >= 0)
+        for (int i = 0; i < n; i++)
+          if (slots[i].started && slots[i].fd >= 0)
             close(slots[i].fd);
+        if (pb.fifo_rd >= 0)
+          close(pb.fifo_rd), close(pb.fifo_wr);
+        if (pb.done_rd >= 0)
+          close(pb.done_rd);
         /* If testjail dies, even by SIGKILL, its workers follow, and each
          * worker's sandbox follows its worker. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -277,7 +299,6 @@ int tj_cmd_test(int argc, char **argv) {
         s->pid = pid, s->fd = p[0], s->started = true;
         running++;
       }
-      next++;
     }
     /* Print what is in order: the head package streams, later ones wait. */
     while (head < n && slots[head].done) {
@@ -286,19 +307,21 @@ int tj_cmd_test(int argc, char **argv) {
       if (head < n)
         flush_held(&slots[head]);
     }
-    if (head >= n || (interrupted && running == 0 && next >= n))
+    if (head >= n)
       break;
     if (interrupted && running == 0) {
       /* Packages never started: nothing to wait for. */
       break;
     }
-    struct pollfd *pfd = calloc((size_t)n + 1, sizeof(*pfd));
+    struct pollfd *pfd = calloc((size_t)n + 3, sizeof(*pfd));
     if (!pfd)
       break;
     pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
     for (int i = 0; i < n; i++)
       pfd[i + 1] = (struct pollfd){.fd = slots[i].started && !slots[i].done ? slots[i].fd : -1, .events = POLLIN};
-    if (poll(pfd, (nfds_t)n + 1, -1) < 0 && errno != EINTR) {
+    pfd[n + 1] = (struct pollfd){.fd = pb.fifo_rd, .events = POLLIN};
+    pfd[n + 2] = (struct pollfd){.fd = pb.done_rd, .events = POLLIN};
+    if (poll(pfd, (nfds_t)n + 3, -1) < 0 && errno != EINTR) {
       free(pfd);
       break;
     }
@@ -317,7 +340,17 @@ int tj_cmd_test(int argc, char **argv) {
         for (int i = 0; i < n; i++)
           if (slots[i].started && !slots[i].done)
             kill(slots[i].pid, second ? SIGKILL : sig);
+        if (pb.pid > 0)
+          kill(pb.pid, second ? SIGKILL : sig);
       }
+    }
+    if (pfd[n + 1].revents && ready)
+      tj_prebuild_read(&pb, ready, n);
+    if (pfd[n + 2].revents) {
+      /* Handed over before it ended: in the FIFO by now. */
+      if (ready)
+        tj_prebuild_read(&pb, ready, n);
+      tj_prebuild_reap(&pb);
     }
     for (int i = 0; i < n; i++) {
       struct slot *s = &slots[i];
@@ -357,6 +390,8 @@ int tj_cmd_test(int argc, char **argv) {
       kill(slots[i].pid, SIGKILL);
       waitpid(slots[i].pid, &ws, 0);
     }
+  tj_prebuild_stop(&pb);
+  free(ready);
   remove_tree(workdir);
   close(sfd);
   close(stop[0]);

@@ -1,0 +1,235 @@
+#include "prebuild.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "util.h"
+
+#define MAP_FILE "packages"
+#define FIFO_FILE "handoff"
+#define SHIM_FILE "testjail"
+
+static int copy_file(const char *src, const char *dst, mode_t mode) {
+  int in = open(src, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return -1;
+  int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  struct stat st;
+  int r = out < 0 || fstat(in, &st) < 0 ? -1 : 0;
+  for (off_t left = r == 0 ? st.st_size : 0; left > 0;) {
+    ssize_t k = sendfile(out, in, NULL, (size_t)left);
+    if (k <= 0) {
+      r = -1;
+      break;
+    }
+    left -= k;
+  }
+  close(in);
+  if (out >= 0 && close(out) < 0)
+    r = -1;
+  return r;
+}
+
+/* go splits -exec as a shell would, quotes included: a quote in a path
+ * would break it. */
+static bool quotable(const char *s) { return !strpbrk(s, "'\"\n"); }
+
+static void discard(void *ctx, int fd, const char *buf, size_t len) { (void)ctx, (void)fd, (void)buf, (void)len; }
+
+static _Noreturn void run_shared_build(const struct tj_job *proto, const struct tj_prebuild *pb,
+                                       const struct tj_package *pkgs, int n, int parallel) {
+  const struct tj_test_opts *o = proto->opts;
+  static struct tj_spec bs;
+  static char gotmp[PATH_MAX + 32];
+  static struct tj_run_result res;
+  tj_error err = {0};
+  if (tj_job_build_spec(proto, &bs, n, gotmp, sizeof(gotmp), &err) < 0)
+    _exit(1);
+  char exec_cmd[2 * PATH_MAX + 32], vet[256] = "", p[32];
+  snprintf(exec_cmd, sizeof(exec_cmd), "-exec='%s' __handoff '%s'", pb->shim, proto->workdir);
+  if (o->vet)
+    snprintf(vet, sizeof(vet), "-vet=%s", o->vet);
+  snprintf(p, sizeof(p), "-p=%d", parallel);
+  char **argv = calloc((size_t)n + 8, sizeof(char *));
+  if (!argv)
+    _exit(1);
+  int k = 0;
+  argv[k++] = (char *)proto->go->go;
+  argv[k++] = "test";
+  argv[k++] = "-count=1";
+  argv[k++] = p;
+  argv[k++] = exec_cmd;
+  if (vet[0])
+    argv[k++] = vet;
+  for (int i = 0; i < n; i++)
+    if (pkgs[i].has_tests)
+      argv[k++] = pkgs[i].import_path;
+  argv[k] = NULL;
+  bs.argv = argv;
+  /* What go says of a package that fails to build, its own build says
+   * again, in order. */
+  struct tj_sandbox_hooks hooks = {.on_output = discard};
+  tj_sandbox_run(&bs, &hooks, &res, &err);
+  _exit(0);
+}
+
+int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, const struct tj_package *pkgs, int n,
+                      int parallel) {
+  *pb = (struct tj_prebuild){.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
+  const char *wd = proto->workdir;
+  char path[PATH_MAX];
+  if (!quotable(wd) || !realpath("/proc/self/exe", pb->shim) || !quotable(pb->shim))
+    return -1;
+  /* The sandbox's /tmp is its own: a testjail under the host's is copied
+   * into the work dir, which the build sandbox sees. */
+  if (strncmp(pb->shim, "/tmp/", 5) == 0) {
+    snprintf(path, sizeof(path), "%s/%s", wd, SHIM_FILE);
+    if (copy_file(pb->shim, path, 0755) < 0)
+      return -1;
+    snprintf(pb->shim, sizeof(pb->shim), "%s", path);
+  }
+  snprintf(path, sizeof(path), "%s/%s", wd, MAP_FILE);
+  FILE *f = fopen(path, "wex");
+  if (!f)
+    return -1;
+  for (int i = 0; i < n; i++) {
+    char dir[PATH_MAX];
+    /* go runs the binary in the package's directory: the shim finds its
+     * package by getcwd(), which has no symlinks. */
+    if (pkgs[i].has_tests && realpath(pkgs[i].dir, dir) && !strchr(dir, '\n'))
+      fprintf(f, "%d\t%s\n", i, dir);
+  }
+  if (fclose(f) != 0)
+    return -1;
+  snprintf(path, sizeof(path), "%s/%s", wd, FIFO_FILE);
+  if (mkfifo(path, 0600) < 0)
+    return -1;
+  /* Our own write end: the FIFO never reads as hung up between shims. */
+  pb->fifo_rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  pb->fifo_wr = pb->fifo_rd < 0 ? -1 : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  int done[2];
+  if (pb->fifo_wr < 0 || pipe2(done, O_CLOEXEC) < 0) {
+    tj_prebuild_stop(pb);
+    return -1;
+  }
+  fflush(stdout);
+  fflush(stderr);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(done[0]);
+    close(pb->fifo_rd);
+    close(pb->fifo_wr);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(1);
+    run_shared_build(proto, pb, pkgs, n, parallel);
+  }
+  close(done[1]);
+  if (pid < 0) {
+    close(done[0]);
+    tj_prebuild_stop(pb);
+    return -1;
+  }
+  pb->pid = pid;
+  pb->done_rd = done[0];
+  return 0;
+}
+
+void tj_prebuild_read(struct tj_prebuild *pb, bool *ready, int n) {
+  char buf[512];
+  ssize_t k;
+  while (pb->fifo_rd >= 0 && (k = read(pb->fifo_rd, buf, sizeof(buf))) > 0) {
+    for (ssize_t i = 0; i < k; i++) {
+      if (buf[i] != '\n') {
+        if (pb->line_len < sizeof(pb->line) - 1)
+          pb->line[pb->line_len++] = buf[i];
+        continue;
+      }
+      pb->line[pb->line_len] = 0;
+      char *end;
+      long idx = strtol(pb->line, &end, 10);
+      if (end != pb->line && *end == 0 && idx >= 0 && idx < n)
+        ready[idx] = true;
+      pb->line_len = 0;
+    }
+  }
+}
+
+void tj_prebuild_reap(struct tj_prebuild *pb) {
+  if (pb->pid > 0) {
+    int ws;
+    while (waitpid(pb->pid, &ws, 0) < 0 && errno == EINTR)
+      ;
+    pb->pid = 0;
+  }
+  if (pb->done_rd >= 0)
+    close(pb->done_rd);
+  pb->done_rd = -1;
+}
+
+void tj_prebuild_stop(struct tj_prebuild *pb) {
+  if (pb->pid > 0)
+    kill(pb->pid, SIGKILL);
+  tj_prebuild_reap(pb);
+  if (pb->fifo_rd >= 0)
+    close(pb->fifo_rd);
+  if (pb->fifo_wr >= 0)
+    close(pb->fifo_wr);
+  pb->fifo_rd = pb->fifo_wr = -1;
+}
+
+int tj_cmd_handoff(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "testjail: __handoff WORKDIR BINARY: testjail test's stand-in for go test -exec, not for direct use\n");
+    return 125;
+  }
+  const char *wd = argv[1], *bin = argv[2];
+  char cwd[PATH_MAX], path[PATH_MAX], line[PATH_MAX + 32];
+  if (!getcwd(cwd, sizeof(cwd)))
+    return 1;
+  snprintf(path, sizeof(path), "%s/%s", wd, MAP_FILE);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return 1;
+  int idx = -1;
+  while (idx < 0 && fgets(line, sizeof(line), f)) {
+    char *tab = strchr(line, '\t');
+    if (!tab)
+      continue;
+    tab[1 + strcspn(tab + 1, "\n")] = 0;
+    if (strcmp(tab + 1, cwd) == 0)
+      idx = atoi(line);
+  }
+  fclose(f);
+  if (idx < 0) {
+    fprintf(stderr, "testjail __handoff: no package of this run in %s\n", cwd);
+    return 1;
+  }
+  snprintf(path, sizeof(path), "%s/%d.test", wd, idx);
+  /* GOTMPDIR is in the work dir, unless the user set it elsewhere. */
+  if (rename(bin, path) < 0 && (errno != EXDEV || copy_file(bin, path, 0755) < 0)) {
+    fprintf(stderr, "testjail __handoff: %s -> %s: %s\n", bin, path, strerror(errno));
+    return 1;
+  }
+  snprintf(path, sizeof(path), "%s/%s", wd, FIFO_FILE);
+  int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return 1;
+  int len = snprintf(line, sizeof(line), "%d\n", idx);
+  /* Under PIPE_BUF: one write, never mixed with another shim's. */
+  int r = write(fd, line, (size_t)len) == len ? 0 : 1;
+  close(fd);
+  return r;
+}
