@@ -359,8 +359,8 @@ int tj_cmd_bisect(int argc, char **argv) {
       gomemlimit_line(&br);
   }
   tj_live_clear(&br.live);
-  unlink(bin);
-  rmdir(workdir);
+  /* A build the OOM killer ended leaves go's work dir in ours. */
+  tj_remove_tree(workdir);
   snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", tj_outcome_name(top.outcome));
   if (failure && json_string_value(json_object_get(failure, "outcome")))
     snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", json_string_value(json_object_get(failure, "outcome")));

@@ -890,8 +890,11 @@ int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, int tag, cha
   for (int i = 0; i < bs->n_env; i++)
     user_gotmp |= strncmp(bs->env[i], "GOTMPDIR=", 9) == 0;
   int gl = snprintf(gotmp, gotmp_len, "GOTMPDIR=%s/%d.gotmp", job->workdir, tag);
-  if (!user_gotmp && gl > 0 && (size_t)gl < gotmp_len && (mkdir(gotmp + 9, 0700) == 0 || errno == EEXIST) &&
-      !add_env(bs, gotmp))
+  if (user_gotmp || gl <= 0 || (size_t)gl >= gotmp_len || (mkdir(gotmp + 9, 0700) < 0 && errno != EEXIST)) {
+    gotmp[0] = 0;
+    return 0;
+  }
+  if (!add_env(bs, gotmp))
     return tj_error_set(err, 0, "too many --env settings for the build sandbox");
   return 0;
 }
@@ -930,7 +933,12 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   struct tj_sandbox_hooks bh = {.on_output = build_output, .on_line = build_line, .ctx = c,
                                 .sample_interval_ms = job->live ? o->mon.sample_interval_ms : 0,
                                 .on_sample = job->live ? run_sample : NULL};
-  if (tj_sandbox_run(&bs, &bh, &res, &err) < 0)
+  int rr = tj_sandbox_run(&bs, &bh, &res, &err);
+  /* go removed its own work dir in it; bisect-memory's work dir must be
+   * empty to go. */
+  if (gotmp[0])
+    rmdir(gotmp + 9);
+  if (rr < 0)
     return setup_result(c, &err);
   struct tj_evidence bev = evidence(&bs, &res, NULL);
   char sc_summary[400];

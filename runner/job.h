@@ -89,7 +89,8 @@ int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure);
 
 /* The build sandbox: its own limits, the network (GOPROXY and module
  * downloads work as under go test), GOCACHE and the work dir writable, go's
- * work dir (GOTMPDIR) at <workdir>/<tag>.gotmp, set in gotmp. */
+ * work dir (GOTMPDIR) at <workdir>/<tag>.gotmp, set in gotmp ("" when the
+ * user's --env GOTMPDIR wins or it cannot be made). */
 int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, int tag, char *gotmp, size_t gotmp_len,
                       tj_error *err);
 json_t *tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin);

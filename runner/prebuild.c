@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -68,6 +69,8 @@ static _Noreturn void run_shared_build(const struct tj_job *proto, const struct 
   argv[k++] = (char *)proto->go->go;
   argv[k++] = "test";
   argv[k++] = "-count=1";
+  /* The stand-in waits for the package's tests: no kill timer of go's. */
+  argv[k++] = "-timeout=0";
   argv[k++] = p;
   argv[k++] = exec_cmd;
   if (vet[0])
@@ -120,7 +123,7 @@ int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, const 
   pb->fifo_wr = pb->fifo_rd < 0 ? -1 : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   int done[2];
   if (pb->fifo_wr < 0 || pipe2(done, O_CLOEXEC) < 0) {
-    tj_prebuild_stop(pb);
+    tj_prebuild_end(pb);
     return -1;
   }
   fflush(stdout);
@@ -139,7 +142,7 @@ int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, const 
   close(done[1]);
   if (pid < 0) {
     close(done[0]);
-    tj_prebuild_stop(pb);
+    tj_prebuild_end(pb);
     return -1;
   }
   pb->pid = pid;
@@ -167,6 +170,45 @@ void tj_prebuild_read(struct tj_prebuild *pb, bool *ready, int n) {
   }
 }
 
+void tj_prebuild_release(const char *workdir, int index) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/%d.done", workdir, index);
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    close(fd);
+}
+
+/* Until testjail test has run the package's tests (its <index>.done
+ * appears): go counts the stand-in as a running test, and keeps its -p
+ * builds and tests at once, as under go test. */
+static int wait_released(const char *wd, int idx) {
+  char name[32], path[PATH_MAX];
+  snprintf(name, sizeof(name), "%d.done", idx);
+  snprintf(path, sizeof(path), "%s/%s", wd, name);
+  int in = inotify_init1(IN_CLOEXEC);
+  if (in < 0 || inotify_add_watch(in, wd, IN_CREATE | IN_MOVED_TO) < 0) {
+    if (in >= 0)
+      close(in);
+    return -1;
+  }
+  char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+  bool done = access(path, F_OK) == 0;
+  while (!done) {
+    ssize_t k = read(in, buf, sizeof(buf));
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      break;
+    for (char *p = buf; p < buf + k;) {
+      struct inotify_event *ev = (struct inotify_event *)p;
+      done |= ev->len && strcmp(ev->name, name) == 0;
+      p += sizeof(*ev) + ev->len;
+    }
+  }
+  close(in);
+  return done ? 0 : -1;
+}
+
 void tj_prebuild_reap(struct tj_prebuild *pb) {
   if (pb->pid > 0) {
     int ws;
@@ -179,9 +221,7 @@ void tj_prebuild_reap(struct tj_prebuild *pb) {
   pb->done_rd = -1;
 }
 
-void tj_prebuild_stop(struct tj_prebuild *pb) {
-  if (pb->pid > 0)
-    kill(pb->pid, SIGKILL);
+void tj_prebuild_end(struct tj_prebuild *pb) {
   tj_prebuild_reap(pb);
   if (pb->fifo_rd >= 0)
     close(pb->fifo_rd);
@@ -231,5 +271,5 @@ int tj_cmd_handoff(int argc, char **argv) {
   /* Under PIPE_BUF: one write, never mixed with another shim's. */
   int r = write(fd, line, (size_t)len) == len ? 0 : 1;
   close(fd);
-  return r;
+  return r == 0 && wait_released(wd, idx) == 0 ? 0 : 1;
 }

@@ -35,11 +35,16 @@ int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, const 
  * package. */
 void tj_prebuild_read(struct tj_prebuild *pb, bool *ready, int n);
 
+/* The package's tests have run: its stand-in in the shared build ends. */
+void tj_prebuild_release(const char *workdir, int index);
+
 /* After done_rd hung up: reaps the shared build; pid becomes 0. */
 void tj_prebuild_reap(struct tj_prebuild *pb);
 
-/* Kills the shared build if it still runs, reaps it, closes every fd. */
-void tj_prebuild_stop(struct tj_prebuild *pb);
+/* Waits for the shared build to end, closes every fd. It ends by itself
+ * once every stand-in is released, or of the signal testjail test
+ * forwarded to it; killing it would leave its cgroups behind. */
+void tj_prebuild_end(struct tj_prebuild *pb);
 
 /* testjail __handoff WORKDIR BINARY [FLAGS]: go test -exec's stand-in. */
 int tj_cmd_handoff(int argc, char **argv);

@@ -78,17 +78,6 @@ static void print_out(int fd, const char *buf, size_t len) {
   tj_write_all(fd, buf, len);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)ftw;
-  if (flag == FTW_DP)
-    rmdir(path);
-  else
-    unlink(path);
-  return 0;
-}
-
-static void remove_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
 /* Hands the frames in buf to out (fd 1, 2) or to the slot's result. */
 static void take_frames(struct slot *s, bool print) {
   size_t off = 0;
@@ -270,7 +259,7 @@ int tj_cmd_test(int argc, char **argv) {
         continue;
       }
       proto.pkg = &pkgs[next];
-      proto.prebuilt = ready && ready[next];
+      proto.prebuilt = s->prebuilt = ready && ready[next];
       pid_t pid = fork();
       if (pid == 0) {
         close(p[0]);
@@ -367,6 +356,8 @@ int tj_cmd_test(int argc, char **argv) {
       }
       close(s->fd);
       s->fd = -1;
+      if (s->prebuilt)
+        tj_prebuild_release(workdir, i);
       int ws = 0;
       while (waitpid(s->pid, &ws, 0) < 0 && errno == EINTR)
         ;
@@ -390,9 +381,14 @@ int tj_cmd_test(int argc, char **argv) {
       kill(slots[i].pid, SIGKILL);
       waitpid(slots[i].pid, &ws, 0);
     }
-  tj_prebuild_stop(&pb);
+  /* Every stand-in still waiting (a package whose worker never ran) lets
+   * go end. */
+  for (int i = 0; ready && pb.fifo_rd >= 0 && i < n; i++)
+    if (ready[i] && !slots[i].prebuilt)
+      tj_prebuild_release(workdir, i);
+  tj_prebuild_end(&pb);
   free(ready);
-  remove_tree(workdir);
+  tj_remove_tree(workdir);
   close(sfd);
   close(stop[0]);
   if (stop[1] >= 0)

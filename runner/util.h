@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -63,5 +64,17 @@ static inline void tj_reset_signal_dispositions(void) {
     if (s != 9 && s != 19) /* SIGKILL, SIGSTOP */
       syscall(SYS_rt_sigaction, s, &dfl, NULL, 8);
 }
+
+static inline int tj_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)ftw;
+  if (flag == FTW_DP)
+    rmdir(path);
+  else
+    unlink(path);
+  return 0;
+}
+
+/* rm -rf of a work directory of our own (no symlink is followed). */
+static inline void tj_remove_tree(const char *dir) { nftw(dir, tj_rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 #endif
