@@ -147,7 +147,7 @@ PY
   local shared
   shared=$(grep -c -- '-exec=' "$gobin/log" || true)
   assert_eq "$shared" 1 "shared builds; log: $(cat "$gobin/log")"
-  grep -- '-exec=' "$gobin/log" | grep -q 'examples/pass .*examples/fail .*examples/buildfail' ||
+  grep -- '-exec=' "$gobin/log" | grep -q -- ' ./pass ./fail ./buildfail$' ||
     { echo "log: $(cat "$gobin/log")" >&2; return 1; }
   assert_eq "$(grep -- 'test -c -o' "$gobin/log" | grep -c buildfail)" 1 "builds of buildfail alone"
   assert_eq "$(grep -c -- 'test -c -o' "$gobin/log")" 1 "builds alone; log: $(cat "$gobin/log")"

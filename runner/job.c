@@ -178,16 +178,105 @@ void tj_packages_free(struct tj_package *pkgs, int n) {
 
 static bool nonempty_array(json_t *o, const char *key) { return json_array_size(json_object_get(o, key)) > 0; }
 
-/* go env and go list at once: each costs a go start-up. */
-int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_package **pkgs, int *n_pkgs,
-                  tj_error *err) {
+int tj_go_find(struct tj_go_env *env, tj_error *err) {
   memset(env, 0, sizeof(*env));
-  *pkgs = NULL;
-  *n_pkgs = 0;
   tj_error sub = {0};
   if (tj_resolve_command("go", environ, env->go, sizeof(env->go), &sub) != TJ_RESOLVE_OK)
     return tj_error_set(err, 0, "go: not found in PATH (testjail test builds with the Go toolchain: install it, "
                                 "e.g. apt-get install golang-go)");
+  return 0;
+}
+
+/* A value as go sees it: the environment, then go's env file. */
+static void go_setting(const char *key, const char *file, char *out, size_t len) {
+  const char *v = getenv(key);
+  out[0] = 0;
+  if (v && *v) {
+    snprintf(out, len, "%s", v);
+    return;
+  }
+  FILE *f = file ? fopen(file, "re") : NULL;
+  char line[PATH_MAX + 64];
+  size_t kl = strlen(key);
+  while (f && fgets(line, sizeof(line), f))
+    if (strncmp(line, key, kl) == 0 && line[kl] == '=') {
+      line[strcspn(line, "\n")] = 0;
+      snprintf(out, len, "%s", line + kl + 1);
+    }
+  if (f)
+    fclose(f);
+}
+
+bool tj_go_guess(struct tj_go_env *env) {
+  char file[PATH_MAX] = "", v[PATH_MAX];
+  const char *goenv = getenv("GOENV"), *home = getenv("HOME"), *xc = getenv("XDG_CONFIG_HOME"),
+             *xh = getenv("XDG_CACHE_HOME");
+  if (goenv && *goenv)
+    snprintf(file, sizeof(file), "%s", strcmp(goenv, "off") == 0 ? "" : goenv);
+  else if (xc && *xc == '/')
+    snprintf(file, sizeof(file), "%s/go/env", xc);
+  else if (home && *home)
+    snprintf(file, sizeof(file), "%s/.config/go/env", home);
+  const char *f = file[0] ? file : NULL;
+  go_setting("GOCACHE", f, v, sizeof(v));
+  if (v[0])
+    snprintf(env->gocache, sizeof(env->gocache), "%s", strcmp(v, "off") == 0 ? "" : v);
+  else if (xh && *xh == '/')
+    snprintf(env->gocache, sizeof(env->gocache), "%s/go-build", xh);
+  else if (home && *home)
+    snprintf(env->gocache, sizeof(env->gocache), "%s/.cache/go-build", home);
+  go_setting("GOMODCACHE", f, v, sizeof(v));
+  if (v[0]) {
+    snprintf(env->gomodcache, sizeof(env->gomodcache), "%s", v);
+  } else {
+    go_setting("GOPATH", f, v, sizeof(v));
+    v[strcspn(v, ":")] = 0;
+    if (v[0])
+      snprintf(env->gomodcache, sizeof(env->gomodcache), "%s/pkg/mod", v);
+    else if (home && *home)
+      snprintf(env->gomodcache, sizeof(env->gomodcache), "%s/go/pkg/mod", home);
+  }
+  go_setting("GOFLAGS", f, v, sizeof(v));
+  env->goflags_ldflags = strstr(v, "ldflags") != NULL;
+  /* GOROOT as go finds its own: the setting, else two levels above the
+   * real path of the go command; the version from its VERSION file. */
+  char exe[PATH_MAX];
+  go_setting("GOROOT", f, v, sizeof(v));
+  if (v[0]) {
+    snprintf(env->goroot, sizeof(env->goroot), "%s", v);
+  } else if (realpath(env->go, exe)) {
+    for (int up = 0; up < 2; up++) {
+      char *slash = strrchr(exe, '/');
+      if (slash)
+        *slash = 0;
+    }
+    snprintf(env->goroot, sizeof(env->goroot), "%s", exe);
+  }
+  snprintf(exe, sizeof(exe), "%s/pkg/tool", env->goroot);
+  if (!env->goroot[0] || !env->gocache[0] || access(exe, F_OK) < 0)
+    return false;
+  snprintf(exe, sizeof(exe), "%s/VERSION", env->goroot);
+  FILE *vf = fopen(exe, "re");
+  bool ok = vf && fgets(v, sizeof(v), vf);
+  if (vf)
+    fclose(vf);
+  int major = 0;
+  v[strcspn(v, "\n")] = 0;
+  if (!ok || sscanf(v, "go%d.%d", &major, &env->minor) != 2 || major != 1) {
+    env->minor = 0;
+    return false;
+  }
+  snprintf(env->version, sizeof(env->version), "%s", v);
+  return true;
+}
+
+/* go env and go list at once: each costs a go start-up. */
+int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_package **pkgs, int *n_pkgs,
+                  tj_error *err) {
+  *pkgs = NULL;
+  *n_pkgs = 0;
+  if (tj_go_find(env, err) < 0)
+    return -1;
   static char dot[] = ".";
   char *env_argv[] = {env->go, "env", "-json", "GOVERSION", "GOCACHE", "GOMODCACHE", "GOROOT", "GOFLAGS", NULL};
   char **argv = calloc((size_t)n + 7, sizeof(char *));
@@ -207,9 +296,12 @@ int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_packa
     argv[k++] = patterns[i];
   argv[k] = NULL;
   struct capture c[2] = {{.argv = env_argv}, {.argv = argv}};
-  int r = capture_all(c, 2, err);
+  /* Where everything go env would say is known without it, one go start-up
+   * less. */
+  bool known = tj_go_guess(env);
+  int r = known ? capture_all(&c[1], 1, err) : capture_all(c, 2, err);
   free(argv);
-  if (r < 0 || (r = parse_go_env(env, &c[0], err)) < 0)
+  if (r < 0 || (!known && (r = parse_go_env(env, &c[0], err)) < 0))
     goto done;
   struct tj_buf out = c[1].out, errout = c[1].err;
   int ws = c[1].wstatus;
@@ -867,7 +959,7 @@ static const char *job_running(void *ctx) {
   return NULL;
 }
 
-int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, int tag, char *gotmp, size_t gotmp_len,
+int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, const char *tag, char *gotmp, size_t gotmp_len,
                       tj_error *err) {
   const struct tj_test_opts *o = job->opts;
   tj_spec_defaults(bs);
@@ -889,7 +981,7 @@ int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, int tag, cha
   bool user_gotmp = false;
   for (int i = 0; i < bs->n_env; i++)
     user_gotmp |= strncmp(bs->env[i], "GOTMPDIR=", 9) == 0;
-  int gl = snprintf(gotmp, gotmp_len, "GOTMPDIR=%s/%d.gotmp", job->workdir, tag);
+  int gl = snprintf(gotmp, gotmp_len, "GOTMPDIR=%s/%s.gotmp", job->workdir, tag);
   if (user_gotmp || gl <= 0 || (size_t)gl >= gotmp_len || (mkdir(gotmp + 9, 0700) < 0 && errno != EEXIST)) {
     gotmp[0] = 0;
     return 0;
@@ -926,7 +1018,9 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   bargv[bk] = NULL;
   static struct tj_spec bs;
   static char gotmp[PATH_MAX + 32];
-  if (tj_job_build_spec(job, &bs, job->index, gotmp, sizeof(gotmp), &err) < 0)
+  char tag[16];
+  snprintf(tag, sizeof(tag), "%d", job->index);
+  if (tj_job_build_spec(job, &bs, tag, gotmp, sizeof(gotmp), &err) < 0)
     return setup_result(c, &err);
   bs.argv = bargv;
   set_phase(c, "build", bs.memory_bytes, -1);

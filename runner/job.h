@@ -35,6 +35,14 @@ struct tj_package {
  * but not build is listed: its build will say why. */
 int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_package **pkgs, int *n_pkgs,
                   tj_error *err);
+
+/* The go command in PATH (env zeroed, then env->go), or a usage error. */
+int tj_go_find(struct tj_go_env *env, tj_error *err);
+
+/* What go env would say (GOCACHE, GOMODCACHE, GOFLAGS, GOROOT, the
+ * version) from the environment, go's env file and the defaults, without
+ * starting go. true when all of it is known; else go env must say. */
+bool tj_go_guess(struct tj_go_env *env);
 void tj_packages_free(struct tj_package *pkgs, int n);
 
 /* TESTFLAGS as the test binary takes them: go test's flags get the test.
@@ -91,7 +99,7 @@ int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure);
  * downloads work as under go test), GOCACHE and the work dir writable, go's
  * work dir (GOTMPDIR) at <workdir>/<tag>.gotmp, set in gotmp ("" when the
  * user's --env GOTMPDIR wins or it cannot be made). */
-int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, int tag, char *gotmp, size_t gotmp_len,
+int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, const char *tag, char *gotmp, size_t gotmp_len,
                       tj_error *err);
 json_t *tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin);
 

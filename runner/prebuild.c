@@ -17,7 +17,6 @@
 #include "sandbox.h"
 #include "util.h"
 
-#define MAP_FILE "packages"
 #define FIFO_FILE "handoff"
 #define SHIM_FILE "testjail"
 
@@ -48,21 +47,21 @@ static bool quotable(const char *s) { return !strpbrk(s, "'\"\n"); }
 
 static void discard(void *ctx, int fd, const char *buf, size_t len) { (void)ctx, (void)fd, (void)buf, (void)len; }
 
-static _Noreturn void run_shared_build(const struct tj_job *proto, const struct tj_prebuild *pb,
-                                       const struct tj_package *pkgs, int n, int parallel) {
+static _Noreturn void run_shared_build(const struct tj_job *proto, const struct tj_prebuild *pb, char **patterns,
+                                       int n, int parallel) {
   const struct tj_test_opts *o = proto->opts;
   static struct tj_spec bs;
   static char gotmp[PATH_MAX + 32];
   static struct tj_run_result res;
   tj_error err = {0};
-  if (tj_job_build_spec(proto, &bs, n, gotmp, sizeof(gotmp), &err) < 0)
+  if (tj_job_build_spec(proto, &bs, "shared", gotmp, sizeof(gotmp), &err) < 0)
     _exit(1);
   char exec_cmd[2 * PATH_MAX + 32], vet[256] = "", p[32];
   snprintf(exec_cmd, sizeof(exec_cmd), "-exec='%s' __handoff '%s'", pb->shim, proto->workdir);
   if (o->vet)
     snprintf(vet, sizeof(vet), "-vet=%s", o->vet);
   snprintf(p, sizeof(p), "-p=%d", parallel);
-  char **argv = calloc((size_t)n + 8, sizeof(char *));
+  char **argv = calloc((size_t)n + 9, sizeof(char *));
   if (!argv)
     _exit(1);
   int k = 0;
@@ -76,8 +75,9 @@ static _Noreturn void run_shared_build(const struct tj_job *proto, const struct 
   if (vet[0])
     argv[k++] = vet;
   for (int i = 0; i < n; i++)
-    if (pkgs[i].has_tests)
-      argv[k++] = pkgs[i].import_path;
+    argv[k++] = patterns[i];
+  if (n == 0)
+    argv[k++] = ".";
   argv[k] = NULL;
   bs.argv = argv;
   /* What go says of a package that fails to build, its own build says
@@ -87,8 +87,7 @@ static _Noreturn void run_shared_build(const struct tj_job *proto, const struct 
   _exit(0);
 }
 
-int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, const struct tj_package *pkgs, int n,
-                      int parallel) {
+int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, char **patterns, int n, int parallel) {
   *pb = (struct tj_prebuild){.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
   const char *wd = proto->workdir;
   char path[PATH_MAX];
@@ -102,19 +101,6 @@ int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, const 
       return -1;
     snprintf(pb->shim, sizeof(pb->shim), "%s", path);
   }
-  snprintf(path, sizeof(path), "%s/%s", wd, MAP_FILE);
-  FILE *f = fopen(path, "wex");
-  if (!f)
-    return -1;
-  for (int i = 0; i < n; i++) {
-    char dir[PATH_MAX];
-    /* go runs the binary in the package's directory: the shim finds its
-     * package by getcwd(), which has no symlinks. */
-    if (pkgs[i].has_tests && realpath(pkgs[i].dir, dir) && !strchr(dir, '\n'))
-      fprintf(f, "%d\t%s\n", i, dir);
-  }
-  if (fclose(f) != 0)
-    return -1;
   snprintf(path, sizeof(path), "%s/%s", wd, FIFO_FILE);
   if (mkfifo(path, 0600) < 0)
     return -1;
@@ -137,7 +123,7 @@ int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, const 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
       _exit(1);
-    run_shared_build(proto, pb, pkgs, n, parallel);
+    run_shared_build(proto, pb, patterns, n, parallel);
   }
   close(done[1]);
   if (pid < 0) {
@@ -150,8 +136,8 @@ int tj_prebuild_start(struct tj_prebuild *pb, const struct tj_job *proto, const 
   return 0;
 }
 
-void tj_prebuild_read(struct tj_prebuild *pb, bool *ready, int n) {
-  char buf[512];
+void tj_prebuild_read(struct tj_prebuild *pb, tj_prebuild_fn fn, void *ctx) {
+  char buf[4096];
   ssize_t k;
   while (pb->fifo_rd >= 0 && (k = read(pb->fifo_rd, buf, sizeof(buf))) > 0) {
     for (ssize_t i = 0; i < k; i++) {
@@ -161,29 +147,31 @@ void tj_prebuild_read(struct tj_prebuild *pb, bool *ready, int n) {
         continue;
       }
       pb->line[pb->line_len] = 0;
-      char *end;
-      long idx = strtol(pb->line, &end, 10);
-      if (end != pb->line && *end == 0 && idx >= 0 && idx < n)
-        ready[idx] = true;
       pb->line_len = 0;
+      char *dir = pb->line, *bin = strchr(dir, '\t'), *token = bin ? strchr(bin + 1, '\t') : NULL;
+      if (!token)
+        continue;
+      *bin++ = 0;
+      *token++ = 0;
+      fn(ctx, dir, bin, token);
     }
   }
 }
 
-void tj_prebuild_release(const char *workdir, int index) {
+void tj_prebuild_release(const char *workdir, const char *token) {
   char path[PATH_MAX];
-  snprintf(path, sizeof(path), "%s/%d.done", workdir, index);
+  snprintf(path, sizeof(path), "%s/%s.done", workdir, token);
   int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0)
     close(fd);
 }
 
-/* Until testjail test has run the package's tests (its <index>.done
- * appears): go counts the stand-in as a running test, and keeps its -p
- * builds and tests at once, as under go test. */
-static int wait_released(const char *wd, int idx) {
-  char name[32], path[PATH_MAX];
-  snprintf(name, sizeof(name), "%d.done", idx);
+/* Until testjail test has run the package's tests (<token>.done appears):
+ * go counts the stand-in as a running test, and keeps its -p builds and
+ * tests at once, as under go test. */
+static int wait_released(const char *wd, const char *token) {
+  char name[64], path[PATH_MAX];
+  snprintf(name, sizeof(name), "%s.done", token);
   snprintf(path, sizeof(path), "%s/%s", wd, name);
   int in = inotify_init1(IN_CLOEXEC);
   if (in < 0 || inotify_add_watch(in, wd, IN_CREATE | IN_MOVED_TO) < 0) {
@@ -236,40 +224,21 @@ int tj_cmd_handoff(int argc, char **argv) {
     return 125;
   }
   const char *wd = argv[1], *bin = argv[2];
-  char cwd[PATH_MAX], path[PATH_MAX], line[PATH_MAX + 32];
+  char cwd[PATH_MAX], path[PATH_MAX], token[32], msg[PIPE_BUF + 1];
   if (!getcwd(cwd, sizeof(cwd)))
     return 1;
-  snprintf(path, sizeof(path), "%s/%s", wd, MAP_FILE);
-  FILE *f = fopen(path, "re");
-  if (!f)
+  /* Unique among the stand-ins of one sandbox, which are alive at once. */
+  snprintf(token, sizeof(token), "%d", (int)getpid());
+  int len = snprintf(msg, sizeof(msg), "%s\t%s\t%s\n", cwd, bin, token);
+  /* Up to PIPE_BUF one write is never mixed with another stand-in's; a
+   * longer one leaves the package to a build of its own. */
+  if (len <= 0 || (size_t)len > PIPE_BUF || strpbrk(bin, "\t\n") || strpbrk(cwd, "\t\n"))
     return 1;
-  int idx = -1;
-  while (idx < 0 && fgets(line, sizeof(line), f)) {
-    char *tab = strchr(line, '\t');
-    if (!tab)
-      continue;
-    tab[1 + strcspn(tab + 1, "\n")] = 0;
-    if (strcmp(tab + 1, cwd) == 0)
-      idx = atoi(line);
-  }
-  fclose(f);
-  if (idx < 0) {
-    fprintf(stderr, "testjail __handoff: no package of this run in %s\n", cwd);
-    return 1;
-  }
-  snprintf(path, sizeof(path), "%s/%d.test", wd, idx);
-  /* GOTMPDIR is in the work dir, unless the user set it elsewhere. */
-  if (rename(bin, path) < 0 && (errno != EXDEV || copy_file(bin, path, 0755) < 0)) {
-    fprintf(stderr, "testjail __handoff: %s -> %s: %s\n", bin, path, strerror(errno));
-    return 1;
-  }
   snprintf(path, sizeof(path), "%s/%s", wd, FIFO_FILE);
   int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return 1;
-  int len = snprintf(line, sizeof(line), "%d\n", idx);
-  /* Under PIPE_BUF: one write, never mixed with another shim's. */
-  int r = write(fd, line, (size_t)len) == len ? 0 : 1;
+  int r = write(fd, msg, (size_t)len) == len ? 0 : 1;
   close(fd);
-  return r == 0 && wait_released(wd, idx) == 0 ? 0 : 1;
+  return r == 0 && wait_released(wd, token) == 0 ? 0 : 1;
 }

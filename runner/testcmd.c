@@ -50,8 +50,46 @@ struct slot {
   struct tj_buf held; /* frames waiting for the package's turn to print */
   json_t *result;
   bool started, done;
-  bool prebuilt; /* handed over by the shared build */
+  bool prebuilt;  /* handed over by the shared build */
+  char token[32]; /* releases its stand-in there */
+  bool released;
 };
+
+static void release_slot(const char *workdir, struct slot *s) {
+  if (s->token[0] && !s->released)
+    tj_prebuild_release(workdir, s->token);
+  s->released = true;
+}
+
+/* Binaries the shared build hands over: which package, by directory. */
+struct handoff {
+  const struct tj_package *pkgs;
+  int n;
+  struct slot *slots;
+  bool *ready;
+  const char *workdir;
+  char **real; /* each package's directory without symlinks, as getcwd says it */
+  int handed;
+};
+
+static void handed_over(void *ctx, const char *dir, const char *bin, const char *token) {
+  struct handoff *h = ctx;
+  int idx = -1;
+  for (int i = 0; h->real && i < h->n && idx < 0; i++)
+    if (h->real[i] && !h->ready[i] && !h->slots[i].started && strcmp(h->real[i], dir) == 0)
+      idx = i;
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/%d.test", h->workdir, idx);
+  /* go's work dir is in ours (GOTMPDIR), unless --env GOTMPDIR put it on
+   * another filesystem: then the package builds on its own. */
+  if (idx < 0 || rename(bin, path) < 0) {
+    tj_prebuild_release(h->workdir, token);
+    return;
+  }
+  h->ready[idx] = true;
+  h->handed++;
+  snprintf(h->slots[idx].token, sizeof(h->slots[idx].token), "%s", token);
+}
 
 static int usage_error(const char *msg) {
   fprintf(stderr, "testjail: %s\n", msg);
@@ -176,13 +214,12 @@ int tj_cmd_test(int argc, char **argv) {
     tj_testflags_free(testflags);
     return usage_error("test needs root (namespaces and cgroups); run it as root");
   }
-  static struct tj_go_env go;
-  struct tj_package *pkgs = NULL;
-  int n = 0;
-  if (tj_go_resolve(opts.packages, opts.n_packages, &go, &pkgs, &n, &err) < 0) {
+  static struct tj_go_env go, guess;
+  if (tj_go_find(&guess, &err) < 0) {
     tj_testflags_free(testflags);
     return usage_error(err.msg);
   }
+  tj_go_guess(&guess);
 
   /* Signals are read from a signalfd: stop the workers, clean up, then die
    * of the same signal. Workers inherit the mask, so a signal meant for
@@ -198,13 +235,10 @@ int tj_cmd_test(int argc, char **argv) {
   char workdir[PATH_MAX];
   const char *tmp = getenv("TMPDIR");
   snprintf(workdir, sizeof(workdir), "%s/testjail-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
-  struct slot *slots = calloc((size_t)n, sizeof(*slots));
-  if (sfd < 0 || pipe2(stop, O_CLOEXEC) < 0 || !slots || !mkdtemp(workdir)) {
+  if (sfd < 0 || !mkdtemp(workdir)) {
     int e = errno;
     if (sfd >= 0)
       close(sfd);
-    free(slots);
-    tj_packages_free(pkgs, n);
     tj_testflags_free(testflags);
     sigprocmask(SIG_SETMASK, &old, NULL);
     tj_error_set(&err, e, "setting up (signalfd, pipe, work directory under %s)", tmp ? tmp : "/tmp");
@@ -212,13 +246,43 @@ int tj_cmd_test(int argc, char **argv) {
   }
   /* A --user workload must reach its binary. */
   chmod(workdir, 0711);
-
-  enum tj_out_mode mode = opts.json ? TJ_OUT_JSON : (opts.verbose || flag_v) ? TJ_OUT_VERBOSE : TJ_OUT_TEXT;
   int parallel = opts.parallel;
   if (parallel <= 0) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     parallel = cpus > 0 ? (int)cpus : 1;
   }
+  /* The build starts now, on the patterns as given and go's settings as
+   * read here, while go env and go list answer: they cost two go start-ups
+   * that go test itself does not pay. */
+  struct tj_prebuild pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
+  struct tj_job pre = {.opts = &opts, .go = &guess, .workdir = workdir, .stop_fd = -1};
+  tj_prebuild_start(&pb, &pre, opts.packages, opts.n_packages, parallel);
+  /* After the build's fork: a worker sees the stop once we close ours. */
+  if (pipe2(stop, O_CLOEXEC) < 0)
+    stop[0] = stop[1] = -1;
+
+  struct tj_package *pkgs = NULL;
+  int n = 0;
+  struct slot *slots = NULL;
+  if (tj_go_resolve(opts.packages, opts.n_packages, &go, &pkgs, &n, &err) < 0 ||
+      !(slots = calloc((size_t)n, sizeof(*slots)))) {
+    if (!err.msg[0])
+      tj_error_set(&err, ENOMEM, "setting up");
+    /* Bad input: nothing of the build stays behind. */
+    if (pb.pid > 0)
+      kill(pb.pid, SIGTERM);
+    tj_prebuild_end(&pb);
+    tj_remove_tree(workdir);
+    tj_packages_free(pkgs, n);
+    tj_testflags_free(testflags);
+    close(sfd);
+    if (stop[0] >= 0)
+      close(stop[0]), close(stop[1]);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return usage_error(err.msg);
+  }
+
+  enum tj_out_mode mode = opts.json ? TJ_OUT_JSON : (opts.verbose || flag_v) ? TJ_OUT_VERBOSE : TJ_OUT_TEXT;
   struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags,
                          .has_timeout = has_timeout, .mode = mode, .want_junit = opts.junit_path != NULL,
                          .stop_fd = stop[0], .sink = worker_sink, .total = n};
@@ -233,12 +297,14 @@ int tj_cmd_test(int argc, char **argv) {
   int head = 0, running = 0, interrupted = 0, with_tests = 0;
   for (int i = 0; i < n; i++)
     with_tests += pkgs[i].has_tests;
-  /* One build for several packages, as go test does; a package whose
-   * binary it did not hand over builds on its own after it. */
-  struct tj_prebuild pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
+  /* A package whose binary the shared build did not hand over builds on
+   * its own once that build has ended. */
   bool *ready = n > 0 ? calloc((size_t)n, sizeof(bool)) : NULL;
-  if (with_tests > 1 && ready)
-    tj_prebuild_start(&pb, &proto, pkgs, n, parallel);
+  struct handoff ho = {.pkgs = pkgs, .n = n, .slots = slots, .ready = ready, .workdir = workdir,
+                       .real = n > 0 ? calloc((size_t)n, sizeof(char *)) : NULL};
+  for (int i = 0; ho.real && i < n; i++)
+    if (pkgs[i].has_tests)
+      ho.real[i] = realpath(pkgs[i].dir, NULL);
   fflush(stdout);
   fflush(stderr);
   while (head < n) {
@@ -289,6 +355,12 @@ int tj_cmd_test(int argc, char **argv) {
         running++;
       }
     }
+    /* Every binary handed over: go has nothing left to build, and may end
+     * while the last tests run. */
+    if (ho.handed == with_tests)
+      for (int i = 0; i < n; i++)
+        if (slots[i].started)
+          release_slot(workdir, &slots[i]);
     /* Print what is in order: the head package streams, later ones wait. */
     while (head < n && slots[head].done) {
       flush_held(&slots[head]);
@@ -333,12 +405,11 @@ int tj_cmd_test(int argc, char **argv) {
           kill(pb.pid, second ? SIGKILL : sig);
       }
     }
-    if (pfd[n + 1].revents && ready)
-      tj_prebuild_read(&pb, ready, n);
+    if (pfd[n + 1].revents)
+      tj_prebuild_read(&pb, handed_over, &ho);
     if (pfd[n + 2].revents) {
       /* Handed over before it ended: in the FIFO by now. */
-      if (ready)
-        tj_prebuild_read(&pb, ready, n);
+      tj_prebuild_read(&pb, handed_over, &ho);
       tj_prebuild_reap(&pb);
     }
     for (int i = 0; i < n; i++) {
@@ -356,8 +427,7 @@ int tj_cmd_test(int argc, char **argv) {
       }
       close(s->fd);
       s->fd = -1;
-      if (s->prebuilt)
-        tj_prebuild_release(workdir, i);
+      release_slot(workdir, s);
       int ws = 0;
       while (waitpid(s->pid, &ws, 0) < 0 && errno == EINTR)
         ;
@@ -383,11 +453,13 @@ int tj_cmd_test(int argc, char **argv) {
     }
   /* Every stand-in still waiting (a package whose worker never ran) lets
    * go end. */
-  for (int i = 0; ready && pb.fifo_rd >= 0 && i < n; i++)
-    if (ready[i] && !slots[i].prebuilt)
-      tj_prebuild_release(workdir, i);
+  for (int i = 0; i < n; i++)
+    release_slot(workdir, &slots[i]);
   tj_prebuild_end(&pb);
   free(ready);
+  for (int i = 0; ho.real && i < n; i++)
+    free(ho.real[i]);
+  free(ho.real);
   tj_remove_tree(workdir);
   close(sfd);
   close(stop[0]);
