@@ -33,6 +33,7 @@ struct bisect_run {
   int interrupted;     /* the signal that stops us */
   struct tj_live live;
   bool show_output;    /* the measuring runs print like go test; the tries do not */
+  bool header_due;     /* the table's header, after the first run's go test output */
   json_t *results;     /* each try's result, in order */
   json_t *gomemlimit;  /* of the first run */
   int count;
@@ -144,6 +145,9 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
   char peakbuf[32], durbuf[32];
   mib(peakbuf, sizeof(peakbuf), t->peak_bytes);
   snprintf(durbuf, sizeof(durbuf), "%.2fs", (double)t->duration_ms / 1000);
+  if (br->header_due)
+    say(br, "%-4s %-14s %-14s %-12s %8s  %s\n", "try", "limit", "outcome", "peak", "time", "test");
+  br->header_due = false;
   say(br, "%-4d %-14s %-14s %-12s %8s  %s\n", br->count, limit == TJ_BISECT_UNLIMITED ? "none" : lim, t->outcome,
       peakbuf, durbuf, t->running);
   return 0;
@@ -306,7 +310,7 @@ int tj_cmd_bisect(int argc, char **argv) {
     say(&br, "bisect-memory %s: tolerance %.2f MiB, floor %.2f MiB, %d run%s per limit\n", pkg,
         (double)b.cfg.tolerance_bytes / (1 << 20), (double)b.cfg.floor_bytes / (1 << 20), b.cfg.runs,
         b.cfg.runs > 1 ? "s" : "");
-    say(&br, "%-4s %-14s %-14s %-12s %8s  %s\n", "try", "limit", "outcome", "peak", "time", "test");
+    br.header_due = true;
     r = tj_bisect_search(&b, bisect_try, &br);
     tj_bisect_answer(&b, &a);
     char lo[32], hi[32], pk[32];
