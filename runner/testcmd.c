@@ -293,6 +293,14 @@ int tj_cmd_test(int argc, char **argv) {
     proto.live = worker_live;
     proto.live_ctx = NULL; /* set per worker: its frame pipe */
   }
+  if (live.on && pb.pid > 0) {
+    /* Until a package's tests start, the shared build is what runs. */
+    struct tj_live_status st = {.phase = "build", .total = 0, .mem_current = -1, .mem_limit = -1,
+                                .pids_current = -1, .pids_limit = -1};
+    snprintf(st.package, sizeof(st.package), "%d package%s in one go test", n, n == 1 ? "" : "s");
+    tj_live_update(&live, &st, false);
+    live_known = true;
+  }
   pid_t parent = getpid();
   int head = 0, running = 0, interrupted = 0, with_tests = 0;
   for (int i = 0; i < n; i++)
@@ -452,9 +460,12 @@ int tj_cmd_test(int argc, char **argv) {
       waitpid(slots[i].pid, &ws, 0);
     }
   /* Every stand-in still waiting (a package whose worker never ran) lets
-   * go end. */
+   * go end; what go does after the last package is no use to us (with no
+   * test files at all, its whole run): its sandbox ends it, cleanly. */
   for (int i = 0; i < n; i++)
     release_slot(workdir, &slots[i]);
+  if (pb.pid > 0)
+    kill(pb.pid, SIGTERM);
   tj_prebuild_end(&pb);
   free(ready);
   for (int i = 0; ho.real && i < n; i++)
