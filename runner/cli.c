@@ -441,7 +441,7 @@ void tj_cli_help_test(FILE *out) {
           "Usage: testjail test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]\n"
           "\n"
           "For each package (default \".\"; Go patterns such as ./... work), build the test binary\n"
-          "(go test -c, with go test's vet checks) in a build sandbox, then run it in a test sandbox\n"
+          "(as go test does, with its vet checks) in a build sandbox, then run it in a test sandbox\n"
           "whose working directory is the package directory, and say why it ended. The build sandbox\n"
           "has its own limits (--build-memory, --build-timeout; none by default), shares the host's\n"
           "network and has GOCACHE writable; GOCACHE, GOPATH, GOFLAGS, GOPROXY and CGO_ENABLED are\n"
