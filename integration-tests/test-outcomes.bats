@@ -190,9 +190,16 @@ setup() {
 }
 
 @test "a build over --build-timeout: timeout in phase build" {
-  tjt --build-timeout 50ms ./pass
+  # A go in PATH that logs each call: one package builds once, not in a
+  # shared build first and again alone.
+  local gobin="$BATS_TEST_TMPDIR/gobin"
+  mkdir -p "$gobin"
+  printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/log"\nexec %s "$@"\n' "$gobin" "$(command -v go)" >"$gobin/go"
+  chmod +x "$gobin/go"
+  PATH="$gobin:$PATH" tjt --bind "$gobin" --build-timeout 50ms ./pass
   assert_test_result timeout 6
   assert_eq "$(json_get "$REPORT" packages.0.phase)" build
   assert_contains "$(json_get "$REPORT" diagnosis)" "--build-timeout"
+  assert_eq "$(grep -c '^test ' "$gobin/log")" 1 "builds; log: $(cat "$gobin/log")"
   assert_nothing_left_test
 }

@@ -256,7 +256,11 @@ int tj_cmd_test(int argc, char **argv) {
    * that go test itself does not pay. */
   struct tj_prebuild pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
   struct tj_job pre = {.opts = &opts, .go = &guess, .workdir = workdir, .stop_fd = -1};
-  tj_prebuild_start(&pb, &pre, opts.packages, opts.n_packages, parallel);
+  /* One package under --build-timeout builds once, alone: a build that
+   * hangs would else hang twice, in the shared build and in its own. */
+  bool single = opts.n_packages == 0 || (opts.n_packages == 1 && !strstr(opts.packages[0], "..."));
+  if (!(single && opts.build_timeout_ms > 0))
+    tj_prebuild_start(&pb, &pre, opts.packages, opts.n_packages, parallel);
   /* After the build's fork: a worker sees the stop once we close ours. */
   if (pipe2(stop, O_CLOEXEC) < 0)
     stop[0] = stop[1] = -1;
