@@ -267,6 +267,12 @@ bool tj_go_guess(struct tj_go_env *env) {
     return false;
   }
   snprintf(env->version, sizeof(env->version), "%s", v);
+  /* From Go 1.21 on, go may switch to the toolchain go.mod names (and its
+   * GOROOT): only go env knows, unless GOTOOLCHAIN=local. */
+  if (env->minor >= 21) {
+    go_setting("GOTOOLCHAIN", f, v, sizeof(v));
+    return strcmp(v, "local") == 0;
+  }
   return true;
 }
 
