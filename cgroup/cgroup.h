@@ -62,6 +62,11 @@ int tj_cg_probe(struct tj_cg_info *info, tj_error *err);
  * controller, the file and what to do. */
 int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err);
 
+/* What tj_cg_create does first, once a process: removes stale cgroups of
+ * testjails that died and sets up the backend. A process that forks many
+ * sandbox owners calls it before, so they do not each pay for it. */
+int tj_cg_prepare(void);
+
 /* v2: an O_PATH directory fd for clone3(CLONE_INTO_CGROUP); -1 on v1. */
 int tj_cg_clone_fd(const tj_cgroup *cg);
 

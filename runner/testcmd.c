@@ -254,6 +254,7 @@ int tj_cmd_test(int argc, char **argv) {
   /* The build starts now, on the patterns as given and go's settings as
    * read here, while go env and go list answer: they cost two go start-ups
    * that go test itself does not pay. */
+  tj_cg_prepare();
   struct tj_prebuild pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
   struct tj_job pre = {.opts = &opts, .go = &guess, .workdir = workdir, .stop_fd = -1};
   /* One package under --build-timeout builds once, alone: a build that
