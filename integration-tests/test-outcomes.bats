@@ -190,16 +190,24 @@ setup() {
 }
 
 @test "a build over --build-timeout: timeout in phase build" {
-  # A go in PATH that logs each call: one package builds once, not in a
-  # shared build first and again alone.
-  local gobin="$BATS_TEST_TMPDIR/gobin"
-  mkdir -p "$gobin"
-  printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/log"\nexec %s "$@"\n' "$gobin" "$(command -v go)" >"$gobin/go"
-  chmod +x "$gobin/go"
-  PATH="$gobin:$PATH" tjt --bind "$gobin" --build-timeout 50ms ./pass
+  tjt --build-timeout 50ms ./pass
   assert_test_result timeout 6
   assert_eq "$(json_get "$REPORT" packages.0.phase)" build
   assert_contains "$(json_get "$REPORT" diagnosis)" "--build-timeout"
+  assert_nothing_left_test
+}
+
+@test "a single package whose build hangs: built once, alone, so it hangs once" {
+  # A go in PATH whose builds hang (go env and go list run as they are),
+  # logging each call; the sandbox sees its directory (--bind).
+  local gobin="$BATS_TEST_TMPDIR/gobin"
+  mkdir -p "$gobin"
+  printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/log"\n[ "$1" = test ] && exec sleep 600\nexec %s "$@"\n' \
+    "$gobin" "$(command -v go)" >"$gobin/go"
+  chmod +x "$gobin/go"
+  PATH="$gobin:$PATH" tjt --bind "$gobin" --build-timeout 2s --grace 100ms ./pass
+  assert_test_result timeout 6
+  assert_eq "$(json_get "$REPORT" packages.0.phase)" build
   assert_eq "$(grep -c '^test ' "$gobin/log")" 1 "builds; log: $(cat "$gobin/log")"
   assert_nothing_left_test
 }
