@@ -1034,8 +1034,8 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
                                 .sample_interval_ms = job->live ? o->mon.sample_interval_ms : 0,
                                 .on_sample = job->live ? run_sample : NULL};
   int rr = tj_sandbox_run(&bs, &bh, &res, &err);
-  /* go removed its own work dir in it; bisect-memory's work dir must be
-   * empty to go. */
+  /* go removed its own work dir in it (unless the build was killed: the
+   * work dir goes whole at the end). */
   if (gotmp[0])
     rmdir(gotmp + 9);
   if (rr < 0)
