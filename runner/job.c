@@ -801,20 +801,24 @@ static json_t *junit_json(const struct tj_gotest *gt) {
   return a;
 }
 
+/* Test i runs and none of its subtests does: the innermost running one. */
+static bool running_leaf(const struct tj_gt_test *t, int n, int i) {
+  if (t[i].status != TJ_GT_RUNNING)
+    return false;
+  for (int j = i + 1; j < n; j++)
+    if (t[j].parent == i && t[j].status == TJ_GT_RUNNING)
+      return false;
+  return true;
+}
+
 /* The running tests for the diagnosis: the innermost ones, most recent last. */
 static void running_notes(const struct tj_gotest *gt, struct tj_notes *notes) {
   int n;
   const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
   notes->n_running = 0;
-  for (int i = 0; i < n && notes->n_running < TJ_NOTES_RUNNING; i++) {
-    if (t[i].status != TJ_GT_RUNNING)
-      continue;
-    bool has_running_child = false;
-    for (int j = i + 1; j < n && !has_running_child; j++)
-      has_running_child = t[j].parent == i && t[j].status == TJ_GT_RUNNING;
-    if (!has_running_child)
+  for (int i = 0; i < n && notes->n_running < TJ_NOTES_RUNNING; i++)
+    if (running_leaf(t, n, i))
       snprintf(notes->running[notes->n_running++], sizeof(notes->running[0]), "%s", t[i].name);
-  }
 }
 
 /* ---- the timeline and the live view ----------------------------------------- */
@@ -953,15 +957,9 @@ static const char *job_running(void *ctx) {
   const struct job_ctx *c = ctx;
   int n;
   const struct tj_gt_test *t = tj_gotest_tests(c->gt, &n);
-  for (int i = n - 1; i >= 0; i--) {
-    if (t[i].status != TJ_GT_RUNNING)
-      continue;
-    bool has_running_child = false;
-    for (int j = i + 1; j < n && !has_running_child; j++)
-      has_running_child = t[j].parent == i && t[j].status == TJ_GT_RUNNING;
-    if (!has_running_child)
+  for (int i = n - 1; i >= 0; i--)
+    if (running_leaf(t, n, i))
       return t[i].name;
-  }
   return NULL;
 }
 
