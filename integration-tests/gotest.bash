@@ -77,3 +77,17 @@ assert_nothing_left_test() {
 diagnosis_lines() {
   grep -c '^testjail: ' <<<"$stderr" || true
 }
+
+# tjt_go_logger [hang]: a go in a directory of this test's own that logs each
+# call (one line of arguments to $GOLOG_DIR/log) and runs the real go; with
+# hang, its go test builds hang instead. Sets GOLOG_DIR; run testjail with
+# PATH="$GOLOG_DIR:$PATH" and --bind "$GOLOG_DIR" so the sandbox sees it.
+tjt_go_logger() {
+  GOLOG_DIR="$BATS_TEST_TMPDIR/gobin"
+  mkdir -p "$GOLOG_DIR"
+  local hang=""
+  [ "${1:-}" = hang ] && hang='[ "$1" = test ] && exec sleep 600\n'
+  printf "#!/bin/sh\nprintf \"%%s\\\\n\" \"\$*\" >>\"%s/log\"\n${hang}exec %s \"\$@\"\n" \
+    "$GOLOG_DIR" "$(command -v go)" >"$GOLOG_DIR/go"
+  chmod +x "$GOLOG_DIR/go"
+}

@@ -198,13 +198,9 @@ setup() {
 }
 
 @test "a single package whose build hangs: built once, alone, so it hangs once" {
-  # A go in PATH whose builds hang (go env and go list run as they are),
-  # logging each call; the sandbox sees its directory (--bind).
-  local gobin="$BATS_TEST_TMPDIR/gobin"
-  mkdir -p "$gobin"
-  printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/log"\n[ "$1" = test ] && exec sleep 600\nexec %s "$@"\n' \
-    "$gobin" "$(command -v go)" >"$gobin/go"
-  chmod +x "$gobin/go"
+  # Builds hang; go env and go list run as they are.
+  tjt_go_logger hang
+  local gobin=$GOLOG_DIR
   PATH="$gobin:$PATH" tjt --bind "$gobin" --build-timeout 2s --grace 100ms ./pass
   assert_test_result timeout 6
   assert_eq "$(json_get "$REPORT" packages.0.phase)" build

@@ -132,11 +132,8 @@ PY
 }
 
 @test "several packages: one go test builds them all; a package it could not build builds again alone" {
-  # A go in PATH that logs each call: the sandbox sees its directory (--bind).
-  local gobin="$BATS_TEST_TMPDIR/gobin"
-  mkdir -p "$gobin"
-  printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/log"\nexec %s "$@"\n' "$gobin" "$(command -v go)" >"$gobin/go"
-  chmod +x "$gobin/go"
+  tjt_go_logger
+  local gobin=$GOLOG_DIR
   PATH="$gobin:$PATH" tjt --bind "$gobin" ./pass ./fail ./buildfail
   assert_eq "$status" 2 "stderr: $stderr"
   assert_eq "$(json_get "$REPORT" packages.0.outcome)" passed
