@@ -28,6 +28,45 @@ normalize() {
   assert_eq "$(normalize <<<"$output")" "$want"
 }
 
+@test "go test's text where the -test.v stream differs: an example's got/want, output without a final newline" {
+  mkdir -p odd
+  printf '%s\n' 'package odd' 'import (' '"fmt"' '"testing"' ')' \
+    'func TestNoNewline(t *testing.T) { fmt.Print("dots...") }' \
+    'func TestFails(t *testing.T) { fmt.Print("half a line"); t.Error("boom") }' \
+    'func ExampleWrong() {' '	fmt.Println(1 + 2)' '	// Output: 4' '}' \
+    'func ExampleRight() {' '	fmt.Println("x")' '	// Output: x' '}' >odd/odd_test.go
+  tjt ./odd
+  assert_eq "$status" 1
+  local want
+  want="$(go test -count=1 ./odd 2>&1 | normalize)" || true
+  assert_contains "$want" "half a line--- FAIL: TestFails"
+  assert_eq "$(normalize <<<"$output")" "$want"
+  # the passing test still counts as one, not as output of the next
+  assert_eq "$(json_get "$REPORT" packages.0.tests.passed)" 2 "tests passed"
+}
+
+@test "from a package directory of a module under /tmp: the module stays visible (read-only), the package directory writable" {
+  local mod
+  mod=$(mktemp -d /tmp/tj-mod.XXXXXX)
+  TJ_CLEANUP_DIRS+=("$mod")
+  mkdir -p "$mod/lib" "$mod/sub"
+  printf 'module example.com/m\n\ngo 1.19\n' >"$mod/go.mod"
+  printf '%s\n' 'package lib' 'func Two() int { return 2 }' >"$mod/lib/lib.go"
+  printf '%s\n' 'package sub' 'import (' '"os"' '"testing"' '"example.com/m/lib"' ')' \
+    'func TestModule(t *testing.T) {' \
+    '	if lib.Two() != 2 { t.Fatal("lib") }' \
+    '	if _, err := os.Stat("../go.mod"); err != nil { t.Fatal(err) }' \
+    '	if err := os.WriteFile("../x", nil, 0o600); err == nil { t.Fatal("the module root is writable") }' \
+    '	if err := os.WriteFile("here", nil, 0o600); err != nil { t.Fatal(err) }' \
+    '}' >"$mod/sub/sub_test.go"
+  cd "$mod/sub"
+  tjt
+  assert_test_result passed 0
+  assert_contains "$output" "ok  	example.com/m/sub"
+  [ -e "$mod/sub/here" ] || fail "the test's file in its package directory is not there"
+  [ ! -e "$mod/x" ] || fail "the module root was written to"
+}
+
 @test "a TMPDIR the sandbox cannot show: the build and t.TempDir() use the private /tmp" {
   # outside /tmp: read-only inside, except what testjail binds
   local host

@@ -1,5 +1,6 @@
 #include "gotest.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ struct tj_gotest {
   int n_tests, cap_tests;
   int cache; /* last test looked up by name */
   bool started, any_output;
+  bool head_shown; /* a fail_head went out for report[0] */
 };
 
 struct tj_gotest *tj_gotest_new(bool framing, tj_gt_emit_fn emit, void *ctx) {
@@ -191,6 +193,9 @@ static void output(struct tj_gotest *p, const char *line, size_t len, bool direc
   p->any_output = true;
   struct tj_gt_event e = {.action = TJ_GT_OUTPUT, .elapsed = -1, .output = line, .output_len = len,
                           .directive = directive};
+  if (!directive && p->n_report == 1 && p->report[0].action == TJ_GT_FAIL && !p->head_shown &&
+      !(len >= 4 && memcmp(line, "    ", 4) == 0))
+    e.fail_head = p->head_shown = true;
   emit(p, &e);
 }
 
@@ -206,10 +211,39 @@ static void flush_report(struct tj_gotest *p, int depth) {
   set_test_name(p, "", 0);
   while (p->n_report > depth) {
     struct report *r = &p->report[--p->n_report];
-    struct tj_gt_event e = {.action = r->action, .test = r->name, .elapsed = r->elapsed};
+    struct tj_gt_event e = {.action = r->action, .test = r->name, .elapsed = r->elapsed,
+                            .fail_head = p->n_report == 0 && p->head_shown};
     emit(p, &e);
     free(r->name);
   }
+  if (p->n_report == 0)
+    p->head_shown = false;
+}
+
+/* Without -test.v=test2json framing (Go < 1.20), output without a final
+ * newline runs into the next report line: "dots...--- PASS: TestX (0.01s)".
+ * The offset of such a report of a test still running, else 0. */
+static size_t embedded_report(struct tj_gotest *p, const char *line, size_t len) {
+  static const char *const marks[] = {"--- PASS: ", "--- FAIL: ", "--- SKIP: "};
+  size_t best = 0;
+  for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
+    size_t ml = strlen(marks[m]);
+    for (const char *q = line + 1; (q = memmem(q, len - (size_t)(q - line), marks[m], ml)); q++) {
+      const char *name = q + ml, *end = line + len;
+      if (end - name < 5 || memcmp(end - 3, "s)\n", 3) != 0)
+        continue;
+      const char *paren = NULL;
+      for (const char *c = name; c + 1 < end; c++)
+        if (c[0] == ' ' && c[1] == '(')
+          paren = c;
+      if (paren && find_test(p, name, (size_t)(paren - name), true) >= 0 && (size_t)(q - line) > best)
+        best = (size_t)(q - line);
+    }
+  }
+  /* The report's own indent (a subtest's) goes with it. */
+  while (best >= 4 && memcmp(line + best - 4, "    ", 4) == 0)
+    best -= 4;
+  return best;
 }
 
 static bool has_prefix(const char *s, size_t len, const char *prefix) {
@@ -233,6 +267,28 @@ static const struct {
 } updates[] = {{"=== RUN   ", TJ_GT_RUN}, {"=== PAUSE ", TJ_GT_PAUSE}, {"=== CONT  ", TJ_GT_CONT}, {"=== NAME  ", -1}},
   reports[] = {{"--- PASS: ", TJ_GT_PASS}, {"--- FAIL: ", TJ_GT_FAIL}, {"--- SKIP: ", TJ_GT_SKIP}, {"--- BENCH: ", TJ_GT_BENCH}};
 
+/* The same for a t.Log line streamed under -test.v: "half a line    x_test.go:7: msg". */
+static size_t embedded_log(const char *line, size_t len) {
+  for (size_t k = 1; k + 4 < len; k++) {
+    if (line[k - 1] == ' ' || memcmp(line + k, "    ", 4) != 0)
+      continue;
+    size_t i = k;
+    while (i + 4 <= len && memcmp(line + i, "    ", 4) == 0)
+      i += 4;
+    size_t name = i;
+    while (i < len && (isalnum((unsigned char)line[i]) || line[i] == '_' || line[i] == '-' || line[i] == '.'))
+      i++;
+    if (i - name < 4 || memcmp(line + i - 3, ".go", 3) != 0 || i >= len || line[i] != ':')
+      continue;
+    size_t digits = ++i;
+    while (i < len && isdigit((unsigned char)line[i]))
+      i++;
+    if (i > digits && i + 1 < len && line[i] == ':' && line[i + 1] == ' ')
+      return k;
+  }
+  return 0;
+}
+
 static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
   if (p->framing) {
     if (line[0] != FRAME_MARKER) {
@@ -240,6 +296,14 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
       return;
     }
     line++, len--;
+  } else if (len > 10 && p->test_name && p->test_name[0]) {
+    size_t k = embedded_report(p, line, len);
+    if (!k)
+      k = embedded_log(line, len);
+    if (k > 0) {
+      output(p, line, k, false);
+      line += k, len -= k;
+    }
   }
   if (equals(line, len, "PASS\n") || equals(line, len, "FAIL\n") || has_prefix(line, len, "FAIL\t")) {
     flush_report(p, 0);

@@ -27,6 +27,10 @@ struct tj_gt_event {
   const char *output; /* OUTPUT: the text, newline included */
   size_t output_len;
   bool directive;     /* OUTPUT: the === / --- line itself */
+  /* OUTPUT: the first plain line after a top-level test's --- FAIL line
+   * (an example's got/want, a panic): go test prints the failure's block
+   * before it. FAIL: that block was shown then. */
+  bool fail_head;
 };
 
 typedef void (*tj_gt_emit_fn)(void *ctx, const struct tj_gt_event *ev);

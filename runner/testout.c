@@ -224,20 +224,25 @@ static void render_failed(struct tj_buf *b, const struct tj_gt_test *tests, int 
   }
 }
 
+static void render_top(struct tj_buf *b, const struct tj_gotest *t, const char *name) {
+  int n, i = tj_gotest_find(t, name);
+  const struct tj_gt_test *tests = tj_gotest_tests(t, &n);
+  if (i >= 0 && tests[i].parent < 0)
+    render_failed(b, tests, i, 0);
+}
+
 void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_gt_event *ev) {
   if (ev->action == TJ_GT_OUTPUT) {
     /* A test's log lines come with its --- FAIL block, or never. */
     if (ev->directive || (ev->test[0] && is_log_line(ev->output, ev->output_len)))
       return;
+    if (ev->fail_head && ev->test[0])
+      render_top(b, t, ev->test);
     tj_buf_add(b, ev->output, ev->output_len);
     return;
   }
-  if (ev->action != TJ_GT_FAIL || !ev->test[0])
-    return;
-  int n, i = tj_gotest_find(t, ev->test);
-  const struct tj_gt_test *tests = tj_gotest_tests(t, &n);
-  if (i >= 0 && tests[i].parent < 0)
-    render_failed(b, tests, i, 0);
+  if (ev->action == TJ_GT_FAIL && ev->test[0] && !ev->fail_head)
+    render_top(b, t, ev->test);
 }
 
 void tj_format_seconds(char *buf, size_t len, double seconds) { snprintf(buf, len, "%.3fs", seconds); }

@@ -143,6 +143,34 @@ static void test_partial_lines_and_no_test_files(void **state) {
   assert_true(strstr(events.p, "skip  0.00") != NULL);
 }
 
+/* Go < 1.20 has no framing: output without a final newline runs into the
+ * next report or streamed log line, as go test -v prints it. */
+static void test_output_without_newline(void **state) {
+  feed("=== RUN   TestA\ndots...--- PASS: TestA (0.01s)\n"
+       "=== RUN   TestF\nhalf    f_test.go:7: boom\nx--- PASS: TestNope (0.00s)\n--- FAIL: TestF (0.00s)\nFAIL\n");
+  tj_gotest_close(gt, 0);
+  assert_true(strstr(events.p, "output TestA |dots...|\noutput TestA |--- PASS: TestA (0.01s)|\npass TestA 0.01\n"));
+  assert_true(strstr(events.p, "output TestF |half|\noutput TestF |    f_test.go:7: boom|\n"));
+  /* not a test that is running: plain output */
+  assert_true(strstr(events.p, "output TestF |x--- PASS: TestNope (0.00s)|\n"));
+  int p, f, s;
+  tj_gotest_counts(gt, &p, &f, &s);
+  assert_int_equal(p, 1);
+  assert_int_equal(f, 1);
+  assert_string_equal(text.p, "dots...halfx--- PASS: TestNope (0.00s)\n--- FAIL: TestF (0.00s)\n"
+                              "    f_test.go:7: boom\nFAIL\n");
+}
+
+/* An example's got/want follow its --- FAIL line in both modes: go test
+ * prints the block first. */
+static void test_example_failure_text(void **state) {
+  feed("=== RUN   ExampleW\n--- FAIL: ExampleW (0.00s)\ngot:\n3\nwant:\n4\n"
+       "=== RUN   TestZ\n--- PASS: TestZ (0.00s)\nFAIL\n");
+  assert_string_equal(text.p, "--- FAIL: ExampleW (0.00s)\ngot:\n3\nwant:\n4\nFAIL\n");
+  assert_true(strstr(events.p, "output ExampleW |got:|\n"));
+  assert_true(strstr(events.p, "fail ExampleW 0.00\n"));
+}
+
 static void test_framing(void **state) {
   struct tj_gotest *f = tj_gotest_new(true, record, NULL);
   tj_gotest_feed(f, "\x16=== RUN   TestX\n=== RUN   TestFake\n\x16--- PASS: TestX (0.00s)\n", 64);
@@ -180,6 +208,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_pause_cont_and_running, setup, teardown),
       cmocka_unit_test_setup_teardown(test_panic_after_fail_is_attributed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_partial_lines_and_no_test_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_output_without_newline, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_example_failure_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
