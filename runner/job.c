@@ -178,12 +178,45 @@ void tj_packages_free(struct tj_package *pkgs, int n) {
 
 static bool nonempty_array(json_t *o, const char *key) { return json_array_size(json_object_get(o, key)) > 0; }
 
+/* The nearest directory at or above dir holding file, into out ("" if none). */
+static void find_up(const char *dir, const char *file, char *out, size_t len) {
+  char d[PATH_MAX], f[PATH_MAX + 16];
+  out[0] = 0;
+  if (!realpath(dir, d))
+    return;
+  for (;;) {
+    snprintf(f, sizeof(f), "%s/%s", strcmp(d, "/") ? d : "", file);
+    if (access(f, F_OK) == 0) {
+      snprintf(out, len, "%s", d);
+      return;
+    }
+    char *slash = strrchr(d, '/');
+    if (!slash || slash == d)
+      return;
+    *slash = 0;
+  }
+}
+
 int tj_go_find(struct tj_go_env *env, tj_error *err) {
   memset(env, 0, sizeof(*env));
   tj_error sub = {0};
   if (tj_resolve_command("go", environ, env->go, sizeof(env->go), &sub) != TJ_RESOLVE_OK)
     return tj_error_set(err, 0, "go: not found in PATH (testjail test builds with the Go toolchain: install it, "
                                 "e.g. apt-get install golang-go)");
+  find_up(".", "go.mod", env->modroot, sizeof(env->modroot));
+  const char *gowork = getenv("GOWORK");
+  if (gowork && *gowork) {
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof(copy), "%s", gowork);
+    char *slash = strrchr(copy, '/');
+    if (strcmp(gowork, "off") != 0 && slash) {
+      *slash = 0;
+      if (!realpath(copy[0] ? copy : "/", env->workroot))
+        env->workroot[0] = 0;
+    }
+  } else {
+    find_up(".", "go.work", env->workroot, sizeof(env->workroot));
+  }
   return 0;
 }
 
@@ -665,6 +698,20 @@ static bool add_bind(struct tj_spec *s, const char *src, bool ro) {
   return true;
 }
 
+/* The sandbox's private /tmp hides the host's: a module or workspace kept
+ * there stays visible (read-only) around a package directory inside it, as
+ * it does anywhere else. */
+static bool add_go_roots(struct tj_spec *s, const struct tj_go_env *go) {
+  const char *roots[] = {go->workroot, go->modroot};
+  char wd[PATH_MAX];
+  if (!realpath(s->workdir ? s->workdir : ".", wd))
+    wd[0] = 0;
+  for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+    if (strncmp(roots[i], "/tmp/", 5) == 0 && strcmp(roots[i], wd) != 0 && !add_bind(s, roots[i], true))
+      return false; /* the working directory itself stays writable */
+  return true;
+}
+
 static bool add_env(struct tj_spec *s, const char *kv) {
   if (s->n_env >= TJ_MAX_ENV)
     return false;
@@ -977,7 +1024,7 @@ int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, const char *
   for (int i = 0; i < o->spec.n_env; i++)
     bs->env[bs->n_env++] = o->spec.env[i];
   if (!add_bind(bs, job->workdir, false) || !add_bind(bs, job->go->gocache, false) ||
-      !add_bind(bs, job->go->gomodcache, false))
+      !add_bind(bs, job->go->gomodcache, false) || !add_go_roots(bs, job->go))
     return tj_error_set(err, 0, "too many --bind paths for the build sandbox");
   /* go's work dir on the host's disk, next to the binary, as under go test:
    * on the sandbox's tmpfs /tmp every page the linker maps faults alone, and
@@ -1067,7 +1114,8 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   const char *host_path = getenv("PATH");
   /* Go 1.19 puts GOROOT/bin first in the tests' PATH. */
   snprintf(path, sizeof(path), "PATH=%s/bin%s%s", job->go->goroot, host_path ? ":" : "", host_path ? host_path : "");
-  if (!add_bind(&ts, job->go->gocache, false) || !add_env(&ts, pwd) || (job->go->goroot[0] && !add_env(&ts, path))) {
+  if (!add_bind(&ts, job->go->gocache, false) || !add_go_roots(&ts, job->go) || !add_env(&ts, pwd) ||
+      (job->go->goroot[0] && !add_env(&ts, path))) {
     tj_error_set(&err, 0, "too many --bind or --env settings for the test sandbox");
     return setup_result(c, &err);
   }

@@ -21,6 +21,10 @@ struct tj_go_env {
   char gomodcache[PATH_MAX];
   char goroot[PATH_MAX];
   bool goflags_ldflags; /* GOFLAGS sets -ldflags: leave the link alone */
+  /* Where go finds the main module (go.mod) and the workspace (go.work)
+   * from the working directory; "" when none. */
+  char modroot[PATH_MAX];
+  char workroot[PATH_MAX];
 };
 
 struct tj_package {
