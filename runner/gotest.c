@@ -32,6 +32,7 @@ struct tj_gotest {
   int cache; /* last test looked up by name */
   bool started, any_output;
   bool head_shown; /* a fail_head went out for report[0] */
+  bool root_named;  /* the last directive named no test */
 };
 
 struct tj_gotest *tj_gotest_new(bool framing, tj_gt_emit_fn emit, void *ctx) {
@@ -192,7 +193,7 @@ static void output(struct tj_gotest *p, const char *line, size_t len, bool direc
     return;
   p->any_output = true;
   struct tj_gt_event e = {.action = TJ_GT_OUTPUT, .elapsed = -1, .output = line, .output_len = len,
-                          .directive = directive};
+                          .directive = directive, .root_log = p->root_named && !directive};
   if (!directive && p->n_report == 1 && p->report[0].action == TJ_GT_FAIL && !p->head_shown &&
       !(len >= 4 && memcmp(line, "    ", 4) == 0))
     e.fail_head = p->head_shown = true;
@@ -306,6 +307,7 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
     }
   }
   if (equals(line, len, "PASS\n") || equals(line, len, "FAIL\n") || has_prefix(line, len, "FAIL\t")) {
+    p->root_named = false;
     flush_report(p, 0);
     output(p, line, len, false);
     p->result = line[0] == 'P' ? "pass" : "fail";
@@ -341,6 +343,7 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
   size_t plen = strlen(is_report ? reports[kind].prefix : updates[kind].prefix);
   size_t nlen = len - plen;
   const char *name = trim(line + plen, &nlen);
+  p->root_named = !is_report && nlen == 0;
   if (is_report) {
     double elapsed = -1;
     const char *paren = NULL;

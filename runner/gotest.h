@@ -31,6 +31,9 @@ struct tj_gt_event {
    * (an example's got/want, a panic): go test prints the failure's block
    * before it. FAIL: that block was shown then. */
   bool fail_head;
+  /* OUTPUT: logged by the run's root after Go 1.19's "=== CONT  " with no
+   * name (the race detector's message, again): only -v shows it. */
+  bool root_log;
 };
 
 typedef void (*tj_gt_emit_fn)(void *ctx, const struct tj_gt_event *ev);

@@ -198,7 +198,15 @@ void tj_json_event(struct tj_buf *b, const struct timespec *when, const char *pk
   ADDS(b, "}\n");
 }
 
-static bool is_log_line(const char *s, size_t n) { return n >= 4 && memcmp(s, "    ", 4) == 0; }
+/* t.Log's lines are indented by four spaces a level; what else a test's
+ * binary prints with some indent (a race report's "      /src/x.go:13")
+ * is plain output. */
+static bool is_log_line(const char *s, size_t n) {
+  size_t sp = 0;
+  while (sp < n && s[sp] == ' ')
+    sp++;
+  return sp >= 4 && sp % 4 == 0 && sp < n && s[sp] != '\n';
+}
 
 static void indent(struct tj_buf *b, int depth) {
   for (int i = 0; i < depth; i++)
@@ -234,7 +242,7 @@ static void render_top(struct tj_buf *b, const struct tj_gotest *t, const char *
 void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_gt_event *ev) {
   if (ev->action == TJ_GT_OUTPUT) {
     /* A test's log lines come with its --- FAIL block, or never. */
-    if (ev->directive || (ev->test[0] && is_log_line(ev->output, ev->output_len)))
+    if (ev->directive || ((ev->test[0] || ev->root_log) && is_log_line(ev->output, ev->output_len)))
       return;
     if (ev->fail_head && ev->test[0])
       render_top(b, t, ev->test);

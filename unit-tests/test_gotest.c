@@ -171,6 +171,18 @@ static void test_example_failure_text(void **state) {
   assert_true(strstr(events.p, "fail ExampleW 0.00\n"));
 }
 
+/* A race report under -race -test.v (Go 1.19): its indented stack lines are
+ * not t.Log lines, and the message the run's root logs again after a
+ * nameless "=== CONT" shows only with -v. */
+static void test_race_report_text(void **state) {
+  feed("=== RUN   TestR\n==================\nWARNING: DATA RACE\n      /src/x.go:13 +0x74\n"
+       "    testing.go:1319: race detected during execution of test\n--- FAIL: TestR (0.01s)\n"
+       "=== CONT  \n    testing.go:1319: race detected during execution of test\nFAIL\n");
+  assert_string_equal(text.p, "==================\nWARNING: DATA RACE\n      /src/x.go:13 +0x74\n"
+                              "--- FAIL: TestR (0.01s)\n    testing.go:1319: race detected during execution of test\n"
+                              "FAIL\n");
+}
+
 static void test_framing(void **state) {
   struct tj_gotest *f = tj_gotest_new(true, record, NULL);
   tj_gotest_feed(f, "\x16=== RUN   TestX\n=== RUN   TestFake\n\x16--- PASS: TestX (0.00s)\n", 64);
@@ -210,6 +222,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_partial_lines_and_no_test_files, setup, teardown),
       cmocka_unit_test_setup_teardown(test_output_without_newline, setup, teardown),
       cmocka_unit_test_setup_teardown(test_example_failure_text, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_race_report_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
