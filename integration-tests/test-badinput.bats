@@ -79,6 +79,16 @@ expect_bad_input() {
   expect_bad_input "flag provided but not defined: -nosuchflag" ./pass -- -nosuchflag
 }
 
+@test "go test's own flags that testjail test does itself or cannot do, in TESTFLAGS" {
+  expect_bad_input "use testjail test --json" ./pass -- -json
+  expect_bad_input "-exec" ./pass -- -exec /bin/true
+}
+
+@test "a bad -covermode; -coverprofile into a directory that does not exist" {
+  expect_bad_input '"lines" for -covermode' ./pass -- -covermode lines
+  expect_bad_input "/nonexistent/dir" ./pass -- -coverprofile=/nonexistent/dir/c.out
+}
+
 @test "-p 0" {
   expect_bad_input "-p" -p 0 ./pass
 }

@@ -67,6 +67,56 @@ normalize() {
   [ ! -e "$mod/x" ] || fail "the module root was written to"
 }
 
+@test "go test's build flags in TESTFLAGS: -tags reaches the build; -cover's ok lines and -coverprofile's file are go test's" {
+  mkdir -p tagged
+  printf '%s\n' 'package tagged' 'func Half(n int) int {' '	if n < 0 {' '		return -(-n / 2)' '	}' '	return n / 2' '}' \
+    >tagged/tagged.go
+  printf '%s\n' '//go:build special' 'package tagged' 'import "testing"' \
+    'func TestTagged(t *testing.T) { if Half(4) != 2 { t.Fatal("half") } }' >tagged/tagged_test.go
+  tjt ./tagged ./pass -- -tags special -coverprofile "$BATS_TEST_TMPDIR/tj.out"
+  assert_test_result passed 0
+  local want
+  want="$(go test -count=1 ./tagged ./pass -tags special -coverprofile "$BATS_TEST_TMPDIR/go.out" 2>&1 | normalize)"
+  assert_contains "$want" "coverage: 66.7% of statements"
+  assert_eq "$(normalize <<<"$output")" "$want"
+  assert_eq "$(cat "$BATS_TEST_TMPDIR/tj.out")" "$(cat "$BATS_TEST_TMPDIR/go.out")" "the merged profile"
+  assert_eq "$(json_get "$REPORT" packages.0.tests.passed)" 1 "TestTagged ran"
+}
+
+@test "-race: a data race fails its test, as under go test" {
+  mkdir -p racy
+  printf '%s\n' 'package racy' 'import (' '"sync"' '"testing"' ')' \
+    'func TestRace(t *testing.T) {' '	x := 0' '	var wg sync.WaitGroup' '	for i := 0; i < 2; i++ {' \
+    '		wg.Add(1)' '		go func() { defer wg.Done(); x++ }()' '	}' '	wg.Wait()' '}' >racy/racy_test.go
+  tjt ./racy -- -race
+  assert_test_result tests_failed 1
+  assert_contains "$output" "WARNING: DATA RACE"
+  assert_contains "$output" "--- FAIL: TestRace"
+  # -test.v prints the race's message a second time (Go 1.19); go test's text has it once
+  assert_eq "$(grep -c 'race detected during execution of test' <<<"$output")" 1 "the message, once"
+}
+
+@test "passing packages' output, as go test shows it: its local directory mode and -bench" {
+  mkdir -p bench
+  printf '%s\n' 'package bench' 'import (' '"fmt"' '"os"' '"testing"' ')' \
+    'func TestMain(m *testing.M) { fmt.Println("main: before"); c := m.Run(); fmt.Println("main: after"); os.Exit(c) }' \
+    'func TestQuiet(t *testing.T) { t.Log("not shown") }' \
+    'func BenchmarkNothing(b *testing.B) { for i := 0; i < b.N; i++ {} }' >bench/bench_test.go
+  local numbers='s/[0-9]+(\.[0-9]+)? ns\/op/N ns\/op/; s/^(Benchmark[^ 	]*)[ 	]+[0-9]+/\1 N/; s/[ 	]+/ /g'
+  tjt ./bench ./pass -- -run XXX -bench . -benchtime 1x
+  assert_test_result passed 0
+  local want
+  want="$(go test -count=1 ./bench ./pass -run XXX -bench . -benchtime 1x 2>&1 | normalize | sed -E "$numbers")"
+  assert_contains "$want" "BenchmarkNothing"
+  assert_eq "$(normalize <<<"$output" | sed -E "$numbers")" "$want"
+  cd bench
+  tjt
+  assert_test_result passed 0
+  want="$(go test -count=1 2>&1 | normalize)"
+  assert_contains "$want" "main: after"
+  assert_eq "$(normalize <<<"$output")" "$want"
+}
+
 @test "a TMPDIR the sandbox cannot show: the build and t.TempDir() use the private /tmp" {
   # outside /tmp: read-only inside, except what testjail binds
   local host

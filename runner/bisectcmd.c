@@ -229,17 +229,20 @@ int tj_cmd_bisect(int argc, char **argv) {
     return usage_error(err.msg);
   char **testflags = NULL;
   bool flag_v = false, has_timeout = false;
-  if (tj_testflags(opts.test.testflags, opts.test.n_testflags, &testflags, &flag_v, &has_timeout, &err) < 0)
+  static struct tj_go_flags gflags;
+  if (tj_testflags(opts.test.testflags, opts.test.n_testflags, &testflags, &flag_v, &has_timeout, &gflags, &err) < 0)
     return usage_error(err.msg);
   if (geteuid() != 0) {
     tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
     return usage_error("bisect-memory needs root (namespaces and cgroups); run it as root");
   }
   static struct tj_go_env go;
   struct tj_package *pkgs = NULL;
   int n = 0;
-  if (tj_go_resolve(opts.test.packages, opts.test.n_packages, &go, &pkgs, &n, &err) < 0) {
+  if (tj_go_resolve(opts.test.packages, opts.test.n_packages, gflags.build, &go, &pkgs, &n, &err) < 0) {
     tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
     return usage_error(err.msg);
   }
   int code = EXIT_USAGE;
@@ -251,6 +254,7 @@ int tj_cmd_bisect(int argc, char **argv) {
       snprintf(msg, sizeof(msg), "package %s has no test files: nothing to bisect", pkgs[0].import_path);
     tj_packages_free(pkgs, n);
     tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
     return usage_error(msg);
   }
 
@@ -275,6 +279,7 @@ int tj_cmd_bisect(int argc, char **argv) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     tj_packages_free(pkgs, n);
     tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
     json_decref(br.results);
     return usage_error(err.msg);
   }
@@ -283,7 +288,7 @@ int tj_cmd_bisect(int argc, char **argv) {
   br.bin = bin;
   tj_live_init(&br.live, STDERR_FILENO, mon->quiet);
   br.job = (struct tj_job){.opts = &opts.test, .go = &go, .pkg = &pkgs[0], .workdir = workdir,
-                           .testflags = testflags, .has_timeout = has_timeout, .mode = TJ_OUT_TEXT,
+                           .testflags = testflags, .gflags = &gflags, .has_timeout = has_timeout, .mode = TJ_OUT_TEXT,
                            .stop_fd = -1, .sink = out_sink, .sink_ctx = &the_run, .total = 1,
                            .live = br.live.on ? live_cb : NULL, .live_ctx = &the_run};
 
@@ -406,6 +411,7 @@ int tj_cmd_bisect(int argc, char **argv) {
   tj_bisect_free(&b);
   tj_packages_free(pkgs, n);
   tj_testflags_free(testflags);
+  tj_go_flags_free(&gflags);
   free(opts.test.packages);
   close(br.sfd);
   if (br.interrupted) {

@@ -310,15 +310,27 @@ bool tj_go_guess(struct tj_go_env *env) {
 }
 
 /* go env and go list at once: each costs a go start-up. */
-int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_package **pkgs, int *n_pkgs,
-                  tj_error *err) {
+/* The build flags that change which files a package has. */
+static bool selects_files(const char *flag) {
+  static const char *const names[] = {"-tags=", "-race", "-msan", "-asan", "-mod=", "-modfile=", "-overlay="};
+  for (size_t i = 0; i < TJ_ARRAY_SIZE(names); i++)
+    if (strncmp(flag, names[i], strlen(names[i])) == 0)
+      return true;
+  return false;
+}
+
+int tj_go_resolve(char **patterns, int n, char **build_flags, struct tj_go_env *env, struct tj_package **pkgs,
+                  int *n_pkgs, tj_error *err) {
   *pkgs = NULL;
   *n_pkgs = 0;
   if (tj_go_find(env, err) < 0)
     return -1;
   static char dot[] = ".";
   char *env_argv[] = {env->go, "env", "-json", "GOVERSION", "GOCACHE", "GOMODCACHE", "GOROOT", "GOFLAGS", NULL};
-  char **argv = calloc((size_t)n + 7, sizeof(char *));
+  int nbf = 0;
+  while (build_flags && build_flags[nbf])
+    nbf++;
+  char **argv = calloc((size_t)n + (size_t)nbf + 7, sizeof(char *));
   if (!argv)
     return tj_error_set(err, ENOMEM, "go list");
   int k = 0;
@@ -329,6 +341,9 @@ int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_packa
    * check per package; what cannot build is the build's to say. */
   argv[k++] = "-find";
   argv[k++] = "-json=ImportPath,Dir,Name,TestGoFiles,XTestGoFiles,Error";
+  for (int i = 0; i < nbf; i++)
+    if (selects_files(build_flags[i]))
+      argv[k++] = build_flags[i];
   if (n == 0)
     argv[k++] = dot;
   for (int i = 0; i < n; i++)
@@ -493,18 +508,117 @@ static bool valid_value(enum flag_kind kind, const char *v, const char **expect)
   return true;
 }
 
+/* go test's build flags (go help build, go help testflag); true: takes a
+ * value. They go to the build, as go test does with them. */
+static const struct {
+  const char *name;
+  bool value;
+} build_flags[] = {
+    {"a", false},       {"asan", false},     {"asmflags", true},      {"buildmode", true}, {"buildvcs", false},
+    {"compiler", true}, {"cover", false},    {"covermode", true},     {"coverpkg", true},  {"gccgoflags", true},
+    {"gcflags", true},  {"installsuffix", true}, {"ldflags", true},  {"linkshared", false}, {"mod", true},
+    {"modcacherw", false}, {"modfile", true}, {"msan", false},       {"overlay", true},   {"pgo", true},
+    {"pkgdir", true},   {"race", false},     {"tags", true},          {"toolexec", true},  {"trimpath", false},
+    {"work", false},    {"x", false},
+};
+
+/* go test's own flags that testjail test does itself, or cannot do. */
+static const struct {
+  const char *name, *instead;
+} refused_flags[] = {
+    {"json", "use testjail test --json"},
+    {"vet", "use testjail test --vet"},
+    {"p", "use testjail test -p N"},
+    {"exec", "testjail runs the test binary itself"},
+    {"c", "testjail test runs the tests it builds"},
+    {"o", "testjail test runs the tests it builds"},
+    {"i", "testjail test runs the tests it builds"},
+    {"n", "testjail test runs the tests it builds"},
+};
+
+void tj_go_flags_free(struct tj_go_flags *gf) {
+  tj_testflags_free(gf->build);
+  *gf = (struct tj_go_flags){0};
+}
+
+static bool add_build_flag(struct tj_go_flags *gf, int *nb, const char *name, const char *value) {
+  char *f;
+  if (asprintf(&f, "-%s%s%s", name, value ? "=" : "", value ? value : "") < 0)
+    return false;
+  gf->build[(*nb)++] = f;
+  return true;
+}
+
+/* Returns 1 when flags[*i] was a build flag (taken, *i moved past its
+ * value), 0 when not, < 0 on bad input. */
+static int build_flag(char **flags, int n, int *i, struct tj_go_flags *gf, int *nb, tj_error *err) {
+  const char *a = flags[*i];
+  const char *name = a + (a[1] == '-' ? 2 : 1);
+  const char *eq = strchr(name, '=');
+  size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+  for (size_t j = 0; j < TJ_ARRAY_SIZE(refused_flags); j++)
+    if (strlen(refused_flags[j].name) == nl && strncmp(refused_flags[j].name, name, nl) == 0)
+      return tj_error_set(err, 0, "bad TESTFLAGS: %s: %s", a, refused_flags[j].instead);
+  bool profile = nl == 12 && strncmp(name, "coverprofile", 12) == 0;
+  int f = -1;
+  for (size_t j = 0; j < TJ_ARRAY_SIZE(build_flags); j++)
+    if (strlen(build_flags[j].name) == nl && strncmp(build_flags[j].name, name, nl) == 0)
+      f = (int)j;
+  if (f < 0 && !profile)
+    return 0;
+  const char *value = eq ? eq + 1 : NULL;
+  if (!value && (profile || build_flags[f].value)) {
+    if (*i + 1 >= n)
+      return tj_error_set(err, 0, "bad TESTFLAGS: %s needs a value", a);
+    value = flags[++*i];
+  }
+  char fname[32];
+  snprintf(fname, sizeof(fname), "%.*s", (int)nl, name);
+  if (profile) {
+    if (!*value)
+      return tj_error_set(err, 0, "bad TESTFLAGS: %s needs a file name", a);
+    gf->coverprofile = value;
+    gf->cover = true;
+    for (int j = 0; j < *nb; j++)
+      if (strcmp(gf->build[j], "-cover") == 0)
+        return 1;
+    return add_build_flag(gf, nb, "cover", NULL) ? 1 : tj_error_set(err, ENOMEM, "TESTFLAGS");
+  }
+  if (strcmp(fname, "covermode") == 0 && strcmp(value, "set") && strcmp(value, "count") && strcmp(value, "atomic"))
+    return tj_error_set(err, 0, "bad TESTFLAGS: invalid value \"%s\" for -covermode: expected set, count or atomic",
+                        value);
+  gf->cover |= strncmp(fname, "cover", 5) == 0;
+  return add_build_flag(gf, nb, fname, value) ? 1 : tj_error_set(err, ENOMEM, "TESTFLAGS");
+}
+
 void tj_testflags_free(char **flags) {
   for (char **f = flags; f && *f; f++)
     free(*f);
   free(flags);
 }
 
-int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, tj_error *err) {
+static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, struct tj_go_flags *gf,
+                     tj_error *err);
+
+int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, struct tj_go_flags *gf,
+                 tj_error *err) {
+  *gf = (struct tj_go_flags){0};
+  int r = testflags(flags, n, out, verbose, has_timeout, gf, err);
+  if (r < 0)
+    tj_go_flags_free(gf);
+  return r;
+}
+
+static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, struct tj_go_flags *gf,
+                     tj_error *err) {
   *verbose = *has_timeout = false;
   char **res = calloc((size_t)n + 1, sizeof(char *));
-  if (!res)
+  gf->build = calloc((size_t)n + 2, sizeof(char *));
+  if (!res || !gf->build) {
+    free(res);
     return tj_error_set(err, ENOMEM, "TESTFLAGS");
-  int k = 0;
+  }
+  int k = 0, nb = 0;
   for (int i = 0; i < n; i++) {
     const char *a = flags[i];
     if (strcmp(a, "-args") == 0 || strcmp(a, "--args") == 0) {
@@ -517,6 +631,15 @@ int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_time
       continue;
     }
     const char *name = a + (a[1] == '-' ? 2 : 1);
+    if (strncmp(name, "test.", 5) != 0) {
+      int b = build_flag(flags, n, &i, gf, &nb, err);
+      if (b < 0) {
+        tj_testflags_free(res);
+        return b;
+      }
+      if (b > 0)
+        continue;
+    }
     if (strncmp(name, "test.", 5) == 0)
       name += 5;
     const char *eq = strchr(name, '=');
@@ -552,6 +675,8 @@ int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_time
       continue;
     if (strcmp(test_flags[f].name, "timeout") == 0)
       *has_timeout = true;
+    if (strcmp(test_flags[f].name, "bench") == 0 && value && *value)
+      gf->bench = true;
     if (asprintf(&res[k++], "-test.%s%s%s", test_flags[f].name, value ? "=" : "", value ? value : "") < 0)
       res[k - 1] = NULL;
   }
@@ -577,6 +702,7 @@ struct job_ctx {
   struct line_asm asm_;
   struct tj_build_notes build;
   bool no_tests_to_run;
+  char coverage[160]; /* the binary's last "coverage: ..." line, for the ok line */
   struct tj_timeline tl;
   bool tl_on;
   int64_t start_mono;          /* the test run's start, CLOCK_MONOTONIC ms */
@@ -592,6 +718,18 @@ static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
 static void sink_str(const struct job_ctx *c, int fd, const char *s) { sink(c, fd, s, strlen(s)); }
 
 static void timeline_event(struct job_ctx *c, const struct tj_gt_event *ev);
+
+/* A benchmark's bare name: -test.v prints it before the benchmark runs, go
+ * test's text has only the result line. */
+static bool bench_name_line(const struct tj_gt_event *ev) {
+  if (ev->action != TJ_GT_OUTPUT || ev->output_len < 11 || memcmp(ev->output, "Benchmark", 9) != 0 ||
+      ev->output[ev->output_len - 1] != '\n')
+    return false;
+  for (size_t i = 9; i + 1 < ev->output_len; i++)
+    if (ev->output[i] == ' ' || ev->output[i] == '\t')
+      return false;
+  return true;
+}
 
 static void on_event(void *ctx, const struct tj_gt_event *ev) {
   struct job_ctx *c = ctx;
@@ -611,7 +749,8 @@ static void on_event(void *ctx, const struct tj_gt_event *ev) {
       sink(c, STDOUT_FILENO, ev->output, ev->output_len);
     break;
   case TJ_OUT_TEXT:
-    tj_text_event(&c->text, c->gt, ev);
+    if (!(c->job->gflags && c->job->gflags->bench && bench_name_line(ev)))
+      tj_text_event(&c->text, c->gt, ev);
     break;
   }
 }
@@ -628,6 +767,8 @@ static void test_output(void *ctx, int fd, const char *buf, size_t len) {
     if (nl || l->len >= 65536) {
       if (strstr(l->p, "testing: warning: no tests to run"))
         c->no_tests_to_run = true;
+      if (strncmp(l->p, "coverage: ", 10) == 0)
+        snprintf(c->coverage, sizeof(c->coverage), "%.*s", (int)strcspn(l->p, "\n"), l->p);
       tj_gotest_feed(c->gt, l->p, l->len);
       l->len = 0;
     }
@@ -1010,6 +1151,10 @@ static const char *job_running(void *ctx) {
   return NULL;
 }
 
+void tj_job_cover_dir(const char *workdir, int index, char *buf, size_t len) {
+  snprintf(buf, len, "%s/%d.cover", workdir, index);
+}
+
 int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, const char *tag, char *gotmp, size_t gotmp_len,
                       tj_error *err) {
   const struct tj_test_opts *o = job->opts;
@@ -1054,7 +1199,14 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   /* go test links a binary it does not keep without DWARF, and the link
    * takes a fifth less time: the same here, unless GOFLAGS says otherwise
    * (a -ldflags here would replace the user's). */
-  char *bargv[8];
+  int nbf = 0;
+  while (job->gflags && job->gflags->build[nbf])
+    nbf++;
+  _cleanup_free_ char **bargv = calloc((size_t)nbf + 9, sizeof(char *));
+  if (!bargv) {
+    tj_error_set(&err, ENOMEM, "build");
+    return setup_result(c, &err);
+  }
   int bk = 0;
   bargv[bk++] = (char *)job->go->go;
   bargv[bk++] = "test";
@@ -1065,6 +1217,8 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
     bargv[bk++] = "-ldflags=-w";
   if (vet[0])
     bargv[bk++] = vet;
+  for (int i = 0; i < nbf; i++)
+    bargv[bk++] = job->gflags->build[i];
   bargv[bk++] = job->pkg->import_path;
   bargv[bk] = NULL;
   static struct tj_spec bs;
@@ -1124,10 +1278,24 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     tj_error_set(&err, 0, "too many --env settings for the test sandbox");
     return setup_result(c, &err);
   }
+  /* -coverprofile: the binary writes its profile into a directory of the
+   * work dir; testcmd merges them, as go test does. */
+  static char cover_dir[PATH_MAX], cover_flag[PATH_MAX + 32];
+  bool profile = job->gflags && job->gflags->coverprofile;
+  if (profile) {
+    tj_job_cover_dir(job->workdir, job->index, cover_dir, sizeof(cover_dir));
+    snprintf(cover_flag, sizeof(cover_flag), "-test.coverprofile=%s/profile", cover_dir);
+    if ((mkdir(cover_dir, 0777) < 0 && errno != EEXIST) || chmod(cover_dir, 0777) < 0 ||
+        !add_bind(&ts, cover_dir, false)) {
+      tj_error_set(&err, errno, "the coverage profile's directory %s", cover_dir);
+      json_decref(gml);
+      return setup_result(c, &err);
+    }
+  }
   int nf = 0;
   while (job->testflags && job->testflags[nf])
     nf++;
-  char **targv = calloc((size_t)nf + 5, sizeof(char *));
+  char **targv = calloc((size_t)nf + 6, sizeof(char *));
   if (!targv) {
     json_decref(gml);
     return NULL;
@@ -1138,6 +1306,8 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   targv[k++] = "-test.paniconexit0";
   if (!job->has_timeout)
     targv[k++] = "-test.timeout=10m";
+  if (profile)
+    targv[k++] = cover_flag;
   for (int i = 0; i < nf; i++)
     targv[k++] = job->testflags[i];
   ts.argv = targv;
@@ -1172,8 +1342,8 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   if (!any && res.status_known)
     exit_text(res.wstatus, why, sizeof(why));
   if (ok)
-    snprintf(trailer, sizeof(trailer), "ok  \t%s\t%s%s\n", job->pkg->import_path, secs,
-             c->no_tests_to_run ? " [no tests to run]" : "");
+    snprintf(trailer, sizeof(trailer), "ok  \t%s\t%s%s%s%s\n", job->pkg->import_path, secs,
+             c->coverage[0] ? "\t" : "", c->coverage, c->no_tests_to_run ? " [no tests to run]" : "");
   else
     snprintf(trailer, sizeof(trailer), "%s%sFAIL\t%s\t%s\n", why, why[0] ? "\n" : "", job->pkg->import_path, secs);
   /* A flag the binary refused is a usage error: its one line says it all. */
@@ -1181,7 +1351,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   if (usage && job->mode != TJ_OUT_JSON) {
     diagnose(c, &v);
   } else if (job->mode == TJ_OUT_TEXT) {
-    if (!ok && c->text.len) {
+    if ((!ok || job->show_passing) && c->text.len) {
       sink(c, STDOUT_FILENO, c->text.p, c->text.len);
       if (c->text.p[c->text.len - 1] != '\n')
         sink_str(c, STDOUT_FILENO, "\n");

@@ -37,8 +37,8 @@ struct tj_package {
  * "."). No go, a package that does not exist, a directory without Go files,
  * a pattern matching nothing: an error naming it. A package go can find
  * but not build is listed: its build will say why. */
-int tj_go_resolve(char **patterns, int n, struct tj_go_env *env, struct tj_package **pkgs, int *n_pkgs,
-                  tj_error *err);
+int tj_go_resolve(char **patterns, int n, char **build_flags, struct tj_go_env *env, struct tj_package **pkgs,
+                  int *n_pkgs, tj_error *err);
 
 /* The go command in PATH (env zeroed, then env->go), or a usage error. */
 int tj_go_find(struct tj_go_env *env, tj_error *err);
@@ -53,8 +53,22 @@ void tj_packages_free(struct tj_package *pkgs, int n);
  * prefix (-run X -> -test.run=X), values checked; -v and the test binary's
  * own flags pass as given. *verbose is set for -v, *has_timeout for
  * -timeout. The result is NULL-terminated; free it with tj_testflags_free. */
-int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, tj_error *err);
+/* go test's build flags among TESTFLAGS (-race, -tags, -ldflags, -cover,
+ * -coverprofile...): they go to the build, not to the binary. */
+struct tj_go_flags {
+  char **build;             /* for go test -c and the shared build; NULL-terminated */
+  bool bench;               /* -bench: go test shows passing packages' output */
+  bool cover;               /* -cover, -covermode, -coverpkg or -coverprofile */
+  const char *coverprofile; /* as given: relative to the working directory */
+};
+int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, struct tj_go_flags *gf,
+                 tj_error *err);
 void tj_testflags_free(char **flags);
+void tj_go_flags_free(struct tj_go_flags *gf);
+
+/* Where package index's test binary writes its -coverprofile (a directory
+ * holding "profile"). */
+void tj_job_cover_dir(const char *workdir, int index, char *buf, size_t len);
 
 enum tj_out_mode { TJ_OUT_TEXT, TJ_OUT_VERBOSE, TJ_OUT_JSON };
 
@@ -68,7 +82,11 @@ struct tj_job {
   const char *workdir; /* private, for the test binary */
   int index;
   char **testflags;    /* from tj_testflags */
+  const struct tj_go_flags *gflags; /* NULL: none */
   bool has_timeout;
+  /* Passing packages' output is shown (go test's local directory mode,
+   * -bench), not only their ok line. */
+  bool show_passing;
   enum tj_out_mode mode;
   bool want_junit;
   int stop_fd;         /* readable or hung up: stop before the next phase */

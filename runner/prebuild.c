@@ -61,7 +61,10 @@ static _Noreturn void run_shared_build(const struct tj_job *proto, const struct 
   if (o->vet)
     snprintf(vet, sizeof(vet), "-vet=%s", o->vet);
   snprintf(p, sizeof(p), "-p=%d", parallel);
-  char **argv = calloc((size_t)n + 9, sizeof(char *));
+  int nbf = 0;
+  while (proto->gflags && proto->gflags->build[nbf])
+    nbf++;
+  char **argv = calloc((size_t)n + (size_t)nbf + 9, sizeof(char *));
   if (!argv)
     _exit(1);
   int k = 0;
@@ -74,6 +77,8 @@ static _Noreturn void run_shared_build(const struct tj_job *proto, const struct 
   argv[k++] = exec_cmd;
   if (vet[0])
     argv[k++] = vet;
+  for (int i = 0; i < nbf; i++)
+    argv[k++] = proto->gflags->build[i];
   for (int i = 0; i < n; i++)
     argv[k++] = patterns[i];
   if (n == 0)

@@ -190,6 +190,40 @@ static _Noreturn void worker_main(const struct tj_job *proto, int index, int out
   _exit(r ? 0 : 1);
 }
 
+/* -coverprofile FILE: the packages' profiles in order under one mode line,
+ * as go test writes it. */
+static int merge_cover(const char *path, const char *workdir, int n, tj_error *err) {
+  FILE *out = fopen(path, "we");
+  if (!out)
+    return tj_error_set(err, errno, "-coverprofile %s", path);
+  bool moded = false;
+  char dir[PATH_MAX], file[PATH_MAX + 16], *line = NULL;
+  size_t cap = 0;
+  for (int i = 0; i < n; i++) {
+    tj_job_cover_dir(workdir, i, dir, sizeof(dir));
+    snprintf(file, sizeof(file), "%s/profile", dir);
+    FILE *in = fopen(file, "re");
+    if (!in)
+      continue;
+    bool first = true;
+    while (getline(&line, &cap, in) > 0) {
+      bool mode_line = first && strncmp(line, "mode: ", 6) == 0;
+      first = false;
+      if (mode_line && moded)
+        continue;
+      moded |= mode_line;
+      fputs(line, out);
+    }
+    fclose(in);
+  }
+  free(line);
+  if (!moded)
+    fputs("mode: set\n", out);
+  if (fclose(out) != 0)
+    return tj_error_set(err, errno, "-coverprofile %s", path);
+  return 0;
+}
+
 int tj_cmd_test(int argc, char **argv) {
   static struct tj_test_opts opts;
   tj_error err = {0};
@@ -208,8 +242,14 @@ int tj_cmd_test(int argc, char **argv) {
     return usage_error(err.msg);
   char **testflags = NULL;
   bool flag_v = false, has_timeout = false;
-  if (tj_testflags(opts.testflags, opts.n_testflags, &testflags, &flag_v, &has_timeout, &err) < 0)
+  static struct tj_go_flags gflags;
+  if (tj_testflags(opts.testflags, opts.n_testflags, &testflags, &flag_v, &has_timeout, &gflags, &err) < 0)
     return usage_error(err.msg);
+  if (gflags.coverprofile && tj_report_check_path("-coverprofile", gflags.coverprofile, &err) < 0) {
+    tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
+    return usage_error(err.msg);
+  }
   if (geteuid() != 0) {
     tj_testflags_free(testflags);
     return usage_error("test needs root (namespaces and cgroups); run it as root");
@@ -256,7 +296,7 @@ int tj_cmd_test(int argc, char **argv) {
    * that go test itself does not pay. */
   tj_cg_prepare();
   struct tj_prebuild pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
-  struct tj_job pre = {.opts = &opts, .go = &guess, .workdir = workdir, .stop_fd = -1};
+  struct tj_job pre = {.opts = &opts, .go = &guess, .gflags = &gflags, .workdir = workdir, .stop_fd = -1};
   /* One package under --build-timeout builds once, alone: a build that
    * hangs would else hang twice, in the shared build and in its own. */
   bool single = opts.n_packages == 0 || (opts.n_packages == 1 && !strstr(opts.packages[0], "..."));
@@ -269,7 +309,7 @@ int tj_cmd_test(int argc, char **argv) {
   struct tj_package *pkgs = NULL;
   int n = 0;
   struct slot *slots = NULL;
-  if (tj_go_resolve(opts.packages, opts.n_packages, &go, &pkgs, &n, &err) < 0 ||
+  if (tj_go_resolve(opts.packages, opts.n_packages, gflags.build, &go, &pkgs, &n, &err) < 0 ||
       !(slots = calloc((size_t)n, sizeof(*slots)))) {
     if (!err.msg[0])
       tj_error_set(&err, ENOMEM, "setting up");
@@ -280,6 +320,7 @@ int tj_cmd_test(int argc, char **argv) {
     tj_remove_tree(workdir);
     tj_packages_free(pkgs, n);
     tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
     close(sfd);
     if (stop[0] >= 0)
       close(stop[0]), close(stop[1]);
@@ -288,7 +329,10 @@ int tj_cmd_test(int argc, char **argv) {
   }
 
   enum tj_out_mode mode = opts.json ? TJ_OUT_JSON : (opts.verbose || flag_v) ? TJ_OUT_VERBOSE : TJ_OUT_TEXT;
-  struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags,
+  /* go test shows passing packages' output in its local directory mode
+   * (no package named) and with -bench. */
+  struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags, .gflags = &gflags,
+                         .show_passing = opts.n_packages == 0 || gflags.bench,
                          .has_timeout = has_timeout, .mode = mode, .want_junit = opts.junit_path != NULL,
                          .stop_fd = stop[0], .sink = worker_sink, .total = n};
   /* With --json another program (gotestsum) writes to the terminal: a line
@@ -476,6 +520,8 @@ int tj_cmd_test(int argc, char **argv) {
   for (int i = 0; ho.real && i < n; i++)
     free(ho.real[i]);
   free(ho.real);
+  if (gflags.coverprofile && merge_cover(gflags.coverprofile, workdir, n, &err) < 0)
+    fprintf(stderr, "testjail: %s\n", err.msg);
   tj_remove_tree(workdir);
   close(sfd);
   close(stop[0]);
@@ -560,6 +606,7 @@ int tj_cmd_test(int argc, char **argv) {
   free(slots);
   tj_packages_free(pkgs, n);
   tj_testflags_free(testflags);
+  tj_go_flags_free(&gflags);
   free(opts.packages);
   if (interrupted) {
     signal(interrupted, SIG_DFL);

@@ -57,23 +57,61 @@ static void test_testflags(void **state) {
   char *in[] = {"-run", "TestA", "-test.count=1", "--short", "-v", "-timeout", "30s", "-update", "-args", "-x", NULL};
   char **out = NULL;
   bool v, timeout;
+  struct tj_go_flags gf;
   tj_error err = {0};
-  assert_int_equal(tj_testflags(in, 10, &out, &v, &timeout, &err), 0);
+  assert_int_equal(tj_testflags(in, 10, &out, &v, &timeout, &gf, &err), 0);
   const char *want[] = {"-test.run=TestA", "-test.count=1", "-test.short", "-test.timeout=30s", "-update", "-x", NULL};
   for (int i = 0; want[i]; i++)
     assert_string_equal(out[i], want[i]);
   assert_null(out[6]);
   assert_true(v);
   assert_true(timeout);
+  assert_null(gf.build[0]); /* -x after -args is the binary's */
   tj_testflags_free(out);
+  tj_go_flags_free(&gf);
   char *bad[] = {"-count=many", NULL};
-  assert_true(tj_testflags(bad, 1, &out, &v, &timeout, &err) < 0);
+  assert_true(tj_testflags(bad, 1, &out, &v, &timeout, &gf, &err) < 0);
   assert_non_null(strstr(err.msg, "many"));
   char *missing[] = {"-run", NULL};
-  assert_true(tj_testflags(missing, 1, &out, &v, &timeout, &err) < 0);
+  assert_true(tj_testflags(missing, 1, &out, &v, &timeout, &gf, &err) < 0);
   char *zero[] = {"-timeout=0", "-benchtime=100x", NULL};
-  assert_int_equal(tj_testflags(zero, 2, &out, &v, &timeout, &err), 0);
+  assert_int_equal(tj_testflags(zero, 2, &out, &v, &timeout, &gf, &err), 0);
+  assert_false(gf.bench);
   tj_testflags_free(out);
+  tj_go_flags_free(&gf);
+}
+
+/* go test's build flags go to the build, as go test does with them. */
+static void test_testflags_build(void **state) {
+  char *in[] = {"-race", "-tags", "a,b", "-run=X", "--ldflags=-s", "-coverprofile", "c.out", "-bench", ".",
+                "-covermode=atomic", "-update", NULL};
+  char **out = NULL;
+  bool v, timeout;
+  struct tj_go_flags gf;
+  tj_error err = {0};
+  assert_int_equal(tj_testflags(in, 11, &out, &v, &timeout, &gf, &err), 0);
+  const char *build[] = {"-race", "-tags=a,b", "-ldflags=-s", "-cover", "-covermode=atomic", NULL};
+  for (int i = 0; build[i]; i++)
+    assert_string_equal(gf.build[i], build[i]);
+  assert_null(gf.build[5]);
+  const char *test[] = {"-test.run=X", "-test.bench=.", "-update", NULL};
+  for (int i = 0; test[i]; i++)
+    assert_string_equal(out[i], test[i]);
+  assert_null(out[3]);
+  assert_true(gf.cover);
+  assert_true(gf.bench);
+  assert_string_equal(gf.coverprofile, "c.out");
+  tj_testflags_free(out);
+  tj_go_flags_free(&gf);
+  char *mode[] = {"-covermode=lines", NULL};
+  assert_true(tj_testflags(mode, 1, &out, &v, &timeout, &gf, &err) < 0);
+  assert_non_null(strstr(err.msg, "-covermode"));
+  char *json[] = {"-json", NULL};
+  assert_true(tj_testflags(json, 1, &out, &v, &timeout, &gf, &err) < 0);
+  assert_non_null(strstr(err.msg, "--json"));
+  char *tags[] = {"-tags", NULL};
+  assert_true(tj_testflags(tags, 1, &out, &v, &timeout, &gf, &err) < 0);
+  assert_non_null(strstr(err.msg, "needs a value"));
 }
 
 static int parse_bisect(struct tj_bisect_opts *o, char **argv, tj_error *err) {
@@ -132,6 +170,7 @@ int main(void) {
       cmocka_unit_test(test_options_around_packages),
       cmocka_unit_test(test_build_options_and_errors),
       cmocka_unit_test(test_testflags),
+      cmocka_unit_test(test_testflags_build),
       cmocka_unit_test(test_bisect_and_monitor_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
