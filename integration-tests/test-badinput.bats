@@ -84,6 +84,10 @@ expect_bad_input() {
   expect_bad_input "-exec" ./pass -- -exec /bin/true
 }
 
+@test "-fuzz with several packages" {
+  expect_bad_input "-fuzz takes one package" ./pass ./fail -- -fuzz FuzzX
+}
+
 @test "a bad -covermode; -coverprofile into a directory that does not exist" {
   expect_bad_input '"lines" for -covermode' ./pass -- -covermode lines
   expect_bad_input "/nonexistent/dir" ./pass -- -coverprofile=/nonexistent/dir/c.out

@@ -110,11 +110,32 @@ normalize() {
   assert_contains "$want" "BenchmarkNothing"
   assert_eq "$(normalize <<<"$output" | sed -E "$numbers")" "$want"
   cd bench
-  tjt
+  tjt -- -run XXX
   assert_test_result passed 0
-  want="$(go test -count=1 2>&1 | normalize)"
+  want="$(go test -count=1 -run XXX 2>&1 | normalize)"
   assert_contains "$want" "main: after"
+  assert_contains "$want" "no tests to run"
   assert_eq "$(normalize <<<"$output")" "$want"
+  # go test streams here and so prints the failure's exit status
+  cd ../fail
+  tjt
+  assert_eq "$status" 1
+  want="$(go test -count=1 2>&1 | normalize)" || true
+  assert_contains "$want" "exit status 1"
+  assert_eq "$(normalize <<<"$output")" "$want"
+}
+
+@test "-fuzz: the binary built for fuzzing, its corpus cache in GOCACHE, the failing input written to testdata as go test writes it" {
+  mkdir -p fuzzy
+  printf '%s\n' 'package fuzzy' 'import "testing"' \
+    'func FuzzOnlyA(f *testing.F) {' '	f.Add("a")' \
+    '	f.Fuzz(func(t *testing.T, s string) { if s != "a" { t.Fatalf("not a: %q", s) } })' '}' >fuzzy/fuzzy_test.go
+  tjt ./fuzzy -- -run XXX -fuzz FuzzOnlyA -fuzztime 60s
+  assert_test_result tests_failed 1
+  assert_contains "$output" "--- FAIL: FuzzOnlyA"
+  assert_contains "$output" "Failing input written to testdata/fuzz/FuzzOnlyA/"
+  assert_eq "$(ls fuzzy/testdata/fuzz/FuzzOnlyA | wc -l)" 1 "the failing input in the package directory"
+  assert_eq "$(json_get "$REPORT" packages.0.tests.failed_names.0)" FuzzOnlyA "the failed test"
 }
 
 @test "a TMPDIR the sandbox cannot show: the build and t.TempDir() use the private /tmp" {

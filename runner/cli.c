@@ -451,13 +451,14 @@ void tj_cli_help_test(FILE *out) {
           "among them go to the build (-race, -tags, -ldflags, -gcflags, -mod, -trimpath...), and\n"
           "-cover, -covermode, -coverpkg and -coverprofile FILE work as in go test (one profile of all\n"
           "packages, the coverage on each ok line); -json, -vet and -p are testjail's own options\n"
-          "(--json, --vet, -p), -exec, -c and -o have no place here. The packages build\n"
+          "(--json, --vet, -p), -exec, -c and -o have no place here; -fuzz builds for fuzzing and\n"
+          "takes one package, as in go test. The packages build\n"
           "in one go test -exec run (testjail __handoff hands each binary over); a package it could\n"
           "not build builds again alone (go test -c), for its own verdict.\n"
           "\n"
           "Output: go test's (ok/FAIL lines, --- FAIL blocks; -v: every test's output; a passing\n"
-          "package's output too with -bench or when no package is named), then one diagnosis line\n"
-          "on stderr for each package whose outcome is not passed or tests_failed.\n"
+          "package's output too with -bench, -list, -fuzz or when no package is named), then one\n"
+          "diagnosis line on stderr for each package whose outcome is not passed or tests_failed.\n"
           "\n"
           "Test options:\n");
   print_options(out, test_options, TJ_ARRAY_SIZE(test_options));

@@ -265,7 +265,8 @@ static const char *trim(const char *s, size_t *len) {
 static const struct {
   const char *prefix;
   int action; /* -1: === NAME, attribution only */
-} updates[] = {{"=== RUN   ", TJ_GT_RUN}, {"=== PAUSE ", TJ_GT_PAUSE}, {"=== CONT  ", TJ_GT_CONT}, {"=== NAME  ", -1}},
+} updates[] = {{"=== RUN   ", TJ_GT_RUN}, {"=== PAUSE ", TJ_GT_PAUSE}, {"=== CONT  ", TJ_GT_CONT}, {"=== NAME  ", -1},
+               {"=== FUZZ  ", TJ_GT_RUN}},
   reports[] = {{"--- PASS: ", TJ_GT_PASS}, {"--- FAIL: ", TJ_GT_FAIL}, {"--- SKIP: ", TJ_GT_SKIP}, {"--- BENCH: ", TJ_GT_BENCH}};
 
 /* The same for a t.Log line streamed under -test.v: "half a line    x_test.go:7: msg". */
@@ -365,8 +366,11 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
       }
       nlen = (size_t)(paren - name);
     }
-    if (p->n_report < indent) {
-      output(p, orig, orig_len, false); /* nested deeper than any pending report */
+    /* Nested deeper than any pending report; or a fuzz target's failure,
+     * which reports the target again inside its own block. */
+    if (p->n_report < indent ||
+        (indent > 0 && strlen(p->report[indent - 1].name) == nlen && memcmp(p->report[indent - 1].name, name, nlen) == 0)) {
+      output(p, orig, orig_len, false);
       return;
     }
     flush_report(p, indent);

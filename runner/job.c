@@ -677,6 +677,17 @@ static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_
       *has_timeout = true;
     if (strcmp(test_flags[f].name, "bench") == 0 && value && *value)
       gf->bench = true;
+    if (strcmp(test_flags[f].name, "list") == 0 && value && *value)
+      gf->list = true;
+    /* go test builds a binary for fuzzing with -fuzz, and hands it the
+     * corpus cache under GOCACHE. */
+    if (strcmp(test_flags[f].name, "fuzz") == 0 && value && *value) {
+      gf->fuzz = true;
+      if (!add_build_flag(gf, &nb, "fuzz", value)) {
+        tj_testflags_free(res);
+        return tj_error_set(err, ENOMEM, "TESTFLAGS");
+      }
+    }
     if (asprintf(&res[k++], "-test.%s%s%s", test_flags[f].name, value ? "=" : "", value ? value : "") < 0)
       res[k - 1] = NULL;
   }
@@ -1263,6 +1274,9 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   /* Lead's decision: Go's suites take root-only paths when getuid() is 0
    * and pass under docker as root, with docker's default capabilities. */
   ts.root_default_caps = true;
+  /* go test gives the binary one pipe for both: "testing: warning: no
+   * tests to run" (stderr) lands before "PASS" (stdout). */
+  ts.merge_output = true;
   char pwd[PATH_MAX + 8], path[PATH_MAX * 2];
   snprintf(pwd, sizeof(pwd), "PWD=%s", job->pkg->dir);
   const char *host_path = getenv("PATH");
@@ -1295,7 +1309,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   int nf = 0;
   while (job->testflags && job->testflags[nf])
     nf++;
-  char **targv = calloc((size_t)nf + 6, sizeof(char *));
+  char **targv = calloc((size_t)nf + 7, sizeof(char *));
   if (!targv) {
     json_decref(gml);
     return NULL;
@@ -1304,8 +1318,15 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   targv[k++] = (char *)bin;
   targv[k++] = framing ? "-test.v=test2json" : "-test.v";
   targv[k++] = "-test.paniconexit0";
-  if (!job->has_timeout)
+  /* Fuzzing runs until -fuzztime, as under go test. */
+  bool fuzz = job->gflags && job->gflags->fuzz;
+  static char fuzzcache[PATH_MAX + 64];
+  if (!job->has_timeout && !fuzz)
     targv[k++] = "-test.timeout=10m";
+  if (fuzz && job->go->gocache[0]) {
+    snprintf(fuzzcache, sizeof(fuzzcache), "-test.fuzzcachedir=%s/fuzz/%s", job->go->gocache, job->pkg->import_path);
+    targv[k++] = fuzzcache;
+  }
   if (profile)
     targv[k++] = cover_flag;
   for (int i = 0; i < nf; i++)
@@ -1339,11 +1360,12 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   bool ok = res.status_known && WIFEXITED(res.wstatus) && WEXITSTATUS(res.wstatus) == 0 && v.outcome == TJ_PASSED;
   bool any = job->mode == TJ_OUT_TEXT ? c->text.len > 0 : tj_gotest_any_output(c->gt);
   why[0] = 0;
-  if (!any && res.status_known)
+  if ((!any || job->stream) && res.status_known)
     exit_text(res.wstatus, why, sizeof(why));
+  bool cov = c->coverage[0] && !job->stream;
   if (ok)
-    snprintf(trailer, sizeof(trailer), "ok  \t%s\t%s%s%s%s\n", job->pkg->import_path, secs,
-             c->coverage[0] ? "\t" : "", c->coverage, c->no_tests_to_run ? " [no tests to run]" : "");
+    snprintf(trailer, sizeof(trailer), "ok  \t%s\t%s%s%s%s\n", job->pkg->import_path, secs, cov ? "\t" : "",
+             cov ? c->coverage : "", c->no_tests_to_run && !job->stream ? " [no tests to run]" : "");
   else
     snprintf(trailer, sizeof(trailer), "%s%sFAIL\t%s\t%s\n", why, why[0] ? "\n" : "", job->pkg->import_path, secs);
   /* A flag the binary refused is a usage error: its one line says it all. */

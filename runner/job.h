@@ -57,7 +57,8 @@ void tj_packages_free(struct tj_package *pkgs, int n);
  * -coverprofile...): they go to the build, not to the binary. */
 struct tj_go_flags {
   char **build;             /* for go test -c and the shared build; NULL-terminated */
-  bool bench;               /* -bench: go test shows passing packages' output */
+  bool bench, list;         /* -bench, -list: go test shows passing packages' output */
+  bool fuzz;                /* -fuzz: one package, built for fuzzing */
   bool cover;               /* -cover, -covermode, -coverpkg or -coverprofile */
   const char *coverprofile; /* as given: relative to the working directory */
 };
@@ -85,8 +86,12 @@ struct tj_job {
   const struct tj_go_flags *gflags; /* NULL: none */
   bool has_timeout;
   /* Passing packages' output is shown (go test's local directory mode,
-   * -bench), not only their ok line. */
+   * -bench, -list, -fuzz), not only their ok line. */
   bool show_passing;
+  /* go test streams the binary's output (local directory mode, -bench,
+   * -fuzz) and so keeps none to read: a failure always gets its exit
+   * status line, an ok line no coverage and no [no tests to run]. */
+  bool stream;
   enum tj_out_mode mode;
   bool want_junit;
   int stop_fd;         /* readable or hung up: stop before the next phase */

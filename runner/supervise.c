@@ -60,7 +60,8 @@ static _Noreturn void run_workload(const struct tj_supervise_args *a) {
    * leader: a session leader without a terminal that opens a pty (os/signal
    * TestTerminalSignal does) makes it its controlling terminal, and then its
    * children cannot (EPERM from TIOCSCTTY). PID 1 leads the session. */
-  if (setpgid(0, 0) < 0 || dup2(a->out_fd, STDOUT_FILENO) < 0 || dup2(a->errout_fd, STDERR_FILENO) < 0) {
+  if (setpgid(0, 0) < 0 || dup2(a->out_fd, STDOUT_FILENO) < 0 ||
+      dup2(spec->merge_output ? a->out_fd : a->errout_fd, STDERR_FILENO) < 0) {
     send_msg(a->err_fd, TJ_MSG_SETUP, errno, "preparing the workload's process group and output: %s", strerror(errno));
     _exit(125);
   }

@@ -309,8 +309,10 @@ int tj_cmd_test(int argc, char **argv) {
   struct tj_package *pkgs = NULL;
   int n = 0;
   struct slot *slots = NULL;
-  if (tj_go_resolve(opts.packages, opts.n_packages, gflags.build, &go, &pkgs, &n, &err) < 0 ||
-      !(slots = calloc((size_t)n, sizeof(*slots)))) {
+  int rr = tj_go_resolve(opts.packages, opts.n_packages, gflags.build, &go, &pkgs, &n, &err);
+  if (rr >= 0 && gflags.fuzz && n > 1)
+    rr = tj_error_set(&err, 0, "bad TESTFLAGS: -fuzz takes one package, as under go test (%d given)", n);
+  if (rr < 0 || !(slots = calloc((size_t)n, sizeof(*slots)))) {
     if (!err.msg[0])
       tj_error_set(&err, ENOMEM, "setting up");
     /* Bad input: nothing of the build stays behind. */
@@ -329,10 +331,12 @@ int tj_cmd_test(int argc, char **argv) {
   }
 
   enum tj_out_mode mode = opts.json ? TJ_OUT_JSON : (opts.verbose || flag_v) ? TJ_OUT_VERBOSE : TJ_OUT_TEXT;
-  /* go test shows passing packages' output in its local directory mode
-   * (no package named) and with -bench. */
+  /* go test streams the output in its local directory mode (no package
+   * named) and with -bench or -fuzz; it shows passing packages' output
+   * then, and with -list. */
+  bool stream = opts.n_packages == 0 || gflags.bench || gflags.fuzz;
   struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags, .gflags = &gflags,
-                         .show_passing = opts.n_packages == 0 || gflags.bench,
+                         .stream = stream, .show_passing = stream || gflags.list,
                          .has_timeout = has_timeout, .mode = mode, .want_junit = opts.junit_path != NULL,
                          .stop_fd = stop[0], .sink = worker_sink, .total = n};
   /* With --json another program (gotestsum) writes to the terminal: a line

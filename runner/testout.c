@@ -205,7 +205,7 @@ static bool is_log_line(const char *s, size_t n) {
   size_t sp = 0;
   while (sp < n && s[sp] == ' ')
     sp++;
-  return sp >= 4 && sp % 4 == 0 && sp < n && s[sp] != '\n';
+  return sp >= 4 && sp % 4 == 0 && sp < n;
 }
 
 static void indent(struct tj_buf *b, int depth) {
