@@ -43,6 +43,22 @@ setup() {
   assert_nothing_left_test
 }
 
+@test "test: a denial while tests run in parallel names the newest and keeps the others as suspects" {
+  mkdir -p par
+  # TestA makes the call once TestB runs too; the thread cannot tell which
+  printf '%s\n' 'package par' 'import (' '"syscall"' '"testing"' ')' \
+    'var started, done = make(chan struct{}), make(chan struct{})' \
+    'func TestA(t *testing.T) {' '	t.Parallel()' '	<-started' \
+    '	_, _, e := syscall.Syscall(syscall.SYS_KEYCTL, 0, 0, 0)' '	close(done)' \
+    '	if e != syscall.EPERM { t.Fatalf("keyctl: %v", e) }' '}' \
+    'func TestB(t *testing.T) {' '	t.Parallel()' '	close(started)' '	<-done' '}' >par/par_test.go
+  tjt ./par
+  assert_test_result passed 0
+  assert_eq "$(denial "$REPORT" packages.0 keyctl test)" TestB "the newest running test"
+  assert_eq "$(denial "$REPORT" packages.0 keyctl parallel)" '["TestA"]' "the test running alongside"
+  assert_contains "$stderr" "keyctl (1x, in TestB or the parallel TestA)"
+}
+
 @test "test: unconfined lets the same tests pass" {
   tjt --seccomp unconfined ./seccomp
   assert_test_result passed 0

@@ -1152,14 +1152,25 @@ static json_t *setup_result(struct job_ctx *c, const tj_error *err) {
 
 /* The test running now (the innermost, most recently started), for naming
  * a seccomp denial while the binary runs. */
+/* The tests running, newest first, one a line (more than one under
+ * t.Parallel). */
 static const char *job_running(void *ctx) {
   const struct job_ctx *c = ctx;
+  static char buf[512];
+  size_t off = 0;
   int n;
   const struct tj_gt_test *t = tj_gotest_tests(c->gt, &n);
-  for (int i = n - 1; i >= 0; i--)
-    if (running_leaf(t, n, i))
-      return t[i].name;
-  return NULL;
+  for (int i = n - 1; i >= 0; i--) {
+    if (!running_leaf(t, n, i))
+      continue;
+    int w = snprintf(buf + off, sizeof(buf) - off, "%s%s", off ? "\n" : "", t[i].name);
+    if (w < 0 || (size_t)w >= sizeof(buf) - off) {
+      buf[off] = 0;
+      break;
+    }
+    off += (size_t)w;
+  }
+  return off ? buf : NULL;
 }
 
 void tj_job_cover_dir(const char *workdir, int index, char *buf, size_t len) {

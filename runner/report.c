@@ -16,7 +16,7 @@ static json_t *int_or_null(int64_t v) { return v < 0 ? json_null() : json_intege
 
 static json_t *rlim_json(rlim_t v) { return v == RLIM_INFINITY ? json_null() : json_integer((json_int_t)v); }
 
-/* seccomp: {profile, denials: [{syscall, count, test, pid, host_pid, comm, action, errno}], enosys, skipped,
+/* seccomp: {profile, denials: [{syscall, count, test, parallel, pid, host_pid, comm, action, errno}], enosys, skipped,
  * killed, trapped} */
 static json_t *seccomp_json(const struct tj_sc_result *r) {
   json_t *o = json_object();
@@ -28,6 +28,15 @@ static json_t *seccomp_json(const struct tj_sc_result *r) {
     json_object_set_new(x, "syscall", json_string(d->syscall));
     json_object_set_new(x, "count", json_integer(d->count));
     json_object_set_new(x, "test", d->test[0] ? json_string(d->test) : json_null());
+    /* t.Parallel: the call may have come from one of these instead */
+    json_t *par = json_array();
+    for (const char *q = d->parallel; *q;) {
+      size_t l = strcspn(q, ",");
+      json_array_append_new(par, json_stringn(q, l));
+      q += l;
+      q += strspn(q, ", ");
+    }
+    json_object_set_new(x, "parallel", par);
     json_object_set_new(x, "pid", d->pid > 0 ? json_integer(d->pid) : json_null());
     json_object_set_new(x, "host_pid", d->host_pid > 0 ? json_integer(d->host_pid) : json_null());
     json_object_set_new(x, "comm", d->comm[0] ? json_string(d->comm) : json_null());

@@ -49,8 +49,8 @@ struct tj_sandbox_hooks {
   void (*on_output)(void *ctx, int fd, const char *buf, size_t len);
   /* Each complete output line (without the newline), after the notes saw it. */
   void (*on_line)(void *ctx, int fd, const char *line, size_t len);
-  /* The Go test running now, for naming a seccomp denial; NULL: the last
-   * "=== RUN" the notes saw. */
+  /* The Go tests running now, newest first, one a line, for naming a
+   * seccomp denial; NULL: the last "=== RUN" the notes saw. */
   const char *(*running_test)(void *ctx);
   /* The cgroup's counters every sample_interval_ms while the run goes on,
    * once at its start and once after the workload ended; t_ms counts from

@@ -574,7 +574,26 @@ int tj_sc_handle(int listener, const struct tj_sc_plan *plan, struct tj_sc_resul
   else
     snprintf(name, sizeof(name), "syscall %d", req->data.nr);
   free(sname);
-  const char *test = running ? running(ctx) : NULL;
+  /* The tests running, newest first, one a line: a thread cannot be tied
+   * to a goroutine, so the first is named and the rest kept as suspects. */
+  const char *tests = running ? running(ctx) : NULL;
+  char test[96] = "", parallel[192] = "";
+  if (tests) {
+    size_t first = strcspn(tests, "\n");
+    snprintf(test, sizeof(test), "%.*s", (int)first, tests);
+    size_t off = 0;
+    for (const char *q = tests + first; *q == '\n' && off < sizeof(parallel);) {
+      q++;
+      size_t l = strcspn(q, "\n");
+      int w = snprintf(parallel + off, sizeof(parallel) - off, "%s%.*s", off ? ", " : "", (int)l, q);
+      if (w < 0 || (size_t)w >= sizeof(parallel) - off) {
+        parallel[off] = 0;
+        break;
+      }
+      off += (size_t)w;
+      q += l;
+    }
+  }
   /* Read while the caller still waits for the answer: after it, a thread
    * that exits (the test binary's last test) takes its /proc entry along. */
   char comm[17];
@@ -594,8 +613,10 @@ int tj_sc_handle(int listener, const struct tj_sc_plan *plan, struct tj_sc_resul
     if (seccomp_notify_respond(listener, resp) < 0)
       goto out; /* ENOENT: interrupted; the restarted call comes again */
   }
-  struct tj_sc_denial *x = record(res, name, test ? test : "", &d);
+  struct tj_sc_denial *x = record(res, name, test, &d);
   if (x) {
+    if (!x->parallel[0])
+      snprintf(x->parallel, sizeof(x->parallel), "%s", parallel);
     if (x->host_pid < 0) {
       x->host_pid = (int)req->pid;
       x->pid = nspid;
@@ -641,8 +662,9 @@ void tj_sc_result_summary(const struct tj_sc_result *r, char *buf, size_t len) {
     if (!d)
       break;
     taken[d - r->denials] = true;
-    int w = snprintf(buf + off, len - off, "%s%s (%" PRId64 "x%s%s)", shown ? ", " : "", d->syscall, d->count,
-                     d->test[0] ? ", in " : "", d->test);
+    int w = snprintf(buf + off, len - off, "%s%s (%" PRId64 "x%s%s%s%s)", shown ? ", " : "", d->syscall, d->count,
+                     d->test[0] ? ", in " : "", d->test, d->test[0] && d->parallel[0] ? " or the parallel " : "",
+                     d->test[0] ? d->parallel : "");
     if (w < 0 || (size_t)w >= len - off)
       break;
     off += (size_t)w;
