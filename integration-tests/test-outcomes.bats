@@ -110,6 +110,22 @@ setup() {
   assert_nothing_left_test
 }
 
+@test "go test -exec 'testjail exec --memory 64M --': testjail's OOM diagnosis in go test's output; -coverprofile reaches go test" {
+  run --separate-stderr go test -count=1 -exec "$TESTJAIL exec --env TJMARK=$MARKER --memory 64M --" ./oom
+  assert_eq "$status" 1
+  assert_contains "$stderr$output" "testjail: OOM killed"
+  assert_contains "$output" "FAIL	example.com/examples/oom"
+  # the binary writes its profile into go's work dir under the host's /tmp
+  mkdir -p covered
+  printf '%s\n' 'package covered' 'func Half(n int) int { return n / 2 }' >covered/covered.go
+  printf '%s\n' 'package covered' 'import "testing"' 'func TestHalf(t *testing.T) { if Half(4) != 2 { t.Fatal() } }' \
+    >covered/covered_test.go
+  run -0 go test -count=1 -exec "$TESTJAIL exec --env TJMARK=$MARKER --" -coverprofile "$BATS_TEST_TMPDIR/c.out" ./covered
+  assert_contains "$output" "coverage: 100.0% of statements"
+  assert_contains "$(cat "$BATS_TEST_TMPDIR/c.out")" "covered/covered.go:2."
+  assert_nothing_left_test
+}
+
 @test "oom under an address-space limit: rlimit_as, exit 5" {
   tjt --ulimit as=1G ./oom
   assert_test_result rlimit_as 5

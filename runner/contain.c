@@ -139,6 +139,28 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_co
     if (!covered && add_bind(plan, exe, exe, true, "command", err) < 0)
       return -EINVAL;
   }
+  /* go test -exec hands the binary files to write in its work dir under
+   * the host's /tmp (-test.coverprofile=/tmp/go-build.../_cover_.out):
+   * their directories stay writable. */
+  for (int i = 1; spec->argv && spec->argv[i]; i++) {
+    const char *a = spec->argv[i], *eq = strchr(a, '=');
+    if (strncmp(a, "-test.", 6) != 0 || !eq || !path_under(eq + 1, "/tmp"))
+      continue;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", eq + 1);
+    char *slash = strrchr(dir, '/');
+    struct stat st;
+    if (!slash)
+      continue;
+    *slash = 0;
+    bool covered = false;
+    for (int j = 0; j < plan->n_binds; j++)
+      covered |= !plan->binds[j].readonly && path_under(dir, plan->binds[j].dst) && strcmp(plan->binds[j].dst, "/");
+    if (covered || strcmp(dir, "/tmp") == 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+      continue;
+    if (add_bind(plan, dir, dir, false, "an output path of the test binary", err) < 0)
+      return -EINVAL;
+  }
   qsort(plan->binds, (size_t)plan->n_binds, sizeof(plan->binds[0]), bind_depth_cmp);
   return 0;
 }
