@@ -309,7 +309,6 @@ bool tj_go_guess(struct tj_go_env *env) {
   return true;
 }
 
-/* go env and go list at once: each costs a go start-up. */
 /* The build flags that change which files a package has. */
 static bool selects_files(const char *flag) {
   static const char *const names[] = {"-tags=", "-race", "-msan", "-asan", "-mod=", "-modfile=", "-overlay="};
@@ -319,6 +318,7 @@ static bool selects_files(const char *flag) {
   return false;
 }
 
+/* go env and go list at once: each costs a go start-up. */
 int tj_go_resolve(char **patterns, int n, char **build_flags, struct tj_go_env *env, struct tj_package **pkgs,
                   int *n_pkgs, tj_error *err) {
   *pkgs = NULL;
@@ -1150,10 +1150,8 @@ static json_t *setup_result(struct job_ctx *c, const tj_error *err) {
   return result;
 }
 
-/* The test running now (the innermost, most recently started), for naming
- * a seccomp denial while the binary runs. */
-/* The tests running, newest first, one a line (more than one under
- * t.Parallel). */
+/* The tests running now (innermost), newest first, one a line (more than
+ * one under t.Parallel), for naming a seccomp denial. */
 static const char *job_running(void *ctx) {
   const struct job_ctx *c = ctx;
   static char buf[512];
