@@ -138,6 +138,15 @@ normalize() {
   assert_eq "$(json_get "$REPORT" packages.0.tests.failed_names.0)" FuzzOnlyA "the failed test"
 }
 
+@test "a test that reads stdin gets EOF, as under go test, not testjail's stdin" {
+  mkdir -p stdin
+  printf '%s\n' 'package stdin' 'import (' '"io"' '"os"' '"testing"' ')' \
+    'func TestStdin(t *testing.T) {' '	b, err := io.ReadAll(os.Stdin)' \
+    '	if err != nil || len(b) != 0 { t.Fatalf("stdin gave %q %v", b, err) }' '}' >stdin/stdin_test.go
+  tjt ./stdin <<<"typed at testjail"
+  assert_test_result passed 0
+}
+
 @test "a TMPDIR the sandbox cannot show: the build and t.TempDir() use the private /tmp" {
   # outside /tmp: read-only inside, except what testjail binds
   local host

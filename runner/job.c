@@ -1183,6 +1183,7 @@ int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, const char *
   bs->wall_timeout_ms = o->build_timeout_ms;
   bs->grace_ms = o->spec.grace_ms;
   bs->network_host = true;
+  bs->null_stdin = true;
   bs->seccomp_policy = o->spec.seccomp_policy; /* the build is filtered too; no capabilities */
   for (int i = 0; i < o->spec.n_binds; i++)
     bs->binds[bs->n_binds++] = o->spec.binds[i];
@@ -1286,6 +1287,8 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   /* go test gives the binary one pipe for both: "testing: warning: no
    * tests to run" (stderr) lands before "PASS" (stdout). */
   ts.merge_output = true;
+  /* and no stdin: a test that reads it gets EOF, as under go test */
+  ts.null_stdin = true;
   char pwd[PATH_MAX + 8], path[PATH_MAX * 2];
   snprintf(pwd, sizeof(pwd), "PWD=%s", job->pkg->dir);
   const char *host_path = getenv("PATH");

@@ -38,6 +38,7 @@ struct tj_spec {
   uint64_t cap_add, cap_drop;
   bool root_default_caps; /* test phase: a root workload starts from Docker's default set */
   bool merge_output;      /* stderr into the stdout pipe: one stream, in the order written */
+  bool null_stdin;        /* stdin is /dev/null, not testjail's own */
   const char *seccomp_arg;              /* --seccomp as given; NULL: the profile's, else the default one */
   const char *env[TJ_MAX_ENV]; /* NAME=VALUE set on top of the inherited environment */
   int n_env;

@@ -1,6 +1,7 @@
 #include "supervise.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,14 @@ static _Noreturn void run_workload(const struct tj_supervise_args *a) {
       dup2(spec->merge_output ? a->out_fd : a->errout_fd, STDERR_FILENO) < 0) {
     send_msg(a->err_fd, TJ_MSG_SETUP, errno, "preparing the workload's process group and output: %s", strerror(errno));
     _exit(125);
+  }
+  if (spec->null_stdin) {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
+      send_msg(a->err_fd, TJ_MSG_SETUP, errno, "stdin from /dev/null: %s", strerror(errno));
+      _exit(125);
+    }
+    close(fd);
   }
   const struct tj_rlimit *bad = NULL;
   int r = tj_rlimit_apply(&spec->rlimits, &bad);
