@@ -52,7 +52,8 @@ setup() {
     '	_, _, e := syscall.Syscall(syscall.SYS_KEYCTL, 0, 0, 0)' '	close(done)' \
     '	if e != syscall.EPERM { t.Fatalf("keyctl: %v", e) }' '}' \
     'func TestB(t *testing.T) {' '	t.Parallel()' '	close(started)' '	<-done' '}' >par/par_test.go
-  tjt ./par
+  # both at once even on one CPU (-parallel defaults to GOMAXPROCS)
+  tjt ./par -- -parallel 2
   assert_test_result passed 0
   assert_eq "$(denial "$REPORT" packages.0 keyctl test)" TestB "the newest running test"
   assert_eq "$(denial "$REPORT" packages.0 keyctl parallel)" '["TestA"]' "the test running alongside"
