@@ -188,6 +188,13 @@ static void emit(struct tj_gotest *p, struct tj_gt_event *e) {
     p->emit(p->ctx, e);
 }
 
+bool tj_gt_is_log_line(const char *s, size_t n) {
+  size_t sp = 0;
+  while (sp < n && s[sp] == ' ')
+    sp++;
+  return sp >= 4 && sp % 4 == 0 && sp < n;
+}
+
 static void output(struct tj_gotest *p, const char *line, size_t len, bool directive) {
   if (!len)
     return;
@@ -195,7 +202,7 @@ static void output(struct tj_gotest *p, const char *line, size_t len, bool direc
   struct tj_gt_event e = {.action = TJ_GT_OUTPUT, .elapsed = -1, .output = line, .output_len = len,
                           .directive = directive, .root_log = p->root_named && !directive};
   if (!directive && p->n_report == 1 && p->report[0].action == TJ_GT_FAIL && !p->head_shown &&
-      !(len >= 4 && memcmp(line, "    ", 4) == 0))
+      !tj_gt_is_log_line(line, len))
     e.fail_head = p->head_shown = true;
   emit(p, &e);
 }

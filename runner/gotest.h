@@ -96,6 +96,11 @@ const char *tj_gotest_result(const struct tj_gotest *p);
 bool tj_gotest_started(const struct tj_gotest *p);
 bool tj_gotest_any_output(const struct tj_gotest *p);
 
+/* A t.Log line: indented by four spaces a level. What else a test's binary
+ * prints with some indent (a race report's "      /src/x.go:13") is plain
+ * output. */
+bool tj_gt_is_log_line(const char *s, size_t n);
+
 /* Bytes of output lines kept per test for reports; the rest is counted only. */
 #define TJ_GT_MAX_TEST_OUTPUT (256 * 1024)
 

@@ -198,16 +198,6 @@ void tj_json_event(struct tj_buf *b, const struct timespec *when, const char *pk
   ADDS(b, "}\n");
 }
 
-/* t.Log's lines are indented by four spaces a level; what else a test's
- * binary prints with some indent (a race report's "      /src/x.go:13")
- * is plain output. */
-static bool is_log_line(const char *s, size_t n) {
-  size_t sp = 0;
-  while (sp < n && s[sp] == ' ')
-    sp++;
-  return sp >= 4 && sp % 4 == 0 && sp < n;
-}
-
 static void indent(struct tj_buf *b, int depth) {
   for (int i = 0; i < depth; i++)
     ADDS(b, "    ");
@@ -225,7 +215,7 @@ static void render_failed(struct tj_buf *b, const struct tj_gt_test *tests, int 
     if (it->child >= 0) {
       if (tests[it->child].status == TJ_GT_FAILED && level < 64)
         render_failed(b, tests, it->child, level + 1);
-    } else if (is_log_line(it->line, it->len)) {
+    } else if (tj_gt_is_log_line(it->line, it->len)) {
       indent(b, level);
       tj_buf_add(b, it->line, it->len);
     }
@@ -242,7 +232,7 @@ static void render_top(struct tj_buf *b, const struct tj_gotest *t, const char *
 void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_gt_event *ev) {
   if (ev->action == TJ_GT_OUTPUT) {
     /* A test's log lines come with its --- FAIL block, or never. */
-    if (ev->directive || ((ev->test[0] || ev->root_log) && is_log_line(ev->output, ev->output_len)))
+    if (ev->directive || ((ev->test[0] || ev->root_log) && tj_gt_is_log_line(ev->output, ev->output_len)))
       return;
     if (ev->fail_head && ev->test[0])
       render_top(b, t, ev->test);
