@@ -96,7 +96,7 @@ normalize() {
   assert_eq "$(grep -c 'race detected during execution of test' <<<"$output")" 1 "the message, once"
 }
 
-@test "passing packages' output, as go test shows it: its local directory mode and -bench" {
+@test "passing packages' output, as go test shows it: its local directory mode, -bench and -list" {
   mkdir -p bench
   printf '%s\n' 'package bench' 'import (' '"fmt"' '"os"' '"testing"' ')' \
     'func TestMain(m *testing.M) { fmt.Println("main: before"); c := m.Run(); fmt.Println("main: after"); os.Exit(c) }' \
@@ -109,6 +109,11 @@ normalize() {
   want="$(go test -count=1 ./bench ./pass -run XXX -bench . -benchtime 1x 2>&1 | normalize | sed -E "$numbers")"
   assert_contains "$want" "BenchmarkNothing"
   assert_eq "$(normalize <<<"$output" | sed -E "$numbers")" "$want"
+  tjt ./bench ./pass -- -list .
+  assert_test_result passed 0
+  want="$(go test -count=1 ./bench ./pass -list . 2>&1 | normalize)"
+  assert_contains "$want" "TestQuiet"
+  assert_eq "$(normalize <<<"$output")" "$want"
   cd bench
   tjt -- -run XXX
   assert_test_result passed 0
