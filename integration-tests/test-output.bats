@@ -81,6 +81,12 @@ normalize() {
   assert_eq "$(normalize <<<"$output")" "$want"
   assert_eq "$(cat "$BATS_TEST_TMPDIR/tj.out")" "$(cat "$BATS_TEST_TMPDIR/go.out")" "the merged profile"
   assert_eq "$(json_get "$REPORT" packages.0.tests.passed)" 1 "TestTagged ran"
+  # no package built: the profile holds the mode line only, as go test's
+  tjt ./buildfail -- -covermode count -coverprofile "$BATS_TEST_TMPDIR/none.out"
+  assert_eq "$status" 2
+  go test -count=1 ./buildfail -covermode count -coverprofile "$BATS_TEST_TMPDIR/go-none.out" >/dev/null 2>&1 || true
+  assert_eq "$(cat "$BATS_TEST_TMPDIR/none.out")" "$(cat "$BATS_TEST_TMPDIR/go-none.out")" "the profile of no package"
+  assert_eq "$(cat "$BATS_TEST_TMPDIR/none.out")" "mode: count"
 }
 
 @test "-race: a data race fails its test, as under go test" {

@@ -588,6 +588,9 @@ static int build_flag(char **flags, int n, int *i, struct tj_go_flags *gf, int *
     return tj_error_set(err, 0, "bad TESTFLAGS: invalid value \"%s\" for -covermode: expected set, count or atomic",
                         value);
   gf->cover |= strncmp(fname, "cover", 5) == 0;
+  if (strcmp(fname, "covermode") == 0)
+    gf->covermode = value;
+  gf->race |= strcmp(fname, "race") == 0 && (!value || strcmp(value, "false") != 0);
   return add_build_flag(gf, nb, fname, value) ? 1 : tj_error_set(err, ENOMEM, "TESTFLAGS");
 }
 

@@ -61,6 +61,8 @@ struct tj_go_flags {
   bool fuzz;                /* -fuzz: one package, built for fuzzing */
   bool cover;               /* -cover, -covermode, -coverpkg or -coverprofile */
   const char *coverprofile; /* as given: relative to the working directory */
+  const char *covermode;    /* as given; NULL: go's default (set, atomic under -race) */
+  bool race;
 };
 int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, struct tj_go_flags *gf,
                  tj_error *err);

@@ -192,7 +192,7 @@ static _Noreturn void worker_main(const struct tj_job *proto, int index, int out
 
 /* -coverprofile FILE: the packages' profiles in order under one mode line,
  * as go test writes it. */
-static int merge_cover(const char *path, const char *workdir, int n, tj_error *err) {
+static int merge_cover(const char *path, const char *mode, const char *workdir, int n, tj_error *err) {
   FILE *out = fopen(path, "we");
   if (!out)
     return tj_error_set(err, errno, "-coverprofile %s", path);
@@ -218,7 +218,7 @@ static int merge_cover(const char *path, const char *workdir, int n, tj_error *e
   }
   free(line);
   if (!moded)
-    fputs("mode: set\n", out);
+    fprintf(out, "mode: %s\n", mode);
   if (fclose(out) != 0)
     return tj_error_set(err, errno, "-coverprofile %s", path);
   return 0;
@@ -524,7 +524,8 @@ int tj_cmd_test(int argc, char **argv) {
   for (int i = 0; ho.real && i < n; i++)
     free(ho.real[i]);
   free(ho.real);
-  if (gflags.coverprofile && merge_cover(gflags.coverprofile, workdir, n, &err) < 0)
+  const char *covermode = gflags.covermode ? gflags.covermode : gflags.race ? "atomic" : "set";
+  if (gflags.coverprofile && merge_cover(gflags.coverprofile, covermode, workdir, n, &err) < 0)
     fprintf(stderr, "testjail: %s\n", err.msg);
   tj_remove_tree(workdir);
   close(sfd);

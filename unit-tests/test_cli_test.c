@@ -101,6 +101,8 @@ static void test_testflags_build(void **state) {
   assert_true(gf.cover);
   assert_true(gf.bench);
   assert_string_equal(gf.coverprofile, "c.out");
+  assert_string_equal(gf.covermode, "atomic");
+  assert_true(gf.race);
   tj_testflags_free(out);
   tj_go_flags_free(&gf);
   char *mode[] = {"-covermode=lines", NULL};
