@@ -31,10 +31,9 @@ static json_t *seccomp_json(const struct tj_sc_result *r) {
     /* t.Parallel: the call may have come from one of these instead */
     json_t *par = json_array();
     for (const char *q = d->parallel; *q;) {
-      size_t l = strcspn(q, ",");
+      size_t l = strcspn(q, "\n");
       json_array_append_new(par, json_stringn(q, l));
-      q += l;
-      q += strspn(q, ", ");
+      q += l + (q[l] == '\n');
     }
     json_object_set_new(x, "parallel", par);
     json_object_set_new(x, "pid", d->pid > 0 ? json_integer(d->pid) : json_null());

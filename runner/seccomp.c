@@ -581,18 +581,12 @@ int tj_sc_handle(int listener, const struct tj_sc_plan *plan, struct tj_sc_resul
   if (tests) {
     size_t first = strcspn(tests, "\n");
     snprintf(test, sizeof(test), "%.*s", (int)first, tests);
-    size_t off = 0;
-    for (const char *q = tests + first; *q == '\n' && off < sizeof(parallel);) {
-      q++;
-      size_t l = strcspn(q, "\n");
-      int w = snprintf(parallel + off, sizeof(parallel) - off, "%s%.*s", off ? ", " : "", (int)l, q);
-      if (w < 0 || (size_t)w >= sizeof(parallel) - off) {
-        parallel[off] = 0;
-        break;
-      }
-      off += (size_t)w;
-      q += l;
-    }
+    const char *rest = tests[first] ? tests + first + 1 : "";
+    size_t l = strlen(rest);
+    if (l >= sizeof(parallel)) /* whole names only */
+      for (l = sizeof(parallel) - 1; l && rest[l] != '\n';)
+        l--;
+    snprintf(parallel, sizeof(parallel), "%.*s", (int)l, rest);
   }
   /* Read while the caller still waits for the answer: after it, a thread
    * that exits (the test binary's last test) takes its /proc entry along. */
@@ -662,9 +656,15 @@ void tj_sc_result_summary(const struct tj_sc_result *r, char *buf, size_t len) {
     if (!d)
       break;
     taken[d - r->denials] = true;
-    int w = snprintf(buf + off, len - off, "%s%s (%" PRId64 "x%s%s%s%s)", shown ? ", " : "", d->syscall, d->count,
-                     d->test[0] ? ", in " : "", d->test, d->test[0] && d->parallel[0] ? " or the parallel " : "",
-                     d->test[0] ? d->parallel : "");
+    char par[sizeof(d->parallel) * 2] = "";
+    for (const char *q = d->parallel; d->test[0] && *q;) {
+      size_t l = strcspn(q, "\n");
+      size_t at = strlen(par);
+      snprintf(par + at, sizeof(par) - at, "%s%.*s", at ? ", " : " or the parallel ", (int)l, q);
+      q += l + (q[l] == '\n');
+    }
+    int w = snprintf(buf + off, len - off, "%s%s (%" PRId64 "x%s%s%s)", shown ? ", " : "", d->syscall, d->count,
+                     d->test[0] ? ", in " : "", d->test, par);
     if (w < 0 || (size_t)w >= len - off)
       break;
     off += (size_t)w;

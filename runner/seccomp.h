@@ -99,7 +99,7 @@ int tj_sc_build_count(const struct tj_sc_plan *plan, tj_error *err);
 struct tj_sc_denial {
   char syscall[48];
   char test[96];        /* "" when no Go test was running */
-  char parallel[192];   /* other tests running then (t.Parallel), ", " between; the caller may be one */
+  char parallel[192];   /* other tests running then (t.Parallel), one a line; the caller may be one */
   int pid;              /* the first thread, in the sandbox's pid namespace (NSpid); -1 unknown */
   int host_pid;         /* the same thread in the supervisor's */
   char comm[17];
