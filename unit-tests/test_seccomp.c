@@ -340,6 +340,11 @@ static void test_verdict_lines(void **state) {
   tj_sc_result_summary(&r, sum, sizeof(sum));
   assert_string_equal(sum, "ptrace (2x, in TestAttach), bpf (1x)");
   assert_string_equal(tj_sc_result_first(&r), "ptrace");
+  /* t.Parallel: the others running then, as suspects (a name may hold a comma) */
+  snprintf(r.denials[1].parallel, sizeof(r.denials[1].parallel), "TestA\nTestB/x,y");
+  tj_sc_result_summary(&r, sum, sizeof(sum));
+  assert_string_equal(sum, "ptrace (2x, in TestAttach or the parallel TestA, TestB/x,y), bpf (1x)");
+  r.denials[1].parallel[0] = 0;
   /* ENOSYS fallbacks are neither named nor counted; past four, "and N more" */
   struct tj_sc_result many;
   memset(&many, 0, sizeof(many));
