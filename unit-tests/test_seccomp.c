@@ -345,6 +345,7 @@ static void test_verdict_lines(void **state) {
   tj_sc_result_summary(&r, sum, sizeof(sum));
   assert_string_equal(sum, "ptrace (2x, in TestAttach or the parallel TestA, TestB/x,y), bpf (1x)");
   r.denials[1].parallel[0] = 0;
+  tj_sc_result_summary(&r, sum, sizeof(sum));
   /* ENOSYS fallbacks are neither named nor counted; past four, "and N more" */
   struct tj_sc_result many;
   memset(&many, 0, sizeof(many));
