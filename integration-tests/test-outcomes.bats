@@ -123,6 +123,11 @@ setup() {
   run -0 go test -count=1 -exec "$TESTJAIL exec --env TJMARK=$MARKER --" -coverprofile "$BATS_TEST_TMPDIR/c.out" ./covered
   assert_contains "$output" "coverage: 100.0% of statements"
   assert_contains "$(cat "$BATS_TEST_TMPDIR/c.out")" "covered/covered.go:2."
+  # and a directory it is told to write in (-test.outputdir), there too
+  mkdir "$BATS_TEST_TMPDIR/prof"
+  run -0 go test -count=1 -exec "$TESTJAIL exec --env TJMARK=$MARKER --" -cpuprofile cpu.out \
+    -outputdir "$BATS_TEST_TMPDIR/prof" ./covered
+  [ -s "$BATS_TEST_TMPDIR/prof/cpu.out" ] || { echo "no CPU profile in -outputdir: $output" >&2; return 1; }
   assert_nothing_left_test
 }
 

@@ -148,11 +148,14 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_co
       continue;
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s", eq + 1);
-    char *slash = strrchr(dir, '/');
     struct stat st;
-    if (!slash)
-      continue;
-    *slash = 0;
+    char *slash = strrchr(dir, '/');
+    /* a directory given (-test.outputdir) is the one to write in */
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+      if (!slash)
+        continue;
+      *slash = 0;
+    }
     bool covered = false;
     for (int j = 0; j < plan->n_binds; j++)
       covered |= !plan->binds[j].readonly && path_under(dir, plan->binds[j].dst) && strcmp(plan->binds[j].dst, "/");
