@@ -89,6 +89,16 @@ normalize() {
   assert_eq "$(cat "$BATS_TEST_TMPDIR/none.out")" "mode: count"
 }
 
+@test "go test's test flags in GOFLAGS apply, as under go test; TESTFLAGS win" {
+  GOFLAGS="-run=TestUpper -v" tjt ./pass
+  assert_test_result passed 0
+  assert_contains "$output" "=== RUN   TestUpper"
+  assert_not_contains "$output" "TestTable"
+  GOFLAGS="-run=TestUpper" tjt ./pass -- -run TestTable -v
+  assert_contains "$output" "=== RUN   TestTable"
+  assert_not_contains "$output" "TestUpper"
+}
+
 @test "-race: a data race fails its test, as under go test" {
   mkdir -p racy
   printf '%s\n' 'package racy' 'import (' '"sync"' '"testing"' ')' \

@@ -230,7 +230,13 @@ int tj_cmd_bisect(int argc, char **argv) {
   char **testflags = NULL;
   bool flag_v = false, has_timeout = false;
   static struct tj_go_flags gflags;
-  if (tj_testflags(opts.test.testflags, opts.test.n_testflags, &testflags, &flag_v, &has_timeout, &gflags, &err) < 0)
+  char **given = NULL;
+  int n_given = 0;
+  if (tj_testflags_goflags(opts.test.testflags, opts.test.n_testflags, &given, &n_given) < 0)
+    return usage_error("out of memory");
+  int tr = tj_testflags(given, n_given, &testflags, &flag_v, &has_timeout, &gflags, &err);
+  free(given);
+  if (tr < 0)
     return usage_error(err.msg);
   if (geteuid() != 0) {
     tj_testflags_free(testflags);

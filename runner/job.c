@@ -240,16 +240,22 @@ static void go_setting(const char *key, const char *file, char *out, size_t len)
     fclose(f);
 }
 
-bool tj_go_guess(struct tj_go_env *env) {
-  char file[PATH_MAX] = "", v[PATH_MAX];
-  const char *goenv = getenv("GOENV"), *home = getenv("HOME"), *xc = getenv("XDG_CONFIG_HOME"),
-             *xh = getenv("XDG_CACHE_HOME");
+/* go's env file (go env -w), "" when off. */
+static void go_env_file(char *file, size_t len) {
+  const char *goenv = getenv("GOENV"), *home = getenv("HOME"), *xc = getenv("XDG_CONFIG_HOME");
+  file[0] = 0;
   if (goenv && *goenv)
-    snprintf(file, sizeof(file), "%s", strcmp(goenv, "off") == 0 ? "" : goenv);
+    snprintf(file, len, "%s", strcmp(goenv, "off") == 0 ? "" : goenv);
   else if (xc && *xc == '/')
-    snprintf(file, sizeof(file), "%s/go/env", xc);
+    snprintf(file, len, "%s/go/env", xc);
   else if (home && *home)
-    snprintf(file, sizeof(file), "%s/.config/go/env", home);
+    snprintf(file, len, "%s/.config/go/env", home);
+}
+
+bool tj_go_guess(struct tj_go_env *env) {
+  char file[PATH_MAX], v[PATH_MAX];
+  const char *home = getenv("HOME"), *xh = getenv("XDG_CACHE_HOME");
+  go_env_file(file, sizeof(file));
   const char *f = file[0] ? file : NULL;
   go_setting("GOCACHE", f, v, sizeof(v));
   if (v[0])
@@ -592,6 +598,30 @@ static int build_flag(char **flags, int n, int *i, struct tj_go_flags *gf, int *
     gf->covermode = value;
   gf->race |= strcmp(fname, "race") == 0 && (!value || strcmp(value, "false") != 0);
   return add_build_flag(gf, nb, fname, value) ? 1 : tj_error_set(err, ENOMEM, "TESTFLAGS");
+}
+
+int tj_testflags_goflags(char **flags, int n, char ***out, int *n_out) {
+  static char goflags[8192];
+  char file[PATH_MAX];
+  go_env_file(file, sizeof(file));
+  go_setting("GOFLAGS", file[0] ? file : NULL, goflags, sizeof(goflags));
+  char **all = calloc((size_t)n + strlen(goflags) / 2 + 2, sizeof(char *));
+  if (!all)
+    return -ENOMEM;
+  int k = 0;
+  char *save = NULL;
+  for (char *t = strtok_r(goflags, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
+    const char *name = t + (t[0] == '-' && t[1] == '-' ? 2 : 1);
+    size_t nl = strcspn(name, "=");
+    for (size_t j = 0; t[0] == '-' && j < TJ_ARRAY_SIZE(test_flags); j++)
+      if (strlen(test_flags[j].name) == nl && strncmp(test_flags[j].name, name, nl) == 0)
+        all[k++] = t;
+  }
+  for (int i = 0; i < n; i++)
+    all[k++] = flags[i];
+  *out = all;
+  *n_out = k;
+  return 0;
 }
 
 void tj_testflags_free(char **flags) {

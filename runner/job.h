@@ -67,6 +67,11 @@ struct tj_go_flags {
 int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, struct tj_go_flags *gf,
                  tj_error *err);
 void tj_testflags_free(char **flags);
+
+/* go test applies the test flags in GOFLAGS (-timeout=30m, -count=1, -v,
+ * -short...) too: flags with those first, for tj_testflags, so the ones
+ * given win. Free *out alone (its strings are borrowed). */
+int tj_testflags_goflags(char **flags, int n, char ***out, int *n_out);
 void tj_go_flags_free(struct tj_go_flags *gf);
 
 /* Where package index's test binary writes its -coverprofile (a directory

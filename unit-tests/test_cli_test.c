@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../runner/cli.h"
@@ -116,6 +117,26 @@ static void test_testflags_build(void **state) {
   assert_non_null(strstr(err.msg, "needs a value"));
 }
 
+/* GOFLAGS' test flags come first (go test applies them too); its build
+ * flags are go's own business. */
+static void test_testflags_goflags(void **state) {
+  setenv("GOENV", "off", 1);
+  setenv("GOFLAGS", "-mod=mod -count=1  -run=TestX -trimpath -v", 1);
+  char *given[] = {"-run", "TestY", NULL};
+  char **all = NULL;
+  int n = 0;
+  assert_int_equal(tj_testflags_goflags(given, 2, &all, &n), 0);
+  const char *want[] = {"-count=1", "-run=TestX", "-v", "-run", "TestY"};
+  assert_int_equal(n, 5);
+  for (int i = 0; i < n; i++)
+    assert_string_equal(all[i], want[i]);
+  free(all);
+  unsetenv("GOFLAGS");
+  assert_int_equal(tj_testflags_goflags(given, 2, &all, &n), 0);
+  assert_int_equal(n, 2);
+  free(all);
+}
+
 static int parse_bisect(struct tj_bisect_opts *o, char **argv, tj_error *err) {
   int argc = 0;
   while (argv[argc])
@@ -173,6 +194,7 @@ int main(void) {
       cmocka_unit_test(test_build_options_and_errors),
       cmocka_unit_test(test_testflags),
       cmocka_unit_test(test_testflags_build),
+      cmocka_unit_test(test_testflags_goflags),
       cmocka_unit_test(test_bisect_and_monitor_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
