@@ -462,7 +462,12 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
     size_t off = 0;
     for (int i = 0; i < n->n_failed && off < sizeof(names); i++)
       off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "", n->failed[i]);
-    if (n->seen[TJ_PAT_PANIC] && n->n_running > 0)
+    /* A fatal error (concurrent map writes, stack overflow) is no panic:
+     * nothing recovers it, and it ends the binary there. */
+    if (n->seen[TJ_PAT_PANIC] && n->n_running > 0 && strncmp(n->first[TJ_PAT_PANIC], "fatal error:", 12) == 0)
+      diag(v, "tests failed: %s crashed the Go runtime: %s; the binary ended, later tests never ran",
+           n->running[n->n_running - 1], n->first[TJ_PAT_PANIC]);
+    else if (n->seen[TJ_PAT_PANIC] && n->n_running > 0)
       diag(v, "tests failed: %s panicked: %s", n->running[n->n_running - 1], n->first[TJ_PAT_PANIC]);
     else
       diag(v, "tests failed: %s", off ? names : "see output");

@@ -206,6 +206,15 @@ static void test_go_patterns(void **state) {
   assert_non_null(strstr(v.diagnosis, "TestPanics panicked"));
 
   setup(NULL);
+  const char *fe[] = {"=== RUN   TestMapWrites", "fatal error: concurrent map writes", NULL};
+  lines(fe);
+  ev.exit_code = 2;
+  v = decide(&ev);
+  assert_string_equal(v.outcome_name, "tests_failed");
+  assert_string_equal(v.diagnosis, "tests failed: TestMapWrites crashed the Go runtime: fatal error: concurrent map "
+                                   "writes; the binary ended, later tests never ran");
+
+  setup(NULL);
   ev.exit_code = 255; /* os.Exit(255) in TestMain: no output at all */
   v = decide(&ev);
   assert_string_equal(v.outcome_name, "exit_nonzero");
