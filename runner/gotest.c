@@ -228,6 +228,15 @@ static void flush_report(struct tj_gotest *p, int depth) {
     p->head_shown = false;
 }
 
+/* Where a report's duration starts: its last " (", or NULL. */
+static const char *last_paren(const char *s, size_t n) {
+  const char *paren = NULL;
+  for (size_t i = 0; i + 1 < n; i++)
+    if (s[i] == ' ' && s[i + 1] == '(')
+      paren = s + i;
+  return paren;
+}
+
 /* Without -test.v=test2json framing (Go < 1.20), output without a final
  * newline runs into the next report line: "dots...--- PASS: TestX (0.01s)".
  * The offset of such a report of a test still running, else 0. */
@@ -240,10 +249,7 @@ static size_t embedded_report(struct tj_gotest *p, const char *line, size_t len)
       const char *name = q + ml, *end = line + len;
       if (end - name < 5 || memcmp(end - 3, "s)\n", 3) != 0)
         continue;
-      const char *paren = NULL;
-      for (const char *c = name; c + 1 < end; c++)
-        if (c[0] == ' ' && c[1] == '(')
-          paren = c;
+      const char *paren = last_paren(name, (size_t)(end - name));
       if (paren && find_test(p, name, (size_t)(paren - name), true) >= 0 && (size_t)(q - line) > best)
         best = (size_t)(q - line);
     }
@@ -354,10 +360,7 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
   p->root_named = !is_report && nlen == 0;
   if (is_report) {
     double elapsed = -1;
-    const char *paren = NULL;
-    for (size_t i = 0; i + 1 < nlen; i++)
-      if (name[i] == ' ' && name[i + 1] == '(')
-        paren = name + i;
+    const char *paren = last_paren(name, nlen);
     if (paren) {
       if (nlen >= 2 && name[nlen - 2] == 's' && name[nlen - 1] == ')') {
         char num[64];

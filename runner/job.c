@@ -514,6 +514,19 @@ static bool valid_value(enum flag_kind kind, const char *v, const char **expect)
   return true;
 }
 
+/* The flag named want is the one of name's first nl characters. */
+static bool named(const char *want, const char *name, size_t nl) {
+  return strlen(want) == nl && strncmp(want, name, nl) == 0;
+}
+
+/* Its index in test_flags, or -1. */
+static int test_flag(const char *name, size_t nl) {
+  for (size_t j = 0; j < TJ_ARRAY_SIZE(test_flags); j++)
+    if (named(test_flags[j].name, name, nl))
+      return (int)j;
+  return -1;
+}
+
 /* go test's build flags (go help build, go help testflag); true: takes a
  * value. They go to the build, as go test does with them. */
 static const struct {
@@ -563,12 +576,12 @@ static int build_flag(char **flags, int n, int *i, struct tj_go_flags *gf, int *
   const char *eq = strchr(name, '=');
   size_t nl = eq ? (size_t)(eq - name) : strlen(name);
   for (size_t j = 0; j < TJ_ARRAY_SIZE(refused_flags); j++)
-    if (strlen(refused_flags[j].name) == nl && strncmp(refused_flags[j].name, name, nl) == 0)
+    if (named(refused_flags[j].name, name, nl))
       return tj_error_set(err, 0, "bad TESTFLAGS: %s: %s", a, refused_flags[j].instead);
-  bool profile = nl == 12 && strncmp(name, "coverprofile", 12) == 0;
+  bool profile = named("coverprofile", name, nl);
   int f = -1;
   for (size_t j = 0; j < TJ_ARRAY_SIZE(build_flags); j++)
-    if (strlen(build_flags[j].name) == nl && strncmp(build_flags[j].name, name, nl) == 0)
+    if (named(build_flags[j].name, name, nl))
       f = (int)j;
   if (f < 0 && !profile)
     return 0;
@@ -613,9 +626,8 @@ int tj_testflags_goflags(char **flags, int n, char ***out, int *n_out) {
   for (char *t = strtok_r(goflags, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
     const char *name = t + (t[0] == '-' && t[1] == '-' ? 2 : 1);
     size_t nl = strcspn(name, "=");
-    for (size_t j = 0; t[0] == '-' && j < TJ_ARRAY_SIZE(test_flags); j++)
-      if (strlen(test_flags[j].name) == nl && strncmp(test_flags[j].name, name, nl) == 0)
-        all[k++] = t;
+    if (t[0] == '-' && test_flag(name, nl) >= 0)
+      all[k++] = t;
   }
   for (int i = 0; i < n; i++)
     all[k++] = flags[i];
@@ -677,10 +689,7 @@ static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_
       name += 5;
     const char *eq = strchr(name, '=');
     size_t nl = eq ? (size_t)(eq - name) : strlen(name);
-    int f = -1;
-    for (size_t j = 0; j < TJ_ARRAY_SIZE(test_flags); j++)
-      if (strlen(test_flags[j].name) == nl && strncmp(test_flags[j].name, name, nl) == 0)
-        f = (int)j;
+    int f = test_flag(name, nl);
     if (f < 0) {
       res[k++] = strdup(a); /* the test's own flag: the binary judges it */
       continue;
