@@ -130,7 +130,7 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
     tj_error_set(&err, errno, "signalfd");
     setup_failed(a, err.msg);
   }
-  pid_t w = fork();
+  pid_t w = vfork();
   if (w < 0) {
     tj_error_set(&err, errno, "starting the workload: fork");
     setup_failed(a, err.msg);
