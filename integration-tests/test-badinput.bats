@@ -113,6 +113,11 @@ expect_bad_input() {
   expect_bad_input "--frobnicate" ./pass --frobnicate
 }
 
+@test "go test's flags before '--' are named whole, with where they go" {
+  expect_bad_input "unknown option '-run': go test's flags go after '--'" ./pass -run TestUpper
+  expect_bad_input "unknown option '-parallel'" -parallel 4 ./pass
+}
+
 @test "__handoff (go test -exec's stand-in) run by hand: one line, exit 125" {
   run --separate-stderr "$TESTJAIL" __handoff
   assert_eq "$status" 125

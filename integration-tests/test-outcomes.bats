@@ -131,6 +131,28 @@ setup() {
   assert_nothing_left_test
 }
 
+@test "go test -exec 'testjail exec --' -fuzz: the corpus cache in GOCACHE is written, the failing input found and named once" {
+  mkdir -p fuzzexec
+  printf '%s\n' 'package fuzzexec' 'import "testing"' \
+    'func FuzzExec(f *testing.F) {' '	f.Add("a")' \
+    '	f.Fuzz(func(t *testing.T, s string) { if s != "a" { t.Fatalf("not a: %q", s) } })' '}' >fuzzexec/fuzz_test.go
+  local cache
+  cache="$(go env GOCACHE)/fuzz/example.com/examples/fuzzexec"
+  rm -rf "$cache"
+  run --separate-stderr go test -count=1 -exec "$TESTJAIL exec --env TJMARK=$MARKER --" -run XXX \
+    -fuzz FuzzExec -fuzztime 60s ./fuzzexec
+  local made=no
+  [ -d "$cache" ] && made=yes
+  rm -rf "$cache"
+  assert_eq "$status" 1
+  assert_not_contains "$output" "read-only file system"
+  assert_contains "$output" "Failing input written to testdata/fuzz/FuzzExec/"
+  assert_eq "$made" yes "the corpus cache directory go test names"
+  assert_contains "$stderr$output" "testjail: tests failed: FuzzExec"
+  assert_not_contains "$stderr$output" "FuzzExec, FuzzExec"
+  assert_nothing_left_test
+}
+
 @test "oom under an address-space limit: rlimit_as, exit 5" {
   tjt --ulimit as=1G ./oom
   assert_test_result rlimit_as 5

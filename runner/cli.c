@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -286,16 +287,28 @@ int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, c
         shortopts[ns] = 0;
       }
     }
-  int c, r = 0;
+  int c, r = 0, at = 1;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+  /* at: the element getopt works on (it stays put inside "-abc", so
+   * argv[optind - 1] would name the one before). */
+  while (at = optind, (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    const char *arg = at < argc ? argv[at] : argv[optind - 1];
     if (c == ':') {
-      r = tj_error_set(err, 0, "option '%s' needs a value (see 'testjail %s --help')", argv[optind - 1], argv[0]);
+      r = tj_error_set(err, 0, "option '%s' needs a value (see 'testjail %s --help')", arg, argv[0]);
       break;
     }
-    if (c == '?') {
-      r = tj_error_set(err, 0, "unknown option '%s' (see 'testjail %s --help')", argv[optind - 1], argv[0]);
+    /* -parallel is not -p with the value "arallel". */
+    bool glued_word = optarg && at < argc && optarg == argv[at] + 2 && isalpha((unsigned char)optarg[0]);
+    if (c == '?' || glued_word) {
+      /* go test's own flags (-run, -count=2) come after "--" here. */
+      bool go_flag = arg[0] == '-' && arg[1] != '-' &&
+                     (strcmp(argv[0], "test") == 0 || strcmp(argv[0], "bisect-memory") == 0);
+      if (go_flag)
+        r = tj_error_set(err, 0, "unknown option '%s': go test's flags go after '--' (testjail %s [OPTIONS] "
+                         "[PACKAGE...] -- %s ...)", arg, argv[0], arg);
+      else
+        r = tj_error_set(err, 0, "unknown option '%s' (see 'testjail %s --help')", arg, argv[0]);
       break;
     }
     r = fn(ctx, c == 'h' ? TJ_OPT_HELP : c, optarg, err);

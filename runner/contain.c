@@ -85,6 +85,8 @@ enum tj_resolve_status tj_resolve_command(const char *cmd, char *const *envp, ch
   return best;
 }
 
+static int mkdir_p(const char *path, mode_t mode);
+
 static int add_bind(struct tj_contain_plan *plan, const char *src, const char *dst, bool readonly, const char *what,
                     tj_error *err) {
   if (plan->n_binds >= TJ_MAX_PLAN_BINDS)
@@ -144,6 +146,14 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_co
    * their directories stay writable. */
   for (int i = 1; spec->argv && spec->argv[i]; i++) {
     const char *a = spec->argv[i], *eq = strchr(a, '=');
+    /* go test -fuzz keeps the corpus it finds in GOCACHE, which is
+     * read-only inside: that one directory is written, created as the
+     * binary would create it. */
+    if (strncmp(a, "-test.fuzzcachedir=/", 20) == 0 && strcmp(eq + 1, "/") != 0) {
+      if (mkdir_p(eq + 1, 0777) < 0 || add_bind(plan, eq + 1, eq + 1, false, "the fuzzing cache", err) < 0)
+        return tj_error_set(err, errno, "-test.fuzzcachedir %s", eq + 1);
+      continue;
+    }
     if (strncmp(a, "-test.", 6) != 0 || !eq || !path_under(eq + 1, "/tmp"))
       continue;
     char dir[PATH_MAX];

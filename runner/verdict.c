@@ -81,8 +81,15 @@ void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
     running_remove(notes, t + 10, tl - 10);
   } else if (starts(t, tl, "--- FAIL: ")) {
     running_remove(notes, t + 10, tl - 10);
-    if (notes->n_failed < 8)
-      copy_name(notes->failed[notes->n_failed++], sizeof(notes->failed[0]), t + 10, tl - 10);
+    /* Once each: -count=N fails a test N times, and a fuzz target reports
+     * its failing input under its own name. */
+    char name[sizeof(notes->failed[0])];
+    copy_name(name, sizeof(name), t + 10, tl - 10);
+    bool seen = false;
+    for (int i = 0; i < notes->n_failed; i++)
+      seen |= strcmp(notes->failed[i], name) == 0;
+    if (!seen && notes->n_failed < 8)
+      memcpy(notes->failed[notes->n_failed++], name, sizeof(name));
   }
   if (strcmp(buf, "FAIL") == 0 || starts(buf, n, "FAIL\t")) {
     if (!notes->seen[TJ_PAT_FAIL_LINE]) {

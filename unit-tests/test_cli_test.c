@@ -54,6 +54,28 @@ static void test_build_options_and_errors(void **state) {
   assert_non_null(strstr(err.msg, "--frobnicate"));
 }
 
+/* go test's flags typed before "--" are named whole, with where they go:
+ * getopt stops inside "-run" at 'r', and "-parallel" is no -p "arallel". */
+static void test_go_flags_before_dashdash(void **state) {
+  static struct tj_test_opts o;
+  tj_error err = {0};
+  char *run[] = {"test", "./a", "-run", "TestX", NULL};
+  assert_true(parse(&o, run, &err) < 0);
+  assert_non_null(strstr(err.msg, "unknown option '-run': go test's flags go after '--'"));
+  char *count[] = {"test", "-count=2", NULL};
+  assert_true(parse(&o, count, &err) < 0);
+  assert_non_null(strstr(err.msg, "'-count=2'"));
+  char *parallel[] = {"test", "-parallel", "4", "./a", NULL};
+  assert_true(parse(&o, parallel, &err) < 0);
+  assert_non_null(strstr(err.msg, "unknown option '-parallel': go test's flags go after '--'"));
+  char *p_glued[] = {"test", "-p2", "./a", NULL};
+  assert_int_equal(parse(&o, p_glued, &err), TJ_CLI_RUN);
+  assert_int_equal(o.parallel, 2);
+  char *no_value[] = {"test", "./a", "-p", NULL};
+  assert_true(parse(&o, no_value, &err) < 0);
+  assert_non_null(strstr(err.msg, "option '-p' needs a value"));
+}
+
 static void test_testflags(void **state) {
   char *in[] = {"-run", "TestA", "-test.count=1", "--short", "-v", "-timeout", "30s", "-update", "-args", "-x", NULL};
   char **out = NULL;
@@ -192,6 +214,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_options_around_packages),
       cmocka_unit_test(test_build_options_and_errors),
+      cmocka_unit_test(test_go_flags_before_dashdash),
       cmocka_unit_test(test_testflags),
       cmocka_unit_test(test_testflags_build),
       cmocka_unit_test(test_testflags_goflags),
