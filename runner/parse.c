@@ -27,9 +27,9 @@ int tj_parse_size(const char *s, bool allow_zero, int64_t *out, tj_error *err) {
     const char *suffix;
     int shift;
   } units[] = {
-      {"", 0},    {"b", 0},    {"k", 10},   {"kb", 10}, {"kib", 10}, {"m", 20},
-      {"mb", 20}, {"mib", 20}, {"g", 30},   {"gb", 30}, {"gib", 30}, {"t", 40},
-      {"tb", 40}, {"tib", 40},
+      {"", 0},    {"b", 0},    {"k", 10},   {"kb", 10}, {"kib", 10}, {"ki", 10}, {"m", 20},
+      {"mb", 20}, {"mib", 20}, {"mi", 20},  {"g", 30},  {"gb", 30},  {"gib", 30}, {"gi", 30},
+      {"t", 40},  {"tb", 40},  {"tib", 40}, {"ti", 40},
   };
   char *end;
   if (!s || !isdigit((unsigned char)*s))
@@ -38,17 +38,33 @@ int tj_parse_size(const char *s, bool allow_zero, int64_t *out, tj_error *err) {
   unsigned long long v = strtoull(s, &end, 10);
   if (errno == ERANGE)
     return tj_error_set(err, 0, "invalid size '%s': too large", s);
+  /* 1.5G, 0.5Gi: as docker and Kubernetes take them; whole bytes, rounded down. */
+  unsigned long long frac = 0, scale = 1;
+  bool fraction = *end == '.';
+  if (fraction) {
+    if (!isdigit((unsigned char)end[1]))
+      return tj_error_set(err, 0, "invalid size '%s': expected digits after the '.'", s);
+    for (end++; isdigit((unsigned char)*end); end++)
+      if (scale < 1000000000000000ULL)
+        frac = frac * 10 + (unsigned long long)(*end - '0'), scale *= 10;
+  }
   for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
     if (strcasecmp(end, units[i].suffix) != 0)
       continue;
+    if (fraction && units[i].shift == 0)
+      return tj_error_set(err, 0, "invalid size '%s': a fraction of a byte (a fraction needs a K, M or G suffix)", s);
     if (v > (unsigned long long)(INT64_MAX >> units[i].shift))
       return tj_error_set(err, 0, "invalid size '%s': too large", s);
-    if (v == 0 && !allow_zero)
+    unsigned __int128 bytes = ((unsigned __int128)v << units[i].shift) +
+                              ((unsigned __int128)frac << units[i].shift) / scale;
+    if (bytes > INT64_MAX)
+      return tj_error_set(err, 0, "invalid size '%s': too large", s);
+    if (bytes == 0 && !allow_zero)
       return tj_error_set(err, 0, "invalid size '%s': must be greater than 0", s);
-    *out = (int64_t)(v << units[i].shift);
+    *out = (int64_t)bytes;
     return 0;
   }
-  return tj_error_set(err, 0, "invalid size '%s': unknown suffix '%s' (use K, M, G, KiB, MiB or GiB)", s, end);
+  return tj_error_set(err, 0, "invalid size '%s': unknown suffix '%s' (use K, M, G, KiB, MiB, GiB or Ki, Mi, Gi)", s, end);
 }
 
 int tj_parse_duration(const char *s, int64_t *out_ms, tj_error *err) {

@@ -33,7 +33,21 @@ static void test_sizes(void **state) {
   assert_true(tj_parse_size("9999999999G", false, &v, &err) < 0);
   assert_true(tj_parse_size("", false, &v, &err) < 0);
   assert_true(tj_parse_size("M", false, &v, &err) < 0);
-  assert_true(tj_parse_size("1.5G", false, &v, &err) < 0);
+  /* Kubernetes' suffixes, and fractions with a suffix as docker takes them */
+  assert_int_equal(tj_parse_size("512Mi", false, &v, &err), 0);
+  assert_int_equal(v, 512 << 20);
+  assert_int_equal(tj_parse_size("2Gi", false, &v, &err), 0);
+  assert_int_equal(v, 2LL << 30);
+  assert_int_equal(tj_parse_size("1.5G", false, &v, &err), 0);
+  assert_int_equal(v, 3LL << 29);
+  assert_int_equal(tj_parse_size("0.5Ki", false, &v, &err), 0);
+  assert_int_equal(v, 512);
+  assert_int_equal(tj_parse_size("0.1K", false, &v, &err), 0);
+  assert_int_equal(v, 102); /* whole bytes, rounded down */
+  assert_true(tj_parse_size("1.5", false, &v, &err) < 0);
+  assert_non_null(strstr(err.msg, "fraction of a byte"));
+  assert_true(tj_parse_size("1.G", false, &v, &err) < 0);
+  assert_true(tj_parse_size("0.0001K", false, &v, &err) < 0); /* 0 bytes */
 }
 
 static void test_durations(void **state) {
