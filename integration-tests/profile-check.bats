@@ -149,7 +149,7 @@ EOF
   echo '{"memory": "12Q"}' >p.json
   run --separate-stderr tj exec --profile ./p.json -- "${WORKLOAD[@]}"
   assert_eq "$status" 125
-  assert_eq "$stderr" "testjail: --profile: ./p.json: memory: invalid size '12Q': unknown suffix 'Q' (use K, M, G, KiB, MiB or GiB)"
+  assert_eq "$stderr" "testjail: --profile: ./p.json: memory: invalid size '12Q': unknown suffix 'Q' (use K, M, G, KiB, MiB, GiB or Ki, Mi, Gi)"
   run --separate-stderr tj exec --profile nosuch -- "${WORKLOAD[@]}"
   assert_eq "$status" 125
   assert_contains "$stderr" "unknown profile 'nosuch'"

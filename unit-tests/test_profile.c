@@ -468,7 +468,7 @@ static void test_testjail_profile(void **state) {
   tj_profile_free(&p);
 
   assert_string_equal(profile_error("{\"memory\": \"12Q\"}"),
-                      "p.json: memory: invalid size '12Q': unknown suffix 'Q' (use K, M, G, KiB, MiB or GiB)");
+                      "p.json: memory: invalid size '12Q': unknown suffix 'Q' (use K, M, G, KiB, MiB, GiB or Ki, Mi, Gi)");
   assert_string_equal(profile_error("{\"memory\": true}"),
                       "p.json: memory: expected a size such as \"512M\" or a number of bytes, got a boolean");
   assert_string_equal(profile_error("{\"pids_limit\": 99999999999}"),
@@ -661,7 +661,7 @@ static void test_all_problems(void **state) {
   f = open_memstream(&buf, &n);
   assert_true(tj_profile_parse_all(prof, strlen(prof), "p.json", NULL, &p, collect, f, &err) < 0);
   fclose(f);
-  assert_string_equal(buf, "p.json: memory: invalid size '12Q': unknown suffix 'Q' (use K, M, G, KiB, MiB or GiB)\n"
+  assert_string_equal(buf, "p.json: memory: invalid size '12Q': unknown suffix 'Q' (use K, M, G, KiB, MiB, GiB or Ki, Mi, Gi)\n"
                            "p.json: network: \"bridge\": expected \"none\" or \"host\"\n"
                            "p.json: env.B: expected a string, got an integer\n"
                            "p.json: seccomp.defaultAction: unknown action \"SCMP_ACT_NOPE\" (known: SCMP_ACT_ALLOW, "
