@@ -176,6 +176,36 @@ EOF
   assert_contains "$output" "testjail: $(json_get r.json diagnosis)"
 }
 
+@test "--plot: the command's memory over time as SVG with the limit and the OOM kill; the report gets the timeline" {
+  require_controller memory
+  require_cmd rsvg-convert
+  run -137 tj exec --memory 64M --sample-interval 10ms --plot m.svg --report r.json -- "$TJHELPER" alloc 256
+  check_report r.json
+  assert_outcome r.json oom_killed
+  local t
+  t=$(json_get r.json timeline.oom.t_ms)
+  [[ "$t" =~ ^[0-9]+$ ]] || { echo "no OOM moment in the timeline: $t" >&2; return 1; }
+  assert_eq "$(json_get r.json timeline.limit_bytes)" $((64 << 20))
+  assert_eq "$(json_get r.json timeline.interval_ms)" 10
+  grep -q 'OOM kill' m.svg
+  grep -q 'limit 64.0 MiB' m.svg
+  rsvg-convert m.svg -o m.png
+  [ "$(stat -c %s m.png)" -gt 5000 ] || { echo "the PNG is too small to hold a chart" >&2; return 1; }
+  # Without --plot: no sampling, no timeline.
+  run -0 tj exec --report r2.json -- true
+  "$PYTHON3" -c 'import json, sys; sys.exit("timeline" in json.load(open("r2.json")))' ||
+    { echo "a timeline without --plot" >&2; return 1; }
+}
+
+@test "--plot into a directory that does not exist, or --sample-interval below 5ms: 125 before anything runs" {
+  run -125 tj exec --plot /no/such/dir/m.svg -- true
+  assert_contains "$output" "--plot"
+  run -125 tj exec --plot m.svg --sample-interval 1ms -- true
+  assert_contains "$output" "--sample-interval"
+  [ ! -e m.svg ] || { echo "a plot was written" >&2; return 1; }
+  assert_nothing_left
+}
+
 @test "the output tail keeps the workload's last lines" {
   run -1 tj exec --report r.json -- sh -c 'echo first; echo second >&2; echo last; exit 1'
   check_report r.json

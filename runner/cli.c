@@ -95,6 +95,8 @@ void tj_cli_help_main(FILE *out) {
           "Run 'testjail help test' or 'testjail help exec' for the options and outcomes.\n");
 }
 
+static const struct tj_option exec_monitor_options[2];
+
 void tj_cli_help_exec(FILE *out) {
   fprintf(out, "Usage: testjail exec [OPTIONS] -- COMMAND [ARG...]\n"
                "\n"
@@ -108,9 +110,11 @@ void tj_cli_help_exec(FILE *out) {
                "\n"
                "Options:\n");
   print_options(out, sandbox_options, sizeof(sandbox_options) / sizeof(sandbox_options[0]));
+  fprintf(out, "\nMonitoring options:\n");
+  print_options(out, exec_monitor_options, TJ_ARRAY_SIZE(exec_monitor_options));
   fprintf(out, "\n"
                "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
-          "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
+                    "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
                "\n"
                "Exit status: the command's own (128+N when killed by signal N); 125 when testjail itself\n"
                "fails or is misused; 126 when COMMAND cannot be executed; 127 when it is not found.\n"
@@ -336,36 +340,6 @@ static int apply_profile(struct tj_spec *spec, int64_t *build_memory, int64_t *b
   return r < 0 ? tj_error_wrap(err, "--profile") : 0;
 }
 
-static int exec_option(void *ctx, int id, const char *arg, tj_error *err) {
-  if (id == TJ_OPT_HELP) {
-    tj_cli_help_exec(stdout);
-    return TJ_CLI_HELP;
-  }
-  return tj_cli_sandbox_option(ctx, id, arg, err);
-}
-
-int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err) {
-  size_t n;
-  const struct tj_option *tables[] = {tj_cli_sandbox_options(&n)};
-  bool dashdash = false;
-  tj_spec_defaults(spec);
-  int first;
-  int r = tj_cli_parse(argc, argv, tables, &n, 1, exec_option, spec, &first, &dashdash, err);
-  if (r != 0)
-    return r;
-  if (first >= argc || !dashdash) {
-    if (first < argc)
-      return tj_error_set(err, 0, "missing '--' before the command '%s' (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])",
-                          argv[first]);
-    return tj_error_set(err, 0, "no command given (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])");
-  }
-  if (!argv[first][0])
-    return tj_error_set(err, 0, "empty command name");
-  spec->argv = &argv[first];
-  if (apply_profile(spec, NULL, NULL, err) < 0)
-    return -EINVAL;
-  return TJ_CLI_RUN;
-}
 
 enum {
   OPT_JSON = 1,
@@ -445,6 +419,57 @@ static int monitor_option(struct tj_monitor_opts *m, int id, const char *arg, tj
   return 1; /* not a monitoring option */
 }
 
+/* exec's share of them: the memory timeline of one command, and its plot. */
+static const struct tj_option exec_monitor_options[2] = {
+    {"sample-interval", "DURATION", OPT_SAMPLE_INTERVAL,
+     "with --plot: how often the sandbox's cgroup is sampled (default 50ms)"},
+    {"plot", "FILE.svg", OPT_PLOT,
+     "draw the command's memory over time as SVG (the limit, the OOM moment); the report gets the timeline too"},
+};
+
+struct exec_ctx {
+  struct tj_spec *spec;
+  struct tj_monitor_opts *mon;
+};
+
+static int exec_option(void *ctx, int id, const char *arg, tj_error *err) {
+  struct exec_ctx *c = ctx;
+  if (id == TJ_OPT_HELP) {
+    tj_cli_help_exec(stdout);
+    return TJ_CLI_HELP;
+  }
+  if (id == OPT_SAMPLE_INTERVAL || id == OPT_PLOT)
+    return monitor_option(c->mon, id, arg, err);
+  return tj_cli_sandbox_option(c->spec, id, arg, err);
+}
+
+int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, struct tj_monitor_opts *mon, tj_error *err) {
+  size_t n;
+  const struct tj_option *tables[] = {tj_cli_sandbox_options(&n), exec_monitor_options};
+  size_t counts[] = {n, mon ? TJ_ARRAY_SIZE(exec_monitor_options) : 0};
+  bool dashdash = false;
+  tj_spec_defaults(spec);
+  if (mon)
+    *mon = (struct tj_monitor_opts){.sample_interval_ms = TJ_DEFAULT_SAMPLE_MS};
+  int first;
+  struct exec_ctx ctx = {spec, mon};
+  int r = tj_cli_parse(argc, argv, tables, counts, 2, exec_option, &ctx, &first, &dashdash, err);
+  if (r != 0)
+    return r;
+  if (first >= argc || !dashdash) {
+    if (first < argc)
+      return tj_error_set(err, 0, "missing '--' before the command '%s' (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])",
+                          argv[first]);
+    return tj_error_set(err, 0, "no command given (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])");
+  }
+  if (!argv[first][0])
+    return tj_error_set(err, 0, "empty command name");
+  spec->argv = &argv[first];
+  if (apply_profile(spec, NULL, NULL, err) < 0)
+    return -EINVAL;
+  return TJ_CLI_RUN;
+}
+
 static void monitor_defaults(struct tj_monitor_opts *m) {
   memset(m, 0, sizeof(*m));
   m->sample_interval_ms = TJ_DEFAULT_SAMPLE_MS;
@@ -484,7 +509,7 @@ void tj_cli_help_test(FILE *out) {
   fprintf(out,
           "\n"
           "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
-          "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
+               "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
           "\n"
           "Capabilities: a root test binary gets Docker's default set (CHOWN DAC_OVERRIDE FOWNER\n"
           "FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE\n"
@@ -662,7 +687,7 @@ void tj_cli_help_bisect(FILE *out) {
   fprintf(out,
           "\n"
           "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
-          "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
+               "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
           "\n"
           "Exit status: 0 when a passing limit was found (flaky or not); when even the unlimited run\n"
           "fails, the code of its outcome as for test (1 tests_failed, 2 build_failed, 3 oom_killed, ...);\n"

@@ -40,7 +40,9 @@ void tj_spec_defaults(struct tj_spec *spec);
 
 /* `testjail exec [OPTIONS] -- COMMAND [ARG...]`; argv[0] is "exec".
  * Returns TJ_CLI_RUN, TJ_CLI_HELP (help printed to stdout) or < 0. */
-int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, tj_error *err);
+struct tj_monitor_opts;
+/* mon: where --plot and --sample-interval go (NULL: not offered). */
+int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, struct tj_monitor_opts *mon, tj_error *err);
 
 /* What test and bisect-memory watch while the tests run, and how they show
  * it: the timeline's sampling, --plot, the live view, GOMEMLIMIT. */

@@ -13,12 +13,14 @@
 #include "cli.h"
 #include "doctor.h"
 #include "init.h"
+#include "plot.h"
 #include "prebuild.h"
 #include "profilecmd.h"
 #include "report.h"
 #include "sandbox.h"
 #include "seccomp.h"
 #include "testcmd.h"
+#include "timeline.h"
 #include "verdict.h"
 
 #define EXIT_USAGE 125
@@ -39,23 +41,36 @@ static int check_report_path(const char *path, tj_error *err) {
   return r;
 }
 
+static void exec_sample(void *ctx, int64_t t_ms, const struct tj_cg_sample *s) {
+  tj_timeline_sample(ctx, t_ms, s);
+}
+
 static int cmd_exec(int argc, char **argv) {
   struct tj_spec spec;
+  struct tj_monitor_opts mon;
   tj_error err = {0};
-  int r = tj_cli_parse_exec(argc, argv, &spec, &err);
+  int r = tj_cli_parse_exec(argc, argv, &spec, &mon, &err);
   if (r == TJ_CLI_HELP)
     return 0;
   if (r < 0)
     return usage_error(err.msg);
   if (spec.report_path && check_report_path(spec.report_path, &err) < 0)
     return usage_error(err.msg);
+  if (mon.plot_path && tj_report_check_path("--plot", mon.plot_path, &err) < 0)
+    return usage_error(err.msg);
   if (geteuid() != 0)
     return usage_error("exec needs root (namespaces and cgroups); run it as root");
   if (tj_spec_seccomp(&spec, &err) < 0)
     return usage_error(err.msg);
 
+  /* The timeline only where it is drawn: sampling costs a timer and reads. */
+  static struct tj_timeline tl;
+  size_t hint = spec.wall_timeout_ms > 0 ? (size_t)(spec.wall_timeout_ms / mon.sample_interval_ms) + 2 : 4096;
+  bool tl_on = mon.plot_path && tj_timeline_init(&tl, mon.sample_interval_ms, spec.memory_bytes, hint) == 0;
+  struct tj_sandbox_hooks hooks = {.on_sample = tl_on ? exec_sample : NULL, .ctx = &tl,
+                                   .sample_interval_ms = tl_on ? mon.sample_interval_ms : 0};
   static struct tj_run_result res;
-  if (tj_sandbox_run(&spec, NULL, &res, &err) < 0)
+  if (tj_sandbox_run(&spec, &hooks, &res, &err) < 0)
     return usage_error(err.msg);
 
   struct tj_evidence ev = {
@@ -116,10 +131,20 @@ static int cmd_exec(int argc, char **argv) {
       if (tj_cg_detect(&m, NULL) == 0)
         host.cgroup = tj_cg_mode_name(m);
     }
-    json_t *report = tj_report_top("exec", &v, code, &host, tj_report_run(&spec, &res, &v));
+    json_t *run = tj_report_run(&spec, &res, &v);
+    if (tl_on)
+      json_object_set_new(run, "timeline", tj_timeline_json(&tl));
+    json_t *report = tj_report_top("exec", &v, code, &host, run);
     if (tj_report_write(spec.report_path, report, &err) < 0)
       fprintf(stderr, "testjail: %s\n", err.msg);
     json_decref(report);
+  }
+  if (tl_on) {
+    json_t *panels = json_pack("[{s:s,s:o}]", "title", spec.argv[0], "timeline", tj_timeline_json(&tl));
+    if (!panels || tj_plot_write(mon.plot_path, panels, &err) < 0)
+      fprintf(stderr, "testjail: %s\n", panels ? err.msg : "--plot: out of memory");
+    json_decref(panels);
+    tj_timeline_free(&tl);
   }
   return code;
 }

@@ -127,7 +127,7 @@ static void test_user_cpus(void **state) {
 }
 
 static int parse(struct tj_spec *spec, tj_error *err, int argc, char **argv) {
-  return tj_cli_parse_exec(argc, argv, spec, err);
+  return tj_cli_parse_exec(argc, argv, spec, NULL, err);
 }
 
 static void test_cli(void **state) {

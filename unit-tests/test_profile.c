@@ -678,7 +678,7 @@ static int parse_exec(struct tj_spec *spec, const char **args) {
     argv[argc++] = (char *)*args;
   argv[argc] = NULL;
   tj_error err = {0};
-  int r = tj_cli_parse_exec(argc, argv, spec, &err);
+  int r = tj_cli_parse_exec(argc, argv, spec, NULL, &err);
   if (r < 0)
     print_message("parse_exec: %s\n", err.msg);
   return r;
