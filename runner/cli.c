@@ -114,7 +114,7 @@ void tj_cli_help_exec(FILE *out) {
   print_options(out, exec_monitor_options, TJ_ARRAY_SIZE(exec_monitor_options));
   fprintf(out, "\n"
                "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
-                    "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
+               "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
                "\n"
                "Exit status: the command's own (128+N when killed by signal N); 125 when testjail itself\n"
                "fails or is misused; 126 when COMMAND cannot be executed; 127 when it is not found.\n"
@@ -340,7 +340,6 @@ static int apply_profile(struct tj_spec *spec, int64_t *build_memory, int64_t *b
   return r < 0 ? tj_error_wrap(err, "--profile") : 0;
 }
 
-
 enum {
   OPT_JSON = 1,
   OPT_JUNIT,
@@ -509,7 +508,7 @@ void tj_cli_help_test(FILE *out) {
   fprintf(out,
           "\n"
           "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
-               "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
+          "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
           "\n"
           "Capabilities: a root test binary gets Docker's default set (CHOWN DAC_OVERRIDE FOWNER\n"
           "FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE\n"
@@ -687,7 +686,7 @@ void tj_cli_help_bisect(FILE *out) {
   fprintf(out,
           "\n"
           "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
-               "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
+          "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
           "\n"
           "Exit status: 0 when a passing limit was found (flaky or not); when even the unlimited run\n"
           "fails, the code of its outcome as for test (1 tests_failed, 2 build_failed, 3 oom_killed, ...);\n"

@@ -150,8 +150,11 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_co
      * read-only inside: that one directory is written, created as the
      * binary would create it. */
     if (strncmp(a, "-test.fuzzcachedir=/", 20) == 0 && strcmp(eq + 1, "/") != 0) {
-      if (mkdir_p(eq + 1, 0777) < 0 || add_bind(plan, eq + 1, eq + 1, false, "the fuzzing cache", err) < 0)
-        return tj_error_set(err, errno, "-test.fuzzcachedir %s", eq + 1);
+      int r = mkdir_p(eq + 1, 0777);
+      if (r < 0)
+        return tj_error_set(err, -r, "-test.fuzzcachedir %s", eq + 1);
+      if (add_bind(plan, eq + 1, eq + 1, false, "the fuzzing cache", err) < 0)
+        return -EINVAL;
       continue;
     }
     if (strncmp(a, "-test.", 6) != 0 || !eq || !path_under(eq + 1, "/tmp"))

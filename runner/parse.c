@@ -55,10 +55,9 @@ int tj_parse_size(const char *s, bool allow_zero, int64_t *out, tj_error *err) {
       return tj_error_set(err, 0, "invalid size '%s': a fraction of a byte (a fraction needs a K, M or G suffix)", s);
     if (v > (unsigned long long)(INT64_MAX >> units[i].shift))
       return tj_error_set(err, 0, "invalid size '%s': too large", s);
+    /* below INT64_MAX: the fraction adds less than one unit */
     unsigned __int128 bytes = ((unsigned __int128)v << units[i].shift) +
                               ((unsigned __int128)frac << units[i].shift) / scale;
-    if (bytes > INT64_MAX)
-      return tj_error_set(err, 0, "invalid size '%s': too large", s);
     if (bytes == 0 && !allow_zero)
       return tj_error_set(err, 0, "invalid size '%s': must be greater than 0", s);
     *out = (int64_t)bytes;

@@ -130,9 +130,12 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
     tj_error_set(&err, errno, "signalfd");
     setup_failed(a, err.msg);
   }
+  /* vfork: the workload's set-up writes nothing PID 1 reads again, and a
+   * fork would copy PID 1's page tables and take a copy-on-write fault on
+   * every page either of them touches before the exec. */
   pid_t w = vfork();
   if (w < 0) {
-    tj_error_set(&err, errno, "starting the workload: fork");
+    tj_error_set(&err, errno, "starting the workload: vfork");
     setup_failed(a, err.msg);
   }
   if (w == 0)
