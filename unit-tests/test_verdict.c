@@ -249,6 +249,20 @@ static void build_lines(struct tj_build_notes *b, const char *const *l) {
     tj_build_notes_line(b, *l, strlen(*l));
 }
 
+/* go test -exec: the names come from the --- FAIL lines, once each, though
+ * -count=2 fails a test twice and a fuzz target reports itself nested. */
+static void test_failing_tests_named_once(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 1;
+  const char *l[] = {"=== RUN   TestA", "--- FAIL: TestA (0.00s)", "=== RUN   FuzzX", "--- FAIL: FuzzX (0.55s)",
+                     "    --- FAIL: FuzzX (0.00s)", "=== RUN   TestA", "--- FAIL: TestA (0.00s)", "FAIL", NULL};
+  lines(l);
+  assert_int_equal(notes.n_failed, 2);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "tests_failed");
+  assert_string_equal(v.diagnosis, "tests failed: TestA, FuzzX");
+}
+
 static void test_build_failed_names_first_error(void **state) {
   struct tj_build_notes b = {0};
   const char *l[] = {"# example.com/x [example.com/x.test]", "x/x_test.go:8:2: undefined: helper",
@@ -390,6 +404,7 @@ int main(void) {
       cmocka_unit_test_setup(test_subtests_running, setup),
       cmocka_unit_test_setup(test_setup_error, setup),
       cmocka_unit_test_setup(test_unknown_status, setup),
+      cmocka_unit_test_setup(test_failing_tests_named_once, setup),
       cmocka_unit_test_setup(test_build_failed_names_first_error, setup),
       cmocka_unit_test_setup(test_build_cgo_missing_compiler, setup),
       cmocka_unit_test_setup(test_build_oom_and_timeout_keep_their_outcome, setup),
