@@ -1387,8 +1387,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     targv[k++] = job->testflags[i];
   ts.argv = targv;
   int64_t interval = o->mon.sample_interval_ms > 0 ? o->mon.sample_interval_ms : TJ_DEFAULT_SAMPLE_MS;
-  size_t hint = ts.wall_timeout_ms > 0 ? (size_t)(ts.wall_timeout_ms / interval) + 2 : 4096;
-  c->tl_on = tj_timeline_init(&c->tl, interval, ts.memory_bytes, hint) == 0;
+  c->tl_on = tj_timeline_init(&c->tl, interval, ts.memory_bytes, tj_timeline_hint(ts.wall_timeout_ms, interval)) == 0;
   set_phase(c, "test", ts.memory_bytes, ts.pids);
   struct tj_sandbox_hooks th = {.on_output = test_output, .on_start = run_started, .on_sample = run_sample,
                                 .sample_interval_ms = interval, .running_test = job_running, .ctx = c};

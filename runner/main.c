@@ -65,8 +65,8 @@ static int cmd_exec(int argc, char **argv) {
 
   /* The timeline only where it is drawn: sampling costs a timer and reads. */
   static struct tj_timeline tl;
-  size_t hint = spec.wall_timeout_ms > 0 ? (size_t)(spec.wall_timeout_ms / mon.sample_interval_ms) + 2 : 4096;
-  bool tl_on = mon.plot_path && tj_timeline_init(&tl, mon.sample_interval_ms, spec.memory_bytes, hint) == 0;
+  bool tl_on = mon.plot_path && tj_timeline_init(&tl, mon.sample_interval_ms, spec.memory_bytes,
+                                                 tj_timeline_hint(spec.wall_timeout_ms, mon.sample_interval_ms)) == 0;
   struct tj_sandbox_hooks hooks = {.on_sample = tl_on ? exec_sample : NULL, .ctx = &tl,
                                    .sample_interval_ms = tl_on ? mon.sample_interval_ms : 0};
   static struct tj_run_result res;

@@ -29,6 +29,10 @@ int tj_timeline_init(struct tj_timeline *tl, int64_t interval_ms, int64_t limit_
   return grow(tl, capacity_hint);
 }
 
+size_t tj_timeline_hint(int64_t wall_timeout_ms, int64_t interval_ms) {
+  return wall_timeout_ms > 0 && interval_ms > 0 ? (size_t)(wall_timeout_ms / interval_ms) + 2 : 4096;
+}
+
 void tj_timeline_free(struct tj_timeline *tl) {
   free(tl->t_ms);
   free(tl->memory);

@@ -35,6 +35,8 @@ struct tj_timeline {
 /* capacity_hint: samples to allocate up front (e.g. the wall timeout over
  * the interval), so that sampling rarely allocates. */
 int tj_timeline_init(struct tj_timeline *tl, int64_t interval_ms, int64_t limit_bytes, size_t capacity_hint);
+/* The hint for a run under wall_timeout_ms (-1: none) sampled every interval_ms. */
+size_t tj_timeline_hint(int64_t wall_timeout_ms, int64_t interval_ms);
 void tj_timeline_free(struct tj_timeline *tl);
 
 /* Samples must come in time order; a time earlier than the last one is
