@@ -31,6 +31,8 @@ enum {
 
 /* 310-319: seccomp and capabilities (300-309 belong to --profile). */
 enum { OPT_SECCOMP = 310, OPT_CAP_ADD, OPT_CAP_DROP };
+/* 320-329: isolation. */
+enum { OPT_USERNS = 320, OPT_USERNS_RANGE, OPT_PRESERVE_FDS };
 
 static const struct tj_option sandbox_options[] = {
     {"memory", "SIZE", OPT_MEMORY, "memory limit of the sandbox cgroup (swap off inside); e.g. 64M, 1G"},
@@ -55,6 +57,14 @@ static const struct tj_option sandbox_options[] = {
      "keep this capability (CAP_ prefix optional, any case; ALL for every one); repeatable"},
     {"cap-drop", "NAME", OPT_CAP_DROP,
      "drop this capability from the default set (ALL: none but --cap-add); repeatable"},
+    {"userns", "auto|host", OPT_USERNS,
+     "auto (default): a user namespace: root inside, an unprivileged id range outside, writable binds idmapped; "
+     "host: none (root only; root inside is host root without capabilities)"},
+    {"userns-range", "START:COUNT", OPT_USERNS_RANGE,
+     "the host ids that ids 0..COUNT-1 inside map to (root only; default: the testjail entry of /etc/subuid and "
+     "/etc/subgid, else 1879048192:65536)"},
+    {"preserve-fds", "N", OPT_PRESERVE_FDS,
+     "keep the caller's descriptors 3..N+2 open for the workload (as runc); every other one beyond 0-2 is closed"},
     {"profile", "NAME|FILE", OPT_PROFILE,
      "a testjail profile: limits, network, env, capabilities and seccomp in one JSON file; NAME is a shipped one "
      "(default, strict, ci, unconfined), FILE has a '/' or ends in .json; flags given here win over it"},
@@ -260,6 +270,24 @@ int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_erro
   case OPT_CAP_ADD:
   case OPT_CAP_DROP:
     return parse_cap(arg, id == OPT_CAP_ADD, spec, err);
+  case OPT_USERNS:
+    spec->userns_given = true;
+    if (strcmp(arg, "auto") == 0)
+      spec->userns = TJ_USERNS_AUTO;
+    else if (strcmp(arg, "host") == 0)
+      spec->userns = TJ_USERNS_HOST;
+    else
+      return tj_error_set(err, 0, "invalid --userns '%s': expected auto or host", arg);
+    return 0;
+  case OPT_USERNS_RANGE:
+    return tj_parse_id_range(arg, &spec->userns_start, &spec->userns_count, err) < 0 ? -EINVAL : 0;
+  case OPT_PRESERVE_FDS: {
+    int64_t n;
+    if (tj_parse_int(arg, 0, 1024, &n, &sub) < 0)
+      return tj_error_set(err, 0, "invalid --preserve-fds '%s': expected a whole number from 0 to 1024", arg);
+    spec->preserve_fds = (int)n;
+    return 0;
+  }
   case OPT_PROFILE:
     if (spec->profile_name)
       return tj_error_set(err, 0, "--profile given twice ('%s', '%s'): give one", spec->profile_name, arg);
@@ -774,8 +802,8 @@ static const struct tj_option init_options[] = {
 
 /* The sandbox options that mean something in a container's own namespaces;
  * a name the sandbox table lacks (not yet there) is skipped. */
-static const char *const init_sandbox_names[] = {"memory", "pids-limit", "cpus", "ulimit", "wall-timeout", "seccomp",
-                                                 "cap-add", "cap-drop", "report"};
+static const char *const init_sandbox_names[] = {"memory",   "pids-limit", "cpus",   "ulimit",      "wall-timeout",
+                                                 "seccomp",  "cap-add",    "cap-drop", "preserve-fds", "report"};
 
 static size_t init_sandbox_options(struct tj_option *out) {
   size_t n, k = 0;

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "userns.h"
 #include "util.h"
 
 #define STAGE "/tmp"
@@ -42,8 +43,28 @@ static enum tj_resolve_status check_exe(const char *path, tj_error *err) {
   return TJ_RESOLVE_OK;
 }
 
+/* Whether a process that owns none of the host's files (the sandbox's root
+ * under a user namespace) may search every directory above path. */
+static bool others_may_reach(const char *path) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof(buf), "%s", path);
+  for (char *p = strchr(buf + 1, '/'); p; p = strchr(p + 1, '/')) {
+    *p = 0;
+    struct stat st;
+    if (stat(buf, &st) < 0 || !(st.st_mode & S_IXOTH))
+      return false;
+    *p = '/';
+  }
+  return true;
+}
+
 enum tj_resolve_status tj_resolve_command(const char *cmd, char *const *envp, char *out, size_t len,
                                           tj_error *err) {
+  return tj_resolve_command_as(cmd, envp, false, out, len, err);
+}
+
+enum tj_resolve_status tj_resolve_command_as(const char *cmd, char *const *envp, bool others_only, char *out,
+                                             size_t len, tj_error *err) {
   if (strchr(cmd, '/')) {
     if (cmd[0] == '/') {
       snprintf(out, len, "%s", cmd);
@@ -67,6 +88,8 @@ enum tj_resolve_status tj_resolve_command(const char *cmd, char *const *envp, ch
     snprintf(cand, sizeof(cand), "%.*s/%s", n ? n : 1, n ? p : ".", cmd);
     tj_error sub = {0};
     enum tj_resolve_status s = check_exe(cand, &sub);
+    if (s == TJ_RESOLVE_OK && others_only && !others_may_reach(cand))
+      s = TJ_RESOLVE_NOT_FOUND; /* the workload's own PATH search passes it by */
     if (s == TJ_RESOLVE_OK) {
       snprintf(out, len, "%s", cand);
       return TJ_RESOLVE_OK;
@@ -105,6 +128,64 @@ static int add_bind(struct tj_contain_plan *plan, const char *src, const char *d
     b->dst[--n] = 0;
   b->readonly = readonly;
   b->is_dir = S_ISDIR(st.st_mode);
+  b->fd = -1;
+  return 0;
+}
+
+static bool under_bind(const struct tj_contain_plan *plan, const char *path) {
+  for (int i = 0; i < plan->n_binds; i++)
+    if (strcmp(plan->binds[i].dst, "/") != 0 && path_under(path, plan->binds[i].dst))
+      return true;
+  return false;
+}
+
+static bool under_cover(const struct tj_contain_plan *plan, const char *path) {
+  for (int i = 0; i < plan->n_covers; i++)
+    if (path_under(path, plan->covers[i]))
+      return true;
+  return false;
+}
+
+/* Mount points testjail makes itself, each a fresh tmpfs or proc that the
+ * sandbox's root may search. */
+static bool own_mount_area(const char *path) {
+  return path_under(path, "/tmp") || path_under(path, "/dev") || path_under(path, "/run") || path_under(path, "/proc");
+}
+
+/* The topmost directory above path that the rest of the world may not
+ * search, unless a bind or another cover already leads past it. */
+static int add_cover(struct tj_contain_plan *plan, const char *path, tj_error *err) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof(buf), "%s", path);
+  for (char *p = strchr(buf + 1, '/'); p; p = strchr(p + 1, '/')) {
+    *p = 0;
+    struct stat st;
+    bool stop = own_mount_area(buf) || under_cover(plan, buf) || under_bind(plan, buf);
+    if (!stop && stat(buf, &st) == 0 && S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH)) {
+      if (plan->n_covers >= TJ_MAX_PLAN_BINDS)
+        return tj_error_set(err, 0, "%s: too many directories to cover", path);
+      if (!(plan->covers[plan->n_covers] = strdup(buf)))
+        return tj_error_set(err, ENOMEM, "%s", path);
+      plan->n_covers++;
+      return 0;
+    }
+    *p = '/';
+    if (stop)
+      return 0;
+  }
+  return 0;
+}
+
+static int plan_covers(struct tj_contain_plan *plan, tj_error *err) {
+  for (int i = 0; i < plan->n_binds; i++)
+    if (add_cover(plan, plan->binds[i].dst, err) < 0)
+      return -EINVAL;
+  if (add_cover(plan, plan->workdir, err) < 0 || add_cover(plan, plan->exe, err) < 0)
+    return -EINVAL;
+  /* A command below a covered directory is bound where it was. */
+  if (under_cover(plan, plan->exe) && !under_bind(plan, plan->exe) &&
+      add_bind(plan, plan->exe, plan->exe, true, "command", err) < 0)
+    return -EINVAL;
   return 0;
 }
 
@@ -114,8 +195,10 @@ static int bind_depth_cmp(const void *a, const void *b) {
   return lx < ly ? -1 : lx > ly;
 }
 
-int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_contain_plan *plan, tj_error *err) {
+int tj_contain_prepare(const struct tj_spec *spec, const char *exe, bool host_ids_unmapped,
+                       struct tj_contain_plan *plan, tj_error *err) {
   memset(plan, 0, sizeof(*plan));
+  plan->host_ids_unmapped = host_ids_unmapped;
   if (spec->workdir) {
     if (!realpath(spec->workdir, plan->workdir))
       return tj_error_set(err, errno, "working directory %s", spec->workdir);
@@ -177,17 +260,58 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, struct tj_co
     if (add_bind(plan, dir, dir, false, "an output path of the test binary", err) < 0)
       return -EINVAL;
   }
+  /* /run is private: a resolver configuration kept there (systemd-resolved's
+   * stub) stays visible to a sandbox that shares the host's network. */
+  char resolv[PATH_MAX];
+  if (!plan->new_net && realpath("/etc/resolv.conf", resolv) && path_under(resolv, "/run") &&
+      add_bind(plan, resolv, resolv, true, "/etc/resolv.conf", err) < 0)
+    return -EINVAL;
+  if (host_ids_unmapped && plan_covers(plan, err) < 0)
+    return -EINVAL;
   qsort(plan->binds, (size_t)plan->n_binds, sizeof(plan->binds[0]), bind_depth_cmp);
   return 0;
+}
+
+int tj_contain_open_binds(struct tj_contain_plan *plan, int userns_fd, tj_error *err) {
+  for (int i = 0; i < plan->n_binds; i++) {
+    struct tj_plan_bind *b = &plan->binds[i];
+    if (!b->readonly) {
+      if (tj_idmapped_tree(b->src, userns_fd, &b->fd, err) < 0)
+        return -EINVAL;
+      continue;
+    }
+    _cleanup_close_ int fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
+      return tj_error_set(err, errno, "bind %s", b->src);
+    b->fd = steal_fd(&fd);
+  }
+  return 0;
+}
+
+void tj_contain_close_binds(struct tj_contain_plan *plan) {
+  for (int i = 0; i < plan->n_binds; i++)
+    if (plan->binds[i].fd >= 0) {
+      close(plan->binds[i].fd);
+      plan->binds[i].fd = -1;
+    }
+}
+
+void tj_contain_plan_clear(struct tj_contain_plan *plan) {
+  tj_contain_close_binds(plan);
+  for (int i = 0; i < plan->n_binds; i++) {
+    free(plan->binds[i].src);
+    free(plan->binds[i].dst);
+  }
+  for (int i = 0; i < plan->n_covers; i++)
+    free(plan->covers[i]);
+  memset(plan, 0, sizeof(*plan));
 }
 
 void tj_contain_plan_free(struct tj_contain_plan *plan) {
   if (!plan)
     return;
-  for (int i = 0; i < plan->n_binds; i++) {
-    free(plan->binds[i].src);
-    free(plan->binds[i].dst);
-  }
+  tj_contain_plan_clear(plan);
   free(plan);
 }
 
@@ -225,15 +349,17 @@ static int touch(const char *path) {
 }
 
 /* Make a mount point for dst inside the new root: possible only where the
- * new root is writable (the private /tmp and /dev). */
-static int ensure_mountpoint(const struct tj_plan_bind *b, const char *target, tj_error *err) {
+ * new root is writable (the private /tmp, /dev and /run, and the covers). */
+static int ensure_mountpoint(const struct tj_contain_plan *plan, const struct tj_plan_bind *b, const char *target,
+                             tj_error *err) {
   struct stat st;
   if (stat(target, &st) == 0) {
     if (!!S_ISDIR(st.st_mode) != b->is_dir)
       return tj_error_set(err, 0, "bind %s to %s: one is a directory and the other is not", b->src, b->dst);
     return 0;
   }
-  if (!path_under(b->dst, "/tmp") && !path_under(b->dst, "/dev"))
+  if (!path_under(b->dst, "/tmp") && !path_under(b->dst, "/dev") && !path_under(b->dst, "/run") &&
+      !under_cover(plan, b->dst))
     return tj_error_set(err, ENOENT, "bind destination %s (outside /tmp it must already exist)", b->dst);
   int r = b->is_dir ? mkdir_p(target, 0755) : touch(target);
   if (r < 0)
@@ -275,6 +401,79 @@ static int setup_dev(tj_error *err) {
   return 0;
 }
 
+const char *const tj_readonly_paths[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs",
+                                         NULL};
+const char *const tj_masked_paths[] = {"/proc/kcore",       "/proc/keys",          "/proc/timer_list",
+                                       "/proc/timer_stats", "/proc/sched_debug",   "/proc/latency_stats",
+                                       "/proc/acpi",        "/proc/asound",        "/proc/scsi",
+                                       "/sys/firmware",     "/sys/devices/virtual/powercap", NULL};
+
+/* runc's floor: kernel knobs read-only (a sysctl is checked against its
+ * owner, root, not against capabilities), kernel internals hidden: a file
+ * under /dev/null, a directory under an empty read-only tmpfs. */
+static int mask_paths(tj_error *err) {
+  char path[PATH_MAX];
+  for (const char *const *p = tj_readonly_paths; *p; p++) {
+    snprintf(path, sizeof(path), NEWROOT "%s", *p);
+    if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+      if (errno == ENOENT)
+        continue;
+      return tj_error_set(err, errno, "binding %s", *p);
+    }
+    if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+      return tj_error_set(err, errno, "making %s read-only", *p);
+  }
+  for (const char *const *p = tj_masked_paths; *p; p++) {
+    snprintf(path, sizeof(path), NEWROOT "%s", *p);
+    struct stat st;
+    if (stat(path, &st) < 0)
+      continue;
+    int r = S_ISDIR(st.st_mode)
+                ? mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+                : mount(NEWROOT "/dev/null", path, NULL, MS_BIND, NULL);
+    if (r < 0)
+      return tj_error_set(err, errno, "masking %s", *p);
+  }
+  return 0;
+}
+
+/* Host daemons' sockets live under /run: a private tmpfs there (and on
+ * /var/run where it is not the usual symlink) keeps them out of reach
+ * unless --bind names one. */
+static int private_run(tj_error *err) {
+  const char *dirs[] = {NEWROOT "/run", NEWROOT "/var/run"};
+  for (size_t i = 0; i < TJ_ARRAY_SIZE(dirs); i++) {
+    struct stat st;
+    if (lstat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+      continue;
+    if (mount("tmpfs", dirs[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0)
+      return tj_error_set(err, errno, "mounting the private %s", dirs[i] + strlen(NEWROOT));
+  }
+  return 0;
+}
+
+static int mount_covers(const struct tj_contain_plan *plan, tj_error *err) {
+  for (int i = 0; i < plan->n_covers; i++) {
+    char target[PATH_MAX + sizeof(NEWROOT)];
+    snprintf(target, sizeof(target), NEWROOT "%s", plan->covers[i]);
+    if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0)
+      return tj_error_set(err, errno, "covering %s", plan->covers[i]);
+  }
+  return 0;
+}
+
+/* The copy of / already holds the host's cgroup2 there, and the kernel
+ * refuses the same hierarchy on top of itself (EBUSY). In a user namespace
+ * the copy is locked and cannot be taken off: a tmpfs goes in between. */
+static int mount_own_cgroup2(tj_error *err) {
+  const char *dir = NEWROOT "/sys/fs/cgroup";
+  if (umount2(dir, MNT_DETACH) < 0 && mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k") < 0)
+    return tj_error_set(err, errno, "covering the host's /sys/fs/cgroup");
+  if (mount("cgroup2", dir, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+    return tj_error_set(err, errno, "mounting the sandbox's own cgroup2 on /sys/fs/cgroup");
+  return 0;
+}
+
 static int loopback_up(tj_error *err) {
   _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0)
@@ -300,14 +499,23 @@ int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err) {
   /* Detached copies first: the staging tmpfs below hides the host's /tmp. */
   for (; n_fds < plan->n_binds; n_fds++) {
     const struct tj_plan_bind *b = &plan->binds[n_fds];
+    if (b->fd >= 0) {
+      bind_fds[n_fds] = dup(b->fd);
+      if (bind_fds[n_fds] < 0) {
+        tj_error_set(err, errno, "bind %s", b->src);
+        goto out;
+      }
+      continue;
+    }
     bind_fds[n_fds] = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     if (bind_fds[n_fds] < 0) {
       tj_error_set(err, errno, "bind %s", b->src);
       goto out;
     }
-    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-    if (b->readonly && mount_setattr(bind_fds[n_fds], "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0) {
-      tj_error_set(err, errno, "making %s read-only", b->src);
+    /* No device node or set-id program made in a writable path works. */
+    struct mount_attr a = {.attr_set = b->readonly ? MOUNT_ATTR_RDONLY : MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID};
+    if (mount_setattr(bind_fds[n_fds], "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+      tj_error_set(err, errno, "making %s %s", b->src, b->readonly ? "read-only" : "nodev");
       n_fds++;
       goto out;
     }
@@ -337,20 +545,15 @@ int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err) {
     tj_error_set(err, errno, "mounting /proc");
     goto out;
   }
-  /* The copy of / already holds the host's cgroup2 there, and the kernel
-   * refuses the same hierarchy on top of itself (EBUSY): take it off first. */
-  if (plan->mount_cgroup2)
-    umount2(NEWROOT "/sys/fs/cgroup", MNT_DETACH);
-  if (plan->mount_cgroup2 &&
-      mount("cgroup2", NEWROOT "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0) {
-    tj_error_set(err, errno, "mounting the sandbox's own cgroup2 on /sys/fs/cgroup");
+  if (mask_paths(err) < 0 || private_run(err) < 0 || mount_covers(plan, err) < 0)
     goto out;
-  }
+  if (plan->mount_cgroup2 && mount_own_cgroup2(err) < 0)
+    goto out;
   for (int i = 0; i < plan->n_binds; i++) {
     const struct tj_plan_bind *b = &plan->binds[i];
     char target[PATH_MAX + sizeof(NEWROOT)];
     snprintf(target, sizeof(target), NEWROOT "%s", b->dst);
-    if (ensure_mountpoint(b, target, err) < 0)
+    if (ensure_mountpoint(plan, b, target, err) < 0)
       goto out;
     if (move_mount(bind_fds[i], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
       tj_error_set(err, errno, "bind %s to %s", b->src, b->dst);

@@ -32,6 +32,7 @@
 #include "rlimit.h"
 #include "caps.h"
 #include "seccomp.h"
+#include "preexec.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -658,25 +659,13 @@ struct child_args {
   int sc_sock;
 };
 
-static void send_msg(int fd, int kind, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void send_msg(int fd, int kind, int e, const char *fmt, ...) {
-  struct tj_child_msg m = {.kind = kind, .err = e};
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(m.text, sizeof(m.text), fmt, ap);
-  va_end(ap);
-  if (write(fd, &m, sizeof(m)) < 0) {
-    /* init is gone or the pipe broke: the exit status still tells */
-  }
-}
-
 static _Noreturn void run_child(const struct child_args *c) {
   const struct tj_spec *spec = &c->spec->sandbox;
   if (!c->spec->single_child) {
     /* Its own session (dumb-init): signals reach everything it starts, and
      * it takes the terminal, if any, for job control inside. */
     if (setsid() < 0) {
-      send_msg(c->msg_fd, TJ_MSG_SETUP, errno, "setsid for the workload: %s", strerror(errno));
+      tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "setsid for the workload: %s", strerror(errno));
       _exit(125);
     }
     ioctl(STDIN_FILENO, TIOCSCTTY, 0);
@@ -687,7 +676,7 @@ static _Noreturn void run_child(const struct child_args *c) {
     tcsetpgrp(STDIN_FILENO, getpgrp());
   }
   if (c->cg && tj_cg_enter(c->cg) < 0) {
-    send_msg(c->msg_fd, TJ_MSG_SETUP, errno, "moving the workload into %s: %s", tj_cg_path(c->cg), strerror(errno));
+    tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "moving the workload into %s: %s", tj_cg_path(c->cg), strerror(errno));
     _exit(125);
   }
   if (c->oom_score_adj[0]) {
@@ -699,42 +688,15 @@ static _Noreturn void run_child(const struct child_args *c) {
       close(fd);
     }
   }
-  const struct tj_rlimit *bad = NULL;
-  int r = tj_rlimit_apply(&spec->rlimits, &bad);
-  if (r < 0) {
-    send_msg(c->msg_fd, TJ_MSG_SETUP, -r, "--ulimit %s: setrlimit: %s", bad->name, strerror(-r));
-    _exit(125);
-  }
   /* Capabilities, then seccomp, last before exec: the steps above need
    * syscalls a profile may deny. Without --cap-add/--cap-drop (or a
    * profile's list) the container's set stays, as under tini; a non-root
    * init has nothing to drop. */
-  if (geteuid() == 0 && c->caps_asked) {
-    const char *what = "";
-    r = tj_caps_drop(false, 0, 0, c->caps, &what);
-    if (r < 0) {
-      send_msg(c->msg_fd, TJ_MSG_SETUP, -r, "dropping privileges: %s: %s", what, strerror(-r));
-      _exit(125);
-    }
-  }
-  /* Signals back before the filter: a workload stuck in a denied syscall
-   * must still die of the signals it is sent. */
-  tj_reset_signal_dispositions();
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, NULL);
-  if (c->sc_plan) {
-    const char *what = "";
-    r = tj_sc_load(c->sc_plan, c->sc_sock, &what);
-    if (r < 0) {
-      send_msg(c->msg_fd, TJ_MSG_SETUP, -r, "seccomp: %s: %s", what, strerror(-r));
-      _exit(125);
-    }
-  }
-  execve(c->exe, spec->argv, environ);
-  int e = errno;
-  send_msg(c->msg_fd, TJ_MSG_EXEC, e, "%s: %s", spec->argv[0], strerror(e));
-  _exit(e == ENOENT ? 127 : 126);
+  struct tj_preexec p = {.rlimits = &spec->rlimits, .drop_caps = geteuid() == 0 && c->caps_asked,
+                         .caps = c->caps, .preserve_fds = spec->preserve_fds, .sc_plan = c->sc_plan,
+                         .sc_sock = c->sc_sock, .msg_fd = c->msg_fd, .exe = c->exe, .argv = spec->argv,
+                         .envp = environ};
+  tj_preexec_run(&p);
 }
 
 static pid_t spawn(const struct child_args *c, int cgfd, int *pidfd) {

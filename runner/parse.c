@@ -144,6 +144,24 @@ int tj_parse_user(const char *s, uid_t *uid, gid_t *gid, tj_error *err) {
   return 0;
 }
 
+int tj_parse_id_range(const char *s, uid_t *start, uint32_t *count, tj_error *err) {
+  int64_t a, n;
+  tj_error sub = {0};
+  char buf[64];
+  if (!s || strlen(s) >= sizeof(buf) || !strchr(s, ':'))
+    return tj_error_set(err, 0, "invalid --userns-range '%s': expected START:COUNT", s ? s : "");
+  strcpy(buf, s);
+  char *colon = strchr(buf, ':');
+  *colon = 0;
+  if (tj_parse_int(buf, 1, 0xfffffffe, &a, &sub) < 0 || tj_parse_int(colon + 1, 1, 0xfffffffe, &n, &sub) < 0)
+    return tj_error_set(err, 0, "invalid --userns-range '%s': expected START:COUNT, whole numbers, START above 0", s);
+  if (a + n - 1 > 0xfffffffe)
+    return tj_error_set(err, 0, "invalid --userns-range '%s': the range ends past 4294967294", s);
+  *start = (uid_t)a;
+  *count = (uint32_t)n;
+  return 0;
+}
+
 void tj_format_size(int64_t bytes, char *buf, size_t len) {
   static const char *names[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = (double)bytes;

@@ -26,6 +26,10 @@ int tj_parse_cpus(const char *s, int64_t *quota_us, int64_t *period_us, tj_error
 /* "UID[:GID]": numeric only (no NSS lookups inside a sandbox). GID defaults to UID. */
 int tj_parse_user(const char *s, uid_t *uid, gid_t *gid, tj_error *err);
 
+/* --userns-range START:COUNT: START >= 1 (0 is host root), the range within
+ * 32-bit ids. */
+int tj_parse_id_range(const char *s, uid_t *start, uint32_t *count, tj_error *err);
+
 /* Human size for diagnoses: "64.0 MiB", "512 B". */
 void tj_format_size(int64_t bytes, char *buf, size_t len);
 

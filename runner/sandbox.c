@@ -21,6 +21,7 @@
 
 #include "contain.h"
 #include "supervise.h"
+#include "userns.h"
 #include "util.h"
 
 extern char **environ;
@@ -267,6 +268,55 @@ static void sc_result_init(const struct tj_spec *spec, const struct tj_sc_plan *
              plan->skipped[i]);
 }
 
+static void isolation_result(const struct tj_idmap *m, const struct tj_contain_plan *plan, const struct tj_spec *spec,
+                             struct tj_isolation *iso) {
+  iso->userns = m->active;
+  iso->rootless = m->rootless;
+  if (m->active) {
+    tj_idmap_format(m, false, iso->uid_map, sizeof(iso->uid_map));
+    tj_idmap_format(m, true, iso->gid_map, sizeof(iso->gid_map));
+    snprintf(iso->map_source, sizeof(iso->map_source), "%s", m->source);
+  }
+  iso->n_idmapped = 0;
+  for (int i = 0; i < plan->n_binds && iso->n_idmapped < TJ_ISO_MAX_PATHS; i++)
+    if (m->active && !m->rootless && !plan->binds[i].readonly)
+      snprintf(iso->idmapped[iso->n_idmapped++], sizeof(iso->idmapped[0]), "%s", plan->binds[i].dst);
+  iso->n_covered = 0;
+  for (int i = 0; i < plan->n_covers && iso->n_covered < TJ_ISO_MAX_PATHS; i++)
+    snprintf(iso->covered[iso->n_covered++], sizeof(iso->covered[0]), "%s", plan->covers[i]);
+  iso->preserve_fds = spec->preserve_fds;
+}
+
+/* The user namespace and the plan that goes with it. As root, the writable
+ * paths are idmapped here; where the kernel or a file system cannot (no
+ * user namespaces, a file system without idmap support), the run goes on
+ * without one, as --userns host, and the result says why. */
+static int isolation_prepare(const struct tj_spec *spec, const char *exe, struct tj_idmap *m,
+                             struct tj_contain_plan *plan, struct tj_run_result *res, tj_error *err) {
+  bool privileged_map = m->active && !m->rootless;
+  if (tj_contain_prepare(spec, exe, privileged_map, plan, err) < 0)
+    return -EINVAL;
+  if (privileged_map) {
+    _cleanup_close_ int nsfd = -1;
+    tj_error why = {0};
+    char cause[256] = "";
+    if (tj_userns_open(m, &nsfd, &why) < 0) {
+      tj_userns_refusal(why.code ? why.code : EPERM, cause, sizeof(cause));
+    } else if (tj_contain_open_binds(plan, nsfd, &why) < 0) {
+      snprintf(cause, sizeof(cause), "%s (the file system cannot be idmapped)", why.msg);
+    }
+    if (cause[0]) {
+      snprintf(res->isolation.fallback, sizeof(res->isolation.fallback), "no user namespace: %s", cause);
+      tj_contain_plan_clear(plan);
+      memset(m, 0, sizeof(*m));
+      if (tj_contain_prepare(spec, exe, false, plan, err) < 0)
+        return -EINVAL;
+    }
+  }
+  isolation_result(m, plan, spec, &res->isolation);
+  return 0;
+}
+
 int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *hooks, struct tj_run_result *res,
                    tj_error *err) {
   memset(res, 0, sizeof(*res));
@@ -280,7 +330,12 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     return tj_error_set(err, ENOMEM, "building the environment");
   char exe[PATH_MAX];
   tj_error sub = {0};
-  switch (tj_resolve_command(spec->argv[0], envp, exe, sizeof(exe), &sub)) {
+  struct tj_idmap idmap;
+  if (tj_userns_choose(spec, &idmap, &sub) < 0) {
+    set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
+    return 0;
+  }
+  switch (tj_resolve_command_as(spec->argv[0], envp, idmap.active && !idmap.rootless, exe, sizeof(exe), &sub)) {
   case TJ_RESOLVE_OK:
     break;
   case TJ_RESOLVE_NOT_FOUND:
@@ -293,7 +348,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   __attribute__((cleanup(plan_freep))) struct tj_contain_plan *plan = calloc(1, sizeof(*plan));
   if (!plan)
     return tj_error_set(err, ENOMEM, "plan");
-  if (tj_contain_prepare(spec, exe, plan, &sub) < 0) {
+  if (isolation_prepare(spec, exe, &idmap, plan, res, &sub) < 0) {
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     return 0;
   }
@@ -349,6 +404,8 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   ca.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
   if (plan->new_net)
     ca.flags |= CLONE_NEWNET;
+  if (idmap.active)
+    ca.flags |= CLONE_NEWUSER;
   int cgfd = tj_cg_clone_fd(cg);
   if (cgfd >= 0) {
     ca.flags |= CLONE_INTO_CGROUP;
@@ -361,7 +418,14 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     hooks->on_start(hooks->ctx, start);
   pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
   if (pid < 0) {
-    tj_error_set(&sub, errno, "clone3 into new namespaces");
+    int e = errno;
+    if (idmap.active) {
+      char why[256];
+      tj_userns_refusal(e, why, sizeof(why));
+      tj_error_set(&sub, 0, "clone3 into a new user namespace: %s", why);
+    } else {
+      tj_error_set(&sub, e, "clone3 into new namespaces");
+    }
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     goto teardown;
   }
@@ -376,7 +440,8 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     struct tj_supervise_args a = {.caps = res->caps, .sc_plan = filtered ? &sc_plan : NULL, .sc_sock = sc_p[1],
                                   .spec = spec, .plan = plan, .cg = cg, .envp = envp, .forward = forward,
                                   .sync_fd = sync_p[0], .err_fd = msg_p[1], .status_fd = st_p[1],
-                                  .out_fd = out_p[1], .errout_fd = err_p[1]};
+                                  .out_fd = out_p[1], .errout_fd = err_p[1], .userns = idmap.active,
+                                  .rootless = idmap.rootless};
     tj_supervise_main(&a);
   }
   close(out_p[1]);
@@ -389,7 +454,11 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     close(sc_p[1]);
   sc_p[1] = -1;
   scw.sock = steal_fd(&sc_p[0]);
-  if (write(sync_p[1], "g", 1) != 1) {
+  tj_contain_close_binds(plan); /* PID 1 has its copies */
+  if (idmap.active && tj_userns_write_maps(pid, &idmap, &sub) < 0) {
+    set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
+    pidfd_send_signal(pidfd, SIGKILL, NULL, 0); /* it never got the go */
+  } else if (write(sync_p[1], "g", 1) != 1) {
     /* PID 1 died before it could start: its status tells the rest. */
   }
   if (spec->wall_timeout_ms > 0)

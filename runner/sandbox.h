@@ -22,6 +22,21 @@ enum tj_launch {
 };
 
 #define TJ_TAIL_BYTES 16384
+#define TJ_ISO_MAX_PATHS 16
+
+/* How the workload was kept from the host, for the report. */
+struct tj_isolation {
+  bool userns;          /* a user namespace; false: --userns host or the fallback */
+  bool rootless;        /* the caller's own ids map to root inside */
+  char uid_map[48], gid_map[48];
+  char map_source[64];
+  char idmapped[TJ_ISO_MAX_PATHS][256]; /* writable paths whose ids are shifted */
+  int n_idmapped;
+  char covered[TJ_ISO_MAX_PATHS][256];  /* host directories hidden under an empty tmpfs */
+  int n_covered;
+  int preserve_fds;
+  char fallback[512];   /* why there is no user namespace although one was wanted */
+};
 
 struct tj_run_result {
   enum tj_launch launch;
@@ -40,6 +55,7 @@ struct tj_run_result {
   bool tail_wrapped;
   uint64_t caps;              /* the capabilities the workload kept */
   struct tj_sc_result seccomp;
+  struct tj_isolation isolation;
 };
 
 /* What the caller wants to see while the run goes on. */

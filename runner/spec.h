@@ -17,6 +17,10 @@ struct tj_bind {
   bool readonly;
 };
 
+/* --userns: auto gives every sandbox a user namespace (root inside, an
+ * unprivileged id range outside); host runs without one. */
+enum tj_userns_mode { TJ_USERNS_AUTO, TJ_USERNS_HOST };
+
 #define TJ_MAX_BINDS 64
 #define TJ_MAX_ENV 256
 
@@ -47,6 +51,11 @@ struct tj_spec {
   char *const *argv;    /* the command */
   /* --profile / --seccomp (profile.h). seccomp_policy NULL: nothing said. */
   struct tj_sc_policy *seccomp_policy;
+  enum tj_userns_mode userns;
+  bool userns_given;       /* --userns host: no fallback warning */
+  uid_t userns_start;      /* --userns-range START:COUNT; count 0: not given */
+  uint32_t userns_count;
+  int preserve_fds;        /* fds 3..N+2 stay open for the workload */
   const char *profile_name;
   bool network_given;   /* --network given: the profile's network does not apply */
   char **profile_caps;  /* the profile's "capabilities" */

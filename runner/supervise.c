@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,10 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "caps.h"
-#include "seccomp.h"
 #include "util.h"
-#include "rlimit.h"
 
 void tj_forward_sigset(sigset_t *set) {
   sigemptyset(set);
@@ -23,36 +21,9 @@ void tj_forward_sigset(sigset_t *set) {
     sigaddset(set, sigs[i]);
 }
 
-static void send_msg(int fd, int kind, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void send_msg(int fd, int kind, int err, const char *fmt, ...) {
-  struct tj_child_msg m = {.kind = kind, .err = err};
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(m.text, sizeof(m.text), fmt, ap);
-  va_end(ap);
-  /* One write below PIPE_BUF is atomic: the reader gets all or nothing. */
-  if (write(fd, &m, sizeof(m)) < 0) {
-  }
-}
-
 static _Noreturn void setup_failed(const struct tj_supervise_args *a, const char *msg) {
-  send_msg(a->err_fd, TJ_MSG_SETUP, 0, "%s", msg);
+  tj_child_msg_send(a->err_fd, TJ_MSG_SETUP, 0, "%s", msg);
   _exit(125);
-}
-
-/* Last before exec: ids and caps are set, the filter goes on, its listener
- * goes to the outer testjail. Past this point a syscall the profile denies
- * waits for the outer testjail's answer. */
-static void load_seccomp(const struct tj_supervise_args *a) {
-  if (!a->sc_plan)
-    return;
-  /* A failed load leaves no filter: the message goes out as any other. */
-  const char *what = "";
-  int r = tj_sc_load(a->sc_plan, a->sc_sock, &what);
-  if (r < 0) {
-    send_msg(a->err_fd, TJ_MSG_SETUP, -r, "seccomp: %s: %s", what, strerror(-r));
-    _exit(125);
-  }
 }
 
 static _Noreturn void run_workload(const struct tj_supervise_args *a) {
@@ -63,41 +34,44 @@ static _Noreturn void run_workload(const struct tj_supervise_args *a) {
    * children cannot (EPERM from TIOCSCTTY). PID 1 leads the session. */
   if (setpgid(0, 0) < 0 || dup2(a->out_fd, STDOUT_FILENO) < 0 ||
       dup2(spec->merge_output ? a->out_fd : a->errout_fd, STDERR_FILENO) < 0) {
-    send_msg(a->err_fd, TJ_MSG_SETUP, errno, "preparing the workload's process group and output: %s", strerror(errno));
+    tj_child_msg_send(a->err_fd, TJ_MSG_SETUP, errno, "preparing the workload's process group and output: %s",
+                      strerror(errno));
     _exit(125);
   }
   if (spec->null_stdin) {
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
-      send_msg(a->err_fd, TJ_MSG_SETUP, errno, "stdin from /dev/null: %s", strerror(errno));
+      tj_child_msg_send(a->err_fd, TJ_MSG_SETUP, errno, "stdin from /dev/null: %s", strerror(errno));
       _exit(125);
     }
     close(fd);
   }
-  const struct tj_rlimit *bad = NULL;
-  int r = tj_rlimit_apply(&spec->rlimits, &bad);
-  if (r < 0) {
-    send_msg(a->err_fd, TJ_MSG_SETUP, -r, "--ulimit %s: setrlimit: %s", bad->name, strerror(-r));
-    _exit(125);
+  struct tj_preexec p = {.rlimits = &spec->rlimits, .drop_caps = true, .has_user = spec->has_user,
+                         .uid = spec->uid, .gid = spec->gid, .caps = a->caps, .preserve_fds = spec->preserve_fds,
+                         .sc_plan = a->sc_plan, .sc_sock = a->sc_sock, .msg_fd = a->err_fd,
+                         .exe = a->plan->exe, .argv = spec->argv, .envp = a->envp};
+  tj_preexec_run(&p);
+}
+
+/* Created by clone3 in a new user namespace, PID 1 still carries the
+ * caller's host ids, which the namespace does not map: it becomes root of
+ * the namespace (the unprivileged host range) before it makes anything,
+ * and drops the caller's supplementary groups, which would otherwise go on
+ * opening group-readable host files. */
+static void become_ns_root(const struct tj_supervise_args *a) {
+  tj_error err = {0};
+  if (setresgid(0, 0, 0) < 0) {
+    tj_error_set(&err, errno, "setresgid(0) in the user namespace");
+    setup_failed(a, err.msg);
   }
-  const char *what = "";
-  r = tj_caps_drop(spec->has_user, spec->uid, spec->gid, a->caps, &what);
-  if (r < 0) {
-    send_msg(a->err_fd, TJ_MSG_SETUP, -r, "dropping privileges: %s: %s", what, strerror(-r));
-    _exit(125);
+  if (!a->rootless && setgroups(0, NULL) < 0) {
+    tj_error_set(&err, errno, "setgroups in the user namespace");
+    setup_failed(a, err.msg);
   }
-  /* The workload starts as from a shell: default dispositions, empty mask.
-   * Before the filter: a workload stuck in a denied syscall must still die
-   * of the signals it is sent. */
-  tj_reset_signal_dispositions();
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, NULL);
-  load_seccomp(a);
-  execve(a->plan->exe, spec->argv, a->envp);
-  int e = errno;
-  send_msg(a->err_fd, TJ_MSG_EXEC, e, "%s: %s", spec->argv[0], strerror(e));
-  _exit(e == ENOENT ? 127 : 126);
+  if (setresuid(0, 0, 0) < 0) {
+    tj_error_set(&err, errno, "setresuid(0) in the user namespace");
+    setup_failed(a, err.msg);
+  }
 }
 
 _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
@@ -116,6 +90,8 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
     setup_failed(a, "setsid failed");
   if (tj_cg_enter(a->cg) < 0)
     setup_failed(a, "entering the run cgroup failed");
+  if (a->userns)
+    become_ns_root(a);
   if (unshare(CLONE_NEWCGROUP) < 0) {
     tj_error_set(&err, errno, "unshare(CLONE_NEWCGROUP)");
     setup_failed(a, err.msg);

@@ -12,17 +12,9 @@
 #include "contain.h"
 #include "spec.h"
 
+#include "preexec.h"
+
 struct tj_sc_plan;
-
-/* Setup failures travel to the outer testjail through a close-on-exec pipe;
- * EOF without a message means the workload's exec succeeded. */
-enum tj_msg_kind { TJ_MSG_SETUP = 1, TJ_MSG_EXEC = 2 };
-
-struct tj_child_msg {
-  int kind;
-  int err; /* errno */
-  char text[496];
-};
 
 struct tj_status_msg {
   int wstatus;
@@ -42,6 +34,8 @@ struct tj_supervise_args {
   uint64_t caps;                      /* what the workload keeps */
   const struct tj_sc_plan *sc_plan;   /* NULL: no seccomp filter */
   int sc_sock;                        /* the workload sends the filter's listener here */
+  bool userns;                        /* PID 1 is in a new user namespace: become root there */
+  bool rootless;                      /* ... whose maps allow no setgroups */
 };
 
 /* Runs as PID 1 of the new pid namespace; never returns. */

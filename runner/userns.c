@@ -1,0 +1,193 @@
+#include "userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int tj_subid_find(const char *content, const char *name, uid_t owner, uint32_t *start, uint32_t *count) {
+  char owner_s[16];
+  snprintf(owner_s, sizeof(owner_s), "%u", (unsigned)owner);
+  for (const char *line = content; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    const char *c1 = strchr(line, ':');
+    const char *eol = strchrnul(line, '\n');
+    if (!c1 || c1 > eol)
+      continue;
+    size_t n = (size_t)(c1 - line);
+    bool match = (strlen(name) == n && strncmp(line, name, n) == 0) || (strlen(owner_s) == n && strncmp(line, owner_s, n) == 0);
+    if (!match)
+      continue;
+    char *end;
+    errno = 0;
+    unsigned long s = strtoul(c1 + 1, &end, 10);
+    if (errno || *end != ':' || end > eol || s == 0 || s > 0xfffffffeUL)
+      continue;
+    unsigned long k = strtoul(end + 1, &end, 10);
+    if (errno || (end != eol && *end != '\r') || k == 0 || s + k - 1 > 0xfffffffeUL)
+      continue;
+    *start = (uint32_t)s;
+    *count = (uint32_t)k;
+    return 0;
+  }
+  return -ENOENT;
+}
+
+static int subid_lookup(const char *file, uint32_t *start, uint32_t *count) {
+  _cleanup_fclose_ FILE *f = fopen(file, "re");
+  if (!f)
+    return -errno;
+  char buf[16384];
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  buf[n] = 0;
+  /* testjail runs as root here: a "testjail" user's entry (useradd
+   * --system testjail gives one) is the range set aside for it. */
+  return tj_subid_find(buf, "testjail", (uid_t)-1, start, count);
+}
+
+int tj_userns_choose(const struct tj_spec *spec, struct tj_idmap *m, tj_error *err) {
+  memset(m, 0, sizeof(*m));
+  bool root = geteuid() == 0;
+  if (spec->userns == TJ_USERNS_HOST) {
+    if (!root)
+      return tj_error_set(err, 0, "--userns host needs root: without it the sandbox is made in a user namespace");
+    return 0;
+  }
+  m->active = true;
+  if (!root) {
+    if (spec->userns_count)
+      return tj_error_set(err, 0, "--userns-range needs root: a normal user's own ids map to root inside");
+    m->rootless = true;
+    m->uid_start = geteuid();
+    m->gid_start = getegid();
+    m->count = 1;
+    snprintf(m->source, sizeof(m->source), "the caller's own ids");
+    return 0;
+  }
+  if (spec->userns_count) {
+    m->uid_start = m->gid_start = spec->userns_start;
+    m->count = spec->userns_count;
+    snprintf(m->source, sizeof(m->source), "--userns-range");
+    return 0;
+  }
+  uint32_t us, uc, gs, gc;
+  if (subid_lookup("/etc/subuid", &us, &uc) == 0 && subid_lookup("/etc/subgid", &gs, &gc) == 0) {
+    m->uid_start = us;
+    m->gid_start = gs;
+    m->count = uc < gc ? uc : gc;
+    snprintf(m->source, sizeof(m->source), "/etc/subuid and /etc/subgid (testjail)");
+    return 0;
+  }
+  m->uid_start = m->gid_start = TJ_USERNS_DEFAULT_START;
+  m->count = TJ_USERNS_DEFAULT_COUNT;
+  snprintf(m->source, sizeof(m->source), "default");
+  return 0;
+}
+
+void tj_idmap_format(const struct tj_idmap *m, bool gid, char *buf, size_t len) {
+  snprintf(buf, len, "0 %u %u", (unsigned)(gid ? m->gid_start : m->uid_start), (unsigned)m->count);
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text, tj_error *err) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+  _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+    return tj_error_set(err, errno, "writing '%s' to %s", text, path);
+  return 0;
+}
+
+int tj_userns_write_maps(pid_t pid, const struct tj_idmap *m, tj_error *err) {
+  char map[64];
+  tj_idmap_format(m, false, map, sizeof(map));
+  if (write_proc(pid, "uid_map", map, err) < 0)
+    return -EPERM;
+  /* An unprivileged writer may map its own gid only once setgroups is off
+   * (user_namespaces(7)): it could otherwise drop a group that denies it. */
+  if (m->rootless && write_proc(pid, "setgroups", "deny", err) < 0)
+    return -EPERM;
+  tj_idmap_format(m, true, map, sizeof(map));
+  if (write_proc(pid, "gid_map", map, err) < 0)
+    return -EPERM;
+  return 0;
+}
+
+int tj_userns_open(const struct tj_idmap *m, int *fd, tj_error *err) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return tj_error_set(err, errno, "pipe for the idmap user namespace");
+  struct clone_args ca = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
+  pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+  if (pid == 0) {
+    char c;
+    close(p[1]);
+    if (read(p[0], &c, 1) < 0) {
+    }
+    _exit(0);
+  }
+  int saved = errno;
+  close(p[0]);
+  int r = 0;
+  if (pid < 0) {
+    r = tj_error_set(err, saved, "creating a user namespace");
+  } else if (tj_userns_write_maps(pid, m, err) == 0) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+      r = tj_error_set(err, errno, "opening %s", path);
+  } else {
+    r = -EPERM;
+  }
+  close(p[1]); /* the child ends; the fd keeps its namespace */
+  while (pid > 0 && waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+    ;
+  return r;
+}
+
+int tj_idmapped_tree(const char *path, int userns_fd, int *out, tj_error *err) {
+  _cleanup_close_ int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (fd < 0)
+    return tj_error_set(err, errno, "copying the mount of %s", path);
+  struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID,
+                         .userns_fd = (uint64_t)userns_fd};
+  if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+    return tj_error_set(err, errno, "idmapping %s", path);
+  *out = steal_fd(&fd);
+  return 0;
+}
+
+static long read_sysctl(const char *path) {
+  char buf[32];
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = 0;
+  return strtol(buf, NULL, 10);
+}
+
+void tj_userns_refusal(int e, char *buf, size_t len) {
+  if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+    snprintf(buf, len, "user.max_user_namespaces is 0 (sysctl -w user.max_user_namespaces=15000 allows them)");
+  else if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+    snprintf(buf, len, "AppArmor restricts unprivileged user namespaces "
+                       "(kernel.apparmor_restrict_unprivileged_userns=1: set it to 0, or run as root)");
+  else if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+    snprintf(buf, len, "unprivileged user namespaces are off (sysctl -w kernel.unprivileged_userns_clone=1)");
+  else if (e == EPERM)
+    snprintf(buf, len, "EPERM: in a container, its seccomp profile or missing CAP_SYS_ADMIN refuses them "
+                       "(run the container privileged or with an unconfined seccomp profile)");
+  else
+    snprintf(buf, len, "%s", strerror(e));
+}
