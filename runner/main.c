@@ -15,6 +15,7 @@
 #include "init.h"
 #include "plot.h"
 #include "prebuild.h"
+#include "preexec.h"
 #include "profilecmd.h"
 #include "report.h"
 #include "sandbox.h"
@@ -58,8 +59,11 @@ static int cmd_exec(int argc, char **argv) {
     return usage_error(err.msg);
   if (mon.plot_path && tj_report_check_path("--plot", mon.plot_path, &err) < 0)
     return usage_error(err.msg);
-  if (geteuid() != 0)
-    return usage_error("exec needs root (namespaces and cgroups); run it as root");
+  int missing;
+  if (tj_preexec_check_fds(spec.preserve_fds, &missing) < 0) {
+    fprintf(stderr, "testjail: --preserve-fds %d: descriptor %d is not open\n", spec.preserve_fds, missing);
+    return EXIT_USAGE;
+  }
   if (tj_spec_seccomp(&spec, &err) < 0)
     return usage_error(err.msg);
 
@@ -117,6 +121,8 @@ static int cmd_exec(int argc, char **argv) {
     else
       code = WEXITSTATUS(res.wstatus);
   }
+  if (res.isolation.fallback[0])
+    fprintf(stderr, "testjail: warning: %s; running as --userns host\n", res.isolation.fallback);
   if (v.outcome != TJ_PASSED)
     fprintf(stderr, "testjail: %s\n", v.diagnosis);
   else if (v.warning[0])

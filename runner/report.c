@@ -2,6 +2,7 @@
 
 #include "bisect.h"
 #include "caps.h"
+#include "contain.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -68,6 +69,37 @@ static json_t *caps_json(uint64_t caps) {
   return a;
 }
 
+static json_t *str_list(const char *const *v, int n) {
+  json_t *a = json_array();
+  for (int i = 0; n < 0 ? v[i] != NULL : i < n; i++)
+    json_array_append_new(a, json_string(v[i]));
+  return a;
+}
+
+/* isolation: {userns, rootless, uid_map, gid_map, map_source, idmapped, covered, masked_paths, readonly_paths,
+ * fds_closed, preserve_fds, fallback} */
+static json_t *isolation_json(const struct tj_isolation *iso) {
+  json_t *o = json_object();
+  json_object_set_new(o, "userns", json_boolean(iso->userns));
+  json_object_set_new(o, "rootless", json_boolean(iso->rootless));
+  json_object_set_new(o, "uid_map", iso->userns ? json_string(iso->uid_map) : json_null());
+  json_object_set_new(o, "gid_map", iso->userns ? json_string(iso->gid_map) : json_null());
+  json_object_set_new(o, "map_source", iso->userns ? json_string(iso->map_source) : json_null());
+  const char *idm[TJ_ISO_MAX_PATHS], *cov[TJ_ISO_MAX_PATHS];
+  for (int i = 0; i < iso->n_idmapped; i++)
+    idm[i] = iso->idmapped[i];
+  for (int i = 0; i < iso->n_covered; i++)
+    cov[i] = iso->covered[i];
+  json_object_set_new(o, "idmapped", str_list(idm, iso->n_idmapped));
+  json_object_set_new(o, "covered", str_list(cov, iso->n_covered));
+  json_object_set_new(o, "masked_paths", str_list(tj_masked_paths, -1));
+  json_object_set_new(o, "readonly_paths", str_list(tj_readonly_paths, -1));
+  json_object_set_new(o, "fds_closed", json_true());
+  json_object_set_new(o, "preserve_fds", json_integer(iso->preserve_fds));
+  json_object_set_new(o, "fallback", iso->fallback[0] ? json_string(iso->fallback) : json_null());
+  return o;
+}
+
 json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *res, const struct tj_verdict *v) {
   json_t *run = json_object();
   json_t *exit = json_object();
@@ -107,6 +139,7 @@ json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *re
 
   json_object_set_new(run, "seccomp", seccomp_json(&res->seccomp));
   json_object_set_new(run, "capabilities", caps_json(res->caps));
+  json_object_set_new(run, "isolation", isolation_json(&res->isolation));
   if (v->warning[0])
     json_object_set_new(run, "warnings", json_pack("[s]", v->warning));
   json_object_set_new(run, "cgroup", res->cgroup_path[0] ? json_string(res->cgroup_path) : json_null());
