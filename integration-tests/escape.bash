@@ -167,7 +167,7 @@ func TestEscapeCgroupWrite(t *testing.T) { attempt(t, "cgroup-write") }
 func TestEscapeKeyctl(t *testing.T)      { attempt(t, "keyctl") }
 func TestEscapeBpf(t *testing.T)         { attempt(t, "bpf") }
 func TestEscapePtraceInit(t *testing.T)  { attempt(t, "ptrace", "1") }
-func TestEscapeKill(t *testing.T)        { attempt(t, "kill", need(t, "TJ_ESC_SLEEP_PID")) }
+func TestEscapeKill(t *testing.T)        { attempt(t, "kill", need(t, "TJ_ESC_SLEEP_PID"), need(t, "TJ_ESC_MARK")) }
 func TestEscapeIoUring(t *testing.T)     { attempt(t, "io-uring") }
 func TestEscapeChroot(t *testing.T)      { attempt(t, "chroot-escape", need(t, "TJ_ESC_PROBE")) }
 func TestEscapeSyslog(t *testing.T)      { attempt(t, "syslog") }

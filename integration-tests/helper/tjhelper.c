@@ -1056,6 +1056,16 @@ static int cmd_mount(int argc, char **argv) {
   return failed_step(what, e);
 }
 
+static int try_open_write(const char *path) {
+  char what[PATH_MAX + 32];
+  snprintf(what, sizeof(what), "open %s for writing", path);
+  int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return failed_step(what, errno);
+  close(fd);
+  return worked("%s: opened\n", what);
+}
+
 /* ---- userns-mount: a nested user namespace, then mounts ---------------- */
 
 static void write_file(const char *path, const char *text) {
@@ -1099,28 +1109,60 @@ static bool is_mount_point(const char *path) {
   return a >= 0 && b >= 0 && a != b;
 }
 
+/* The first cgroup v1 controller in use on this host (a hierarchy of its
+ * own in /proc/cgroups), the one a fresh cgroup v1 mount may name. */
+static bool first_v1_controller(char *out, size_t outsz) {
+  FILE *f = fopen("/proc/cgroups", "re");
+  if (!f)
+    return false;
+  char line[256], name[64];
+  int hier, num, enabled;
+  bool found = false;
+  while (!found && fgets(line, sizeof(line), f))
+    if (sscanf(line, "%63s %d %d %d", name, &hier, &num, &enabled) == 4 && hier > 0 && enabled) {
+      snprintf(out, outsz, "%s", name);
+      found = true;
+    }
+  fclose(f);
+  return found;
+}
+
 /* Runs as PID 1 of a new pid namespace, in new user, mount and net
- * namespaces: a fresh proc or sysfs shows what the sandbox masks, and an
+ * namespaces: a fresh proc or sysfs shows what the sandbox masks, a fresh
+ * cgroup v1 hierarchy has a release_agent of its own, and an
  * unmount or a read-write remount of a masked or read-only path undoes the
  * masking. The kernel must refuse all of them (mount_too_revealing, locked
  * mounts). */
 static int nested_mounts(void) {
   int res = ATTEMPT_REFUSED;
-  static const struct {
+  char ctrl[64];
+  bool v1 = first_v1_controller(ctrl, sizeof(ctrl));
+  /* A fresh proc or sysfs is itself the unmasked view. A cgroup v1
+   * hierarchy mounted in a cgroup namespace of one's own is allowed; its
+   * release_agent opening for write (CVE-2022-0492) is the escape. */
+  const struct {
     const char *type, *data, *probe;
-  } fresh[] = {{"proc", NULL, "timer_list"}, {"sysfs", NULL, "firmware"}, {"cgroup", "rdma", "release_agent"}};
+    bool mount_is_escape;
+  } fresh[] = {{"proc", NULL, "timer_list", true},
+               {"sysfs", NULL, "firmware", true},
+               {v1 ? "cgroup" : "cgroup2", v1 ? ctrl : NULL, v1 ? "release_agent" : "cgroup.procs", false}};
   for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++) {
     char what[64];
-    snprintf(what, sizeof(what), "mount a fresh %s on /tmp", fresh[i].type);
+    snprintf(what, sizeof(what), "mount a fresh %s%s%s on /tmp", fresh[i].type, fresh[i].data ? " -o " : "", fresh[i].data ? fresh[i].data : "");
     if (mount(fresh[i].type, "/tmp", fresh[i].type, MS_NOSUID | MS_NODEV | MS_NOEXEC, fresh[i].data) < 0) {
       int e = errno;
       res = worse(res, refusal_errno(e) || e == EBUSY ? refused(what, e) : unclear(what, errname(e)));
       continue;
     }
-    res = worse(res, worked("%s: mounted\n", what));
     char probe[64];
     snprintf(probe, sizeof(probe), "/tmp/%s", fresh[i].probe);
-    read_one(probe);
+    if (fresh[i].mount_is_escape) {
+      res = worse(res, worked("%s: mounted\n", what));
+      read_one(probe);
+    } else {
+      say("%s: mounted\n", what);
+      res = worse(res, try_open_write(probe));
+    }
     umount2("/tmp", MNT_DETACH);
   }
   static const char *const masked[] = {
@@ -1187,7 +1229,7 @@ static int cmd_userns_mount(int argc, char **argv) {
   (void)argv;
   if (argc)
     usage_exit("usage: userns-mount");
-  const int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET;
+  const int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
   uid_t uid = geteuid();
   gid_t gid = getegid();
   int res;
@@ -1197,7 +1239,7 @@ static int cmd_userns_mount(int argc, char **argv) {
     return unclear("fork", errname(errno));
   if (c == 0) {
     if (unshare(flags) < 0)
-      _exit(failed_step("unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET)", errno));
+      _exit(failed_step("unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWCGROUP)", errno));
     say("unshare(CLONE_NEWUSER|...): done\n");
     _exit(in_new_userns(uid, gid, true));
   }
@@ -1205,7 +1247,7 @@ static int cmd_userns_mount(int argc, char **argv) {
 
   c = (pid_t)syscall(SYS_clone, (long)(flags | SIGCHLD), 0L, 0L, 0L, 0L);
   if (c < 0)
-    return worse(res, failed_step("clone(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET)", errno));
+    return worse(res, failed_step("clone(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWCGROUP)", errno));
   if (c == 0) {
     say("clone(CLONE_NEWUSER|...): done\n");
     _exit(in_new_userns(uid, gid, false));
@@ -1349,16 +1391,6 @@ static bool find_own_cgroup(const char *root, pid_t pid, int depth, char *out, s
   return found;
 }
 
-static int try_open_write(const char *path) {
-  char what[PATH_MAX + 32];
-  snprintf(what, sizeof(what), "open %s for writing", path);
-  int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0)
-    return failed_step(what, errno);
-  close(fd);
-  return worked("%s: opened\n", what);
-}
-
 /* cgroup-write: in every cgroup hierarchy mounted under /sys/fs/cgroup, open
  * for writing (writing nothing) the files a workload escapes or spreads
  * through: release_agent (v1: a host program run as root when a cgroup
@@ -1486,15 +1518,31 @@ static int cmd_ptrace(int argc, char **argv) {
   return worked("%s: attached (detached at exit)\n", what);
 }
 
+/* kill PID [MARK]: a pid that shows in our /proc is a sandbox process of the
+ * same number (cannot tell), unless its command line carries MARK: then it
+ * is the outside process itself, visible, and the kill is tried. */
 static int cmd_kill(int argc, char **argv) {
-  if (argc != 1)
-    usage_exit("usage: kill PID");
+  if (argc < 1 || argc > 2)
+    usage_exit("usage: kill PID [MARK]");
   pid_t pid = (pid_t)parse_long(argv[0], "pid");
   char what[64], proc[64];
   snprintf(what, sizeof(what), "kill -KILL %d", (int)pid);
-  snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
-  if (pid <= 1 || pid == getpid() || access(proc, F_OK) == 0)
+  snprintf(proc, sizeof(proc), "/proc/%d/cmdline", (int)pid);
+  if (pid <= 1 || pid == getpid())
     return unclear(what, "that pid is a process of the sandbox itself");
+  int fd = open(proc, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char cmd[4096];
+    ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+    close(fd);
+    cmd[n > 0 ? n : 0] = 0;
+    for (ssize_t k = 0; k < n; k++)
+      if (!cmd[k])
+        cmd[k] = ' ';
+    if (argc < 2 || !strstr(cmd, argv[1]))
+      return unclear(what, "that pid is a process of the sandbox itself");
+    say("the outside process is visible: %s\n", printable(cmd, n));
+  }
   if (kill(pid, SIGKILL) < 0)
     return errno == ESRCH ? refused(what, ESRCH) : failed_step(what, errno);
   return worked("%s: sent\n", what);
@@ -1680,7 +1728,7 @@ static const struct {
     {"keyctl", cmd_keyctl, ": add_key to the session keyring, read the user keyring"},
     {"bpf", cmd_bpf, ": BPF_MAP_CREATE and BPF_PROG_LOAD"},
     {"ptrace", cmd_ptrace, "PID: PTRACE_SEIZE the process"},
-    {"kill", cmd_kill, "PID: SIGKILL a pid that is not the sandbox's"},
+    {"kill", cmd_kill, "PID [MARK]: SIGKILL a process outside the sandbox (MARK: in its command line)"},
     {"tiocsti", cmd_tiocsti, "TEXT: push TEXT into the caller's terminal input"},
     {"tty-pending", cmd_tty_pending, ": (outside) bytes waiting in the terminal's input"},
     {"io-uring", cmd_io_uring, ": io_uring_setup"},
