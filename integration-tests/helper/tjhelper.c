@@ -1570,8 +1570,12 @@ static int cmd_tiocsti(int argc, char **argv) {
       tty = fd;
   int devtty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
   int devtty_errno = errno;
-  if (tty < 0 && devtty < 0)
-    return unclear("TIOCSTI", "no terminal on fds 0-2 nor /dev/tty (run the sandbox under a pty, e.g. script)");
+  /* The caller makes sure it has a terminal (tty-pending outside says so):
+   * none reaching us here is the sandbox keeping it away. */
+  if (tty < 0 && devtty < 0) {
+    say("refused: TIOCSTI: no terminal reaches this process (fds 0-2 are none, /dev/tty: %s)\n", errname(devtty_errno));
+    return ATTEMPT_REFUSED;
+  }
   int res = ATTEMPT_REFUSED;
   if (tty >= 0) {
     char what[64];
