@@ -8,6 +8,10 @@
  * test can look for leftover processes with pgrep/pidwait -f. Forked
  * children keep the marker because they keep the parent's argv.
  *
+ * The escape attempts (mknod-open ... syslog) each try one way out of the
+ * sandbox and exit 0 when it was refused, 1 when it WORKED, 2 when they
+ * cannot tell; see "escape attempts" below.
+ *
  * Messages that mimic Go 1.19 (what testjail's verdict engine matches) go to
  * stderr; progress and "ready" go to stdout. Both are unbuffered (write(2)).
  */
@@ -17,7 +21,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/bpf.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,12 +31,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -711,6 +725,974 @@ static int cmd_ready_then_exec(int argc, char **argv) {
   return 127;
 }
 
+/* ---- escape attempts ----------------------------------------------------
+ *
+ * Each subcommand below tries one way out of a sandbox and says what
+ * happened on stdout, one line per step, and in its exit status:
+ *   0  refused: every step was refused (the errno name is printed)
+ *   1  WORKED: the attempt got through (the sandbox failed)
+ *   2  cannot tell: something needed for the attempt was missing, or an
+ *      answer that is neither a success nor a refusal came back
+ * Steps that change something on success undo it at once (a node made is
+ * unlinked, a key revoked, a traced process detached); nothing is ever
+ * written to a sysctl but the value just read from it. */
+
+enum { ATTEMPT_REFUSED = 0, ATTEMPT_WORKED = 1, ATTEMPT_UNCLEAR = 2 };
+
+/* The worse of two results: worked beats cannot tell beats refused. */
+static int worse(int a, int b) {
+  if (a == ATTEMPT_WORKED || b == ATTEMPT_WORKED)
+    return ATTEMPT_WORKED;
+  if (a == ATTEMPT_UNCLEAR || b == ATTEMPT_UNCLEAR)
+    return ATTEMPT_UNCLEAR;
+  return ATTEMPT_REFUSED;
+}
+
+static const char *errname(int e) {
+  const char *n = strerrorname_np(e);
+  return n ? n : "E?";
+}
+
+/* The errors that mean "not allowed" or "not there to be had". */
+static bool refusal_errno(int e) {
+  return e == EPERM || e == EACCES || e == ENOENT || e == EROFS;
+}
+
+static int refused(const char *what, int e) {
+  say("refused: %s: %s\n", what, errname(e));
+  return ATTEMPT_REFUSED;
+}
+
+static int unclear(const char *what, const char *why) {
+  say("cannot tell: %s: %s\n", what, why);
+  return ATTEMPT_UNCLEAR;
+}
+
+/* A failed step: a refusal errno is a refusal, anything else cannot tell. */
+static int failed_step(const char *what, int e) {
+  if (refusal_errno(e))
+    return refused(what, e);
+  return unclear(what, errname(e));
+}
+
+#define worked(...) (say("WORKED: " __VA_ARGS__), ATTEMPT_WORKED)
+
+/* Printable prefix of a buffer, for the evidence line. */
+static const char *printable(const char *buf, ssize_t n) {
+  static char s[81];
+  ssize_t k = 0;
+  for (; k < n && k < 80; k++)
+    s[k] = isprint((unsigned char)buf[k]) ? buf[k] : '.';
+  s[k] = 0;
+  return s;
+}
+
+static int parse_devnum(const char *s, unsigned *maj, unsigned *min) {
+  char *end;
+  errno = 0;
+  unsigned long a = strtoul(s, &end, 10);
+  if (errno || end == s || *end != ':')
+    return -1;
+  const char *m = end + 1;
+  unsigned long b = strtoul(m, &end, 10);
+  if (errno || end == m || *end)
+    return -1;
+  *maj = (unsigned)a;
+  *min = (unsigned)b;
+  return 0;
+}
+
+/* mknod-open b|c MAJ:MIN: make the node in the working directory, open it,
+ * read one block. Opening is the escape (the device's whole contents). */
+static int cmd_mknod_open(int argc, char **argv) {
+  unsigned maj, min;
+  if (argc != 2 || (strcmp(argv[0], "b") && strcmp(argv[0], "c")) ||
+      parse_devnum(argv[1], &maj, &min) < 0)
+    usage_exit("usage: mknod-open b|c MAJ:MIN");
+  mode_t type = argv[0][0] == 'b' ? S_IFBLK : S_IFCHR;
+  char node[64], what[128];
+  snprintf(node, sizeof(node), "tjhelper-node-%d", (int)getpid());
+  snprintf(what, sizeof(what), "mknod %s %s %u:%u in the working directory", node, argv[0], maj, min);
+  if (mknod(node, type | 0600, makedev(maj, min)) < 0)
+    return failed_step(what, errno);
+  say("mknod: made %s %u:%u\n", argv[0], maj, min);
+  int fd = open(node, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  int e = errno;
+  unlink(node);
+  snprintf(what, sizeof(what), "open of the %s %u:%u node", argv[0], maj, min);
+  if (fd < 0) {
+    if (e == ENXIO || e == ENODEV)
+      return unclear(what, "no such device on this host (ENXIO/ENODEV), nothing to refuse");
+    return failed_step(what, e);
+  }
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof(buf));
+  e = errno;
+  close(fd);
+  if (n < 0)
+    return worked("%s: opened (read: %s)\n", what, errname(e));
+  return worked("%s: opened, read %zd bytes\n", what, n);
+}
+
+/* open-write PATH...: open each PATH for writing, write nothing. */
+static int cmd_open_write(int argc, char **argv) {
+  if (argc < 1)
+    usage_exit("usage: open-write PATH...");
+  int res = ATTEMPT_REFUSED;
+  for (int i = 0; i < argc; i++) {
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof(what), "open %s for writing", argv[i]);
+    int fd = open(argv[i], O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+      res = worse(res, failed_step(what, errno));
+      continue;
+    }
+    close(fd);
+    res = worse(res, worked("%s: opened\n", what));
+  }
+  return res;
+}
+
+/* rewrite PATH: write a sysctl-like file's own value back to it. */
+static int cmd_rewrite(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: rewrite PATH");
+  char what[PATH_MAX + 32], buf[256];
+  snprintf(what, sizeof(what), "read %s", argv[0]);
+  int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return unclear(what, errname(errno));
+  ssize_t n = read(fd, buf, sizeof(buf));
+  close(fd);
+  if (n <= 0)
+    return unclear(what, n < 0 ? errname(errno) : "empty");
+  snprintf(what, sizeof(what), "write %s with its own value %s", argv[0], printable(buf, n - (buf[n - 1] == '\n')));
+  fd = open(argv[0], O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return failed_step(what, errno);
+  ssize_t w = write(fd, buf, (size_t)n);
+  int e = errno;
+  close(fd);
+  if (w < 0)
+    return failed_step(what, e);
+  return worked("%s: wrote %zd bytes\n", what, w);
+}
+
+/* read PATH...: each must give nothing: an error, an empty file, an empty
+ * directory. Any byte read or any entry listed is the escape. */
+static int read_one(const char *path) {
+  char what[PATH_MAX + 16];
+  snprintf(what, sizeof(what), "read %s", path);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return failed_step(what, errno);
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    DIR *d = fdopendir(fd);
+    if (!d) {
+      close(fd);
+      return unclear(what, errname(errno));
+    }
+    struct dirent *de;
+    long n = 0;
+    char first[NAME_MAX + 1] = "";
+    errno = 0;
+    while ((de = readdir(d)))
+      if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && n++ == 0)
+        snprintf(first, sizeof(first), "%s", de->d_name);
+    int e = errno;
+    closedir(d);
+    if (n > 0)
+      return worked("%s: a directory of %ld entries (%s...)\n", what, n, first);
+    if (e)
+      return failed_step(what, e);
+    say("refused: %s: an empty directory\n", what);
+    return ATTEMPT_REFUSED;
+  }
+  char buf[256];
+  ssize_t n = read(fd, buf, sizeof(buf));
+  int e = errno;
+  close(fd);
+  if (n < 0)
+    return failed_step(what, e);
+  if (n == 0) {
+    say("refused: %s: empty\n", what);
+    return ATTEMPT_REFUSED;
+  }
+  return worked("%s: %zd bytes: %s\n", what, n, printable(buf, n));
+}
+
+static int cmd_read(int argc, char **argv) {
+  if (argc < 1)
+    usage_exit("usage: read PATH...");
+  int res = ATTEMPT_REFUSED;
+  for (int i = 0; i < argc; i++)
+    res = worse(res, read_one(argv[i]));
+  return res;
+}
+
+/* create PATH...: create each file (O_EXCL); one made is unlinked again. */
+static int cmd_create(int argc, char **argv) {
+  if (argc < 1)
+    usage_exit("usage: create PATH...");
+  int res = ATTEMPT_REFUSED;
+  for (int i = 0; i < argc; i++) {
+    char what[PATH_MAX + 16];
+    snprintf(what, sizeof(what), "create %s", argv[i]);
+    int fd = open(argv[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      res = worse(res, errno == EEXIST ? unclear(what, "EEXIST: it is there already")
+                                       : failed_step(what, errno));
+      continue;
+    }
+    close(fd);
+    unlink(argv[i]);
+    res = worse(res, worked("%s: created (and removed)\n", what));
+  }
+  return res;
+}
+
+/* connect-unix PATH: connect to a listening unix socket. */
+static int cmd_connect_unix(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: connect-unix PATH");
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(argv[0]) >= sizeof(sa.sun_path))
+    usage_exit("connect-unix: path too long");
+  strcpy(sa.sun_path, argv[0]);
+  char what[PATH_MAX + 16];
+  snprintf(what, sizeof(what), "connect to %s", argv[0]);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return unclear("socket(AF_UNIX)", errname(errno));
+  int r = connect(s, (struct sockaddr *)&sa, sizeof(sa));
+  int e = errno;
+  close(s);
+  if (r == 0)
+    return worked("%s: connected\n", what);
+  if (e == ECONNREFUSED)
+    return unclear(what, "ECONNREFUSED: a socket file without a listener (is the listener gone?)");
+  return failed_step(what, e);
+}
+
+/* listen-unix PATH: (outside the sandbox) bind a socket at PATH, mode 0600,
+ * listen, and leave a daemon holding it; returns once it is listening, so
+ * the caller needs no wait. The daemon lives until it is killed. */
+static int cmd_listen_unix(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: listen-unix PATH");
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(argv[0]) >= sizeof(sa.sun_path))
+    usage_exit("listen-unix: path too long");
+  strcpy(sa.sun_path, argv[0]);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  mode_t old = umask(0177);
+  if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 16) < 0) {
+    err("listen-unix %s: %s\n", argv[0], strerror(errno));
+    return 1;
+  }
+  umask(old);
+  pid_t pid = fork();
+  if (pid < 0) {
+    err("fork: %s\n", strerror(errno));
+    return 1;
+  }
+  if (pid > 0) {
+    say("listening %d\n", (int)pid);
+    return 0;
+  }
+  setsid();
+  int null = open("/dev/null", O_RDWR);
+  dup2(null, 0);
+  dup2(null, 1);
+  dup2(null, 2);
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    if (c >= 0)
+      close(c);
+  }
+}
+
+/* read-fd N: is descriptor N open (inherited from the caller)? */
+static int cmd_read_fd(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: read-fd N");
+  int fd = (int)parse_long(argv[0], "fd");
+  char what[64], link[64], target[PATH_MAX] = "?";
+  snprintf(what, sizeof(what), "fd %d", fd);
+  if (fcntl(fd, F_GETFD) < 0)
+    return errno == EBADF ? refused(what, EBADF) : unclear(what, errname(errno));
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  ssize_t l = readlink(link, target, sizeof(target) - 1);
+  if (l >= 0)
+    target[l] = 0;
+  char buf[256];
+  ssize_t n = pread(fd, buf, sizeof(buf), 0);
+  if (n < 0)
+    return worked("%s is open (%s), pread: %s\n", what, target, errname(errno));
+  return worked("%s is open (%s): %s\n", what, target, printable(buf, n));
+}
+
+/* mount FSTYPE [OPTIONS]: mount a file system on a new directory of the
+ * working directory (tmpfs; cgroup with a v1 controller, the way to a
+ * release_agent of one's own). */
+static int cmd_mount(int argc, char **argv) {
+  if (argc < 1 || argc > 2)
+    usage_exit("usage: mount FSTYPE [OPTIONS]");
+  char dir[64], what[128];
+  snprintf(dir, sizeof(dir), "tjhelper-mnt-%d", (int)getpid());
+  snprintf(what, sizeof(what), "mount %s%s%s", argv[0], argc > 1 ? " -o " : "", argc > 1 ? argv[1] : "");
+  if (mkdir(dir, 0700) < 0)
+    return unclear("mkdir in the working directory", errname(errno));
+  int r = mount("tjhelper", dir, argv[0], MS_NOSUID | MS_NODEV | MS_NOEXEC, argc > 1 ? argv[1] : NULL);
+  int e = errno;
+  if (r == 0)
+    umount2(dir, MNT_DETACH);
+  rmdir(dir);
+  if (r == 0)
+    return worked("%s on %s: mounted\n", what, dir);
+  if (e == ENODEV)
+    return unclear(what, "ENODEV: the kernel lacks this file system");
+  return failed_step(what, e);
+}
+
+static int try_open_write(const char *path) {
+  char what[PATH_MAX + 32];
+  snprintf(what, sizeof(what), "open %s for writing", path);
+  int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return failed_step(what, errno);
+  close(fd);
+  return worked("%s: opened\n", what);
+}
+
+/* ---- userns-mount: a nested user namespace, then mounts ---------------- */
+
+static void write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (write(fd, text, strlen(text)) < 0)
+    say("  %s: %s\n", path, errname(errno));
+  close(fd);
+}
+
+/* Map our own ids to 0, as `unshare -r` does. */
+static void map_self(uid_t uid, gid_t gid) {
+  char line[64];
+  write_file("/proc/self/setgroups", "deny");
+  snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)gid);
+  write_file("/proc/self/gid_map", line);
+  snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)uid);
+  write_file("/proc/self/uid_map", line);
+}
+
+/* The mount id of PATH, or -1. */
+static long long mount_id(const char *path) {
+  struct statx stx;
+  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+    return -1;
+  return (long long)stx.stx_mnt_id;
+}
+
+static bool is_mount_point(const char *path) {
+  char parent[PATH_MAX];
+  snprintf(parent, sizeof(parent), "%s", path);
+  char *slash = strrchr(parent, '/');
+  if (!slash)
+    return false;
+  if (slash == parent)
+    slash[1] = 0;
+  else
+    *slash = 0;
+  long long a = mount_id(path), b = mount_id(parent);
+  return a >= 0 && b >= 0 && a != b;
+}
+
+/* The first cgroup v1 controller in use on this host (a hierarchy of its
+ * own in /proc/cgroups), the one a fresh cgroup v1 mount may name. */
+static bool first_v1_controller(char *out, size_t outsz) {
+  FILE *f = fopen("/proc/cgroups", "re");
+  if (!f)
+    return false;
+  char line[256], name[64];
+  int hier, num, enabled;
+  bool found = false;
+  while (!found && fgets(line, sizeof(line), f))
+    if (sscanf(line, "%63s %d %d %d", name, &hier, &num, &enabled) == 4 && hier > 0 && enabled) {
+      snprintf(out, outsz, "%s", name);
+      found = true;
+    }
+  fclose(f);
+  return found;
+}
+
+/* Runs as PID 1 of a new pid namespace, in new user, mount and net
+ * namespaces: a fresh proc or sysfs shows what the sandbox masks, a fresh
+ * cgroup v1 hierarchy has a release_agent of its own, and an
+ * unmount or a read-write remount of a masked or read-only path undoes the
+ * masking. The kernel must refuse all of them (mount_too_revealing, locked
+ * mounts). */
+static int nested_mounts(void) {
+  int res = ATTEMPT_REFUSED;
+  char ctrl[64];
+  bool v1 = first_v1_controller(ctrl, sizeof(ctrl));
+  /* A fresh proc or sysfs is itself the unmasked view. A cgroup v1
+   * hierarchy mounted in a cgroup namespace of one's own is allowed; its
+   * release_agent opening for write (CVE-2022-0492) is the escape. */
+  const struct {
+    const char *type, *data, *probe;
+    bool mount_is_escape;
+  } fresh[] = {{"proc", NULL, "timer_list", true},
+               {"sysfs", NULL, "firmware", true},
+               {v1 ? "cgroup" : "cgroup2", v1 ? ctrl : NULL, v1 ? "release_agent" : "cgroup.procs", false}};
+  for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++) {
+    char what[64];
+    snprintf(what, sizeof(what), "mount a fresh %s%s%s on /tmp", fresh[i].type, fresh[i].data ? " -o " : "", fresh[i].data ? fresh[i].data : "");
+    if (mount(fresh[i].type, "/tmp", fresh[i].type, MS_NOSUID | MS_NODEV | MS_NOEXEC, fresh[i].data) < 0) {
+      int e = errno;
+      res = worse(res, refusal_errno(e) || e == EBUSY ? refused(what, e) : unclear(what, errname(e)));
+      continue;
+    }
+    char probe[64];
+    snprintf(probe, sizeof(probe), "/tmp/%s", fresh[i].probe);
+    if (fresh[i].mount_is_escape) {
+      res = worse(res, worked("%s: mounted\n", what));
+      read_one(probe);
+    } else {
+      say("%s: mounted\n", what);
+      res = worse(res, try_open_write(probe));
+    }
+    umount2("/tmp", MNT_DETACH);
+  }
+  static const char *const masked[] = {
+      "/proc/sys",       "/proc/sysrq-trigger", "/proc/irq",  "/proc/bus",  "/proc/fs",
+      "/proc/kcore",     "/proc/keys",          "/proc/timer_list",       "/proc/sched_debug",
+      "/proc/latency_stats", "/proc/acpi",      "/proc/scsi", "/sys/firmware",
+      "/sys/devices/virtual/powercap", "/sys", "/sys/fs/cgroup",
+  };
+  int seen = 0;
+  for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+    const char *p = masked[i];
+    if (!is_mount_point(p))
+      continue;
+    seen++;
+    char what[PATH_MAX];
+    struct statvfs sv;
+    if (statvfs(p, &sv) == 0 && (sv.f_flag & ST_RDONLY)) {
+      snprintf(what, sizeof(what), "remount %s read-write", p);
+      if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND, NULL) == 0)
+        res = worse(res, worked("%s: remounted\n", what));
+      else
+        res = worse(res, errno == EINVAL ? refused(what, errno) : failed_step(what, errno));
+    }
+    snprintf(what, sizeof(what), "unmount %s", p);
+    if (umount2(p, MNT_DETACH) == 0)
+      res = worse(res, worked("%s: unmounted\n", what));
+    else /* EINVAL: a locked mount, which a less privileged namespace may not undo */
+      res = worse(res, errno == EINVAL ? refused(what, errno) : failed_step(what, errno));
+  }
+  say("userns-mount: %d masked or read-only paths are mounts of their own\n", seen);
+  return res;
+}
+
+/* In the new user namespace: map, then a child in the new pid namespace
+ * does the mounts (proc needs a pid namespace that this user namespace
+ * owns). */
+static int in_new_userns(uid_t uid, gid_t gid, bool fork_for_pidns) {
+  map_self(uid, gid);
+  if (!fork_for_pidns)
+    return nested_mounts();
+  pid_t c = fork();
+  if (c < 0)
+    return unclear("fork into the new pid namespace", errname(errno));
+  if (c == 0)
+    _exit(nested_mounts());
+  int st;
+  while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+    ;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : unclear("the nested child", "killed by a signal");
+}
+
+static int wait_result(pid_t c, const char *what) {
+  int st;
+  while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFEXITED(st) && WEXITSTATUS(st) <= ATTEMPT_UNCLEAR)
+    return WEXITSTATUS(st);
+  return unclear(what, WIFSIGNALED(st) ? sig_name(WTERMSIG(st)) : "an unexpected exit status");
+}
+
+/* userns-mount: both ways into new namespaces, unshare(2) and clone(2)
+ * (a seccomp filter may check one and forget the other). */
+static int cmd_userns_mount(int argc, char **argv) {
+  (void)argv;
+  if (argc)
+    usage_exit("usage: userns-mount");
+  const int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  int res;
+
+  pid_t c = fork();
+  if (c < 0)
+    return unclear("fork", errname(errno));
+  if (c == 0) {
+    if (unshare(flags) < 0)
+      _exit(failed_step("unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWCGROUP)", errno));
+    say("unshare(CLONE_NEWUSER|...): done\n");
+    _exit(in_new_userns(uid, gid, true));
+  }
+  res = wait_result(c, "the unshare child");
+
+  c = (pid_t)syscall(SYS_clone, (long)(flags | SIGCHLD), 0L, 0L, 0L, 0L);
+  if (c < 0)
+    return worse(res, failed_step("clone(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWCGROUP)", errno));
+  if (c == 0) {
+    say("clone(CLONE_NEWUSER|...): done\n");
+    _exit(in_new_userns(uid, gid, false));
+  }
+  return worse(res, wait_result(c, "the clone child"));
+}
+
+/* ---- shocker: open_by_handle_at ---------------------------------------- */
+
+/* The 2014 "shocker" escape: a file handle names an inode of the whole file
+ * system, not of the bind mount the sandbox shows, so opening one (with
+ * CAP_DAC_READ_SEARCH) reaches any file of the host's disk. Here: the
+ * working directory's own handle, then the file system root's (ext4 and
+ * friends: inode 2, generation 0, as the exploit forged it). */
+static int cmd_shocker(int argc, char **argv) {
+  (void)argv;
+  if (argc)
+    usage_exit("usage: shocker");
+  struct file_handle *fh = calloc(1, sizeof(*fh) + MAX_HANDLE_SZ);
+  if (!fh)
+    return unclear("calloc", "out of memory");
+  fh->handle_bytes = MAX_HANDLE_SZ;
+  int mnt_id;
+  if (name_to_handle_at(AT_FDCWD, ".", fh, &mnt_id, 0) < 0) {
+    if (errno == EOPNOTSUPP)
+      return unclear("name_to_handle_at .", "the working directory's file system has no file handles");
+    return failed_step("name_to_handle_at .", errno);
+  }
+  int dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return unclear("open .", errname(errno));
+  int res = ATTEMPT_REFUSED;
+  int fd = open_by_handle_at(dir, fh, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    close(fd);
+    res = worked("open_by_handle_at with the handle of .: opened\n");
+  } else {
+    res = failed_step("open_by_handle_at with the handle of .", errno);
+  }
+  if (fh->handle_type == 1 /* FILEID_INO32_GEN */ && fh->handle_bytes >= 8) {
+    uint32_t root[2] = {2, 0};
+    memcpy(fh->f_handle, root, sizeof(root));
+    fh->handle_bytes = 8;
+    fd = open_by_handle_at(dir, fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      DIR *d = fdopendir(fd);
+      long n = 0;
+      while (d && readdir(d))
+        n++;
+      if (d)
+        closedir(d);
+      res = worse(res, worked("open_by_handle_at with a forged handle of inode 2 (the disk's root): opened, %ld entries\n", n));
+    } else if (errno == ESTALE) {
+      say("open_by_handle_at with a forged handle of inode 2: ESTALE (not this file system's root)\n");
+    } else {
+      res = worse(res, failed_step("open_by_handle_at with a forged handle of inode 2", errno));
+    }
+  }
+  close(dir);
+  free(fh);
+  return res;
+}
+
+/* ---- setns FD|PATH ------------------------------------------------------- */
+
+static int cmd_setns(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: setns FD|PATH");
+  char what[PATH_MAX + 32];
+  int fd;
+  bool by_fd = isdigit((unsigned char)argv[0][0]);
+  if (by_fd) {
+    fd = (int)parse_long(argv[0], "fd");
+    snprintf(what, sizeof(what), "setns to the namespace of fd %d", fd);
+    if (fcntl(fd, F_GETFD) < 0)
+      return unclear(what, "no such descriptor (was it passed in?)");
+  } else {
+    snprintf(what, sizeof(what), "setns to %s", argv[0]);
+    fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return failed_step(what, errno);
+  }
+  struct stat target;
+  if (fstat(fd, &target) < 0)
+    return unclear(what, errname(errno));
+  static const char *const own[] = {"net", "mnt", "pid", "ipc", "uts", "user", "cgroup", "time"};
+  for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+    char p[64];
+    struct stat st;
+    snprintf(p, sizeof(p), "/proc/self/ns/%s", own[i]);
+    if (stat(p, &st) == 0 && st.st_ino == target.st_ino && st.st_dev == target.st_dev)
+      return unclear(what, "that is the sandbox's own namespace");
+  }
+  if (setns(fd, 0) < 0) {
+    int e = errno;
+    return e == EINVAL ? unclear(what, "EINVAL: not a namespace?") : failed_step(what, e);
+  }
+  return worked("%s: entered\n", what);
+}
+
+/* ---- cgroup-write -------------------------------------------------------- */
+
+/* Does DIR/cgroup.procs list PID? */
+static bool procs_has(const char *dir, pid_t pid) {
+  char p[PATH_MAX];
+  snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
+  FILE *f = fopen(p, "re");
+  if (!f)
+    return false;
+  long v;
+  bool found = false;
+  while (!found && fscanf(f, "%ld", &v) == 1)
+    found = v == pid;
+  fclose(f);
+  return found;
+}
+
+/* The cgroup directory under ROOT whose cgroup.procs lists PID, depth-first,
+ * at most DEPTH levels down; into OUT. */
+static bool find_own_cgroup(const char *root, pid_t pid, int depth, char *out, size_t outsz) {
+  if (procs_has(root, pid)) {
+    snprintf(out, outsz, "%s", root);
+    return true;
+  }
+  if (depth == 0)
+    return false;
+  DIR *d = opendir(root);
+  if (!d)
+    return false;
+  struct dirent *de;
+  bool found = false;
+  while (!found && (de = readdir(d))) {
+    if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    char sub[PATH_MAX];
+    if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", root, de->d_name) >= sizeof(sub))
+      continue;
+    found = find_own_cgroup(sub, pid, depth - 1, out, outsz);
+  }
+  closedir(d);
+  return found;
+}
+
+/* cgroup-write: in every cgroup hierarchy mounted under /sys/fs/cgroup, open
+ * for writing (writing nothing) the files a workload escapes or spreads
+ * through: release_agent (v1: a host program run as root when a cgroup
+ * empties), our cgroup's notify_on_release, and the cgroup.procs of the
+ * cgroup above ours (moving a process out of the sandbox's limits). */
+static int cmd_cgroup_write(int argc, char **argv) {
+  (void)argv;
+  if (argc)
+    usage_exit("usage: cgroup-write");
+  FILE *mi = fopen("/proc/self/mountinfo", "re");
+  if (!mi)
+    return unclear("read /proc/self/mountinfo", errname(errno));
+  char line[4096];
+  int res = ATTEMPT_REFUSED, hierarchies = 0;
+  pid_t self = getpid();
+  while (fgets(line, sizeof(line), mi)) {
+    char mnt[PATH_MAX], fstype[64];
+    char *sep = strstr(line, " - ");
+    if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 || sscanf(sep + 3, "%63s", fstype) != 1)
+      continue;
+    if ((strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2")) || strncmp(mnt, "/sys/fs/cgroup", 14))
+      continue;
+    hierarchies++;
+    char p[PATH_MAX + 32], own[PATH_MAX];
+    if (!strcmp(fstype, "cgroup")) {
+      snprintf(p, sizeof(p), "%s/release_agent", mnt);
+      res = worse(res, try_open_write(p));
+    }
+    if (!find_own_cgroup(mnt, self, 8, own, sizeof(own))) {
+      say("%s: our own cgroup is not in this view\n", mnt);
+      continue;
+    }
+    if (!strcmp(fstype, "cgroup")) {
+      snprintf(p, sizeof(p), "%s/notify_on_release", own);
+      res = worse(res, try_open_write(p));
+    }
+    if (!strcmp(own, mnt)) {
+      say("%s: our cgroup is the root of this view, no parent in sight\n", mnt);
+      continue;
+    }
+    snprintf(p, sizeof(p), "%s", own);
+    *strrchr(p, '/') = 0;
+    strcat(p, "/cgroup.procs");
+    res = worse(res, try_open_write(p));
+  }
+  fclose(mi);
+  if (hierarchies == 0)
+    say("cgroup-write: no cgroup hierarchy mounted under /sys/fs/cgroup\n");
+  return res;
+}
+
+/* ---- keyctl ---------------------------------------------------------------- */
+
+/* The kernel keyring is not namespaced by the pid or mount namespace: a
+ * key added to the session keyring or read from the user keyring is shared
+ * with the host's processes of the same uid. */
+static int cmd_keyctl(int argc, char **argv) {
+  (void)argv;
+  if (argc)
+    usage_exit("usage: keyctl");
+  int res;
+  long id = syscall(SYS_add_key, "user", "tjhelper-escape", "x", 1L, -3L /* KEY_SPEC_SESSION_KEYRING */);
+  if (id >= 0) {
+    syscall(SYS_keyctl, 3L /* KEYCTL_REVOKE */, id);
+    res = worked("add_key to the session keyring: key %ld (revoked again)\n", id);
+  } else {
+    res = failed_step("add_key to the session keyring", errno);
+  }
+  char buf[256];
+  long n = syscall(SYS_keyctl, 11L /* KEYCTL_READ */, -4L /* KEY_SPEC_USER_KEYRING */, buf, (long)sizeof(buf));
+  if (n >= 0)
+    res = worse(res, worked("keyctl(KEYCTL_READ) of the user keyring: %ld bytes (%ld keys)\n", n, n / 4));
+  else
+    res = worse(res, failed_step("keyctl(KEYCTL_READ) of the user keyring", errno));
+  return res;
+}
+
+/* ---- bpf ----------------------------------------------------------------- */
+
+static int cmd_bpf(int argc, char **argv) {
+  (void)argv;
+  if (argc)
+    usage_exit("usage: bpf");
+  int res;
+  union bpf_attr map = {.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 1};
+  long fd = syscall(SYS_bpf, BPF_MAP_CREATE, &map, sizeof(map));
+  if (fd >= 0) {
+    close((int)fd);
+    res = worked("bpf(BPF_MAP_CREATE): map fd %ld\n", fd);
+  } else {
+    res = failed_step("bpf(BPF_MAP_CREATE)", errno);
+  }
+  struct bpf_insn insns[] = {
+      {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0}, /* r0 = 0 */
+      {.code = BPF_JMP | BPF_EXIT},
+  };
+  union bpf_attr prog = {
+      .prog_type = BPF_PROG_TYPE_SOCKET_FILTER,
+      .insn_cnt = sizeof(insns) / sizeof(insns[0]),
+      .insns = (uintptr_t)insns,
+      .license = (uintptr_t) "GPL",
+  };
+  fd = syscall(SYS_bpf, BPF_PROG_LOAD, &prog, sizeof(prog));
+  if (fd >= 0) {
+    close((int)fd);
+    res = worse(res, worked("bpf(BPF_PROG_LOAD) of a socket filter: prog fd %ld\n", fd));
+  } else {
+    res = worse(res, failed_step("bpf(BPF_PROG_LOAD) of a socket filter", errno));
+  }
+  return res;
+}
+
+/* ---- ptrace PID, kill PID ---------------------------------------------- */
+
+/* PTRACE_SEIZE has PTRACE_ATTACH's permission check without stopping the
+ * tracee: a stopped PID 1 would hang the sandbox after we exit. */
+static int cmd_ptrace(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: ptrace PID");
+  pid_t pid = (pid_t)parse_long(argv[0], "pid");
+  char what[64];
+  snprintf(what, sizeof(what), "ptrace(PTRACE_SEIZE) of pid %d", (int)pid);
+  if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
+    return errno == ESRCH ? unclear(what, "ESRCH: no such process") : failed_step(what, errno);
+  return worked("%s: attached (detached at exit)\n", what);
+}
+
+/* kill PID [MARK]: a pid that shows in our /proc is a sandbox process of the
+ * same number (cannot tell), unless its command line carries MARK: then it
+ * is the outside process itself, visible, and the kill is tried. */
+static int cmd_kill(int argc, char **argv) {
+  if (argc < 1 || argc > 2)
+    usage_exit("usage: kill PID [MARK]");
+  pid_t pid = (pid_t)parse_long(argv[0], "pid");
+  char what[64], proc[64];
+  snprintf(what, sizeof(what), "kill -KILL %d", (int)pid);
+  snprintf(proc, sizeof(proc), "/proc/%d/cmdline", (int)pid);
+  if (pid <= 1 || pid == getpid())
+    return unclear(what, "that pid is a process of the sandbox itself");
+  int fd = open(proc, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char cmd[4096];
+    ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+    close(fd);
+    cmd[n > 0 ? n : 0] = 0;
+    for (ssize_t k = 0; k < n; k++)
+      if (!cmd[k])
+        cmd[k] = ' ';
+    if (argc < 2 || !strstr(cmd, argv[1]))
+      return unclear(what, "that pid is a process of the sandbox itself");
+    say("the outside process is visible: %s\n", printable(cmd, n));
+  }
+  if (kill(pid, SIGKILL) < 0)
+    return errno == ESRCH ? refused(what, ESRCH) : failed_step(what, errno);
+  return worked("%s: sent\n", what);
+}
+
+/* ---- tiocsti TEXT, tty-pending ------------------------------------------- */
+
+static bool inject(int fd, const char *text) {
+  for (const char *p = text; *p; p++)
+    if (ioctl(fd, TIOCSTI, p) < 0)
+      return false;
+  return true;
+}
+
+/* Push TEXT into the input of the caller's terminal, as if typed: the
+ * caller's shell runs it after the sandbox exits. Through an inherited
+ * terminal descriptor as it is, then after taking the terminal as our
+ * controlling one (a new session and TIOCSCTTY), then through /dev/tty. */
+static int cmd_tiocsti(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: tiocsti TEXT");
+  int tty = -1;
+  for (int fd = 0; fd <= 2 && tty < 0; fd++)
+    if (isatty(fd))
+      tty = fd;
+  int devtty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  int devtty_errno = errno;
+  /* The caller makes sure it has a terminal (tty-pending outside says so):
+   * none reaching us here is the sandbox keeping it away. */
+  if (tty < 0 && devtty < 0) {
+    say("refused: TIOCSTI: no terminal reaches this process (fds 0-2 are none, /dev/tty: %s)\n", errname(devtty_errno));
+    return ATTEMPT_REFUSED;
+  }
+  int res = ATTEMPT_REFUSED;
+  if (tty >= 0) {
+    char what[64];
+    snprintf(what, sizeof(what), "TIOCSTI on fd %d", tty);
+    if (inject(tty, argv[0]))
+      res = worked("%s: injected\n", what);
+    else
+      res = failed_step(what, errno);
+    pid_t c = fork();
+    if (c == 0) {
+      if (setsid() < 0)
+        _exit(unclear("setsid", errname(errno)));
+      if (ioctl(tty, TIOCSCTTY, 0) < 0)
+        _exit(failed_step("TIOCSCTTY on the inherited terminal in a new session", errno));
+      if (inject(tty, argv[0]))
+        _exit(worked("TIOCSTI after TIOCSCTTY: injected\n"));
+      _exit(failed_step("TIOCSTI after TIOCSCTTY", errno));
+    }
+    res = worse(res, c < 0 ? unclear("fork", errname(errno)) : wait_result(c, "the TIOCSCTTY child"));
+  }
+  if (devtty >= 0) {
+    if (inject(devtty, argv[0]))
+      res = worse(res, worked("TIOCSTI on /dev/tty: injected\n"));
+    else
+      res = worse(res, failed_step("TIOCSTI on /dev/tty", errno));
+    close(devtty);
+  } else {
+    say("open /dev/tty: %s\n", errname(devtty_errno));
+  }
+  return res;
+}
+
+/* tty-pending: (outside) how many bytes wait in the terminal's input. */
+static int cmd_tty_pending(int argc, char **argv) {
+  (void)argv;
+  if (argc)
+    usage_exit("usage: tty-pending");
+  int n = 0;
+  if (!isatty(0) || ioctl(0, FIONREAD, &n) < 0) {
+    say("tty-pending: stdin is not a terminal\n");
+    return 2;
+  }
+  say("pending %d\n", n);
+  return 0;
+}
+
+/* ---- io-uring, chroot-escape, syslog ------------------------------------ */
+
+static int cmd_io_uring(int argc, char **argv) {
+  (void)argv;
+  if (argc)
+    usage_exit("usage: io-uring");
+  char params[120] = {0}; /* struct io_uring_params, zeroed */
+  long fd = syscall(425 /* io_uring_setup */, 1L, params);
+  if (fd >= 0) {
+    close((int)fd);
+    return worked("io_uring_setup: ring fd %ld\n", fd);
+  }
+  if (errno == ENOSYS)
+    return refused("io_uring_setup", ENOSYS);
+  return failed_step("io_uring_setup", errno);
+}
+
+/* The classic chroot break-out: chroot into a subdirectory while keeping
+ * the working directory outside it, walk up, chroot("."). Where the sandbox
+ * only chroots (no pivot_root and unmount of the old root) this reaches the
+ * host's /. PROBE is a host path the sandbox hides. */
+static int cmd_chroot_escape(int argc, char **argv) {
+  if (argc != 1)
+    usage_exit("usage: chroot-escape PROBE");
+  const char *probe = argv[0];
+  char what[PATH_MAX + 64];
+  snprintf(what, sizeof(what), "reach %s by chroot and ..", probe);
+  if (access(probe, F_OK) == 0)
+    return unclear(what, "it is visible without any escape");
+  char dir[64];
+  snprintf(dir, sizeof(dir), "tjhelper-chroot-%d", (int)getpid());
+  if (mkdir(dir, 0700) < 0)
+    return unclear("mkdir in the working directory", errname(errno));
+  int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r = chroot(dir);
+  int e = errno;
+  int res;
+  if (r < 0) {
+    res = failed_step("chroot into a subdirectory", e);
+  } else {
+    for (int i = 0; i < 256; i++)
+      if (chdir("..") < 0)
+        break;
+    if (chroot(".") < 0) {
+      res = failed_step("chroot(\".\") after walking up", errno);
+    } else if (access(probe, F_OK) == 0) {
+      res = worked("%s: it is visible now\n", what);
+    } else {
+      res = failed_step(what, errno);
+    }
+  }
+  if (here >= 0)
+    unlinkat(here, dir, AT_REMOVEDIR);
+  return res;
+}
+
+static int cmd_syslog(int argc, char **argv) {
+  (void)argv;
+  if (argc)
+    usage_exit("usage: syslog");
+  char buf[256];
+  int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf));
+  if (n < 0)
+    return failed_step("syslog(SYSLOG_ACTION_READ_ALL)", errno);
+  if (n == 0) {
+    say("refused: syslog(SYSLOG_ACTION_READ_ALL): empty\n");
+    return ATTEMPT_REFUSED;
+  }
+  return worked("syslog(SYSLOG_ACTION_READ_ALL): %d bytes of the host's kernel log: %s\n", n, printable(buf, n));
+}
+
 static const struct {
   const char *name;
   int (*fn)(int argc, char **argv);
@@ -733,6 +1715,29 @@ static const struct {
     {"ids", cmd_ids, ": print uid, gid, euid, egid, groups"},
     {"syscall", cmd_syscall, "ptrace|keyctl|getppid: make one syscall, exit 1 when it fails"},
     {"ready-then-exec", cmd_ready_then_exec, "CMD [ARG...]: print ready, exec CMD"},
+    /* escape attempts: exit 0 refused, 1 worked, 2 cannot tell */
+    {"mknod-open", cmd_mknod_open, "b|c MAJ:MIN: make a device node in the cwd, open it"},
+    {"open-write", cmd_open_write, "PATH...: open each for writing (nothing written)"},
+    {"rewrite", cmd_rewrite, "PATH: write a sysctl file's own value back"},
+    {"read", cmd_read, "PATH...: read each file or list each directory; must give nothing"},
+    {"create", cmd_create, "PATH...: create each file (removed again)"},
+    {"connect-unix", cmd_connect_unix, "PATH: connect to a unix socket"},
+    {"listen-unix", cmd_listen_unix, "PATH: (outside) leave a daemon listening at PATH, mode 0600"},
+    {"read-fd", cmd_read_fd, "N: is fd N open, what does it read"},
+    {"mount", cmd_mount, "FSTYPE [OPTIONS]: mount a file system in the cwd"},
+    {"cgroup-write", cmd_cgroup_write, ": open release_agent, notify_on_release, the parent's cgroup.procs for writing"},
+    {"userns-mount", cmd_userns_mount, ": new user+mount+pid+net namespaces, then proc/sysfs mounts and unmasking"},
+    {"shocker", cmd_shocker, ": open_by_handle_at with the cwd's and the disk root's handle"},
+    {"setns", cmd_setns, "FD|PATH: enter that namespace"},
+    {"keyctl", cmd_keyctl, ": add_key to the session keyring, read the user keyring"},
+    {"bpf", cmd_bpf, ": BPF_MAP_CREATE and BPF_PROG_LOAD"},
+    {"ptrace", cmd_ptrace, "PID: PTRACE_SEIZE the process"},
+    {"kill", cmd_kill, "PID [MARK]: SIGKILL a process outside the sandbox (MARK: in its command line)"},
+    {"tiocsti", cmd_tiocsti, "TEXT: push TEXT into the caller's terminal input"},
+    {"tty-pending", cmd_tty_pending, ": (outside) bytes waiting in the terminal's input"},
+    {"io-uring", cmd_io_uring, ": io_uring_setup"},
+    {"chroot-escape", cmd_chroot_escape, "PROBE: chroot, walk up with .., look for PROBE"},
+    {"syslog", cmd_syslog, ": read the kernel log with syslog(2)"},
 };
 
 int main(int argc, char **argv) {
