@@ -92,6 +92,11 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
     setup_failed(a, "entering the run cgroup failed");
   if (a->userns)
     become_ns_root(a);
+  /* The workload may share PID 1's ids (root of the namespace): a
+   * non-dumpable PID 1 keeps /proc/1/mem, /proc/1/exe and ptrace out of
+   * its reach (runc does the same for its init). */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    setup_failed(a, "PR_SET_DUMPABLE failed");
   if (unshare(CLONE_NEWCGROUP) < 0) {
     tj_error_set(&err, errno, "unshare(CLONE_NEWCGROUP)");
     setup_failed(a, err.msg);
