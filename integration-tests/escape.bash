@@ -153,7 +153,7 @@ func TestEscapeLoopDevice(t *testing.T)  { attempt(t, "mknod-open", "b", need(t,
 func TestEscapeCorePattern(t *testing.T) { attempt(t, "open-write", "/proc/sys/kernel/core_pattern") }
 func TestEscapeSysctl(t *testing.T)      { attempt(t, "rewrite", "/proc/sys/fs/lease-break-time") }
 func TestEscapeShadow(t *testing.T)      { attempt(t, "read", "/etc/shadow") }
-func TestEscapeRootDir(t *testing.T)     { attempt(t, "read", "/root") }
+func TestEscapeRootDir(t *testing.T)     { attempt(t, "read", need(t, "TJ_ESC_ROOTPROBE")) }
 func TestEscapeMasked(t *testing.T) {
 	attempt(t, append([]string{"read"}, strings.Fields(need(t, "TJ_ESC_MASKED"))...)...)
 }
@@ -260,6 +260,8 @@ escape_gotest_setup_file() {
   ESC_GO_PIDS+=" $ESC_GO_SLEEP"
   export ESC_GO_PIDS ESC_GO_SLEEP
 
+  printf 'secret\n' >"/root/.tj-escape-probe-$mark"
+  chmod 0644 "/root/.tj-escape-probe-$mark"
   local host_nproc
   host_nproc="$(ulimit -Su)"
   mkfifo "$BATS_FILE_TMPDIR/stdin"
@@ -270,7 +272,7 @@ cd '$ESC_GO_DIR' && TERM=dumb '$TESTJAIL' test \
   --env TJ_ESC_HELPER='$TJHELPER' --env TJ_ESC_BLOCKDEV='$ESC_BLOCKDEV' \
   --env TJ_ESC_LOOPDEV='$ESC_LOOPDEV' --env TJ_ESC_MASKED='$(host_has "${MASKED_PROC[@]}" "${MASKED_SYS[@]}" | tr '\n' ' ')' \
   --env TJ_ESC_HOST_PID=$$ --env TJ_ESC_SLEEP_PID=$ESC_GO_SLEEP --env TJ_ESC_PROBE='/tmp/tj-escape-probe-$mark' \
-  --env TJ_ESC_SOCKET='$sockdir/sock' --env TJ_ESC_MARK='$mark' --env TJ_ESC_SECRET='$BATS_FILE_TMPDIR/secret' \
+  --env TJ_ESC_SOCKET='$sockdir/sock' --env TJ_ESC_MARK='$mark' --env TJ_ESC_ROOTPROBE='/root/.tj-escape-probe-$mark' --env TJ_ESC_SECRET='$BATS_FILE_TMPDIR/secret' \
   --env TJ_ESC_TTY_TEXT='touch $ESC_GO_DIR/tiocsti-injected' --env TJ_ESC_HOST_NPROC='$host_nproc' \
   . -- -test.v
 echo testjail-status=\$?
@@ -285,7 +287,7 @@ escape_gotest_teardown_file() {
   for p in ${ESC_GO_PIDS:-}; do
     kill -KILL "$p" 2>/dev/null || true
   done
-  [ -z "${ESC_GO_MARK:-}" ] || rm -rf "/run/tj-escape-$ESC_GO_MARK" "/tmp/tj-escape-probe-$ESC_GO_MARK" "/tmp/tj-escape-$ESC_GO_MARK"
+  [ -z "${ESC_GO_MARK:-}" ] || rm -rf "/run/tj-escape-$ESC_GO_MARK" "/tmp/tj-escape-probe-$ESC_GO_MARK" "/root/.tj-escape-probe-$ESC_GO_MARK" "/tmp/tj-escape-$ESC_GO_MARK"
   [ -z "${ESC_GO_DIR:-}" ] || rm -rf "$ESC_GO_DIR"
 }
 
