@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# The seccomp filter's cost on allowed syscalls: a syscall-heavy Go
+# The seccomp filter's start-up cost first: `exec -- /bin/true` with no
+# filter, with the default profile's program from the cache (warm), and
+# with it compiled by libseccomp (the cache emptied before each run; the
+# same for Docker's profile, a larger program), hyperfine medians.
+# Then the filter's cost on allowed syscalls: a syscall-heavy Go
 # benchmark (getpid, stat, read per iteration: examples/sysbench) in the
 # same sandbox with --seccomp unconfined, the shipped default profile and
 # Docker's, in interleaved rounds. The machine is shared, so wall time per
@@ -16,6 +20,26 @@ iters=${BENCH_ITERS:-400000}
 command -v go >/dev/null || { echo "bench: go missing (make deps)" >&2; exit 1; }
 out=$(mktemp -d /var/tmp/tjbench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
+command -v hyperfine >/dev/null || { echo "bench: hyperfine missing (make deps)" >&2; exit 1; }
+moby=$PWD/unit-tests/data/moby-profiles-seccomp-default.json
+XDG_CACHE_HOME=$out/cache "$tj" exec -- /bin/true
+XDG_CACHE_HOME=$out/cache "$tj" exec --seccomp "$moby" -- /bin/true
+XDG_CACHE_HOME=$out/cache hyperfine -N --warmup 10 --runs "${BENCH_RUNS:-100}" --export-json "$out/start.json" \
+  --style basic -p true -p true -p "rm -rf $out/cache" -p true -p "rm -rf $out/cache" \
+  -n unconfined "$tj exec --seccomp unconfined -- /bin/true" \
+  -n 'default, cached' "$tj exec -- /bin/true" \
+  -n 'default, compiled' "$tj exec -- /bin/true" \
+  -n 'docker, cached' "$tj exec --seccomp $moby -- /bin/true" \
+  -n 'docker, compiled' "$tj exec --seccomp $moby -- /bin/true" >/dev/null
+python3 - "$out/start.json" <<'PY'
+import json, sys
+res = {r["command"]: r["median"] * 1e3 for r in json.load(open(sys.argv[1]))["results"]}
+base = res["unconfined"]
+print(f"{'exec -- /bin/true':<20}{'median ms':>10}{'over unconfined':>17}")
+for name, m in res.items():
+    print(f"{name:<20}{m:>10.2f}{m - base:>+16.2f}")
+print()
+PY
 (cd examples && go test -c -o "$out/sysbench.test" ./sysbench)
 profiles=(unconfined default "$PWD/unit-tests/data/moby-profiles-seccomp-default.json")
 for ((r = 0; r < rounds; r++)); do

@@ -4,17 +4,24 @@
 #include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "caps.h"
+#include "sccache.h"
 #include "spec.h"
+#include "util.h"
 
 /* ---- judging a policy ------------------------------------------------------- */
 
@@ -206,6 +213,8 @@ static bool runnable_here(uint32_t native, uint32_t arch) {
   }
 }
 
+static int plan_program(struct tj_sc_plan *plan, tj_error *err);
+
 int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const struct tj_sc_env *env,
                     tj_error *err) {
   memset(plan, 0, sizeof(*plan));
@@ -249,12 +258,17 @@ int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const
         snprintf(plan->skipped[plan->n_skipped++], sizeof(plan->skipped[0]), "%s", r->names[j]);
     }
   }
-  return 0;
+  return plan_program(plan, err);
 }
 
 void tj_sc_plan_free(struct tj_sc_plan *plan) {
   free(plan->active);
+  free(plan->prog);
+  free(plan->sock_at);
   plan->active = NULL;
+  plan->prog = NULL;
+  plan->sock_at = NULL;
+  plan->prog_len = plan->n_sock_at = 0;
 }
 
 static bool rule_names(const struct tj_sc_rule *r, const char *name) {
@@ -345,30 +359,30 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct t
   return 0;
 }
 
-static int build(const struct tj_sc_plan *plan, int sock, scmp_filter_ctx *out, int *n_rules, const char **what) {
+static int build(const struct tj_sc_plan *plan, int sock, scmp_filter_ctx *out, int *n_rules, tj_error *err) {
   const struct tj_sc_policy *p = plan->policy;
   uint32_t def = tj_sc_kernel_action(p->default_action, tj_sc_errno(p, NULL));
   __attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = seccomp_init(def);
   if (!ctx)
-    return *what = "seccomp_init", -ENOMEM;
+    return tj_error_set(err, ENOMEM, "seccomp filter: seccomp_init");
   int rc;
   if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
-    return *what = "bad-architecture action", rc;
+    return tj_error_set(err, -rc, "seccomp filter: bad-architecture action");
   if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
-    return *what = "binary-tree optimisation", rc;
+    return tj_error_set(err, -rc, "seccomp filter: binary-tree optimisation");
   if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
-    return *what = "TSYNC", rc;
+    return tj_error_set(err, -rc, "seccomp filter: TSYNC");
   seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
   for (size_t i = 0; i < plan->n_arches; i++)
     if ((rc = seccomp_arch_add(ctx, plan->arches[i])) < 0 && rc != -EEXIST)
-      return *what = "adding an architecture", rc;
+      return tj_error_set(err, -rc, "seccomp filter: adding an architecture");
   /* The hand-over of the listener must never be notified: nobody could
    * answer yet. Under a denying default, an allow rule for it; under an
    * allowing one, the profile's deny rules on sendmsg skip it (below). */
   if (sock >= 0 && def == SCMP_ACT_NOTIFY) {
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, SCMP_A0(SCMP_CMP_EQ, (uint64_t)sock));
     if (rc < 0 && rc != -EEXIST)
-      return *what = "allowing the listener's hand-over", rc;
+      return tj_error_set(err, -rc, "seccomp filter: allowing the listener's hand-over");
   }
   int count = 0;
   for (size_t i = 0; i < p->n_rules; i++) {
@@ -385,11 +399,8 @@ static int build(const struct tj_sc_plan *plan, int sock, scmp_filter_ctx *out, 
       int exempt = sock >= 0 && def != SCMP_ACT_NOTIFY && act == SCMP_ACT_NOTIFY &&
                            strcmp(r->names[j], "sendmsg") == 0 ? sock : -1;
       rc = add_rule(ctx, act, nr, r, exempt);
-      if (rc < 0 && rc != -EEXIST) {
-        static char buf[96];
-        snprintf(buf, sizeof(buf), "rule for %s", r->names[j]);
-        return *what = buf, rc;
-      }
+      if (rc < 0 && rc != -EEXIST)
+        return tj_error_set(err, -rc, "seccomp filter: rule for %s", r->names[j]);
       count++;
     }
   }
@@ -403,13 +414,220 @@ int tj_sc_build_count(const struct tj_sc_plan *plan, tj_error *err) {
   if (plan->policy->unconfined)
     return 0;
   scmp_filter_ctx ctx = NULL;
-  const char *what = "";
   int n = 0;
-  int rc = build(plan, -1, &ctx, &n, &what);
+  int rc = build(plan, -1, &ctx, &n, err);
   if (rc < 0)
-    return tj_error_set(err, -rc, "seccomp filter: %s", what);
+    return rc;
   seccomp_release(ctx);
   return n;
+}
+
+/* ---- the kernel program and its cache ---------------------------------------- */
+
+const char *tj_sc_cache_name(enum tj_sc_cache c) {
+  switch (c) {
+  case TJ_SC_CACHE_HIT: return "hit";
+  case TJ_SC_CACHE_MISS: return "miss";
+  case TJ_SC_CACHE_OFF: return "off";
+  }
+  return "off";
+}
+
+/* The listener's socket is made after the plan, and its number varies, so
+ * the program is compiled with a stand-in that no comparison of the
+ * profile uses (far from syscall numbers and arch tokens too): each
+ * JEQ on it is one on the socket, patched by tj_sc_load. */
+static uint32_t sock_mark(const struct tj_sc_policy *p) {
+  for (uint32_t mark = 0x7ffc5ec0;; mark -= 0x1000) {
+    bool used = false;
+    for (size_t i = 0; i < p->n_rules && !used; i++)
+      for (size_t j = 0; j < p->rules[i].n_args && !used; j++) {
+        const struct tj_sc_arg *a = &p->rules[i].args[j];
+        used = (uint32_t)a->value == mark || (uint32_t)(a->value >> 32) == mark ||
+               (uint32_t)a->value_two == mark || (uint32_t)(a->value_two >> 32) == mark;
+      }
+    if (!used)
+      return mark;
+  }
+}
+
+static void hash_u64(struct tj_sha256 *s, uint64_t v) { tj_sha256_update(s, &v, sizeof(v)); }
+
+static void hash_str(struct tj_sha256 *s, const char *str) {
+  size_t n = str ? strlen(str) : 0;
+  hash_u64(s, str ? n : UINT64_MAX);
+  tj_sha256_update(s, str ? str : "", n);
+}
+
+static void hash_strs(struct tj_sha256 *s, char *const *v, size_t n) {
+  hash_u64(s, n);
+  for (size_t i = 0; i < n; i++)
+    hash_str(s, v[i]);
+}
+
+static void hash_filter(struct tj_sha256 *s, const struct tj_sc_filter *f) {
+  hash_strs(s, f->caps, f->n_caps);
+  hash_strs(s, f->arches, f->n_arches);
+  hash_u64(s, f->min_kernel_major);
+  hash_u64(s, f->min_kernel_minor);
+}
+
+/* The running binary's GNU build ID: a change to how testjail builds the
+ * filter must not meet a program cached by the binary before it, even
+ * under the same version number. */
+static int build_id_cb(struct dl_phdr_info *info, size_t size, void *data) {
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_NOTE)
+      continue;
+    const char *q = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = q + ph->p_memsz;
+    while (q + sizeof(ElfW(Nhdr)) <= end) {
+      const ElfW(Nhdr) *nh = (const void *)q;
+      const char *name = q + sizeof(*nh), *desc = name + ((nh->n_namesz + 3) & ~3u);
+      if (desc + nh->n_descsz > end)
+        break;
+      if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+        tj_sha256_update(data, desc, nh->n_descsz);
+        return 1;
+      }
+      q = desc + ((nh->n_descsz + 3) & ~3u);
+    }
+  }
+  return 1; /* the first object is the program itself */
+}
+
+/* Everything the program is made from: the profile as parsed, the plan's
+ * judgement of it (rules on, extra arches), the capability set, kernel,
+ * libseccomp and testjail. */
+static void cache_key(const struct tj_sc_plan *plan, uint32_t mark, struct tj_scc_key *key) {
+  const struct tj_sc_policy *p = plan->policy;
+  struct tj_sha256 s;
+  tj_sha256_init(&s);
+  hash_str(&s, "testjail seccomp program");
+  hash_u64(&s, TJ_SCC_VERSION);
+#ifdef TJ_VERSION
+  hash_str(&s, TJ_VERSION);
+#endif
+  dl_iterate_phdr(build_id_cb, &s);
+  const struct scmp_version *v = seccomp_version();
+  hash_u64(&s, v ? (uint64_t)v->major << 32 | v->minor << 16 | v->micro : 0);
+  struct utsname u;
+  if (uname(&u) == 0) {
+    hash_str(&s, u.release);
+    hash_str(&s, u.version);
+    hash_str(&s, u.machine);
+  }
+  hash_u64(&s, plan->env.caps);
+  hash_u64(&s, plan->env.native_arch);
+  hash_u64(&s, (uint64_t)plan->env.kernel_major << 32 | (uint32_t)plan->env.kernel_minor);
+  hash_u64(&s, plan->n_arches);
+  for (size_t i = 0; i < plan->n_arches; i++)
+    hash_u64(&s, plan->arches[i]);
+  hash_u64(&s, mark);
+  hash_u64(&s, p->default_action);
+  hash_u64(&s, p->has_default_errno);
+  hash_u64(&s, p->default_errno);
+  hash_strs(&s, p->arches, p->n_arches);
+  hash_u64(&s, p->n_rules);
+  for (size_t i = 0; i < p->n_rules; i++) {
+    const struct tj_sc_rule *r = &p->rules[i];
+    hash_u64(&s, plan->active[i]);
+    hash_strs(&s, r->names, r->n_names);
+    hash_u64(&s, r->action);
+    hash_u64(&s, r->has_errno);
+    hash_u64(&s, r->errno_ret);
+    hash_u64(&s, r->n_args);
+    for (size_t j = 0; j < r->n_args; j++) {
+      hash_u64(&s, r->args[j].index);
+      hash_u64(&s, r->args[j].value);
+      hash_u64(&s, r->args[j].value_two);
+      hash_u64(&s, r->args[j].op);
+    }
+    hash_filter(&s, &r->includes);
+    hash_filter(&s, &r->excludes);
+  }
+  tj_sha256_final(&s, key->b);
+}
+
+/* libseccomp's program for the plan, with mark for the socket. */
+static int compile(const struct tj_sc_plan *plan, uint32_t mark, struct sock_filter **out, size_t *n_out,
+                   tj_error *err) {
+  __attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
+  int n = 0;
+  int rc = build(plan, (int)mark, &ctx, &n, err);
+  if (rc < 0)
+    return rc;
+  _cleanup_close_ int fd = memfd_create("testjail-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    return tj_error_set(err, errno, "seccomp filter: memfd_create");
+  if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
+    return tj_error_set(err, -rc, "seccomp filter: seccomp_export_bpf");
+  off_t len = lseek(fd, 0, SEEK_END);
+  if (len <= 0 || len % (off_t)sizeof(struct sock_filter) || len > (off_t)(TJ_SCC_MAX_INSNS * sizeof(struct sock_filter)))
+    return tj_error_set(err, E2BIG, "seccomp filter: a program of %lld bytes", (long long)len);
+  _cleanup_free_ struct sock_filter *prog = malloc((size_t)len);
+  if (!prog)
+    return tj_error_set(err, ENOMEM, "seccomp filter");
+  if (pread(fd, prog, (size_t)len, 0) != len)
+    return tj_error_set(err, errno ? errno : EIO, "seccomp filter: reading the exported program");
+  *out = steal_pointer(&prog);
+  *n_out = (size_t)len / sizeof(struct sock_filter);
+  return 0;
+}
+
+int tj_sc_compile(const struct tj_sc_plan *plan, int sock, struct sock_filter **prog, size_t *n, tj_error *err) {
+  return compile(plan, (uint32_t)sock, prog, n, err);
+}
+
+/* Can TSYNC go with NEW_LISTENER (Linux 5.7)? libseccomp's own probe: an
+ * unknown flag is EINVAL, a known one gets as far as the NULL program. */
+static bool tsync_esrch_supported(void) {
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC_ESRCH, NULL) < 0 && errno == EFAULT;
+}
+
+/* The flags libseccomp 2.5 passes for our attributes (TSYNC on, a
+ * listener when any action notifies); where TSYNC cannot go with a
+ * listener it fails the load, we leave TSYNC out: the workload is one
+ * thread. Then the socket's places in the program. */
+static int finish_program(struct tj_sc_plan *plan, uint32_t mark, tj_error *err) {
+  bool notify = false;
+  size_t n_mark = 0;
+  for (size_t i = 0; i < plan->prog_len; i++) {
+    const struct sock_filter *f = &plan->prog[i];
+    notify |= f->code == (BPF_RET | BPF_K) && (f->k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF;
+    n_mark += f->code == (BPF_JMP | BPF_JEQ | BPF_K) && f->k == mark;
+  }
+  plan->prog_flags = SECCOMP_FILTER_FLAG_TSYNC;
+  if (notify)
+    plan->prog_flags = tsync_esrch_supported()
+                           ? SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH | SECCOMP_FILTER_FLAG_NEW_LISTENER
+                           : SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  plan->sock_at = calloc(n_mark ? n_mark : 1, sizeof(*plan->sock_at));
+  if (!plan->sock_at)
+    return tj_error_set(err, ENOMEM, "seccomp plan");
+  for (size_t i = 0; i < plan->prog_len; i++)
+    if (plan->prog[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && plan->prog[i].k == mark)
+      plan->sock_at[plan->n_sock_at++] = (uint32_t)i;
+  return 0;
+}
+
+static int plan_program(struct tj_sc_plan *plan, tj_error *err) {
+  uint32_t mark = sock_mark(plan->policy);
+  struct tj_scc_key key;
+  cache_key(plan, mark, &key);
+  char dir[4096];
+  bool have_dir = tj_scc_dir(dir, sizeof(dir)) == 0;
+  plan->cache = TJ_SC_CACHE_OFF;
+  int r = have_dir ? tj_scc_read(dir, &key, &plan->prog, &plan->prog_len) : -ENOENT;
+  if (r == 0) {
+    plan->cache = TJ_SC_CACHE_HIT;
+  } else {
+    if ((r = compile(plan, mark, &plan->prog, &plan->prog_len, err)) < 0)
+      return r;
+    if (have_dir && tj_scc_write(dir, &key, plan->prog, plan->prog_len) == 0)
+      plan->cache = TJ_SC_CACHE_MISS;
+  }
+  return finish_program(plan, mark, err);
 }
 
 static int send_fd(int sock, int fd) {
@@ -436,27 +654,27 @@ static int send_fd(int sock, int fd) {
 int tj_sc_load(const struct tj_sc_plan *plan, int sock, const char **what) {
   if (plan->policy->unconfined)
     return 0;
-  scmp_filter_ctx ctx = NULL;
-  int n = 0;
-  int rc = build(plan, sock, &ctx, &n, what);
+  /* Between vfork and exec: the plan's memory is PID 1's, written with
+   * the same values whoever loads it. */
+  for (size_t i = 0; i < plan->n_sock_at; i++)
+    plan->prog[plan->sock_at[i]].k = (uint32_t)sock;
+  struct sock_fprog fp = {.len = (unsigned short)plan->prog_len, .filter = plan->prog};
+  /* What libseccomp does before the load (SCMP_FLTATR_CTL_NNP, on by
+   * default): without CAP_SYS_ADMIN the kernel wants no_new_privs. */
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return *what = "no_new_privs", -errno;
+  long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan->prog_flags, &fp);
+  if (fd < 0)
+    return *what = "seccomp(SECCOMP_SET_MODE_FILTER)", -errno;
+  if (!(plan->prog_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+    return fd == 0 ? 0 : (*what = "TSYNC", -ESRCH); /* TSYNC alone: > 0 names a thread not synced */
+  /* Everything the hand-over needs is prepared: from the load on, only
+   * sendmsg on sock (exempted in the filter) runs before exec. No close:
+   * the listener is close-on-exec, and a close could itself be denied
+   * and be counted against the workload. */
+  int rc = send_fd(sock, (int)fd);
   if (rc < 0)
-    return rc;
-  /* Everything the hand-over needs is prepared above: from the load on,
-   * only sendmsg on sock (exempted in the filter) runs before it. */
-  rc = seccomp_load(ctx);
-  if (rc < 0) {
-    seccomp_release(ctx);
-    return *what = "seccomp_load", rc;
-  }
-  int fd = seccomp_notify_fd(ctx);
-  if (fd >= 0) {
-    rc = send_fd(sock, fd);
-    if (rc < 0)
-      *what = "handing the seccomp listener to testjail";
-  }
-  /* No release and no close: the workload execs next, and both fds are
-   * close-on-exec; a close here could itself be denied and be counted
-   * against the workload. */
+    *what = "handing the seccomp listener to testjail";
   return rc;
 }
 

@@ -50,6 +50,10 @@ uint32_t tj_sc_kernel_action(enum tj_sc_action a, uint32_t errno_ret);
 
 #define TJ_SC_MAX_SKIPPED 32
 
+enum tj_sc_cache { TJ_SC_CACHE_OFF, TJ_SC_CACHE_MISS, TJ_SC_CACHE_HIT };
+
+struct sock_filter;
+
 /* A policy judged for one sandbox: which rules apply, which names are
  * unknown here (skipped and reported), which extra arches the filter
  * covers. Built in the outer testjail before anything starts, then read by
@@ -63,11 +67,27 @@ struct tj_sc_plan {
   uint32_t arches[8];             /* besides the native one */
   size_t n_arches;
   char trapped[96];               /* "ptrace, bpf": the active TRAP rules' names */
+  /* The kernel program, compiled here or read from the cache (sccache.h),
+   * so that the workload's side only patches in its socket and calls
+   * seccomp(2): no libseccomp, no malloc between fork and exec. */
+  struct sock_filter *prog;
+  size_t prog_len;
+  unsigned prog_flags;            /* SECCOMP_FILTER_FLAG_* as libseccomp would pass them */
+  uint32_t *sock_at;              /* instructions comparing with the listener's socket */
+  size_t n_sock_at;
+  enum tj_sc_cache cache;
 };
 
+/* Judge p for env and get its kernel program: from the cache when a valid
+ * entry exists, else compiled by libseccomp and stored. A cache that
+ * cannot be used is never an error. */
 int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const struct tj_sc_env *env,
                     tj_error *err);
 void tj_sc_plan_free(struct tj_sc_plan *plan);
+
+/* "hit", "miss" (compiled and stored now) or "off" (no usable cache
+ * directory): for the report's seccomp section. */
+const char *tj_sc_cache_name(enum tj_sc_cache c);
 
 /* The profile's answer to a denied syscall. */
 struct tj_sc_decision {
@@ -82,15 +102,21 @@ struct tj_sc_decision {
 void tj_sc_decide(const struct tj_sc_plan *plan, uint32_t arch, int nr, const uint64_t args[6],
                   struct tj_sc_decision *d);
 
-/* In the workload, after ids and caps: build the filter, load it with a
- * listener, send the listener over sock (SCM_RIGHTS), close both. sock's
- * sendmsg stays allowed in the kernel whatever the profile says, so the
- * hand-over can never wait on itself. On failure -errno and *what. */
+/* In the workload, after ids and caps: load the plan's program with a
+ * listener and send the listener over sock (SCM_RIGHTS). sock's sendmsg
+ * stays allowed in the kernel whatever the profile says, so the hand-over
+ * can never wait on itself. Async-signal-safe (it runs between vfork and
+ * exec). On failure -errno and *what. */
 int tj_sc_load(const struct tj_sc_plan *plan, int sock, const char **what);
 
 /* Build the filter without loading it (for tests and `profile check`):
  * returns the number of kernel rules added, or -errno. */
 int tj_sc_build_count(const struct tj_sc_plan *plan, tj_error *err);
+
+/* libseccomp's program for the plan with the listener's socket at sock,
+ * compiled now (a malloc'd copy): what a cached program patched for sock
+ * must equal. For tests. */
+int tj_sc_compile(const struct tj_sc_plan *plan, int sock, struct sock_filter **prog, size_t *n, tj_error *err);
 
 /* ---- the supervisor ------------------------------------------------------- */
 
@@ -120,6 +146,7 @@ struct tj_sc_result {
   char skipped[TJ_SC_MAX_SKIPPED][48];
   size_t n_skipped;
   char trapped[96];      /* the syscalls the profile TRAPs or KILLs in the kernel: a SIGSYS came from one of them */
+  char cache[8];         /* the compiled filter's cache: tj_sc_cache_name(); "" when no filter */
 };
 
 /* The name of the first counted denial (most frequent first), NULL if none. */

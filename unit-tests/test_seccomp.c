@@ -1,6 +1,7 @@
 /* The seccomp translation's decisions: includes/excludes, errno choice,
  * argument splitting, the supervisor's answer, and what the filter builder
- * skips; the caps a spec gives; the verdict's seccomp lines. */
+ * skips; the compiled program's cache and its checks; the caps a spec
+ * gives; the verdict's seccomp lines. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,11 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../runner/caps.h"
 #include "../runner/cli.h"
 #include "../runner/profile.h"
+#include "../runner/sccache.h"
 #include "../runner/seccomp.h"
+#include "../runner/util.h"
 #include "../runner/verdict.h"
 
 static char *names_ptrace[] = {"ptrace"};
@@ -394,6 +399,259 @@ static void test_verdict_lines(void **state) {
   assert_string_equal(v.outcome_name, "signaled");
 }
 
+
+/* ---- the compiled program's cache ---------------------------------------- */
+
+static char cache_home[64]; /* XDG_CACHE_HOME for every plan of this file */
+
+static void hex(const uint8_t *b, size_t n, char *out) {
+  for (size_t i = 0; i < n; i++)
+    sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static void sha_hex(const void *p, size_t n, char out[65]) {
+  struct tj_sha256 s;
+  uint8_t d[32];
+  tj_sha256_init(&s);
+  /* in uneven pieces: the block boundary must not matter */
+  for (size_t off = 0; off < n;) {
+    size_t take = n - off < 7 ? n - off : 7;
+    tj_sha256_update(&s, (const char *)p + off, take);
+    off += take;
+  }
+  tj_sha256_final(&s, d);
+  hex(d, 32, out);
+}
+
+static void test_sha256(void **state) {
+  char h[65], buf[768];
+  sha_hex("", 0, h);
+  assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  sha_hex("abc", 3, h);
+  assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  memset(buf, 'a', 64);
+  sha_hex(buf, 55, h); /* the padding's edges: 55, 56 and 64 bytes */
+  assert_string_equal(h, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+  sha_hex(buf, 56, h);
+  assert_string_equal(h, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+  sha_hex(buf, 64, h);
+  assert_string_equal(h, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+  for (int i = 0; i < 768; i++)
+    buf[i] = (char)(i % 256);
+  sha_hex(buf, 768, h);
+  assert_string_equal(h, "f3a25aa93aa2fbba28d79260535bbd6a5eb0fc1c24a8b0f04e12b484c1dfe363");
+}
+
+static const struct sock_filter three[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 39, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, 0x7fff0000)};
+
+static void test_cache_image(void **state) {
+  struct tj_scc_key key = {{1, 2, 3}}, other = {{1, 2, 4}};
+  size_t len = tj_scc_image_size(3);
+  char *img = malloc(len + 1);
+  tj_scc_encode(img, &key, three, 3);
+  const struct sock_filter *prog;
+  size_t n;
+  assert_int_equal(tj_scc_decode(img, len, &key, &prog, &n), 0);
+  assert_int_equal(n, 3);
+  assert_memory_equal(prog, three, sizeof(three));
+  /* truncated, too long, another key */
+  assert_int_equal(tj_scc_decode(img, len - 1, &key, &prog, &n), -EINVAL);
+  assert_int_equal(tj_scc_decode(img, 10, &key, &prog, &n), -EINVAL);
+  assert_int_equal(tj_scc_decode(img, len + 1, &key, &prog, &n), -EINVAL);
+  assert_int_equal(tj_scc_decode(img, len, &other, &prog, &n), -ESTALE);
+  /* one bit of the program flipped: the checksum */
+  img[len - 1] ^= 1;
+  assert_int_equal(tj_scc_decode(img, len, &key, &prog, &n), -EINVAL);
+  img[len - 1] ^= 1;
+  /* another format version; another magic */
+  struct tj_scc_header *h = (struct tj_scc_header *)img;
+  h->version++;
+  assert_int_equal(tj_scc_decode(img, len, &key, &prog, &n), -ESTALE);
+  h->version--;
+  h->magic[0] = 'X';
+  assert_int_equal(tj_scc_decode(img, len, &key, &prog, &n), -EINVAL);
+  h->magic[0] = 'T';
+  /* a length the file does not have */
+  h->n_insns = 2;
+  assert_int_equal(tj_scc_decode(img, len, &key, &prog, &n), -EINVAL);
+  h->n_insns = 0;
+  assert_int_equal(tj_scc_decode(img, tj_scc_image_size(0), &key, &prog, &n), -EINVAL);
+  free(img);
+}
+
+/* The only file in dir ending in .bpf. */
+static void cache_file(const char *dir, char *path, size_t len) {
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  struct dirent *e;
+  path[0] = 0;
+  while ((e = readdir(d)))
+    if (strstr(e->d_name, ".bpf")) {
+      assert_string_equal(path, ""); /* only one */
+      snprintf(path, len, "%s/%s", dir, e->d_name);
+    }
+  closedir(d);
+  assert_string_not_equal(path, "");
+}
+
+static void test_cache_files(void **state) {
+  char dir[128], path[256];
+  snprintf(dir, sizeof(dir), "%s/files/a/b", cache_home);
+  struct tj_scc_key key = {{9, 9}};
+  struct sock_filter *prog = NULL;
+  size_t n = 0;
+  assert_int_equal(tj_scc_read(dir, &key, &prog, &n), -ENOENT);
+  assert_int_equal(tj_scc_write(dir, &key, three, 3), 0); /* makes the directories */
+  cache_file(dir, path, sizeof(path));
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  assert_int_equal(stat(dir, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0700);
+  assert_int_equal(tj_scc_read(dir, &key, &prog, &n), 0);
+  assert_int_equal(n, 3);
+  assert_memory_equal(prog, three, sizeof(three));
+  free(prog);
+  /* another key's file put under this key's name: ignored */
+  struct tj_scc_key other = {{9, 8}};
+  char *img = malloc(tj_scc_image_size(3));
+  tj_scc_encode(img, &other, three, 3);
+  FILE *w = fopen(path, "w");
+  fwrite(img, 1, tj_scc_image_size(3), w);
+  fclose(w);
+  free(img);
+  assert_int_equal(tj_scc_read(dir, &key, &prog, &n), -ENOENT);
+  /* a truncated file is ignored, and rewriting replaces it */
+  assert_int_equal(truncate(path, 40), 0);
+  assert_int_equal(tj_scc_read(dir, &key, &prog, &n), -ENOENT);
+  assert_int_equal(tj_scc_write(dir, &key, three, 3), 0);
+  assert_int_equal(tj_scc_read(dir, &key, &prog, &n), 0);
+  free(prog);
+  /* writable by others: not trusted */
+  assert_int_equal(chmod(path, 0622), 0);
+  assert_int_equal(tj_scc_read(dir, &key, &prog, &n), -EPERM);
+  assert_int_equal(chmod(path, 0600), 0);
+  assert_int_equal(chmod(dir, 0777), 0);
+  assert_int_equal(tj_scc_read(dir, &key, &prog, &n), -EPERM);
+  assert_true(tj_scc_write(dir, &key, three, 3) < 0);
+  assert_int_equal(chmod(dir, 0700), 0);
+  /* a directory that cannot be made: an error for the caller to ignore */
+  char file[160];
+  snprintf(file, sizeof(file), "%s/plain", cache_home);
+  FILE *f = fopen(file, "w");
+  fclose(f);
+  snprintf(dir, sizeof(dir), "%s/plain/seccomp", cache_home);
+  assert_true(tj_scc_write(dir, &key, three, 3) < 0);
+  assert_int_equal(tj_scc_read(dir, &key, &prog, &n), -ENOENT);
+}
+
+static void corrupt(const char *path, long at) {
+  FILE *f = fopen(path, "r+");
+  assert_non_null(f);
+  fseek(f, at, at < 0 ? SEEK_END : SEEK_SET);
+  int c = fgetc(f);
+  fseek(f, -1, SEEK_CUR);
+  fputc(c ^ 0x40, f);
+  fclose(f);
+}
+
+static void test_plan_cache(void **state) {
+  char dir[128], path[256];
+  snprintf(dir, sizeof(dir), "%s/plan", cache_home);
+  setenv("XDG_CACHE_HOME", dir, 1);
+  snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/testjail/seccomp");
+  struct tj_sc_policy p = policy();
+  struct tj_sc_env e = env_with(0);
+  struct tj_sc_plan plan, again;
+  tj_error err = {0};
+  assert_int_equal(tj_sc_plan_init(&plan, &p, &e, &err), 0);
+  assert_int_equal(plan.cache, TJ_SC_CACHE_MISS);
+  assert_string_equal(tj_sc_cache_name(plan.cache), "miss");
+  assert_true(plan.prog_len > 0);
+  assert_int_equal(plan.n_sock_at, 1); /* the denying default's allow for the hand-over */
+  cache_file(dir, path, sizeof(path));
+  assert_int_equal(tj_sc_plan_init(&again, &p, &e, &err), 0);
+  assert_int_equal(again.cache, TJ_SC_CACHE_HIT);
+  assert_int_equal(again.prog_len, plan.prog_len);
+  assert_memory_equal(again.prog, plan.prog, plan.prog_len * sizeof(plan.prog[0]));
+  assert_int_equal(again.prog_flags, plan.prog_flags);
+  tj_sc_plan_free(&again);
+  /* corrupt in the header's key, then in the program: a miss, rewritten */
+  long at[] = {20, -3};
+  for (int i = 0; i < 2; i++) {
+    corrupt(path, at[i]);
+    assert_int_equal(tj_sc_plan_init(&again, &p, &e, &err), 0);
+    assert_int_equal(again.cache, TJ_SC_CACHE_MISS);
+    assert_memory_equal(again.prog, plan.prog, plan.prog_len * sizeof(plan.prog[0]));
+    tj_sc_plan_free(&again);
+    assert_int_equal(tj_sc_plan_init(&again, &p, &e, &err), 0);
+    assert_int_equal(again.cache, TJ_SC_CACHE_HIT);
+    tj_sc_plan_free(&again);
+  }
+  /* another capability set, another file */
+  struct tj_sc_env e2 = env_with(1);
+  assert_int_equal(tj_sc_plan_init(&again, &p, &e2, &err), 0);
+  assert_int_equal(again.cache, TJ_SC_CACHE_MISS);
+  tj_sc_plan_free(&again);
+  /* a changed errno in one rule, another key */
+  p.rules[0].errno_ret++;
+  assert_int_equal(tj_sc_plan_init(&again, &p, &e, &err), 0);
+  assert_int_equal(again.cache, TJ_SC_CACHE_MISS);
+  p.rules[0].errno_ret--;
+  tj_sc_plan_free(&again);
+  /* nowhere to keep it: off, and still a program */
+  unsetenv("XDG_CACHE_HOME");
+  char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+  unsetenv("HOME");
+  assert_int_equal(tj_sc_plan_init(&again, &p, &e, &err), 0);
+  assert_int_equal(again.cache, TJ_SC_CACHE_OFF);
+  assert_int_equal(again.prog_len, plan.prog_len);
+  tj_sc_plan_free(&again);
+  if (home)
+    setenv("HOME", home, 1);
+  free(home);
+  setenv("XDG_CACHE_HOME", cache_home, 1);
+  tj_sc_plan_free(&plan);
+}
+
+/* The cached program with the socket patched in is the one libseccomp
+ * compiles for that socket: under a denying default (an allow for
+ * sendmsg on it) and under an allowing one with a deny of sendmsg (the
+ * deny skips it). */
+static void test_sock_patch(void **state) {
+  static char *n_sendmsg[] = {"sendmsg"}, *n_ptrace[] = {"ptrace"};
+  struct tj_sc_rule allow_rules[] = {{.names = n_ptrace, .n_names = 1, .action = TJ_SC_ALLOW}};
+  struct tj_sc_rule deny_rules[] = {{.names = n_sendmsg, .n_names = 1, .action = TJ_SC_ERRNO},
+                                    {.names = n_ptrace, .n_names = 1, .action = TJ_SC_KILL_PROCESS}};
+  struct tj_sc_policy ps[] = {
+      {.default_action = TJ_SC_ERRNO, .rules = allow_rules, .n_rules = 1},
+      {.default_action = TJ_SC_ALLOW, .rules = deny_rules, .n_rules = 2},
+  };
+  struct tj_sc_env e;
+  tj_sc_env_here(&e, 0);
+  for (int i = 0; i < 2; i++) {
+    struct tj_sc_plan plan;
+    tj_error err = {0};
+    assert_int_equal(tj_sc_plan_init(&plan, &ps[i], &e, &err), 0);
+    assert_true(plan.n_sock_at >= 1);
+    assert_true(plan.prog_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+    int socks[] = {3, 7, 1023};
+    for (int k = 0; k < 3; k++) {
+      for (size_t j = 0; j < plan.n_sock_at; j++)
+        plan.prog[plan.sock_at[j]].k = (uint32_t)socks[k];
+      struct sock_filter *want = NULL;
+      size_t n = 0;
+      assert_int_equal(tj_sc_compile(&plan, socks[k], &want, &n, &err), 0);
+      assert_int_equal(n, plan.prog_len);
+      assert_memory_equal(want, plan.prog, n * sizeof(*want));
+      free(want);
+    }
+    tj_sc_plan_free(&plan);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_includes_caps_need_all),
@@ -411,6 +669,18 @@ int main(void) {
       cmocka_unit_test(test_cap_names),
       cmocka_unit_test(test_spec_caps),
       cmocka_unit_test(test_verdict_lines),
+      cmocka_unit_test(test_sha256),
+      cmocka_unit_test(test_cache_image),
+      cmocka_unit_test(test_cache_files),
+      cmocka_unit_test(test_plan_cache),
+      cmocka_unit_test(test_sock_patch),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  /* Plans compile and cache their program: not in the user's cache. */
+  snprintf(cache_home, sizeof(cache_home), "/tmp/tj-unit-seccomp.XXXXXX");
+  if (!mkdtemp(cache_home))
+    return 1;
+  setenv("XDG_CACHE_HOME", cache_home, 1);
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  tj_remove_tree(cache_home);
+  return failed;
 }
