@@ -4,7 +4,7 @@ DESTDIR ?=
 VERSION := 0.1.0
 
 CC ?= gcc
-PKGS := libseccomp libcap-ng jansson libcgroup
+PKGS := libseccomp libcap-ng jansson libcgroup libmd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
 

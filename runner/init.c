@@ -818,6 +818,7 @@ static int init_seccomp(const struct tj_init_spec *spec, struct tj_init_result *
   if (tj_sc_plan_init(plan, p, &env, err) < 0)
     return -1;
   snprintf(r->trapped, sizeof(r->trapped), "%s", plan->trapped);
+  snprintf(r->cache, sizeof(r->cache), "%s", tj_sc_cache_name(plan->cache));
   for (size_t i = 0; i < plan->n_skipped; i++)
     snprintf(r->skipped[r->n_skipped++], sizeof(r->skipped[0]), "%s", plan->skipped[i]);
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc_p) < 0)

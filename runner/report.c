@@ -55,6 +55,8 @@ static json_t *seccomp_json(const struct tj_sc_result *r) {
   json_object_set_new(o, "skipped", sk);
   json_object_set_new(o, "killed", json_boolean(r->killed));
   json_object_set_new(o, "trapped", r->trapped[0] ? json_string(r->trapped) : json_null());
+  if (r->cache[0])
+    json_object_set_new(o, "cache", json_string(r->cache));
   return o;
 }
 

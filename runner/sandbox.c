@@ -261,8 +261,10 @@ static void sc_result_init(const struct tj_spec *spec, const struct tj_sc_plan *
   const struct tj_sc_policy *p = spec->seccomp_policy;
   snprintf(res->seccomp.profile, sizeof(res->seccomp.profile), "%s",
            !p || p->unconfined ? "unconfined" : p->name ? p->name : "custom");
-  if (plan)
+  if (plan) {
     snprintf(res->seccomp.trapped, sizeof(res->seccomp.trapped), "%s", plan->trapped);
+    snprintf(res->seccomp.cache, sizeof(res->seccomp.cache), "%s", tj_sc_cache_name(plan->cache));
+  }
   for (size_t i = 0; plan && i < plan->n_skipped; i++)
     snprintf(res->seccomp.skipped[res->seccomp.n_skipped++], sizeof(res->seccomp.skipped[0]), "%s",
              plan->skipped[i]);

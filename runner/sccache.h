@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+#include <sha2.h> /* libmd */
+
 struct tj_sha256 {
-  uint32_t h[8];
-  uint64_t len;
-  uint8_t buf[64];
-  size_t n;
+  SHA2_CTX ctx;
 };
 
 void tj_sha256_init(struct tj_sha256 *s);
