@@ -153,14 +153,55 @@ int tj_userns_open(const struct tj_idmap *m, int *fd, tj_error *err) {
   return r;
 }
 
+/* mountinfo escapes blanks, tabs, newlines and backslashes as \ooo. */
+static void unescape_octal(char *s) {
+  char *w = s;
+  for (char *r = s; *r; r++) {
+    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+      *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+      r += 3;
+    } else {
+      *w++ = *r;
+    }
+  }
+  *w = 0;
+}
+
+static void idmap_submounts(int treefd, const char *path, const struct mount_attr *a) {
+  _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f)
+    return;
+  size_t n = strlen(path);
+  char line[8192];
+  while (fgets(line, sizeof(line), f)) {
+    char mp[4096];
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+      continue;
+    unescape_octal(mp);
+    if (strncmp(mp, path, n) != 0 || (strcmp(path, "/") != 0 && mp[n] != '/') || !mp[n] || !mp[n + 1])
+      continue;
+    const char *rel = strcmp(path, "/") == 0 ? mp + 1 : mp + n + 1;
+    if (mount_setattr(treefd, rel, AT_SYMLINK_NOFOLLOW, (struct mount_attr *)a, sizeof(*a)) < 0) {
+      struct mount_attr plain = {.attr_set = MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID};
+      mount_setattr(treefd, rel, AT_SYMLINK_NOFOLLOW, &plain, sizeof(plain));
+    }
+  }
+}
+
 int tj_idmapped_tree(const char *path, int userns_fd, int *out, tj_error *err) {
   _cleanup_close_ int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (fd < 0)
     return tj_error_set(err, errno, "copying the mount of %s", path);
   struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID,
                          .userns_fd = (uint64_t)userns_fd};
-  if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
-    return tj_error_set(err, errno, "idmapping %s", path);
+  if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+    /* One mount below path on a file system without idmap support fails
+     * the whole tree: idmap the others one by one, and leave that one as
+     * it is (its files show as nobody inside). */
+    if (errno != EINVAL || mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+      return tj_error_set(err, errno, "idmapping %s", path);
+    idmap_submounts(fd, path, &a);
+  }
   *out = steal_fd(&fd);
   return 0;
 }
