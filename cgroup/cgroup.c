@@ -647,8 +647,8 @@ static int choose_backend(enum tj_cg_mode *mode, const struct tj_cg_ops **ops,
     return 0;
   if (*mode != TJ_CG_V2) {
     snprintf(why, size,
-             "no delegated cgroup v2 subtree: this host has %s cgroups (memory, "
-             "pids and cpu on cgroup v1, which only root may use)",
+             "this host has %s cgroups (memory, pids and cpu on cgroup v1, "
+             "which only root may use)",
              tj_cg_mode_name(*mode));
     *ops = &tj_cg_none_ops;
   } else if (!tj_cg_v2_delegated(why, size)) {

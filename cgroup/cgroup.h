@@ -10,6 +10,7 @@
 #define TJ_CGROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../runner/error.h"
@@ -49,7 +50,8 @@ struct tj_cg_info {
   /* Probed as a normal user (not root): run cgroups need a cgroup v2
    * subtree delegated to us. delegated_root is its top (the highest
    * ancestor of our cgroup we may still write), "" when there is none;
-   * why_not_delegated says why, and then no run cgroup is made. */
+   * why_not_delegated says why ("this host has hybrid cgroups ..."), and
+   * then no run cgroup is made. */
   bool rootless;
   char delegated_root[512];
   char why_not_delegated[384];
@@ -77,6 +79,14 @@ int tj_cg_probe(struct tj_cg_info *info, tj_error *err);
  * result is a "none" run cgroup (tj_cg_is_none): nothing is created, every
  * call below is a no-op and every counter unknown (-1). */
 int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err);
+
+/* The one line refusing limits without a cgroup (what tj_cg_create says
+ * then; doctor says it too): the options asked for (--memory,
+ * --pids-limit, --cpus), why there is no delegated subtree, and the ways
+ * out (systemd's user delegation, or root; on hybrid/v1 hosts cgroup v2
+ * first). Returns the length, as snprintf. */
+int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
+                  enum tj_cg_mode host, const char *why);
 
 /* What tj_cg_create does first, once a process: removes stale cgroups of
  * testjails that died and sets up the backend. A process that forks many

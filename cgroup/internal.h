@@ -162,13 +162,6 @@ bool tj_cg_v2_delegated(char *why, size_t size);
 /* True when any limit is asked for (memory, pids or cpu quota >= 0). */
 bool tj_cg_limits_any(const struct tj_cg_limits *lim);
 
-/* The one line refusing limits without a cgroup: the options asked for
- * (--memory, --pids-limit, --cpus), why there is no cgroup, and the ways
- * out (systemd's user delegation, or root; on hybrid/v1 hosts also cgroup
- * v2 first). Returns the length, as snprintf. */
-int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
-                  enum tj_cg_mode host, const char *why);
-
 /* A run cgroup of the "none" backend, for a caller without cgroups. */
 int tj_cg_none_new(tj_cgroup **out, tj_error *err);
 

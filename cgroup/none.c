@@ -36,8 +36,8 @@ static int none_probe(struct tj_cg_info *info, tj_error *err) {
   (void)err;
   char *why[] = {info->why_memory, info->why_pids, info->why_cpu};
   for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
-    snprintf(why[i], sizeof(info->why_memory), "%.255s",
-             info->why_not_delegated);
+    snprintf(why[i], sizeof(info->why_memory),
+             "no delegated cgroup v2 subtree");
   return 0;
 }
 
@@ -74,9 +74,10 @@ int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
   const char *v2_first = host == TJ_CG_V2 ? ""
                          : "boot with systemd.unified_cgroup_hierarchy=1 and ";
   return snprintf(buf, size,
-                  "%s %s a cgroup, and %s: %srun under `systemd-run --user "
+                  "%s %s a cgroup, and no delegated cgroup v2 subtree: %s: "
+                  "%srun under `systemd-run --user "
                   "--scope -p Delegate=yes testjail ...`, or as root",
                   n ? opts : "cgroup limits", n == 1 ? "needs" : "need",
-                  why && *why ? why : "none can be created",
+                  why && *why ? why : "none can be made",
                   v2_first);
 }

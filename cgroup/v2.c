@@ -94,7 +94,7 @@ bool tj_cg_v2_delegated(char *why, size_t size) {
   _cleanup_home_ struct v2_home h = {.fd = -1};
   tj_error e = {0};
   if (v2_home_open(&h, &e) < 0) {
-    snprintf(why, size, "no delegated cgroup v2 subtree: %s", e.msg);
+    snprintf(why, size, "%s", e.msg);
     return false;
   }
   const char *which;
@@ -104,19 +104,19 @@ bool tj_cg_v2_delegated(char *why, size_t size) {
   struct stat st;
   if (r == EROFS)
     snprintf(why, size,
-             "no delegated cgroup v2 subtree: our cgroup %.200s is on a "
+             "our cgroup %.200s is on a "
              "read-only mount",
              h.path);
   else if (fstatat(h.fd, which, &st, 0) == 0)
     snprintf(why, size,
-             "no delegated cgroup v2 subtree: our cgroup %.200s is not "
+             "our cgroup %.200s is not "
              "delegated to uid %u (%s belongs to uid %u)",
              h.path, (unsigned)geteuid(),
              strcmp(which, ".") == 0 ? "the directory" : which,
              (unsigned)st.st_uid);
   else
     snprintf(why, size,
-             "no delegated cgroup v2 subtree: our cgroup %.200s is not "
+             "our cgroup %.200s is not "
              "writable by uid %u (%s: %s)",
              h.path, (unsigned)geteuid(), which, strerror(r));
   return false;

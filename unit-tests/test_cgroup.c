@@ -246,8 +246,7 @@ static void test_refusal_one_option(void **state) {
   char buf[512];
   struct tj_cg_limits mem = {64 << 20, -1, -1, -1};
   tj_cg_refusal(buf, sizeof(buf), &mem, TJ_CG_V2,
-                "no delegated cgroup v2 subtree: our cgroup X is not "
-                "delegated to uid 1000");
+                "our cgroup X is not delegated to uid 1000");
   assert_string_equal(
       buf, "--memory needs a cgroup, and no delegated cgroup v2 subtree: our "
            "cgroup X is not delegated to uid 1000: run under `systemd-run "
@@ -260,7 +259,7 @@ static void test_refusal_several_options(void **state) {
   char buf[512];
   struct tj_cg_limits all = {1 << 20, 5, 50000, 100000};
   tj_cg_refusal(buf, sizeof(buf), &all, TJ_CG_V2, "why");
-  assert_non_null(strstr(buf, "--memory, --pids-limit and --cpus need a cgroup, and why:"));
+  assert_non_null(strstr(buf, "--memory, --pids-limit and --cpus need a cgroup, and no delegated cgroup v2 subtree: why: "));
   struct tj_cg_limits two = {-1, 5, 50000, 100000};
   tj_cg_refusal(buf, sizeof(buf), &two, TJ_CG_V2, "why");
   assert_non_null(strstr(buf, "--pids-limit and --cpus need a cgroup"));
