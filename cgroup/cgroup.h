@@ -93,7 +93,7 @@ int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
  * sandbox owners calls it before, so they do not each pay for it. */
 int tj_cg_prepare(void);
 
-/* v2: an O_PATH directory fd for clone3(CLONE_INTO_CGROUP); -1 on v1. */
+/* v2: an O_PATH directory fd for clone3(CLONE_INTO_CGROUP); -1 on v1 and none. */
 int tj_cg_clone_fd(const tj_cgroup *cg);
 
 /* In a freshly cloned child: move the calling process into the run cgroup
