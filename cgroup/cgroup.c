@@ -1,5 +1,5 @@
 /* Mode detection, run cgroup naming and collection of stale ones, the pure
- * parsers, and the dispatch from the public API to the two backends. */
+ * parsers, and the public API over the backends' ops tables. */
 #include "internal.h"
 
 #include <ctype.h>
@@ -600,6 +600,8 @@ const char *tj_cg_mode_name(enum tj_cg_mode mode) {
     return "hybrid";
   case TJ_CG_V1:
     return "v1";
+  case TJ_CG_NONE:
+    return "none";
   }
   return "unknown";
 }
@@ -630,18 +632,44 @@ int tj_cg_detect(enum tj_cg_mode *mode, tj_error *err) {
   return 0;
 }
 
-int tj_cg_probe(struct tj_cg_info *info, tj_error *err) {
-  memset(info, 0, sizeof(*info));
-  int r = tj_cg_detect(&info->mode, err);
+/* The backend for this host and caller. Root keeps the host's backend.
+ * A normal user gets v2 only in a delegated subtree: v1 hierarchies are
+ * not delegated safely (their limits are writable by the delegatee and
+ * nothing stops it from leaving its subtree), so hybrid and v1 hosts give
+ * a normal user no cgroup, as rootless podman does. why says why then. */
+static int choose_backend(enum tj_cg_mode *mode, const struct tj_cg_ops **ops,
+                          char *why, size_t size, tj_error *err) {
+  int r = tj_cg_detect(mode, err);
   if (r < 0)
     return r;
-  if (info->mode == TJ_CG_V2) {
-    snprintf(info->mount_v2, sizeof(info->mount_v2), "/sys/fs/cgroup");
-    return tj_cg_v2_probe(info, err);
+  *ops = *mode == TJ_CG_V2 ? &tj_cg_v2_ops : &tj_cg_v1_ops;
+  if (geteuid() == 0)
+    return 0;
+  if (*mode != TJ_CG_V2) {
+    snprintf(why, size,
+             "this host has %s cgroups (memory, pids and cpu on cgroup v1, "
+             "which only root may use)",
+             tj_cg_mode_name(*mode));
+    *ops = &tj_cg_none_ops;
+  } else if (!tj_cg_v2_delegated(why, size)) {
+    *ops = &tj_cg_none_ops;
   }
-  if (info->mode == TJ_CG_HYBRID)
+  return 0;
+}
+
+int tj_cg_probe(struct tj_cg_info *info, tj_error *err) {
+  memset(info, 0, sizeof(*info));
+  const struct tj_cg_ops *ops;
+  int r = choose_backend(&info->mode, &ops, info->why_not_delegated,
+                         sizeof(info->why_not_delegated), err);
+  if (r < 0)
+    return r;
+  info->rootless = geteuid() != 0;
+  if (info->mode == TJ_CG_V2)
+    snprintf(info->mount_v2, sizeof(info->mount_v2), "/sys/fs/cgroup");
+  else if (info->mode == TJ_CG_HYBRID)
     snprintf(info->mount_v2, sizeof(info->mount_v2), "/sys/fs/cgroup/unified");
-  return tj_cg_v1_probe(info, err);
+  return ops->probe(info, err);
 }
 
 static void cg_free(tj_cgroup *cg) {
@@ -651,9 +679,22 @@ static void cg_free(tj_cgroup *cg) {
   free(cg);
 }
 
-static int cg_remove(tj_cgroup *cg, tj_error *err) {
-  return cg->mode == TJ_CG_V2 ? tj_cg_v2_remove(cg, err)
-                              : tj_cg_v1_remove(cg, err);
+static tj_cgroup *cg_alloc(enum tj_cg_mode mode, const struct tj_cg_ops *ops) {
+  tj_cgroup *cg = calloc(1, sizeof(*cg));
+  if (!cg)
+    return NULL;
+  for (int i = 0; i < TJ_CG_MAX_DIRS; i++)
+    tj_cg_dir_init(&cg->dirs[i]);
+  cg->mode = mode;
+  cg->ops = ops;
+  cg->memory = cg->pids = cg->cpu = cg->cpuacct = -1;
+  cg->sampled_peak = -1;
+  return cg;
+}
+
+int tj_cg_none_new(tj_cgroup **out, tj_error *err) {
+  *out = cg_alloc(TJ_CG_NONE, &tj_cg_none_ops);
+  return *out ? 0 : tj_error_set(err, ENOMEM, "allocating a cgroup");
 }
 
 /* Once in a process and the workers it forks after: the stale cgroups of
@@ -677,28 +718,31 @@ int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out,
     limits = &none;
   *out = NULL;
   enum tj_cg_mode mode;
-  int r = tj_cg_detect(&mode, err);
+  const struct tj_cg_ops *ops;
+  char why[384] = "";
+  int r = choose_backend(&mode, &ops, why, sizeof(why), err);
   if (r < 0)
     return r;
+  if (ops == &tj_cg_none_ops) {
+    if (!tj_cg_limits_any(limits))
+      return tj_cg_none_new(out, err);
+    char line[sizeof(err->msg)];
+    tj_cg_refusal(line, sizeof(line), limits, mode, why);
+    return tj_cg_fail(err, EPERM, "%s", line);
+  }
 
   if (!prepared)
     (void)tj_cg_prepare();
 
-  tj_cgroup *cg = calloc(1, sizeof(*cg));
+  tj_cgroup *cg = cg_alloc(mode, ops);
   if (!cg)
     return tj_error_set(err, ENOMEM, "allocating a cgroup");
-  for (int i = 0; i < TJ_CG_MAX_DIRS; i++)
-    tj_cg_dir_init(&cg->dirs[i]);
-  cg->mode = mode;
-  cg->memory = cg->pids = cg->cpu = cg->cpuacct = -1;
-  cg->sampled_peak = -1;
   r = tj_cg_new_name(cg->name, sizeof(cg->name), err);
   if (r >= 0)
-    r = mode == TJ_CG_V2 ? tj_cg_v2_create(cg, limits, err)
-                         : tj_cg_v1_create(cg, limits, err);
+    r = ops->create(cg, limits, err);
   if (r < 0) {
     tj_error ignored = {0};
-    (void)cg_remove(cg, &ignored);
+    (void)ops->remove(cg, &ignored);
     cg_free(cg);
     return r;
   }
@@ -707,7 +751,7 @@ int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out,
 }
 
 int tj_cg_clone_fd(const tj_cgroup *cg) {
-  return cg && cg->mode == TJ_CG_V2 && cg->ndirs > 0 ? cg->dirs[0].fd : -1;
+  return cg && cg->ops->clone_into && cg->ndirs > 0 ? cg->dirs[0].fd : -1;
 }
 
 int tj_cg_enter(const tj_cgroup *cg) {
@@ -727,31 +771,27 @@ int tj_cg_enter(const tj_cgroup *cg) {
 
 int tj_cg_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
   *st = (struct tj_cg_stats){-1, -1, -1, -1, -1, -1, -1, -1};
-  int r = cg->mode == TJ_CG_V2 ? tj_cg_v2_stats(cg, st, err)
-                               : tj_cg_v1_stats(cg, st, err);
+  int r = cg->ops->stats(cg, st, err);
   if (st->memory_peak_bytes < 0 && cg->sampled_peak >= 0)
     st->memory_peak_bytes = cg->sampled_peak;
   return r;
 }
 
 bool tj_cg_needs_sampling(const tj_cgroup *cg) {
-  return cg && cg->mode == TJ_CG_V2 && cg->memory >= 0 && !cg->has_memory_peak;
+  return cg && cg->ops->peak_sampled && cg->memory >= 0 && !cg->has_memory_peak;
 }
 
 void tj_cg_sample(tj_cgroup *cg) {
   if (!cg || cg->memory < 0)
     return;
   int64_t v;
-  const char *file =
-      cg->mode == TJ_CG_V2 ? "memory.current" : "memory.usage_in_bytes";
-  if (tj_cg_read_int_at(cg->dirs[cg->memory].fd, file, &v) == 0 &&
+  if (tj_cg_read_int_at(cg->dirs[cg->memory].fd, cg->ops->memory_usage, &v) == 0 &&
       v > cg->sampled_peak)
     cg->sampled_peak = v;
 }
 
 int tj_cg_kill_all(tj_cgroup *cg, tj_error *err) {
-  return cg->mode == TJ_CG_V2 ? tj_cg_v2_kill_all(cg, err)
-                              : tj_cg_v1_kill_all(cg, err);
+  return cg->ops->kill_all(cg, err);
 }
 
 int tj_cg_destroy(tj_cgroup *cg, tj_error *err) {
@@ -759,12 +799,14 @@ int tj_cg_destroy(tj_cgroup *cg, tj_error *err) {
     return 0;
   tj_error later = {0};
   int r = tj_cg_kill_all(cg, err);
-  int r2 = cg_remove(cg, r < 0 ? &later : err);
+  int r2 = cg->ops->remove(cg, r < 0 ? &later : err);
   cg_free(cg);
   return r < 0 ? r : r2;
 }
 
 enum tj_cg_mode tj_cg_mode_of(const tj_cgroup *cg) { return cg->mode; }
+
+bool tj_cg_is_none(const tj_cgroup *cg) { return cg->mode == TJ_CG_NONE; }
 
 const char *tj_cg_path(const tj_cgroup *cg) {
   if (cg->memory >= 0)
@@ -775,9 +817,10 @@ const char *tj_cg_path(const tj_cgroup *cg) {
 int tj_cg_gc(int *removed, tj_error *err) {
   *removed = 0;
   enum tj_cg_mode mode;
-  int r = tj_cg_detect(&mode, err);
+  const struct tj_cg_ops *ops;
+  char why[384];
+  int r = choose_backend(&mode, &ops, why, sizeof(why), err);
   if (r < 0)
     return r;
-  return mode == TJ_CG_V2 ? tj_cg_v2_gc(removed, err)
-                          : tj_cg_v1_gc(removed, err);
+  return ops->gc(removed, err);
 }

@@ -10,11 +10,14 @@
 #define TJ_CGROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../runner/error.h"
 
-enum tj_cg_mode { TJ_CG_V2, TJ_CG_HYBRID, TJ_CG_V1 };
+/* TJ_CG_NONE is never a host's mode (tj_cg_detect): it is the mode of a
+ * run cgroup that does not exist because the caller may create none. */
+enum tj_cg_mode { TJ_CG_V2, TJ_CG_HYBRID, TJ_CG_V1, TJ_CG_NONE };
 
 /* Limits; -1 means "not asked for": never an error when unavailable. */
 struct tj_cg_limits {
@@ -44,11 +47,19 @@ struct tj_cg_info {
   char own_cpu[512];
   bool has_memory, has_pids, has_cpu; /* usable for run cgroups */
   char why_memory[256], why_pids[256], why_cpu[256]; /* reason when not */
+  /* Probed as a normal user (not root): run cgroups need a cgroup v2
+   * subtree delegated to us. delegated_root is its top (the highest
+   * ancestor of our cgroup we may still write), "" when there is none;
+   * why_not_delegated says why ("this host has hybrid cgroups ..."), and
+   * then no run cgroup is made. */
+  bool rootless;
+  char delegated_root[512];
+  char why_not_delegated[384];
 };
 
 typedef struct tj_cgroup tj_cgroup;
 
-const char *tj_cg_mode_name(enum tj_cg_mode mode); /* "v2", "hybrid", "v1" */
+const char *tj_cg_mode_name(enum tj_cg_mode mode); /* "v2", "hybrid", "v1", "none" */
 
 /* statfs on /sys/fs/cgroup and /sys/fs/cgroup/unified. */
 int tj_cg_detect(enum tj_cg_mode *mode, tj_error *err);
@@ -59,15 +70,30 @@ int tj_cg_probe(struct tj_cg_info *info, tj_error *err);
 /* Collect stale run cgroups (owner gone) under our own cgroups first, then
  * create the run cgroup with the limits applied. A requested limit whose
  * controller is missing or not delegated fails with a message naming the
- * controller, the file and what to do. */
+ * controller, the file and what to do.
+ * Not root (geteuid() != 0): the run cgroup goes in our own cgroup when it
+ * is a delegated cgroup v2 subtree (systemd's user@UID.service and scopes
+ * run with Delegate=yes); where there is none (hybrid/v1 hosts, a session
+ * scope owned by root), a requested limit fails with -EPERM and one line
+ * naming the options, the reason and the ways out, and without limits the
+ * result is a "none" run cgroup (tj_cg_is_none): nothing is created, every
+ * call below is a no-op and every counter unknown (-1). */
 int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err);
+
+/* The one line refusing limits without a cgroup (what tj_cg_create says
+ * then; doctor says it too): the options asked for (--memory,
+ * --pids-limit, --cpus), why there is no delegated subtree, and the ways
+ * out (systemd's user delegation, or root; on hybrid/v1 hosts cgroup v2
+ * first). Returns the length, as snprintf. */
+int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
+                  enum tj_cg_mode host, const char *why);
 
 /* What tj_cg_create does first, once a process: removes stale cgroups of
  * testjails that died and sets up the backend. A process that forks many
  * sandbox owners calls it before, so they do not each pay for it. */
 int tj_cg_prepare(void);
 
-/* v2: an O_PATH directory fd for clone3(CLONE_INTO_CGROUP); -1 on v1. */
+/* v2: an O_PATH directory fd for clone3(CLONE_INTO_CGROUP); -1 on v1 and none. */
 int tj_cg_clone_fd(const tj_cgroup *cg);
 
 /* In a freshly cloned child: move the calling process into the run cgroup
@@ -106,8 +132,9 @@ int tj_cg_kill_all(tj_cgroup *cg, tj_error *err);
 /* kill_all, rmdir every directory created, free. NULL is fine. */
 int tj_cg_destroy(tj_cgroup *cg, tj_error *err);
 
-enum tj_cg_mode tj_cg_mode_of(const tj_cgroup *cg);
-const char *tj_cg_path(const tj_cgroup *cg); /* e.g. the memory hierarchy dir */
+enum tj_cg_mode tj_cg_mode_of(const tj_cgroup *cg); /* TJ_CG_NONE: none */
+bool tj_cg_is_none(const tj_cgroup *cg);
+const char *tj_cg_path(const tj_cgroup *cg); /* e.g. the memory hierarchy dir; "" for none */
 
 /* Remove stale testjail cgroups (owner pid gone or reused) under our own
  * cgroups; *removed gets how many. */

@@ -32,6 +32,7 @@ struct tj_cg_dir {
 
 struct tj_cgroup {
   enum tj_cg_mode mode;
+  const struct tj_cg_ops *ops;
   char name[TJ_CG_NAME_MAX];
   struct tj_cg_dir dirs[TJ_CG_MAX_DIRS];
   int ndirs;
@@ -129,20 +130,39 @@ void tj_cg_dir_init(struct tj_cg_dir *d);
 void tj_cg_dir_close(struct tj_cg_dir *d);
 
 /* ---- backends ---- */
-int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
-                    tj_error *err);
-int tj_cg_v2_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err);
-int tj_cg_v2_kill_all(tj_cgroup *cg, tj_error *err);
-int tj_cg_v2_remove(tj_cgroup *cg, tj_error *err);
-int tj_cg_v2_gc(int *removed, tj_error *err);
-int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err);
 
-int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
-                    tj_error *err);
-int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err);
-int tj_cg_v1_kill_all(tj_cgroup *cg, tj_error *err);
-int tj_cg_v1_remove(tj_cgroup *cg, tj_error *err);
-int tj_cg_v1_gc(int *removed, tj_error *err);
-int tj_cg_v1_probe(struct tj_cg_info *info, tj_error *err);
+/* One per way of holding a run: cgroupfs v2, libcgroup v1/hybrid, and
+ * "none" for a caller that may create no cgroup at all (not root, no
+ * delegated v2 subtree). Chosen once per run cgroup by tj_cg_create. */
+struct tj_cg_ops {
+  bool clone_into;      /* dirs[0].fd takes clone3(CLONE_INTO_CGROUP) */
+  bool peak_sampled;    /* memory.peak may be missing: sample instead */
+  const char *memory_usage; /* memory.current / memory.usage_in_bytes */
+  const char *oom_events;   /* the file holding "oom_kill N" */
+  const char *pressure;     /* memory PSI, NULL where there is none */
+  int (*create)(tj_cgroup *cg, const struct tj_cg_limits *lim, tj_error *err);
+  int (*stats)(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err);
+  int (*kill_all)(tj_cgroup *cg, tj_error *err);
+  int (*remove)(tj_cgroup *cg, tj_error *err);
+  int (*gc)(int *removed, tj_error *err);
+  int (*probe)(struct tj_cg_info *info, tj_error *err);
+};
+
+extern const struct tj_cg_ops tj_cg_v2_ops, tj_cg_v1_ops, tj_cg_none_ops;
+
+/* v2.c: whether the caller (not root) may create run cgroups in its own
+ * cgroup: the directory, cgroup.procs and cgroup.subtree_control writable,
+ * as systemd's Delegate= and the kernel's delegation model grant them.
+ * false with why filled ("... is not delegated to uid N ..."); root gets
+ * true. */
+bool tj_cg_v2_delegated(char *why, size_t size);
+
+/* ---- the "none" backend's pure parts (none.c) ---- */
+
+/* True when any limit is asked for (memory, pids or cpu quota >= 0). */
+bool tj_cg_limits_any(const struct tj_cg_limits *lim);
+
+/* A run cgroup of the "none" backend, for a caller without cgroups. */
+int tj_cg_none_new(tj_cgroup **out, tj_error *err);
 
 #endif

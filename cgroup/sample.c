@@ -27,12 +27,12 @@ static int open_in(const tj_cgroup *cg, int dir, const char *file) {
 }
 
 static void sampler_open(tj_cgroup *cg) {
-  bool v2 = cg->mode == TJ_CG_V2;
-  cg->sample_fd[S_MEMORY] = open_in(cg, cg->memory, v2 ? "memory.current" : "memory.usage_in_bytes");
+  const struct tj_cg_ops *ops = cg->ops;
+  cg->sample_fd[S_MEMORY] = open_in(cg, cg->memory, ops->memory_usage);
   cg->sample_fd[S_PIDS] = open_in(cg, cg->pids, "pids.current");
-  cg->sample_fd[S_OOM] = open_in(cg, cg->memory, v2 ? "memory.events" : "memory.oom_control");
+  cg->sample_fd[S_OOM] = open_in(cg, cg->memory, ops->oom_events);
   /* PSI needs CONFIG_PSI and psi=1: the file may well be missing. */
-  cg->sample_fd[S_PSI] = v2 ? open_in(cg, cg->memory, "memory.pressure") : -1;
+  cg->sample_fd[S_PSI] = ops->pressure ? open_in(cg, cg->memory, ops->pressure) : -1;
   cg->sampler_open = true;
 }
 

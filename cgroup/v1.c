@@ -311,8 +311,8 @@ static int v1_apply(tj_cgroup *cg, const struct tj_cg_limits *lim,
   return 0;
 }
 
-int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
-                    tj_error *err) {
+static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
+                           tj_error *err) {
   struct {
     const char *ctrl;
     const char *file; /* what needs it, for the message */
@@ -360,7 +360,7 @@ int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
   return v1_apply(cg, lim, err);
 }
 
-int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
+static int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
   (void)err;
   if (cg->memory >= 0) {
     int fd = cg->dirs[cg->memory].fd;
@@ -390,7 +390,7 @@ int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
   return 0;
 }
 
-int tj_cg_v1_kill_all(tj_cgroup *cg, tj_error *err) {
+static int tj_cg_v1_kill_all(tj_cgroup *cg, tj_error *err) {
   int first = 0;
   for (int i = 0; i < cg->ndirs; i++) {
     struct tj_cg_dir *d = &cg->dirs[i];
@@ -431,7 +431,7 @@ static int v1_delete(int parent_fd, const char *name, const char *rel,
   return 0;
 }
 
-int tj_cg_v1_remove(tj_cgroup *cg, tj_error *err) {
+static int tj_cg_v1_remove(tj_cgroup *cg, tj_error *err) {
   int first = 0;
   for (int i = cg->ndirs - 1; i >= 0; i--) {
     struct tj_cg_dir *d = &cg->dirs[i];
@@ -488,7 +488,7 @@ static int v1_gc_one(void *ctx, int own_fd, const char *name, tj_error *err) {
   return 0;
 }
 
-int tj_cg_v1_gc(int *removed, tj_error *err) {
+static int tj_cg_v1_gc(int *removed, tj_error *err) {
   static const char *const ctrls[] = {"memory", "pids", "cpu", "cpuacct"};
   char done[TJ_ARRAY_SIZE(ctrls)][PATH_MAX];
   int ndone = 0, first = 0;
@@ -525,7 +525,7 @@ int tj_cg_v1_gc(int *removed, tj_error *err) {
   return first;
 }
 
-int tj_cg_v1_probe(struct tj_cg_info *info, tj_error *err) {
+static int tj_cg_v1_probe(struct tj_cg_info *info, tj_error *err) {
   (void)err;
   struct {
     const char *ctrl;
@@ -545,3 +545,14 @@ int tj_cg_v1_probe(struct tj_cg_info *info, tj_error *err) {
   }
   return 0;
 }
+
+const struct tj_cg_ops tj_cg_v1_ops = {
+    .memory_usage = "memory.usage_in_bytes",
+    .oom_events = "memory.oom_control",
+    .create = tj_cg_v1_create,
+    .stats = tj_cg_v1_stats,
+    .kill_all = tj_cg_v1_kill_all,
+    .remove = tj_cg_v1_remove,
+    .gc = tj_cg_v1_gc,
+    .probe = tj_cg_v1_probe,
+};

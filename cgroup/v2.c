@@ -59,6 +59,87 @@ static int v2_home_open(struct v2_home *h, tj_error *err) {
   return 0;
 }
 
+/* What systemd-run needs to give testjail a cgroup of its own: the
+ * caller's user manager delegates to a normal user. */
+static const char *scope_cmd(void) {
+  return geteuid() == 0 ? "systemd-run --scope -p Delegate=yes"
+                        : "systemd-run --user --scope -p Delegate=yes";
+}
+
+/* Delegation as cgroup-v2.rst ("Delegation Containment") and systemd's
+ * Delegate= grant it: the directory (to create children), cgroup.procs
+ * (to move processes in) and cgroup.subtree_control (to enable
+ * controllers) writable by us. */
+static const char *const v2_delegated_files[] = {".", "cgroup.procs",
+                                                   "cgroup.subtree_control"};
+
+/* 0, or the errno of the first of them we may not write, *which naming it. */
+static int v2_writable_err(int dfd, const char **which) {
+  for (size_t i = 0; i < TJ_ARRAY_SIZE(v2_delegated_files); i++) {
+    *which = v2_delegated_files[i];
+    if (faccessat(dfd, *which, W_OK, AT_EACCESS) < 0)
+      return errno;
+  }
+  return 0;
+}
+
+static bool v2_writable(int dfd) {
+  const char *which;
+  return v2_writable_err(dfd, &which) == 0;
+}
+
+bool tj_cg_v2_delegated(char *why, size_t size) {
+  if (geteuid() == 0)
+    return true;
+  _cleanup_home_ struct v2_home h = {.fd = -1};
+  tj_error e = {0};
+  if (v2_home_open(&h, &e) < 0) {
+    snprintf(why, size, "%s", e.msg);
+    return false;
+  }
+  const char *which;
+  int r = v2_writable_err(h.fd, &which);
+  if (r == 0)
+    return true;
+  struct stat st;
+  if (r == EROFS)
+    snprintf(why, size,
+             "our cgroup %.200s is on a "
+             "read-only mount",
+             h.path);
+  else if (fstatat(h.fd, which, &st, 0) == 0)
+    snprintf(why, size,
+             "our cgroup %.200s is not "
+             "delegated to uid %u (%s belongs to uid %u)",
+             h.path, (unsigned)geteuid(),
+             strcmp(which, ".") == 0 ? "the directory" : which,
+             (unsigned)st.st_uid);
+  else
+    snprintf(why, size,
+             "our cgroup %.200s is not "
+             "writable by uid %u (%s: %s)",
+             h.path, (unsigned)geteuid(), which, strerror(r));
+  return false;
+}
+
+/* The top of the delegated subtree our cgroup sits in: the highest
+ * ancestor we may still write, below the mount (the real root is never
+ * delegated). */
+static void v2_delegation_root(const struct v2_home *h, char *out, size_t size) {
+  char rel[PATH_MAX];
+  snprintf(out, size, "%s", h->path);
+  snprintf(rel, sizeof(rel), "%s", h->rel);
+  for (char *slash; (slash = strrchr(rel, '/')) && slash != rel;) {
+    *slash = '\0';
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s%s", V2_MOUNT, rel);
+    _cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || !v2_writable(fd))
+      return;
+    snprintf(out, size, "%s", path);
+  }
+}
+
 /* Who is in the cgroup (cgroup.procs): us, others. An unreadable list
  * counts as others. */
 static void procs_in(int fd, bool *self, bool *others) {
@@ -147,13 +228,21 @@ static int v2_enable(struct v2_home *h, const char *ctrl, const char *file,
                         "hierarchy or disabled on the kernel command line "
                         "(cgroup_disable=, cgroup_no_v1=)",
                         file, ctrl, h->path);
+    if (geteuid() != 0)
+      return tj_cg_fail(err, ENODEV,
+                        "%s needs the %s controller, which is not delegated to "
+                        "%s (absent from its cgroup.controllers): the "
+                        "delegation above it leaves %s out (systemd: "
+                        "Delegate=memory pids cpu in a drop-in for "
+                        "user@.service, set by root), or run as root",
+                        file, ctrl, h->path, ctrl);
     return tj_cg_fail(err, ENODEV,
                       "%s needs the %s controller, which is not delegated to "
                       "%s (absent from its cgroup.controllers): enable it in "
                       "the parent's cgroup.subtree_control (echo +%s > "
                       "PARENT/cgroup.subtree_control) or run testjail in a "
-                      "delegated cgroup (systemd-run --scope -p Delegate=yes)",
-                      file, ctrl, h->path, ctrl);
+                      "delegated cgroup (%s)",
+                      file, ctrl, h->path, ctrl, scope_cmd());
   }
   n = tj_cg_read_at(h->fd, "cgroup.subtree_control", on, sizeof(on));
   if (n < 0)
@@ -211,8 +300,8 @@ static int v2_enable(struct v2_home *h, const char *ctrl, const char *file,
                       "processes and cgroup v2 allows no controllers below a "
                       "cgroup with processes of its own: move those processes "
                       "into a child cgroup, or start testjail in a cgroup of "
-                      "its own (systemd-run --scope -p Delegate=yes testjail ...)",
-                      file, ctrl, h->path, h->path);
+                      "its own (%s testjail ...)",
+                      file, ctrl, h->path, h->path, scope_cmd());
   return tj_error_set(err, -r, "enabling %s in %s/cgroup.subtree_control "
                                "(needed for %s)",
                       ctrl, h->path, file);
@@ -229,8 +318,8 @@ static int v2_write_limit(struct tj_cg_dir *d, const char *file,
   return 0;
 }
 
-int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
-                    tj_error *err) {
+static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
+                           tj_error *err) {
   _cleanup_home_ struct v2_home h = {.fd = -1};
   int r = v2_home_open(&h, err);
   if (r < 0)
@@ -299,7 +388,7 @@ int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
   return 0;
 }
 
-int tj_cg_v2_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
+static int tj_cg_v2_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
   (void)err;
   if (cg->ndirs < 1 || cg->dirs[0].fd < 0)
     return 0;
@@ -371,7 +460,7 @@ static int v2_kill_dir(int dfd, const char *path, tj_error *err) {
   return v2_wait_empty(dfd, path, err);
 }
 
-int tj_cg_v2_kill_all(tj_cgroup *cg, tj_error *err) {
+static int tj_cg_v2_kill_all(tj_cgroup *cg, tj_error *err) {
   if (cg->ndirs < 1 || cg->dirs[0].fd < 0)
     return 0;
   return v2_kill_dir(cg->dirs[0].fd, cg->dirs[0].path, err);
@@ -391,7 +480,7 @@ static int v2_remove_dir(int parent_fd, const char *name, const char *path,
   return 0;
 }
 
-int tj_cg_v2_remove(tj_cgroup *cg, tj_error *err) {
+static int tj_cg_v2_remove(tj_cgroup *cg, tj_error *err) {
   if (cg->ndirs < 1 || cg->dirs[0].parent_fd < 0)
     return 0;
   struct tj_cg_dir *d = &cg->dirs[0];
@@ -422,7 +511,7 @@ static int v2_gc_one(void *ctx, int own_fd, const char *name, tj_error *err) {
   return r;
 }
 
-int tj_cg_v2_gc(int *removed, tj_error *err) {
+static int tj_cg_v2_gc(int *removed, tj_error *err) {
   _cleanup_home_ struct v2_home h = {.fd = -1};
   int r = v2_home_open(&h, err);
   if (r < 0)
@@ -433,7 +522,7 @@ int tj_cg_v2_gc(int *removed, tj_error *err) {
   return r;
 }
 
-int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err) {
+static int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err) {
   _cleanup_home_ struct v2_home h = {.fd = -1};
   int r = v2_home_open(&h, err);
   if (r < 0)
@@ -441,6 +530,8 @@ int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err) {
   if ((size_t)snprintf(info->own_memory, sizeof(info->own_memory), "%s",
                        h.path) >= sizeof(info->own_memory))
     return tj_cg_fail(err, ENAMETOOLONG, "cgroup path %s too long", h.path);
+  if (info->rootless)
+    v2_delegation_root(&h, info->delegated_root, sizeof(info->delegated_root));
   memcpy(info->own_pids, info->own_memory, sizeof(info->own_pids));
   memcpy(info->own_cpu, info->own_memory, sizeof(info->own_cpu));
   char avail[1024], on[1024];
@@ -460,7 +551,12 @@ int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err) {
            {"cpu", &info->has_cpu, info->why_cpu}};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(c); i++) {
     *c[i].has = false;
-    if (!tj_cg_list_has(avail, c[i].name) && h.is_root)
+    if (!tj_cg_list_has(avail, c[i].name) && info->rootless)
+      snprintf(c[i].why, 256,
+               "not delegated to %.120s (absent from its cgroup.controllers): "
+               "the delegation above it leaves it out",
+               h.path);
+    else if (!tj_cg_list_has(avail, c[i].name) && h.is_root)
       snprintf(c[i].why, 256,
                "not offered by the cgroup2 hierarchy (absent from "
                "cgroup.controllers): bound to a v1 hierarchy or disabled "
@@ -474,10 +570,24 @@ int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err) {
       snprintf(c[i].why, 256,
                "%.80s holds other processes, so %s cannot be enabled in its "
                "cgroup.subtree_control: start testjail in a cgroup of its "
-               "own (systemd-run --scope -p Delegate=yes)",
-               h.path, c[i].name);
+               "own (%s)",
+               h.path, c[i].name, scope_cmd());
     else
       *c[i].has = true;
   }
   return 0;
 }
+
+const struct tj_cg_ops tj_cg_v2_ops = {
+    .clone_into = true,
+    .peak_sampled = true, /* memory.peak came in Linux 5.19 */
+    .memory_usage = "memory.current",
+    .oom_events = "memory.events",
+    .pressure = "memory.pressure",
+    .create = tj_cg_v2_create,
+    .stats = tj_cg_v2_stats,
+    .kill_all = tj_cg_v2_kill_all,
+    .remove = tj_cg_v2_remove,
+    .gc = tj_cg_v2_gc,
+    .probe = tj_cg_v2_probe,
+};

@@ -223,6 +223,96 @@ static void test_self_name(void **state) {
   assert_false(tj_cg_name_is_stale("not-ours"));
 }
 
+/* ---- no cgroup: the refusal line and the "none" run cgroup ---- */
+
+static void test_limits_any(void **state) {
+  (void)state;
+  struct tj_cg_limits none = {-1, -1, -1, -1};
+  assert_false(tj_cg_limits_any(&none));
+  assert_false(tj_cg_limits_any(NULL));
+  /* A period alone is no limit: cpu.max without a quota is "max". */
+  struct tj_cg_limits period = {-1, -1, -1, 100000};
+  assert_false(tj_cg_limits_any(&period));
+  struct tj_cg_limits mem0 = {0, -1, -1, -1};
+  assert_true(tj_cg_limits_any(&mem0));
+  struct tj_cg_limits pids = {-1, 10, -1, -1};
+  assert_true(tj_cg_limits_any(&pids));
+  struct tj_cg_limits cpu = {-1, -1, 50000, 100000};
+  assert_true(tj_cg_limits_any(&cpu));
+}
+
+static void test_refusal_one_option(void **state) {
+  (void)state;
+  char buf[512];
+  struct tj_cg_limits mem = {64 << 20, -1, -1, -1};
+  tj_cg_refusal(buf, sizeof(buf), &mem, TJ_CG_V2,
+                "our cgroup X is not delegated to uid 1000");
+  assert_string_equal(
+      buf, "--memory needs a cgroup, and no delegated cgroup v2 subtree: our "
+           "cgroup X is not delegated to uid 1000: run under `systemd-run "
+           "--user --scope -p Delegate=yes testjail ...`, or as root");
+  assert_null(strchr(buf, '\n'));
+}
+
+static void test_refusal_several_options(void **state) {
+  (void)state;
+  char buf[512];
+  struct tj_cg_limits all = {1 << 20, 5, 50000, 100000};
+  tj_cg_refusal(buf, sizeof(buf), &all, TJ_CG_V2, "why");
+  assert_non_null(strstr(buf, "--memory, --pids-limit and --cpus need a cgroup, and no delegated cgroup v2 subtree: why: "));
+  struct tj_cg_limits two = {-1, 5, 50000, 100000};
+  tj_cg_refusal(buf, sizeof(buf), &two, TJ_CG_V2, "why");
+  assert_non_null(strstr(buf, "--pids-limit and --cpus need a cgroup"));
+}
+
+static void test_refusal_hybrid_needs_v2_first(void **state) {
+  (void)state;
+  char buf[512];
+  struct tj_cg_limits pids = {-1, 5, -1, -1};
+  tj_cg_refusal(buf, sizeof(buf), &pids, TJ_CG_HYBRID, "this host has hybrid cgroups");
+  /* systemd delegates cgroup v2 only: the user's way out starts there. */
+  assert_non_null(strstr(buf, "boot with systemd.unified_cgroup_hierarchy=1 and run under "
+                              "`systemd-run --user --scope -p Delegate=yes testjail ...`, or as root"));
+  tj_cg_refusal(buf, sizeof(buf), &pids, TJ_CG_V2, "w");
+  assert_null(strstr(buf, "unified_cgroup_hierarchy"));
+}
+
+static void test_none_cgroup(void **state) {
+  (void)state;
+  tj_cgroup *cg = NULL;
+  tj_error err = {0};
+  assert_int_equal(tj_cg_none_new(&cg, &err), 0);
+  assert_non_null(cg);
+  assert_true(tj_cg_is_none(cg));
+  assert_int_equal(tj_cg_mode_of(cg), TJ_CG_NONE);
+  assert_string_equal(tj_cg_mode_name(TJ_CG_NONE), "none");
+  assert_int_equal(tj_cg_clone_fd(cg), -1);
+  assert_int_equal(tj_cg_enter(cg), 0);
+  assert_string_equal(tj_cg_path(cg), "");
+  assert_false(tj_cg_needs_sampling(cg));
+  tj_cg_sample(cg);
+
+  struct tj_cg_stats st;
+  memset(&st, 0, sizeof(st));
+  assert_int_equal(tj_cg_stats(cg, &st, &err), 0);
+  const int64_t *f = (const int64_t *)&st;
+  for (size_t i = 0; i < sizeof(st) / sizeof(int64_t); i++)
+    assert_int_equal(f[i], -1); /* unknown, never a made-up 0 */
+
+  struct tj_cg_sample s;
+  memset(&s, 0, sizeof(s));
+  tj_cg_sample_read(cg, &s);
+  assert_int_equal(s.memory_bytes, -1);
+  assert_int_equal(s.pids, -1);
+  assert_int_equal(s.oom_kills, -1);
+  assert_int_equal(s.psi_some_us, -1);
+  assert_int_equal(s.psi_full_us, -1);
+
+  assert_int_equal(tj_cg_kill_all(cg, &err), 0);
+  assert_int_equal(tj_cg_destroy(cg, &err), 0);
+  assert_int_equal(err.code, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_proc_cgroup_hybrid),
@@ -235,6 +325,11 @@ int main(void) {
       cmocka_unit_test(test_name_rejects),
       cmocka_unit_test(test_stat_starttime),
       cmocka_unit_test(test_self_name),
+      cmocka_unit_test(test_limits_any),
+      cmocka_unit_test(test_refusal_one_option),
+      cmocka_unit_test(test_refusal_several_options),
+      cmocka_unit_test(test_refusal_hybrid_needs_v2_first),
+      cmocka_unit_test(test_none_cgroup),
   };
   return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
 }
