@@ -156,6 +156,10 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
   [ "${lines[1]}" = 0 ]
   [ "$(stat -c %u made)" = 65534 ]
   [ "$(iso r.json rootless)" = true ]
+  # no delegated subtree for nobody: no cgroup, and the report says its counters are unknown
+  "$PYTHON3" -c 'import json,sys; r=json.load(open(sys.argv[1]))
+assert r["cgroup"] is None and r["usage"]["memory_peak_bytes"] is None, r
+assert any(e.startswith("no cgroup") for e in r["evidence"]), r["evidence"]' r.json
 }
 
 @test "a normal user: --userns host and --userns-range need root" {

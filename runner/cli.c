@@ -138,9 +138,11 @@ void tj_cli_help_exec(FILE *out) {
 void tj_cli_help_doctor(FILE *out) {
   fprintf(out, "Usage: testjail doctor [--gc]\n"
                "\n"
-               "Explain what this host supports: the cgroup mode, where run cgroups go, the usable\n"
-               "controllers, namespaces, seccomp user notification and the Go toolchain; each missing piece\n"
-               "with the reason and the fix.\n"
+               "Explain what this host supports: the cgroup mode, where run cgroups go (as a normal user:\n"
+               "the delegated subtree, or why there is none), the usable controllers, user namespaces and\n"
+               "the others, clone3 into them, idmapped mounts on the working directory's file system,\n"
+               "seccomp user notification and the Go toolchain; each missing piece marked [!!] with the\n"
+               "reason and the fix. Exit status 0 only when nothing it checks is missing, else 1.\n"
                "\n"
                "  --gc     remove stale testjail cgroups left by runs whose owner is gone\n");
 }

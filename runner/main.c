@@ -218,8 +218,7 @@ static int cmd_doctor(int argc, char **argv) {
       return EXIT_USAGE;
     }
   }
-  tj_doctor(stdout, gc);
-  return 0;
+  return tj_doctor(stdout, gc) == 0 ? 0 : 1;
 }
 
 static int cmd_help(const char *topic) {

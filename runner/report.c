@@ -149,6 +149,9 @@ json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *re
   json_t *ev = json_array();
   for (int i = 0; i < v->n_evidence; i++)
     json_array_append_new(ev, json_string(v->evidence[i]));
+  if (res->cg_mode == TJ_CG_NONE)
+    json_array_append_new(ev, json_string("no cgroup (a normal user without a delegated cgroup v2 subtree): "
+                                          "memory, pids and cpu counters unknown"));
   json_object_set_new(run, "evidence", ev);
 
   json_t *tail = json_array();
