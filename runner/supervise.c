@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,15 +84,24 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
     setup_failed(a, "PR_SET_PDEATHSIG failed");
   if (read(a->sync_fd, &go, 1) != 1)
     _exit(125); /* the outer testjail is gone */
-  close(a->sync_fd);
   /* A session without a terminal: nothing inside can be stopped by job
    * control of the caller's terminal. */
   if (setsid() < 0)
     setup_failed(a, "setsid failed");
   if (tj_cg_enter(a->cg) < 0)
     setup_failed(a, "entering the run cgroup failed");
-  if (a->userns)
+  if (a->userns) {
     become_ns_root(a);
+    /* The kernel clears the parent-death signal when the ids change: arm it
+     * again, then look whether the outer testjail died in between (it holds
+     * the sync pipe's write end until it has collected the run). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+      setup_failed(a, "PR_SET_PDEATHSIG failed");
+    struct pollfd pfd = {.fd = a->sync_fd, .events = POLLIN};
+    if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+      _exit(125);
+  }
+  close(a->sync_fd);
   /* The workload may share PID 1's ids (root of the namespace): a
    * non-dumpable PID 1 keeps /proc/1/mem, /proc/1/exe and ptrace out of
    * its reach (runc does the same for its init). */
