@@ -892,6 +892,26 @@ static bool add_bind(struct tj_spec *s, const char *src, bool ro) {
   return true;
 }
 
+/* go creates GOCACHE and GOMODCACHE when it first needs them (MkdirAll,
+ * 0777 before umask); inside the sandbox the rest of / is read-only, so
+ * they are made here first, or a fresh machine's first build fails. */
+static void make_go_dir(const char *dir) {
+  char buf[PATH_MAX];
+  if (!dir || dir[0] != '/' || snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+    return;
+  for (char *p = buf + 1;; p++) {
+    if (*p && *p != '/')
+      continue;
+    char c = *p;
+    *p = 0;
+    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+      return; /* go says why, inside */
+    if (!c)
+      return;
+    *p = c;
+  }
+}
+
 /* The sandbox's private /tmp hides the host's: a module or workspace kept
  * there stays visible (read-only) around a package directory inside it, as
  * it does anywhere else. */
@@ -1231,6 +1251,8 @@ int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, const char *
     bs->binds[bs->n_binds++] = o->spec.binds[i];
   for (int i = 0; i < o->spec.n_env; i++)
     bs->env[bs->n_env++] = o->spec.env[i];
+  make_go_dir(job->go->gocache);
+  make_go_dir(job->go->gomodcache);
   if (!add_bind(bs, job->workdir, false) || !add_bind(bs, job->go->gocache, false) ||
       !add_bind(bs, job->go->gomodcache, false) || !add_go_roots(bs, job->go))
     return tj_error_set(err, 0, "too many --bind paths for the build sandbox");
