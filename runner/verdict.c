@@ -64,7 +64,7 @@ static bool starts(const char *s, size_t len, const char *prefix) {
   return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
+static void notes_segment(struct tj_notes *notes, const char *line, size_t len) {
   char buf[1024];
   size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
   memcpy(buf, line, n);
@@ -106,6 +106,22 @@ void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
       notes->seen[p] = true;
       snprintf(notes->first[p], TJ_NOTE_LEN, "%.*s", TJ_NOTE_LEN - 1, buf);
     }
+  }
+}
+
+/* Under -test.v=test2json (what go test -json runs from Go 1.20 on) the
+ * testing package puts ^V before each of its own lines; one not at the
+ * start ends the output before it (test2json's indexEOL). */
+void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
+  for (;;) {
+    const char *mark = memchr(line, '\x16', len);
+    size_t seg = mark ? (size_t)(mark - line) : len;
+    if (seg || !mark)
+      notes_segment(notes, line, seg);
+    if (!mark)
+      return;
+    line += seg + 1;
+    len -= seg + 1;
   }
 }
 

@@ -229,6 +229,21 @@ static void test_subtests_running(void **state) {
   assert_string_equal(notes.running[1], "TestOuter/second");
 }
 
+/* -test.v=test2json (Go 1.20+, and go test -json -exec): ^V before the
+ * testing package's lines, also after output without a final newline. */
+static void test_framed_lines(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 1;
+  const char *l[] = {"\x16=== RUN   TestA", "\x16--- FAIL: TestA (0.00s)", "\x16=== RUN   TestB",
+                     "partial\x16=== RUN   TestB/sub", "\x16" "FAIL", NULL};
+  lines(l);
+  assert_true(notes.test_started);
+  assert_int_equal(notes.n_running, 2);
+  assert_string_equal(notes.running[1], "TestB/sub");
+  assert_true(notes.seen[TJ_PAT_FAIL_LINE]);
+  assert_string_equal(decide(&ev).diagnosis, "tests failed: TestA");
+}
+
 static void test_setup_error(void **state) {
   struct tj_evidence ev = base();
   ev.setup_error = "controller memory not enabled under /sys/fs/cgroup/x";
@@ -403,6 +418,7 @@ int main(void) {
       cmocka_unit_test_setup(test_go_patterns, setup),
       cmocka_unit_test_setup(test_subtests_running, setup),
       cmocka_unit_test_setup(test_setup_error, setup),
+      cmocka_unit_test_setup(test_framed_lines, setup),
       cmocka_unit_test_setup(test_unknown_status, setup),
       cmocka_unit_test_setup(test_failing_tests_named_once, setup),
       cmocka_unit_test_setup(test_build_failed_names_first_error, setup),
