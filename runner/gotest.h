@@ -34,6 +34,10 @@ struct tj_gt_event {
   /* OUTPUT: logged by the run's root after Go 1.19's "=== CONT  " with no
    * name (the race detector's message, again): only -v shows it. */
   bool root_log;
+  /* OUTPUT under framing: where a t.Log line starts after output without a
+   * final newline ("dots    x_test.go:7: msg"), 0 if none. test2json keeps
+   * it one line; go test's text splits it. */
+  size_t log_at;
 };
 
 typedef void (*tj_gt_emit_fn)(void *ctx, const struct tj_gt_event *ev);

@@ -234,6 +234,10 @@ void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_
     /* A test's log lines come with its --- FAIL block, or never. */
     if (ev->directive || ((ev->test[0] || ev->root_log) && tj_gt_is_log_line(ev->output, ev->output_len)))
       return;
+    if (ev->log_at && ev->test[0]) {
+      tj_buf_add(b, ev->output, ev->log_at);
+      return;
+    }
     if (ev->fail_head && ev->test[0])
       render_top(b, t, ev->test);
     tj_buf_add(b, ev->output, ev->output_len);

@@ -192,6 +192,34 @@ static void test_framing(void **state) {
   tj_gotest_free(f);
 }
 
+/* Go 1.20+ (-test.v=test2json): a test's output without a final newline
+ * ends before the next marker, as test2json splits it; before the first
+ * framed directive an unmarked one still counts (test2json's needMarker);
+ * the root's "=== NAME" that lost its trailing spaces. */
+static void test_framing_mid_line_marker(void **state) {
+  tj_gotest_free(gt);
+  gt = tj_gotest_new(true, record, NULL);
+  feed("=== RUN   TestA\n"
+       "no newline\x16--- PASS: TestA (0.00s)\n"
+       "\x16=== NAME\n"
+       "\x16=== RUN   TestB\n"
+       "\x16--- FAIL: TestB (0.01s)\n"
+       "\x16" "FAIL\n");
+  tj_gotest_close(gt, 0.5);
+  assert_string_equal(events.p, "run TestA\n"
+                                "output TestA |=== RUN   TestA|\n"
+                                "output TestA |no newline|\n"
+                                "output TestA |--- PASS: TestA (0.00s)|\n"
+                                "pass TestA 0.00\n"
+                                "output  |=== NAME  |\n"
+                                "run TestB\n"
+                                "output TestB |=== RUN   TestB|\n"
+                                "output TestB |--- FAIL: TestB (0.01s)|\n"
+                                "fail TestB 0.01\n"
+                                "output  |FAIL|\n"
+                                "fail  0.50\n");
+}
+
 static void test_json_event(void **state) {
   struct tj_buf b = {0};
   struct tj_gt_event ev = {.action = TJ_GT_OUTPUT, .test = "TestX", .elapsed = -1, .output = "a<b> \"q\"\xff\n",
@@ -224,6 +252,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_example_failure_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_race_report_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_framing_mid_line_marker, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
   };
