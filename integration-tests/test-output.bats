@@ -30,11 +30,12 @@ normalize() {
 
 @test "go test's text where the -test.v stream differs: an example's got/want, output without a final newline" {
   mkdir -p odd
+  # Example_suffix: from Go 1.24 vet refuses ExampleX without an X
   printf '%s\n' 'package odd' 'import (' '"fmt"' '"testing"' ')' \
     'func TestNoNewline(t *testing.T) { fmt.Print("dots...") }' \
     'func TestFails(t *testing.T) { fmt.Print("half a line"); t.Error("boom") }' \
-    'func ExampleWrong() {' '	fmt.Println(1 + 2)' '	// Output: 4' '}' \
-    'func ExampleRight() {' '	fmt.Println("x")' '	// Output: x' '}' >odd/odd_test.go
+    'func Example_wrong() {' '	fmt.Println(1 + 2)' '	// Output: 4' '}' \
+    'func Example_right() {' '	fmt.Println("x")' '	// Output: x' '}' >odd/odd_test.go
   tjt ./odd
   assert_eq "$status" 1
   local want
