@@ -761,6 +761,7 @@ struct job_ctx {
   int64_t start_mono;          /* the test run's start, CLOCK_MONOTONIC ms */
   struct tj_live_status st;
   char gomemlimit_env[64];
+  char failed_build[PATH_MAX]; /* go's ID of the package whose build failed (build-fail) */
 };
 
 static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
@@ -840,14 +841,33 @@ static void flush_test_output(struct job_ctx *c) {
     }
 }
 
+/* From Go 1.24 on, go test -json reports a build's output as build-output
+ * events on stdout (and its failure as build-fail), where older releases
+ * printed it on stderr. */
+static bool json_build(const struct tj_job *job) { return job->mode == TJ_OUT_JSON && job->go->minor >= 24; }
+
 static void build_output(void *ctx, int fd, const char *buf, size_t len) {
-  /* go test prints the compiler's and vet's complaints on stderr */
-  sink(ctx, STDERR_FILENO, buf, len);
+  struct job_ctx *c = ctx;
+  /* go test prints the compiler's and vet's complaints on stderr; with
+   * -json its events on stdout */
+  sink(c, json_build(c->job) ? fd : STDERR_FILENO, buf, len);
 }
 
 static void build_line(void *ctx, int fd, const char *line, size_t len) {
   struct job_ctx *c = ctx;
-  tj_build_notes_line(&c->build, line, len);
+  if (!json_build(c->job) || fd != STDOUT_FILENO || !len || line[0] != '{') {
+    tj_build_notes_line(&c->build, line, len);
+    return;
+  }
+  json_t *o = json_loadb(line, len, 0, NULL);
+  const char *action = json_string_value(json_object_get(o, "Action"));
+  const char *out = json_string_value(json_object_get(o, "Output"));
+  const char *id = json_string_value(json_object_get(o, "ImportPath"));
+  if (action && strcmp(action, "build-output") == 0 && out)
+    tj_build_notes_line(&c->build, out, strcspn(out, "\n"));
+  else if (action && strcmp(action, "build-fail") == 0 && id && !c->failed_build[0])
+    snprintf(c->failed_build, sizeof(c->failed_build), "%s", id);
+  json_decref(o);
 }
 
 static struct tj_evidence evidence(const struct tj_spec *spec, const struct tj_run_result *res,
@@ -992,7 +1012,14 @@ static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const
   if (asprintf(&line, "FAIL\t%s [build failed]\n", job->pkg->import_path) < 0)
     return NULL;
   double elapsed = (double)res->duration_ms / 1000;
-  if (job->mode == TJ_OUT_JSON) {
+  if (json_build(job)) {
+    /* As go test -json of Go 1.24+: the FAIL line as output, then a fail
+     * event naming the build that failed. */
+    tj_gotest_feed(c->gt, line, strlen(line));
+    tj_gotest_failed_build(c->gt, c->failed_build[0] ? c->failed_build : job->pkg->import_path);
+    diagnose(c, v);
+    tj_gotest_close(c->gt, 0);
+  } else if (job->mode == TJ_OUT_JSON) {
     /* As go test -json of Go 1.19: a plain line, no event, so consumers
      * count a build failure as go's own. */
     sink_str(c, STDOUT_FILENO, line);
@@ -1287,7 +1314,7 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   int nbf = 0;
   while (job->gflags && job->gflags->build[nbf])
     nbf++;
-  _cleanup_free_ char **bargv = calloc((size_t)nbf + 9, sizeof(char *));
+  _cleanup_free_ char **bargv = calloc((size_t)nbf + 10, sizeof(char *));
   if (!bargv) {
     tj_error_set(&err, ENOMEM, "build");
     return setup_result(c, &err);
@@ -1300,6 +1327,8 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   bargv[bk++] = (char *)bin;
   if (!job->go->goflags_ldflags)
     bargv[bk++] = "-ldflags=-w";
+  if (json_build(job))
+    bargv[bk++] = "-json";
   if (vet[0])
     bargv[bk++] = vet;
   for (int i = 0; i < nbf; i++)
@@ -1333,12 +1362,18 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   return NULL;
 }
 
+/* -test.v=test2json (Go 1.20+), as go test -json runs the binary: its
+ * framing tells the testing package's lines from the tests' own. -v shows
+ * the stream itself, as go test -v, which runs plain -test.v: its results of
+ * subtests nest under their parent's, test2json's do not. */
+static bool framed(const struct tj_job *job) { return job->go->minor >= 20 && job->mode != TJ_OUT_VERBOSE; }
+
 /* The test: the binary in the package directory, as go test runs it, in a
  * sandbox as spec says. */
 static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const char *bin) {
   const struct tj_job *job = c->job;
   const struct tj_test_opts *o = job->opts;
-  bool framing = job->go->minor >= 20;
+  bool framing = framed(job);
   tj_error err = {0};
   struct tj_verdict v;
   static struct tj_spec ts;
@@ -1481,7 +1516,7 @@ static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
   c->st.total = job->total;
   snprintf(c->st.package, sizeof(c->st.package), "%s", job->pkg->import_path);
   c->st.mem_current = c->st.mem_limit = c->st.pids_current = c->st.pids_limit = -1;
-  c->gt = tj_gotest_new(job->go->minor >= 20, on_event, c);
+  c->gt = tj_gotest_new(framed(job), on_event, c);
   return c->gt != NULL;
 }
 
