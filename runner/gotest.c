@@ -36,6 +36,7 @@ struct tj_gotest {
   /* test2json's needMarker: after a framed directive, only framed lines
    * are directives */
   bool need_marker;
+  char *failed_build;
 };
 
 struct tj_gotest *tj_gotest_new(bool framing, tj_gt_emit_fn emit, void *ctx) {
@@ -69,6 +70,7 @@ void tj_gotest_free(struct tj_gotest *p) {
   free(p->tests);
   free(p->in);
   free(p->test_name);
+  free(p->failed_build);
   free(p);
 }
 
@@ -473,6 +475,11 @@ void tj_gotest_feed(struct tj_gotest *p, const char *buf, size_t len) {
 
 void tj_gotest_exited(struct tj_gotest *p, bool success) { p->result = success ? "pass" : "fail"; }
 
+void tj_gotest_failed_build(struct tj_gotest *p, const char *id) {
+  free(p->failed_build);
+  p->failed_build = id ? strdup(id) : NULL;
+}
+
 void tj_gotest_close(struct tj_gotest *p, double elapsed) {
   if (p->in_len) {
     output(p, p->in, p->in_len, false);
@@ -485,6 +492,8 @@ void tj_gotest_close(struct tj_gotest *p, double elapsed) {
                                     : strcmp(p->result, "skip") == 0 ? TJ_GT_SKIP
                                                                      : TJ_GT_FAIL,
                           .test = "", .elapsed = elapsed};
+  if (e.action == TJ_GT_FAIL)
+    e.failed_build = p->failed_build;
   emit(p, &e);
 }
 

@@ -38,6 +38,8 @@ struct tj_gt_event {
    * final newline ("dots    x_test.go:7: msg"), 0 if none. test2json keeps
    * it one line; go test's text splits it. */
   size_t log_at;
+  /* the package's FAIL: go's ID of the build that failed, or NULL */
+  const char *failed_build;
 };
 
 typedef void (*tj_gt_emit_fn)(void *ctx, const struct tj_gt_event *ev);
@@ -78,6 +80,10 @@ void tj_gotest_feed(struct tj_gotest *p, const char *buf, size_t len);
 /* As test2json's Exited: the binary's own verdict (exit status 0 or not)
  * overrides any PASS/FAIL line. */
 void tj_gotest_exited(struct tj_gotest *p, bool success);
+
+/* The package failed as its build did (id: go's, "pkg [pkg.test]"): the
+ * package's fail event names it, as go test -json's FailedBuild. */
+void tj_gotest_failed_build(struct tj_gotest *p, const char *id);
 
 /* End of input: flushes a partial line and pending reports, then emits the
  * package's final event (pass, fail or skip) with elapsed seconds, if a

@@ -195,6 +195,10 @@ void tj_json_event(struct tj_buf *b, const struct timespec *when, const char *pk
     ADDS(b, ",\"Output\":");
     tj_json_quote(b, ev->output, ev->output_len);
   }
+  if (ev->failed_build) {
+    ADDS(b, ",\"FailedBuild\":");
+    tj_json_quote(b, ev->failed_build, strlen(ev->failed_build));
+  }
   ADDS(b, "}\n");
 }
 
