@@ -91,3 +91,12 @@ tjt_go_logger() {
     "$GOLOG_DIR" "$(command -v go)" >"$GOLOG_DIR/go"
   chmod +x "$GOLOG_DIR/go"
 }
+
+# The minor release of the go first in PATH (26 for go1.26.2), as testjail
+# finds it.
+go_minor() {
+  local v
+  v=$(go env GOVERSION)
+  v=${v#go1.}
+  echo "${v%%[!0-9]*}"
+}
