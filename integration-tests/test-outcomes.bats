@@ -204,6 +204,10 @@ setup() {
   assert_test_result tests_failed 1
   assert_contains "$(json_get "$REPORT" diagnosis)" TestIndex
   assert_eq "$(json_get "$REPORT" packages.0.exit.code)" 2
+  # its --- FAIL line came before the binary died: failed, and running then
+  assert_eq "$(json_get "$REPORT" packages.0.tests.failed)" 1 "tests failed"
+  assert_eq "$(json_get "$REPORT" packages.0.tests.failed_names.0)" TestIndex "failed_names"
+  assert_eq "$(json_get "$REPORT" packages.0.tests.running.0)" TestIndex "running"
   assert_nothing_left_test
 }
 

@@ -411,6 +411,9 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
     if (!n)
       return;
     p->report[p->n_report++] = (struct report){.action = reports[kind].action, .name = n, .elapsed = elapsed};
+    int ti = reports[kind].action == TJ_GT_FAIL ? find_test(p, name, nlen, true) : -1;
+    if (ti >= 0)
+      p->tests[ti].fail_reported = true;
     set_test_name(p, name, nlen);
     output(p, orig, orig_len, true);
     return;
@@ -506,7 +509,7 @@ void tj_gotest_counts(const struct tj_gotest *p, int *passed, int *failed, int *
   *passed = *failed = *skipped = 0;
   for (int i = 0; i < p->n_tests; i++) {
     *passed += p->tests[i].status == TJ_GT_PASSED;
-    *failed += p->tests[i].status == TJ_GT_FAILED;
+    *failed += p->tests[i].status == TJ_GT_FAILED || (p->tests[i].status <= TJ_GT_PAUSED && p->tests[i].fail_reported);
     *skipped += p->tests[i].status == TJ_GT_SKIPPED;
   }
 }

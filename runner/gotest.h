@@ -64,6 +64,10 @@ struct tj_gt_test {
   struct tj_gt_item *items;
   int n_items, cap_items;
   size_t output_bytes; /* lines logged, capped per test */
+  /* its "--- FAIL" line came, its fail event not yet: the testing package
+   * prints the line before it re-panics a test's panic, and the binary
+   * dies with the event still pending */
+  bool fail_reported;
 };
 
 struct tj_gotest;
@@ -97,6 +101,7 @@ const struct tj_gt_test *tj_gotest_tests(const struct tj_gotest *p, int *n);
 int tj_gotest_find(const struct tj_gotest *p, const char *name);
 
 /* Counts over every test and subtest. */
+/* Failed counts a test whose --- FAIL line came (fail_reported) too. */
 void tj_gotest_counts(const struct tj_gotest *p, int *passed, int *failed, int *skipped);
 
 /* "pass", "fail", "skip" or NULL: the package result seen so far. */

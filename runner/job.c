@@ -1056,7 +1056,7 @@ static json_t *tests_json(const struct tj_gotest *gt, bool junit) {
   tj_gotest_counts(gt, &passed, &failed, &skipped);
   json_t *names = json_array(), *running = json_array();
   for (int i = 0; i < n; i++) {
-    if (t[i].status == TJ_GT_FAILED)
+    if (t[i].status == TJ_GT_FAILED || (t[i].status <= TJ_GT_PAUSED && t[i].fail_reported))
       json_array_append_new(names, json_string(t[i].name));
     if (t[i].status == TJ_GT_RUNNING)
       json_array_append_new(running, json_string(t[i].name));
@@ -1079,7 +1079,7 @@ static json_t *junit_json(const struct tj_gotest *gt) {
         tj_buf_add(&out, t[i].items[k].line, t[i].items[k].len);
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(t[i].name));
-    json_object_set_new(o, "status", json_string(status[t[i].status]));
+    json_object_set_new(o, "status", json_string(t[i].fail_reported && t[i].status <= TJ_GT_PAUSED ? "fail" : status[t[i].status]));
     json_object_set_new(o, "elapsed", json_real(t[i].elapsed < 0 ? 0 : t[i].elapsed));
     json_t *s = json_stringn(out.p ? out.p : "", out.len);
     json_object_set_new(o, "output", s ? s : json_stringn_nocheck(out.p ? out.p : "", out.len));

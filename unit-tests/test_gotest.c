@@ -220,6 +220,21 @@ static void test_framing_mid_line_marker(void **state) {
                                 "fail  0.50\n");
 }
 
+/* A test's panic: the testing package prints its --- FAIL line, then the
+ * binary dies before the fail event could follow. */
+static void test_panicked_test_counts_as_failed(void **state) {
+  feed("=== RUN   TestOK\n--- PASS: TestOK (0.00s)\n=== RUN   TestP\n--- FAIL: TestP (0.00s)\n"
+       "panic: boom [recovered]\n\tpanic: boom\n");
+  int passed, failed, skipped, n;
+  tj_gotest_counts(gt, &passed, &failed, &skipped);
+  assert_int_equal(passed, 1);
+  assert_int_equal(failed, 1);
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  assert_int_equal(n, 2);
+  assert_true(t[1].fail_reported);
+  assert_int_equal(t[1].status, TJ_GT_RUNNING);
+}
+
 static void test_json_event(void **state) {
   struct tj_buf b = {0};
   struct tj_gt_event ev = {.action = TJ_GT_OUTPUT, .test = "TestX", .elapsed = -1, .output = "a<b> \"q\"\xff\n",
@@ -252,6 +267,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_example_failure_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_race_report_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_panicked_test_counts_as_failed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing_mid_line_marker, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
