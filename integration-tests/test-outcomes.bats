@@ -219,6 +219,18 @@ setup() {
   assert_nothing_left_test
 }
 
+@test "a fatal signal the Go runtime catches (exit status 2): signaled, exit 7, the signal named as sent, the test named" {
+  mkdir -p sent
+  printf '%s\n' 'package sent' 'import (' '"syscall"' '"testing"' ')' \
+    'func TestSent(t *testing.T) { syscall.Kill(syscall.Getpid(), syscall.SIGSEGV); select {} }' >sent/sent_test.go
+  tjt ./sent
+  assert_test_result signaled 7
+  assert_eq "$(json_get "$REPORT" packages.0.exit.code)" 2
+  assert_contains "$(json_get "$REPORT" diagnosis)" "SIGSEGV, sent"
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestSent
+  assert_nothing_left_test
+}
+
 @test "notests: reported as go test does, not a failure" {
   tjt ./notests
   assert_test_result passed 0
