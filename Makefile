@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:.c=)
 
 HELPER := integration-tests/helper/tjhelper
 
-.PHONY: all deps check unit integration check-v2 demo install bench clean static realworld fuzz fuzz-smoke
+.PHONY: all deps check check-go unit integration check-v2 demo install bench clean static realworld fuzz fuzz-smoke
 
 all: testjail
 
@@ -78,6 +78,15 @@ check: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 
+# check-go: the Go-facing suites again under Debian's Go 1.19, the oldest
+# release testjail supports, first in PATH (check runs the machine's newest).
+GO_OLD_BIN ?= /usr/lib/go-1.19/bin
+GO_SUITES := test-outcomes test-output test-badinput bisect-memory
+check-go: testjail $(HELPER)
+	@bash .ci/deps.sh golang-1.19-go
+	PATH=$(GO_OLD_BIN):$$PATH go version
+	PATH=$(GO_OLD_BIN):$$PATH bats --print-output-on-failure $(GO_SUITES:%=integration-tests/%.bats)
+
 # The main job on a bundled example: a test that needs 512 MiB under a 64 MiB
 # limit. go test alone would say only "signal: killed"; then a few more of
 # examples/, each with its diagnosis (examples/README.md lists them all).
@@ -122,7 +131,7 @@ static: testjail-static
 testjail-static: runner/main.o $(LIB_OBJS)
 	$(CC) -static-pie -Wl,-z,relro,-z,now -o $@ $^ $(STATIC_LIBS)
 
-integration check-v2: testjail-static
+integration check-v2 check-go: testjail-static
 
 .PHONY: clean-static
 clean: clean-static

@@ -204,6 +204,10 @@ setup() {
   assert_test_result tests_failed 1
   assert_contains "$(json_get "$REPORT" diagnosis)" TestIndex
   assert_eq "$(json_get "$REPORT" packages.0.exit.code)" 2
+  # its --- FAIL line came before the binary died: failed, and running then
+  assert_eq "$(json_get "$REPORT" packages.0.tests.failed)" 1 "tests failed"
+  assert_eq "$(json_get "$REPORT" packages.0.tests.failed_names.0)" TestIndex "failed_names"
+  assert_eq "$(json_get "$REPORT" packages.0.tests.running.0)" TestIndex "running"
   assert_nothing_left_test
 }
 
@@ -212,6 +216,18 @@ setup() {
   assert_test_result signaled 7
   assert_contains "$(json_get "$REPORT" diagnosis)" TestKilled
   assert_eq "$(json_get "$REPORT" packages.0.exit.signal)" SIGKILL
+  assert_nothing_left_test
+}
+
+@test "a fatal signal the Go runtime catches (exit status 2): signaled, exit 7, the signal named as sent, the test named" {
+  mkdir -p sent
+  printf '%s\n' 'package sent' 'import (' '"syscall"' '"testing"' ')' \
+    'func TestSent(t *testing.T) { syscall.Kill(syscall.Getpid(), syscall.SIGSEGV); select {} }' >sent/sent_test.go
+  tjt ./sent
+  assert_test_result signaled 7
+  assert_eq "$(json_get "$REPORT" packages.0.exit.code)" 2
+  assert_contains "$(json_get "$REPORT" diagnosis)" "SIGSEGV, sent"
+  assert_contains "$(json_get "$REPORT" diagnosis)" TestSent
   assert_nothing_left_test
 }
 

@@ -33,6 +33,10 @@ struct tj_gotest {
   bool started, any_output;
   bool head_shown; /* a fail_head went out for report[0] */
   bool root_named;  /* the last directive named no test */
+  /* test2json's needMarker: after a framed directive, only framed lines
+   * are directives */
+  bool need_marker;
+  char *failed_build;
 };
 
 struct tj_gotest *tj_gotest_new(bool framing, tj_gt_emit_fn emit, void *ctx) {
@@ -66,6 +70,7 @@ void tj_gotest_free(struct tj_gotest *p) {
   free(p->tests);
   free(p->in);
   free(p->test_name);
+  free(p->failed_build);
   free(p);
 }
 
@@ -170,8 +175,11 @@ static void track(struct tj_gotest *p, const struct tj_gt_event *e) {
     if (i < 0)
       return;
     struct tj_gt_test *t = &p->tests[i];
-    if (t->output_bytes + e->output_len <= TJ_GT_MAX_TEST_OUTPUT)
-      add_item(t, -1, e->output, e->output_len);
+    if (t->output_bytes + e->output_len <= TJ_GT_MAX_TEST_OUTPUT) {
+      if (e->log_at)
+        add_item(t, -1, e->output, e->log_at);
+      add_item(t, -1, e->output + e->log_at, e->output_len - e->log_at);
+    }
     t->output_bytes += e->output_len;
     return;
   }
@@ -195,16 +203,20 @@ bool tj_gt_is_log_line(const char *s, size_t n) {
   return sp >= 4 && sp % 4 == 0 && sp < n;
 }
 
-static void output(struct tj_gotest *p, const char *line, size_t len, bool directive) {
+static void output_at(struct tj_gotest *p, const char *line, size_t len, bool directive, size_t log_at) {
   if (!len)
     return;
   p->any_output = true;
   struct tj_gt_event e = {.action = TJ_GT_OUTPUT, .elapsed = -1, .output = line, .output_len = len,
-                          .directive = directive, .root_log = p->root_named && !directive};
+                          .directive = directive, .root_log = p->root_named && !directive, .log_at = log_at};
   if (!directive && p->n_report == 1 && p->report[0].action == TJ_GT_FAIL && !p->head_shown &&
       !tj_gt_is_log_line(line, len))
     e.fail_head = p->head_shown = true;
   emit(p, &e);
+}
+
+static void output(struct tj_gotest *p, const char *line, size_t len, bool directive) {
+  output_at(p, line, len, directive, 0);
 }
 
 static void set_test_name(struct tj_gotest *p, const char *name, size_t len) {
@@ -305,13 +317,15 @@ static size_t embedded_log(const char *line, size_t len) {
 }
 
 static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
-  if (p->framing) {
-    if (line[0] != FRAME_MARKER) {
-      output(p, line, len, false);
-      return;
-    }
+  bool saw_marker = false;
+  if (p->need_marker && line[0] != FRAME_MARKER) {
+    output_at(p, line, len, false, p->test_name[0] ? embedded_log(line, len) : 0);
+    return;
+  }
+  if (line[0] == FRAME_MARKER) {
+    saw_marker = true;
     line++, len--;
-  } else if (len > 10 && p->test_name && p->test_name[0]) {
+  } else if (!p->framing && len > 10 && p->test_name && p->test_name[0]) {
     size_t k = embedded_report(p, line, len);
     if (!k)
       k = embedded_log(line, len);
@@ -320,7 +334,11 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
       line += k, len -= k;
     }
   }
+  /* "=== NAME" of the root can lose its trailing spaces */
+  if (equals(line, len, "=== NAME\n") || equals(line, len, "=== NAME\r\n"))
+    line = "=== NAME  \n", len = strlen(line);
   if (equals(line, len, "PASS\n") || equals(line, len, "FAIL\n") || has_prefix(line, len, "FAIL\t")) {
+    p->need_marker = saw_marker;
     p->root_named = false;
     flush_report(p, 0);
     output(p, line, len, false);
@@ -383,6 +401,7 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
       output(p, orig, orig_len, false);
       return;
     }
+    p->need_marker = saw_marker;
     flush_report(p, indent);
     if (p->n_report == MAX_REPORT) {
       output(p, orig, orig_len, false);
@@ -392,10 +411,14 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
     if (!n)
       return;
     p->report[p->n_report++] = (struct report){.action = reports[kind].action, .name = n, .elapsed = elapsed};
+    int ti = reports[kind].action == TJ_GT_FAIL ? find_test(p, name, nlen, true) : -1;
+    if (ti >= 0)
+      p->tests[ti].fail_reported = true;
     set_test_name(p, name, nlen);
     output(p, orig, orig_len, true);
     return;
   }
+  p->need_marker = saw_marker;
   flush_report(p, 0);
   set_test_name(p, name, nlen);
   if (updates[kind].action < 0) {
@@ -410,10 +433,27 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
     output(p, orig, orig_len, true);
 }
 
+/* test2json's indexEOL: a line ends after a newline, or before a framing
+ * marker that does not begin it (a test's output without a final newline,
+ * then the testing package's next line). */
+static const char *line_end(const struct tj_gotest *p, const char *buf, size_t len, bool *at_marker) {
+  *at_marker = false;
+  for (size_t i = 0; i < len; i++) {
+    if (buf[i] == '\n')
+      return buf + i;
+    if (p->framing && buf[i] == FRAME_MARKER && (i > 0 || p->in_len > 0 || p->mid)) {
+      *at_marker = true;
+      return buf + i;
+    }
+  }
+  return NULL;
+}
+
 void tj_gotest_feed(struct tj_gotest *p, const char *buf, size_t len) {
   while (len) {
-    const char *nl = memchr(buf, '\n', len);
-    size_t take = nl ? (size_t)(nl - buf) + 1 : len;
+    bool at_marker;
+    const char *nl = line_end(p, buf, len, &at_marker);
+    size_t take = nl ? (size_t)(nl - buf) + !at_marker : len;
     if (p->mid) {
       /* the rest of an overlong line: plain output */
       output(p, buf, take, false);
@@ -438,6 +478,11 @@ void tj_gotest_feed(struct tj_gotest *p, const char *buf, size_t len) {
 
 void tj_gotest_exited(struct tj_gotest *p, bool success) { p->result = success ? "pass" : "fail"; }
 
+void tj_gotest_failed_build(struct tj_gotest *p, const char *id) {
+  free(p->failed_build);
+  p->failed_build = id ? strdup(id) : NULL;
+}
+
 void tj_gotest_close(struct tj_gotest *p, double elapsed) {
   if (p->in_len) {
     output(p, p->in, p->in_len, false);
@@ -450,6 +495,8 @@ void tj_gotest_close(struct tj_gotest *p, double elapsed) {
                                     : strcmp(p->result, "skip") == 0 ? TJ_GT_SKIP
                                                                      : TJ_GT_FAIL,
                           .test = "", .elapsed = elapsed};
+  if (e.action == TJ_GT_FAIL)
+    e.failed_build = p->failed_build;
   emit(p, &e);
 }
 
@@ -462,7 +509,7 @@ void tj_gotest_counts(const struct tj_gotest *p, int *passed, int *failed, int *
   *passed = *failed = *skipped = 0;
   for (int i = 0; i < p->n_tests; i++) {
     *passed += p->tests[i].status == TJ_GT_PASSED;
-    *failed += p->tests[i].status == TJ_GT_FAILED;
+    *failed += p->tests[i].status == TJ_GT_FAILED || (p->tests[i].status <= TJ_GT_PAUSED && p->tests[i].fail_reported);
     *skipped += p->tests[i].status == TJ_GT_SKIPPED;
   }
 }

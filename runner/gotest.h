@@ -34,6 +34,12 @@ struct tj_gt_event {
   /* OUTPUT: logged by the run's root after Go 1.19's "=== CONT  " with no
    * name (the race detector's message, again): only -v shows it. */
   bool root_log;
+  /* OUTPUT under framing: where a t.Log line starts after output without a
+   * final newline ("dots    x_test.go:7: msg"), 0 if none. test2json keeps
+   * it one line; go test's text splits it. */
+  size_t log_at;
+  /* the package's FAIL: go's ID of the build that failed, or NULL */
+  const char *failed_build;
 };
 
 typedef void (*tj_gt_emit_fn)(void *ctx, const struct tj_gt_event *ev);
@@ -58,6 +64,10 @@ struct tj_gt_test {
   struct tj_gt_item *items;
   int n_items, cap_items;
   size_t output_bytes; /* lines logged, capped per test */
+  /* its "--- FAIL" line came, its fail event not yet: the testing package
+   * prints the line before it re-panics a test's panic, and the binary
+   * dies with the event still pending */
+  bool fail_reported;
 };
 
 struct tj_gotest;
@@ -75,6 +85,10 @@ void tj_gotest_feed(struct tj_gotest *p, const char *buf, size_t len);
  * overrides any PASS/FAIL line. */
 void tj_gotest_exited(struct tj_gotest *p, bool success);
 
+/* The package failed as its build did (id: go's, "pkg [pkg.test]"): the
+ * package's fail event names it, as go test -json's FailedBuild. */
+void tj_gotest_failed_build(struct tj_gotest *p, const char *id);
+
 /* End of input: flushes a partial line and pending reports, then emits the
  * package's final event (pass, fail or skip) with elapsed seconds, if a
  * result is known. */
@@ -87,6 +101,7 @@ const struct tj_gt_test *tj_gotest_tests(const struct tj_gotest *p, int *n);
 int tj_gotest_find(const struct tj_gotest *p, const char *name);
 
 /* Counts over every test and subtest. */
+/* Failed counts a test whose --- FAIL line came (fail_reported) too. */
 void tj_gotest_counts(const struct tj_gotest *p, int *passed, int *failed, int *skipped);
 
 /* "pass", "fail", "skip" or NULL: the package result seen so far. */

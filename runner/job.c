@@ -761,6 +761,7 @@ struct job_ctx {
   int64_t start_mono;          /* the test run's start, CLOCK_MONOTONIC ms */
   struct tj_live_status st;
   char gomemlimit_env[64];
+  char failed_build[PATH_MAX]; /* go's ID of the package whose build failed (build-fail) */
 };
 
 static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
@@ -840,14 +841,33 @@ static void flush_test_output(struct job_ctx *c) {
     }
 }
 
+/* From Go 1.24 on, go test -json reports a build's output as build-output
+ * events on stdout (and its failure as build-fail), where older releases
+ * printed it on stderr. */
+static bool json_build(const struct tj_job *job) { return job->mode == TJ_OUT_JSON && job->go->minor >= 24; }
+
 static void build_output(void *ctx, int fd, const char *buf, size_t len) {
-  /* go test prints the compiler's and vet's complaints on stderr */
-  sink(ctx, STDERR_FILENO, buf, len);
+  struct job_ctx *c = ctx;
+  /* go test prints the compiler's and vet's complaints on stderr; with
+   * -json its events on stdout */
+  sink(c, json_build(c->job) ? fd : STDERR_FILENO, buf, len);
 }
 
 static void build_line(void *ctx, int fd, const char *line, size_t len) {
   struct job_ctx *c = ctx;
-  tj_build_notes_line(&c->build, line, len);
+  if (!json_build(c->job) || fd != STDOUT_FILENO || !len || line[0] != '{') {
+    tj_build_notes_line(&c->build, line, len);
+    return;
+  }
+  json_t *o = json_loadb(line, len, 0, NULL);
+  const char *action = json_string_value(json_object_get(o, "Action"));
+  const char *out = json_string_value(json_object_get(o, "Output"));
+  const char *id = json_string_value(json_object_get(o, "ImportPath"));
+  if (action && strcmp(action, "build-output") == 0 && out)
+    tj_build_notes_line(&c->build, out, strcspn(out, "\n"));
+  else if (action && strcmp(action, "build-fail") == 0 && id && !c->failed_build[0])
+    snprintf(c->failed_build, sizeof(c->failed_build), "%s", id);
+  json_decref(o);
 }
 
 static struct tj_evidence evidence(const struct tj_spec *spec, const struct tj_run_result *res,
@@ -890,6 +910,26 @@ static bool add_bind(struct tj_spec *s, const char *src, bool ro) {
     return false;
   s->binds[s->n_binds++] = (struct tj_bind){.src = src, .dst = src, .readonly = ro};
   return true;
+}
+
+/* go creates GOCACHE and GOMODCACHE when it first needs them (MkdirAll,
+ * 0777 before umask); inside the sandbox the rest of / is read-only, so
+ * they are made here first, or a fresh machine's first build fails. */
+static void make_go_dir(const char *dir) {
+  char buf[PATH_MAX];
+  if (!dir || dir[0] != '/' || snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+    return;
+  for (char *p = buf + 1;; p++) {
+    if (*p && *p != '/')
+      continue;
+    char c = *p;
+    *p = 0;
+    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+      return; /* go says why, inside */
+    if (!c)
+      return;
+    *p = c;
+  }
 }
 
 /* The sandbox's private /tmp hides the host's: a module or workspace kept
@@ -972,7 +1012,14 @@ static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const
   if (asprintf(&line, "FAIL\t%s [build failed]\n", job->pkg->import_path) < 0)
     return NULL;
   double elapsed = (double)res->duration_ms / 1000;
-  if (job->mode == TJ_OUT_JSON) {
+  if (json_build(job)) {
+    /* As go test -json of Go 1.24+: the FAIL line as output, then a fail
+     * event naming the build that failed. */
+    tj_gotest_feed(c->gt, line, strlen(line));
+    tj_gotest_failed_build(c->gt, c->failed_build[0] ? c->failed_build : job->pkg->import_path);
+    diagnose(c, v);
+    tj_gotest_close(c->gt, 0);
+  } else if (job->mode == TJ_OUT_JSON) {
     /* As go test -json of Go 1.19: a plain line, no event, so consumers
      * count a build failure as go's own. */
     sink_str(c, STDOUT_FILENO, line);
@@ -1009,7 +1056,7 @@ static json_t *tests_json(const struct tj_gotest *gt, bool junit) {
   tj_gotest_counts(gt, &passed, &failed, &skipped);
   json_t *names = json_array(), *running = json_array();
   for (int i = 0; i < n; i++) {
-    if (t[i].status == TJ_GT_FAILED)
+    if (t[i].status == TJ_GT_FAILED || (t[i].status <= TJ_GT_PAUSED && t[i].fail_reported))
       json_array_append_new(names, json_string(t[i].name));
     if (t[i].status == TJ_GT_RUNNING)
       json_array_append_new(running, json_string(t[i].name));
@@ -1032,7 +1079,7 @@ static json_t *junit_json(const struct tj_gotest *gt) {
         tj_buf_add(&out, t[i].items[k].line, t[i].items[k].len);
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(t[i].name));
-    json_object_set_new(o, "status", json_string(status[t[i].status]));
+    json_object_set_new(o, "status", json_string(t[i].fail_reported && t[i].status <= TJ_GT_PAUSED ? "fail" : status[t[i].status]));
     json_object_set_new(o, "elapsed", json_real(t[i].elapsed < 0 ? 0 : t[i].elapsed));
     json_t *s = json_stringn(out.p ? out.p : "", out.len);
     json_object_set_new(o, "output", s ? s : json_stringn_nocheck(out.p ? out.p : "", out.len));
@@ -1231,6 +1278,8 @@ int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, const char *
     bs->binds[bs->n_binds++] = o->spec.binds[i];
   for (int i = 0; i < o->spec.n_env; i++)
     bs->env[bs->n_env++] = o->spec.env[i];
+  make_go_dir(job->go->gocache);
+  make_go_dir(job->go->gomodcache);
   if (!add_bind(bs, job->workdir, false) || !add_bind(bs, job->go->gocache, false) ||
       !add_bind(bs, job->go->gomodcache, false) || !add_go_roots(bs, job->go))
     return tj_error_set(err, 0, "too many --bind paths for the build sandbox");
@@ -1265,7 +1314,7 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   int nbf = 0;
   while (job->gflags && job->gflags->build[nbf])
     nbf++;
-  _cleanup_free_ char **bargv = calloc((size_t)nbf + 9, sizeof(char *));
+  _cleanup_free_ char **bargv = calloc((size_t)nbf + 10, sizeof(char *));
   if (!bargv) {
     tj_error_set(&err, ENOMEM, "build");
     return setup_result(c, &err);
@@ -1278,6 +1327,8 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   bargv[bk++] = (char *)bin;
   if (!job->go->goflags_ldflags)
     bargv[bk++] = "-ldflags=-w";
+  if (json_build(job))
+    bargv[bk++] = "-json";
   if (vet[0])
     bargv[bk++] = vet;
   for (int i = 0; i < nbf; i++)
@@ -1311,12 +1362,18 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   return NULL;
 }
 
+/* -test.v=test2json (Go 1.20+), as go test -json runs the binary: its
+ * framing tells the testing package's lines from the tests' own. -v shows
+ * the stream itself, as go test -v, which runs plain -test.v: its results of
+ * subtests nest under their parent's, test2json's do not. */
+static bool framed(const struct tj_job *job) { return job->go->minor >= 20 && job->mode != TJ_OUT_VERBOSE; }
+
 /* The test: the binary in the package directory, as go test runs it, in a
  * sandbox as spec says. */
 static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const char *bin) {
   const struct tj_job *job = c->job;
   const struct tj_test_opts *o = job->opts;
-  bool framing = job->go->minor >= 20;
+  bool framing = framed(job);
   tj_error err = {0};
   struct tj_verdict v;
   static struct tj_spec ts;
@@ -1459,7 +1516,7 @@ static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
   c->st.total = job->total;
   snprintf(c->st.package, sizeof(c->st.package), "%s", job->pkg->import_path);
   c->st.mem_current = c->st.mem_limit = c->st.pids_current = c->st.pids_limit = -1;
-  c->gt = tj_gotest_new(job->go->minor >= 20, on_event, c);
+  c->gt = tj_gotest_new(framed(job), on_event, c);
   return c->gt != NULL;
 }
 

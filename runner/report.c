@@ -158,6 +158,12 @@ json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *re
   char **lines = NULL;
   int n = tj_run_tail_lines(res, 30, &lines);
   for (int i = 0; i < n; i++) {
+    /* test2json's framing marks (^V, -test.v=test2json) are no output */
+    char *w = lines[i];
+    for (const char *r = lines[i]; *r; r++)
+      if (*r != '\x16')
+        *w++ = *r;
+    *w = 0;
     json_t *s = json_string(lines[i]);
     /* Output need not be UTF-8; keep the line visible rather than drop it. */
     json_array_append_new(tail, s ? s : json_stringn_nocheck(lines[i], strlen(lines[i])));

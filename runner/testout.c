@@ -195,6 +195,10 @@ void tj_json_event(struct tj_buf *b, const struct timespec *when, const char *pk
     ADDS(b, ",\"Output\":");
     tj_json_quote(b, ev->output, ev->output_len);
   }
+  if (ev->failed_build) {
+    ADDS(b, ",\"FailedBuild\":");
+    tj_json_quote(b, ev->failed_build, strlen(ev->failed_build));
+  }
   ADDS(b, "}\n");
 }
 
@@ -234,6 +238,10 @@ void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_
     /* A test's log lines come with its --- FAIL block, or never. */
     if (ev->directive || ((ev->test[0] || ev->root_log) && tj_gt_is_log_line(ev->output, ev->output_len)))
       return;
+    if (ev->log_at && ev->test[0]) {
+      tj_buf_add(b, ev->output, ev->log_at);
+      return;
+    }
     if (ev->fail_head && ev->test[0])
       render_top(b, t, ev->test);
     tj_buf_add(b, ev->output, ev->output_len);

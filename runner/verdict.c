@@ -64,11 +64,34 @@ static bool starts(const char *s, size_t len, const char *prefix) {
   return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
+/* "SIGSEGV: segmentation violation": the Go runtime's first line about a
+ * signal it caught and dies of (runtime.sighandler's dieFromSignal path). */
+static bool runtime_signal_line(const char *s) {
+  if (strncmp(s, "SIG", 3) != 0)
+    return false;
+  const char *p = s + 3;
+  while ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+    p++;
+  return p > s + 3 && p[0] == ':' && p[1] == ' ';
+}
+
+static void runtime_signal_note(struct tj_notes *notes, const char *buf) {
+  if (!notes->rt_signal[0] && runtime_signal_line(buf)) {
+    snprintf(notes->rt_signal, sizeof(notes->rt_signal), "%s", buf);
+    return;
+  }
+  const char *code = notes->rt_signal[0] && !notes->rt_sigcode_known && strncmp(buf, "PC=", 3) == 0
+                         ? strstr(buf, " sigcode=") : NULL;
+  if (code && sscanf(code + 9, "%d", &notes->rt_sigcode) == 1)
+    notes->rt_sigcode_known = true;
+}
+
+static void notes_segment(struct tj_notes *notes, const char *line, size_t len) {
   char buf[1024];
   size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
   memcpy(buf, line, n);
   buf[n] = 0;
+  runtime_signal_note(notes, buf);
   /* Subtest result lines are indented; strip that for the test stream. */
   const char *t = buf;
   while (*t == ' ' || *t == '\t')
@@ -106,6 +129,22 @@ void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
       notes->seen[p] = true;
       snprintf(notes->first[p], TJ_NOTE_LEN, "%.*s", TJ_NOTE_LEN - 1, buf);
     }
+  }
+}
+
+/* Under -test.v=test2json (what go test -json runs from Go 1.20 on) the
+ * testing package puts ^V before each of its own lines; one not at the
+ * start ends the output before it (test2json's indexEOL). */
+void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
+  for (;;) {
+    const char *mark = memchr(line, '\x16', len);
+    size_t seg = mark ? (size_t)(mark - line) : len;
+    if (seg || !mark)
+      notes_segment(notes, line, seg);
+    if (!mark)
+      return;
+    line += seg + 1;
+    len -= seg + 1;
   }
 }
 
@@ -234,6 +273,30 @@ static bool rlimit_hit(const struct tj_evidence *ev, struct tj_verdict *v, const
                  (double)ev->cpu_ms / 1000, (unsigned long long)cpu->hard);
     diag(v, "CPU time limit hit: killed by SIGKILL after %.2fs of CPU (--ulimit cpu hard limit %llus)%s",
          (double)ev->cpu_ms / 1000, (unsigned long long)cpu->hard, run);
+    return true;
+  }
+  /* A shell between testjail and the process that hit the limit reports its
+   * death as 128+N (sh -c 'head -c 5M /dev/zero >f' under fsize=1M exits
+   * 153): with the limit of signal N set, that limit is the likely cause. */
+  int shell_sig = ev->status_known && ev->exited && ev->exit_code > 128 && ev->exit_code < 128 + 65
+                      ? ev->exit_code - 128 : 0;
+  if (shell_sig == SIGXFSZ && fsize && fsize->soft != RLIM_INFINITY) {
+    format_limit(fsize->soft, true, lim, sizeof(lim));
+    set_outcome(v, TJ_RLIMIT, "fsize");
+    add_evidence(v, "exit status %d: 128+SIGXFSZ, a shell's word for a child killed by SIGXFSZ", ev->exit_code);
+    diag(v, "file size limit hit, likely: exit status %d is a shell's report of a process killed by SIGXFSZ, "
+            "the signal of --ulimit fsize (%s)%s", ev->exit_code, lim, run);
+    return true;
+  }
+  if ((shell_sig == SIGXCPU || shell_sig == SIGKILL) && cpu && cpu->soft != RLIM_INFINITY &&
+      (shell_sig == SIGXCPU || (ev->cpu_ms >= 0 && cpu->hard != RLIM_INFINITY &&
+                                ev->cpu_ms * 3 >= (int64_t)cpu->hard * 2000))) {
+    set_outcome(v, TJ_RLIMIT, "cpu");
+    add_evidence(v, "exit status %d: 128+%s, a shell's word for a child killed by it", ev->exit_code,
+                 shell_sig == SIGXCPU ? "SIGXCPU" : "SIGKILL");
+    diag(v, "CPU time limit hit, likely: exit status %d is a shell's report of a process killed by %s, the signal "
+            "of --ulimit cpu (%llus)%s", ev->exit_code, shell_sig == SIGXCPU ? "SIGXCPU" : "SIGKILL",
+         (unsigned long long)(shell_sig == SIGXCPU ? cpu->soft : cpu->hard), run);
     return true;
   }
   if (killed && ev->signal == SIGXFSZ) {
@@ -455,6 +518,22 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
     set_outcome(v, TJ_DEADLOCK, NULL);
     add_evidence(v, "output: %s", n->first[TJ_PAT_DEADLOCK]);
     diag(v, "deadlock: all goroutines are asleep%s; the runtime ended the binary, later tests never ran", run);
+    return;
+  }
+  /* The Go runtime dies of most fatal signals it catches with exit status
+   * 2, not by the signal: named, and told apart from a fault of the code. */
+  if (n && n->rt_signal[0] && ev->exited && ev->exit_code == 2) {
+    char sig[32];
+    bool sent = n->rt_sigcode_known && n->rt_sigcode <= 0;
+    snprintf(sig, sizeof(sig), "%.*s", (int)strcspn(n->rt_signal, ":"), n->rt_signal);
+    set_outcome(v, TJ_SIGNALED, NULL);
+    add_evidence(v, "output: %s", n->rt_signal);
+    if (n->rt_sigcode_known)
+      add_evidence(v, "sigcode=%d", n->rt_sigcode);
+    char how[96] = "";
+    if (sent)
+      snprintf(how, sizeof(how), ", sent (sigcode=%d: by kill or raise, not a fault of the code)", n->rt_sigcode);
+    diag(v, "%s%s%s: the Go runtime caught it and ended the binary with exit status 2", sig, how, run);
     return;
   }
   if (n && !n->test_started && n->seen[TJ_PAT_PANIC]) {

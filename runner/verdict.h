@@ -56,6 +56,12 @@ struct tj_notes {
   int n_running;
   char failed[8][96];                    /* first failing tests */
   int n_failed;
+  /* A signal the Go runtime caught and died of with exit status 2, as it
+   * prints it: "SIGSEGV: segmentation violation", then "PC=... sigcode=0"
+   * (sigcode <= 0: sent by a process, SI_USER/SI_TKILL, not a fault). */
+  char rt_signal[TJ_NOTE_LEN];
+  int rt_sigcode;
+  bool rt_sigcode_known;
 };
 
 /* Feed one complete output line (without the newline). */

@@ -192,6 +192,49 @@ static void test_framing(void **state) {
   tj_gotest_free(f);
 }
 
+/* Go 1.20+ (-test.v=test2json): a test's output without a final newline
+ * ends before the next marker, as test2json splits it; before the first
+ * framed directive an unmarked one still counts (test2json's needMarker);
+ * the root's "=== NAME" that lost its trailing spaces. */
+static void test_framing_mid_line_marker(void **state) {
+  tj_gotest_free(gt);
+  gt = tj_gotest_new(true, record, NULL);
+  feed("=== RUN   TestA\n"
+       "no newline\x16--- PASS: TestA (0.00s)\n"
+       "\x16=== NAME\n"
+       "\x16=== RUN   TestB\n"
+       "\x16--- FAIL: TestB (0.01s)\n"
+       "\x16" "FAIL\n");
+  tj_gotest_close(gt, 0.5);
+  assert_string_equal(events.p, "run TestA\n"
+                                "output TestA |=== RUN   TestA|\n"
+                                "output TestA |no newline|\n"
+                                "output TestA |--- PASS: TestA (0.00s)|\n"
+                                "pass TestA 0.00\n"
+                                "output  |=== NAME  |\n"
+                                "run TestB\n"
+                                "output TestB |=== RUN   TestB|\n"
+                                "output TestB |--- FAIL: TestB (0.01s)|\n"
+                                "fail TestB 0.01\n"
+                                "output  |FAIL|\n"
+                                "fail  0.50\n");
+}
+
+/* A test's panic: the testing package prints its --- FAIL line, then the
+ * binary dies before the fail event could follow. */
+static void test_panicked_test_counts_as_failed(void **state) {
+  feed("=== RUN   TestOK\n--- PASS: TestOK (0.00s)\n=== RUN   TestP\n--- FAIL: TestP (0.00s)\n"
+       "panic: boom [recovered]\n\tpanic: boom\n");
+  int passed, failed, skipped, n;
+  tj_gotest_counts(gt, &passed, &failed, &skipped);
+  assert_int_equal(passed, 1);
+  assert_int_equal(failed, 1);
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  assert_int_equal(n, 2);
+  assert_true(t[1].fail_reported);
+  assert_int_equal(t[1].status, TJ_GT_RUNNING);
+}
+
 static void test_json_event(void **state) {
   struct tj_buf b = {0};
   struct tj_gt_event ev = {.action = TJ_GT_OUTPUT, .test = "TestX", .elapsed = -1, .output = "a<b> \"q\"\xff\n",
@@ -224,6 +267,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_example_failure_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_race_report_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_panicked_test_counts_as_failed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_framing_mid_line_marker, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
   };

@@ -119,6 +119,50 @@ static void test_fsize_signal_and_go_message(void **state) {
   assert_string_equal(decide(&ev).outcome_name, "rlimit_fsize");
 }
 
+/* A shell's 128+N for a child killed by a limit's signal: the limit when it
+ * was set, a plain exit status when not. */
+static void test_shell_status_of_a_limit_signal(void **state) {
+  struct tj_error err = {0};
+  struct tj_evidence ev = base();
+  ev.exit_code = 128 + SIGXFSZ;
+  assert_string_equal(decide(&ev).outcome_name, "exit_nonzero");
+  assert_int_equal(tj_rlimit_parse("fsize=1M", &rls, &err), 0);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "rlimit_fsize");
+  assert_non_null(strstr(v.diagnosis, "SIGXFSZ"));
+  ev.exit_code = 128 + SIGXCPU;
+  assert_string_equal(decide(&ev).outcome_name, "exit_nonzero");
+  assert_int_equal(tj_rlimit_parse("cpu=2", &rls, &err), 0);
+  assert_string_equal(decide(&ev).outcome_name, "rlimit_cpu");
+  ev.exit_code = 128 + SIGKILL; /* SIGKILL at the hard limit, after the CPU was used */
+  ev.cpu_ms = 100;
+  assert_string_equal(decide(&ev).outcome_name, "exit_nonzero");
+  ev.cpu_ms = 1900;
+  assert_string_equal(decide(&ev).outcome_name, "rlimit_cpu");
+}
+
+/* Go 1.x: a fatal signal the runtime catches ends the binary with exit
+ * status 2, after "SIGSEGV: segmentation violation" and "PC=... sigcode=". */
+static void test_runtime_caught_signal(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 2;
+  ev.go_test = true;
+  const char *l[] = {"\x16=== RUN   TestSent", "SIGSEGV: segmentation violation", "PC=0x408fee m=0 sigcode=0 addr=0x259c",
+                     "", "goroutine 0 gp=0x5f2e40 m=0 mp=0x5f3760 [idle]:", NULL};
+  lines(l);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "signaled");
+  assert_int_equal(tj_outcome_exit_code(v.outcome), 7);
+  assert_non_null(strstr(v.diagnosis, "SIGSEGV, sent (sigcode=0"));
+  assert_non_null(strstr(v.diagnosis, "TestSent"));
+  memset(&notes, 0, sizeof(notes));
+  const char *fault[] = {"=== RUN   TestF", "SIGBUS: bus error", "PC=0x48c263 m=0 sigcode=2 addr=0x7f", NULL};
+  lines(fault);
+  v = decide(&ev);
+  assert_string_equal(v.outcome_name, "signaled");
+  assert_null(strstr(v.diagnosis, "sent"));
+}
+
 static void test_nofile_and_exit_zero_wins(void **state) {
   struct tj_evidence ev = base();
   const char *l[] = {"open /dev/null: too many open files", NULL};
@@ -227,6 +271,21 @@ static void test_subtests_running(void **state) {
   lines(l);
   assert_int_equal(notes.n_running, 2);
   assert_string_equal(notes.running[1], "TestOuter/second");
+}
+
+/* -test.v=test2json (Go 1.20+, and go test -json -exec): ^V before the
+ * testing package's lines, also after output without a final newline. */
+static void test_framed_lines(void **state) {
+  struct tj_evidence ev = base();
+  ev.exit_code = 1;
+  const char *l[] = {"\x16=== RUN   TestA", "\x16--- FAIL: TestA (0.00s)", "\x16=== RUN   TestB",
+                     "partial\x16=== RUN   TestB/sub", "\x16" "FAIL", NULL};
+  lines(l);
+  assert_true(notes.test_started);
+  assert_int_equal(notes.n_running, 2);
+  assert_string_equal(notes.running[1], "TestB/sub");
+  assert_true(notes.seen[TJ_PAT_FAIL_LINE]);
+  assert_string_equal(decide(&ev).diagnosis, "tests failed: TestA");
 }
 
 static void test_setup_error(void **state) {
@@ -397,12 +456,15 @@ int main(void) {
       cmocka_unit_test_setup(test_seccomp_denial_in_a_test_that_did_not_fail, setup),
       cmocka_unit_test_setup(test_fsize_signal_and_go_message, setup),
       cmocka_unit_test_setup(test_nofile_and_exit_zero_wins, setup),
+      cmocka_unit_test_setup(test_shell_status_of_a_limit_signal, setup),
+      cmocka_unit_test_setup(test_runtime_caught_signal, setup),
       cmocka_unit_test_setup(test_pids_counters_outrank_messages, setup),
       cmocka_unit_test_setup(test_as_only_when_limit_set, setup),
       cmocka_unit_test_setup(test_timeout_outranks_everything, setup),
       cmocka_unit_test_setup(test_go_patterns, setup),
       cmocka_unit_test_setup(test_subtests_running, setup),
       cmocka_unit_test_setup(test_setup_error, setup),
+      cmocka_unit_test_setup(test_framed_lines, setup),
       cmocka_unit_test_setup(test_unknown_status, setup),
       cmocka_unit_test_setup(test_failing_tests_named_once, setup),
       cmocka_unit_test_setup(test_build_failed_names_first_error, setup),
