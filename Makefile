@@ -79,13 +79,18 @@ check: deps
 	$(MAKE) integration
 
 # check-go: the Go-facing suites again under Debian's Go 1.19, the oldest
-# release testjail supports, first in PATH (check runs the machine's newest).
+# release testjail supports, first in PATH, and under a middle release the
+# machine's go fetches as a toolchain module through the proxy (check runs
+# the machine's newest).
 GO_OLD_BIN ?= /usr/lib/go-1.19/bin
+GO_MIDDLE ?= go1.22.12
 GO_SUITES := test-outcomes test-output test-badinput bisect-memory
 check-go: testjail $(HELPER)
 	@bash .ci/deps.sh golang-1.19-go
 	PATH=$(GO_OLD_BIN):$$PATH go version
 	PATH=$(GO_OLD_BIN):$$PATH bats --print-output-on-failure $(GO_SUITES:%=integration-tests/%.bats)
+	GOTOOLCHAIN=$(GO_MIDDLE) go version
+	GOTOOLCHAIN=$(GO_MIDDLE) bats --print-output-on-failure $(GO_SUITES:%=integration-tests/%.bats)
 
 # The main job on a bundled example: a test that needs 512 MiB under a 64 MiB
 # limit. go test alone would say only "signal: killed"; then a few more of
