@@ -88,6 +88,11 @@ int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *e
 int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
                   enum tj_cg_mode host, const char *why);
 
+/* Before a command builds anything: -1 with the refusal in buf when
+ * limits are asked for by a normal user without a delegated subtree (what
+ * tj_cg_create would refuse for every run later), else 0. */
+int tj_cg_limits_refused(const struct tj_cg_limits *lim, char *buf, size_t size);
+
 /* What tj_cg_create does first, once a process: removes stale cgroups of
  * testjails that died and sets up the backend. A process that forks many
  * sandbox owners calls it before, so they do not each pay for it. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int none_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
   (void)cg, (void)st, (void)err;
@@ -80,4 +81,15 @@ int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
                   n ? opts : "cgroup limits", n == 1 ? "needs" : "need",
                   why && *why ? why : "none can be made",
                   v2_first);
+}
+
+int tj_cg_limits_refused(const struct tj_cg_limits *lim, char *buf, size_t size) {
+  if (!tj_cg_limits_any(lim) || geteuid() == 0)
+    return 0;
+  struct tj_cg_info info;
+  tj_error err = {0};
+  if (tj_cg_probe(&info, &err) < 0 || !info.rootless || info.delegated_root[0])
+    return 0; /* tj_cg_create says what is wrong, with its file */
+  tj_cg_refusal(buf, size, lim, info.mode, info.why_not_delegated);
+  return -1;
 }

@@ -65,3 +65,46 @@ assert_way_out() {
   assert_eq "$(json_get r.json usage.pids_peak)" null
   assert_nothing_left
 }
+
+# A module of the user's own: one package that passes, one whose TestMain
+# exits 255 before any test.
+make_user_module() {
+  mkdir -p mod/ok mod/exit255 home
+  printf 'module example.com/usermod\n\ngo 1.19\n' >mod/go.mod
+  printf 'package ok\n\nimport "testing"\n\nfunc TestOK(t *testing.T) {}\n' >mod/ok/ok_test.go
+  printf 'package exit255\n\nimport (\n\t"os"\n\t"testing"\n)\n\nfunc TestMain(m *testing.M) { os.Exit(255) }\n' >mod/exit255/x_test.go
+  chown -R $NOBODY:$NOBODY mod home
+}
+
+@test "as a normal user, testjail test builds and runs: each package's verdict, the user's own ids mapped to root inside" {
+  require_cmd go
+  make_user_module
+  cd mod
+  HOME="$TJ_WORK/home" TJ_TIMEOUT=300 run --separate-stderr tj_as $NOBODY test --report ../r.json ./ok ./exit255
+  assert_eq "$status" 7 "exit_nonzero's code"
+  assert_contains "$output" "ok  	example.com/usermod/ok	"
+  assert_contains "$stderr" "exited with status 255 before any test started"
+  assert_eq "$(json_get ../r.json packages.0.outcome)" passed
+  assert_eq "$(json_get ../r.json packages.1.outcome)" exit_nonzero
+  assert_eq "$(json_get ../r.json packages.0.isolation.rootless)" true
+  assert_eq "$(json_get ../r.json packages.0.isolation.uid_map)" "0 $NOBODY 1"
+  assert_eq "$(json_get ../r.json packages.0.cgroup)" null "no run cgroup"
+  cd ..
+  assert_nothing_left
+}
+
+@test "as a normal user, test --memory and bisect-memory without a delegated subtree: 125 before anything is built" {
+  make_user_module
+  cd mod
+  HOME="$TJ_WORK/home" run --separate-stderr -125 tj_as $NOBODY test --memory 64M ./ok
+  assert_diagnosis_line "$stderr"
+  assert_contains "$stderr" "--memory needs a cgroup, and "
+  assert_way_out "$(grep '^testjail: ' <<<"$stderr")"
+  HOME="$TJ_WORK/home" run --separate-stderr -125 tj_as $NOBODY bisect-memory ./ok
+  assert_diagnosis_line "$stderr"
+  assert_contains "$stderr" "bisect-memory sets memory limits: --memory needs a cgroup, and "
+  # Refused before the build: go never ran, so it made no cache.
+  assert_eq "$(find "$TJ_WORK/home" -mindepth 1 | wc -l)" 0 "nothing under the user's HOME"
+  cd ..
+  assert_nothing_left
+}

@@ -238,10 +238,16 @@ int tj_cmd_bisect(int argc, char **argv) {
   free(given);
   if (tr < 0)
     return usage_error(err.msg);
-  if (geteuid() != 0) {
+  /* Bisection sets memory limits: without a memory controller to set them
+   * in (a normal user without a delegated subtree, say) it is refused
+   * before anything is built. */
+  struct tj_cg_limits want = {.memory_bytes = 1, .pids = -1, .cpu_quota_us = -1};
+  char msg[1024];
+  int k = snprintf(msg, sizeof(msg), "bisect-memory sets memory limits: ");
+  if (tj_cg_limits_refused(&want, msg + k, sizeof(msg) - k) < 0) {
     tj_testflags_free(testflags);
     tj_go_flags_free(&gflags);
-    return usage_error("bisect-memory needs root (namespaces and cgroups); run it as root");
+    return usage_error(msg);
   }
   static struct tj_go_env go;
   struct tj_package *pkgs = NULL;

@@ -256,9 +256,13 @@ int tj_cmd_test(int argc, char **argv) {
     tj_go_flags_free(&gflags);
     return usage_error(err.msg);
   }
-  if (geteuid() != 0) {
+  struct tj_cg_limits lim = {opts.spec.memory_bytes, opts.spec.pids, opts.spec.cpu_quota_us,
+                            opts.spec.cpu_period_us};
+  char refused[1024];
+  if (tj_cg_limits_refused(&lim, refused, sizeof(refused)) < 0) {
     tj_testflags_free(testflags);
-    return usage_error("test needs root (namespaces and cgroups); run it as root");
+    tj_go_flags_free(&gflags);
+    return usage_error(refused);
   }
   static struct tj_go_env go, guess;
   if (tj_go_find(&guess, &err) < 0) {
