@@ -76,6 +76,26 @@ map_of() { awk '{print $1, $2, $3}' "$1"; }
   [[ "$(iso r.json fallback)" == *"cannot be idmapped"* ]]
 }
 
+@test "testjail test: a --bind that cannot be idmapped: the package still runs, with one warning naming it" {
+  require_cmd go
+  local d
+  d="$(mktemp -d /var/tmp/tjramfs.XXXXXX)"
+  mount -t ramfs ramfs "$d" || { rmdir "$d"; skip_because "cannot mount a ramfs here"; }
+  mkdir -p mod/p
+  printf 'module example.com/isomod\n\ngo 1.19\n' >mod/go.mod
+  printf 'package p\n\nimport "testing"\n\nfunc TestOK(t *testing.T) {}\n' >mod/p/p_test.go
+  cd mod
+  TJ_TIMEOUT=300 run --separate-stderr tj test --bind "$d" --report ../r.json ./p
+  local st=$status
+  cd ..
+  umount "$d"
+  rmdir "$d"
+  [ "$st" -eq 0 ]
+  [ "$(grep -c "^testjail: example.com/isomod/p: warning: no user namespace: idmapping $d" <<<"$stderr")" = 1 ]
+  [[ "$stderr" == *"; running as --userns host"* ]]
+  [ "$(json_get r.json packages.0.isolation.userns)" = false ]
+}
+
 @test "a mount below the working directory that cannot be idmapped: the rest is, the run keeps its user namespace" {
   mkdir sub
   mount -t ramfs ramfs sub || skip_because "cannot mount a ramfs here"

@@ -1455,6 +1455,14 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     return setup_result(c, &err);
   }
   flush_test_output(c);
+  if (res.isolation.fallback[0]) {
+    char *w = NULL;
+    if (asprintf(&w, "testjail: %s: warning: %s; running as --userns host\n", job->pkg->import_path,
+                 res.isolation.fallback) >= 0) {
+      sink_str(c, STDERR_FILENO, w);
+      free(w);
+    }
+  }
 
   struct tj_notes notes = res.notes;
   running_notes(c->gt, &notes);
