@@ -268,7 +268,7 @@ escape_gotest_setup_file() {
   local cmd
   # `exec 7<` inside: the descriptor the caller left open.
   cmd="exec 7<'$BATS_FILE_TMPDIR/secret'
-cd '$ESC_GO_DIR' && TERM=dumb '$TESTJAIL' test \
+cd '$ESC_GO_DIR' && TERM=dumb '$TESTJAIL' test --ro-bind '$TJHELPER' \
   --env TJ_ESC_HELPER='$TJHELPER' --env TJ_ESC_BLOCKDEV='$ESC_BLOCKDEV' \
   --env TJ_ESC_LOOPDEV='$ESC_LOOPDEV' --env TJ_ESC_MASKED='$(host_has "${MASKED_PROC[@]}" "${MASKED_SYS[@]}" | tr '\n' ' ')' \
   --env TJ_ESC_HOST_PID=$$ --env TJ_ESC_SLEEP_PID=$ESC_GO_SLEEP --env TJ_ESC_PROBE='/tmp/tj-escape-probe-$mark' \

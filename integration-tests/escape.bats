@@ -237,7 +237,8 @@ teardown() {
 # ---- the file system ---------------------------------------------------------
 
 @test "writes outside the bound paths (/usr, /etc, /var/tmp, the host's /tmp) do not land" {
-  run tj exec -- sh -c '"$0" create /usr/tj-escape-"$1" /etc/tj-escape-"$1" /var/tmp/tj-escape-"$1"; s=$?
+  # The helper is bound: a checkout under /tmp is hidden by the sandbox's own /tmp.
+  run tj exec --ro-bind "$TJHELPER" -- sh -c '"$0" create /usr/tj-escape-"$1" /etc/tj-escape-"$1" /var/tmp/tj-escape-"$1"; s=$?
     echo x >/tmp/tj-escape-"$1" || s=2
     exit $s' "$TJHELPER" "$MARKER"
   local landed="" p
