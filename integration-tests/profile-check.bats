@@ -14,10 +14,10 @@ setup() {
   run --separate-stderr tj profile check default strict ci unconfined
   assert_eq "$status" 0 "stderr: $stderr"
   assert_eq "$stderr" "" "no warnings for the shipped profiles"
-  assert_eq "${lines[0]}" "default: ok: 11 rules, default SCMP_ACT_ALLOW"
+  assert_eq "${lines[0]}" "default: ok: 12 rules, default SCMP_ACT_ALLOW"
   assert_contains "${lines[1]}" "strict: ok: "
   assert_contains "${lines[1]}" "default SCMP_ACT_ERRNO"
-  assert_eq "${lines[2]}" "ci: ok: 11 rules, default SCMP_ACT_ALLOW"
+  assert_eq "${lines[2]}" "ci: ok: 12 rules, default SCMP_ACT_ALLOW"
   assert_eq "${lines[3]}" "unconfined: ok: seccomp unconfined"
 }
 

@@ -129,6 +129,7 @@ static int add_bind(struct tj_contain_plan *plan, const char *src, const char *d
   b->readonly = readonly;
   b->is_dir = S_ISDIR(st.st_mode);
   b->fd = -1;
+  b->idmapped = false;
   return 0;
 }
 
@@ -278,9 +279,19 @@ int tj_contain_open_binds(struct tj_contain_plan *plan, int userns_fd, tj_error 
     if (!b->readonly) {
       if (tj_idmapped_tree(b->src, userns_fd, &b->fd, err) < 0)
         return -EINVAL;
+      b->idmapped = true;
       continue;
     }
-    _cleanup_close_ int fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    /* A read-only bind (the module root, --ro-bind) is idmapped too where
+     * it can be, so that the caller's own tree reads as it does for the
+     * caller (a 0700 module directory of root's, say); where it cannot, it
+     * is bound as it is, its files "nobody"'s inside. */
+    tj_error ignored = {0};
+    _cleanup_close_ int fd = -1;
+    if (tj_idmapped_tree(b->src, userns_fd, &fd, &ignored) == 0)
+      b->idmapped = true;
+    else
+      fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
       return tj_error_set(err, errno, "bind %s", b->src);

@@ -19,6 +19,7 @@ struct tj_plan_bind {
   bool readonly;
   bool is_dir;
   int fd;    /* the tree opened by the outer testjail (tj_contain_open_binds), else -1 */
+  bool idmapped; /* fd is an idmapped tree */
 };
 
 /* Resolved on the host side before anything is created, so bad input fails

@@ -281,7 +281,7 @@ static void isolation_result(const struct tj_idmap *m, const struct tj_contain_p
   }
   iso->n_idmapped = 0;
   for (int i = 0; i < plan->n_binds && iso->n_idmapped < TJ_ISO_MAX_PATHS; i++)
-    if (m->active && !m->rootless && !plan->binds[i].readonly)
+    if (m->active && !m->rootless && plan->binds[i].idmapped)
       snprintf(iso->idmapped[iso->n_idmapped++], sizeof(iso->idmapped[0]), "%s", plan->binds[i].dst);
   iso->n_covered = 0;
   for (int i = 0; i < plan->n_covers && iso->n_covered < TJ_ISO_MAX_PATHS; i++)
