@@ -242,12 +242,12 @@ int tj_cmd_bisect(int argc, char **argv) {
    * in (a normal user without a delegated subtree, say) it is refused
    * before anything is built. */
   struct tj_cg_limits want = {.memory_bytes = 1, .pids = -1, .cpu_quota_us = -1};
-  char msg[1024];
-  int k = snprintf(msg, sizeof(msg), "bisect-memory sets memory limits: ");
-  if (tj_cg_limits_refused(&want, msg + k, sizeof(msg) - k) < 0) {
+  char refused[1024];
+  int k = snprintf(refused, sizeof(refused), "bisect-memory sets memory limits: ");
+  if (tj_cg_limits_refused(&want, refused + k, sizeof(refused) - k) < 0) {
     tj_testflags_free(testflags);
     tj_go_flags_free(&gflags);
-    return usage_error(msg);
+    return usage_error(refused);
   }
   static struct tj_go_env go;
   struct tj_package *pkgs = NULL;
