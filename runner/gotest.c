@@ -184,6 +184,7 @@ static void track(struct tj_gotest *p, const struct tj_gt_event *e) {
     return;
   }
   case TJ_GT_BENCH:
+  case TJ_GT_START:
     return;
   }
 }
@@ -422,7 +423,10 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
   flush_report(p, 0);
   set_test_name(p, name, nlen);
   if (updates[kind].action < 0) {
-    output(p, orig, orig_len, true);
+    /* Under test2json's framing "=== NAME" only names the test that output
+     * goes to: no event, as test2json; a plain -test.v stream keeps it. */
+    if (!p->framing)
+      output(p, orig, orig_len, true);
     return;
   }
   struct tj_gt_event e = {.action = (enum tj_gt_action)updates[kind].action, .test = p->test_name, .elapsed = -1};

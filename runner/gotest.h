@@ -18,6 +18,7 @@ enum tj_gt_action {
   TJ_GT_SKIP,
   TJ_GT_BENCH,
   TJ_GT_OUTPUT,
+  TJ_GT_START, /* --json only: a package's first event */
 };
 
 struct tj_gt_event {

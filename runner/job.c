@@ -749,6 +749,7 @@ struct line_asm {
 };
 
 struct job_ctx {
+  bool json_started; /* the package's start event is out (Go 1.20+) */
   const struct tj_job *job;
   struct tj_gotest *gt;
   struct tj_buf text;   /* TJ_OUT_TEXT: shown only when the package fails */
@@ -793,6 +794,12 @@ static void on_event(void *ctx, const struct tj_gt_event *ev) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     struct tj_buf b = {0};
+    if (!c->json_started && c->job->go->minor >= 20) {
+      /* test2json opens each package with a start event since Go 1.20 */
+      struct tj_gt_event start = {.action = TJ_GT_START, .elapsed = -1};
+      tj_json_event(&b, &now, c->job->pkg->import_path, &start);
+    }
+    c->json_started = true;
     tj_json_event(&b, &now, c->job->pkg->import_path, ev);
     sink(c, STDOUT_FILENO, b.p, b.len);
     tj_buf_free(&b);
@@ -1012,16 +1019,17 @@ static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const
   if (asprintf(&line, "FAIL\t%s [build failed]\n", job->pkg->import_path) < 0)
     return NULL;
   double elapsed = (double)res->duration_ms / 1000;
-  if (json_build(job)) {
-    /* As go test -json of Go 1.24+: the FAIL line as output, then a fail
-     * event naming the build that failed. */
+  if (job->mode == TJ_OUT_JSON && job->go->minor >= 22) {
+    /* As go test -json of Go 1.22+: the FAIL line as output, then a fail
+     * event, which names the build that failed from 1.24 on. */
     tj_gotest_feed(c->gt, line, strlen(line));
-    tj_gotest_failed_build(c->gt, c->failed_build[0] ? c->failed_build : job->pkg->import_path);
+    if (json_build(job))
+      tj_gotest_failed_build(c->gt, c->failed_build[0] ? c->failed_build : job->pkg->import_path);
     diagnose(c, v);
     tj_gotest_close(c->gt, 0);
   } else if (job->mode == TJ_OUT_JSON) {
-    /* As go test -json of Go 1.19: a plain line, no event, so consumers
-     * count a build failure as go's own. */
+    /* As go test -json of Go 1.19 to 1.21: a plain line, no event, so
+     * consumers count a build failure as go's own. */
     sink_str(c, STDOUT_FILENO, line);
     diagnose(c, v);
     tj_gotest_close(c->gt, 0);
@@ -1499,7 +1507,14 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     sink_str(c, STDOUT_FILENO, trailer);
     diagnose(c, &v);
   } else {
-    tj_gotest_feed(c->gt, trailer, strlen(trailer));
+    /* go test's own lines after the binary's: framed like a report line, so
+     * they end the tests still open and belong to the package */
+    char *t = trailer;
+    for (char *nl; framed(job) && (nl = strchr(t, '\n')); t = nl + 1) {
+      tj_gotest_feed(c->gt, "\x16", 1);
+      tj_gotest_feed(c->gt, t, (size_t)(nl - t) + 1);
+    }
+    tj_gotest_feed(c->gt, t, strlen(t));
     diagnose(c, &v);
     tj_gotest_exited(c->gt, ok);
     tj_gotest_close(c->gt, elapsed);

@@ -167,6 +167,7 @@ static const char *action_name(enum tj_gt_action a) {
   case TJ_GT_SKIP: return "skip";
   case TJ_GT_BENCH: return "bench";
   case TJ_GT_OUTPUT: return "output";
+  case TJ_GT_START: return "start";
   }
   return "output";
 }

@@ -211,7 +211,6 @@ static void test_framing_mid_line_marker(void **state) {
                                 "output TestA |no newline|\n"
                                 "output TestA |--- PASS: TestA (0.00s)|\n"
                                 "pass TestA 0.00\n"
-                                "output  |=== NAME  |\n"
                                 "run TestB\n"
                                 "output TestB |=== RUN   TestB|\n"
                                 "output TestB |--- FAIL: TestB (0.01s)|\n"
