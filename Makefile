@@ -84,7 +84,7 @@ check: deps
 # the machine's newest).
 GO_OLD_BIN ?= /usr/lib/go-1.19/bin
 GO_MIDDLE ?= go1.22.12
-GO_SUITES := test-outcomes test-output test-badinput bisect-memory
+GO_SUITES := test-outcomes test-output test-badinput test-gomaxprocs bisect-memory
 check-go: testjail $(HELPER)
 	@bash .ci/deps.sh golang-1.19-go
 	PATH=$(GO_OLD_BIN):$$PATH go version

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cgroup/cgroup.h"
 #include "contain.h"
+#include "gomaxprocs.h"
 #include "gotest.h"
 #include "parse.h"
 #include "report.h"
@@ -762,6 +765,7 @@ struct job_ctx {
   int64_t start_mono;          /* the test run's start, CLOCK_MONOTONIC ms */
   struct tj_live_status st;
   char gomemlimit_env[64];
+  char gomaxprocs_env[32];
   char failed_build[PATH_MAX]; /* go's ID of the package whose build failed (build-fail) */
 };
 
@@ -1211,6 +1215,54 @@ static json_t *gomemlimit(struct job_ctx *c, struct tj_spec *ts) {
   return o;
 }
 
+/* GOMAXPROCS for the tests: --cpus shows in runtime.GOMAXPROCS(0), as in a
+ * container with that limit; testjail sets it where the runtime would not
+ * (tj_gomaxprocs_decide). Reported either way. The limit stays as it is
+ * for the whole run, so the runtime's own updates (GODEBUG updatemaxprocs,
+ * Go 1.25) keep the value reported unless a test changes its affinity. */
+static json_t *gomaxprocs(struct job_ctx *c, struct tj_spec *ts, const char *bin) {
+  struct tj_gmp_in in = {.go_minor = c->job->go->minor, .cpu_quota_us = ts->cpu_quota_us,
+                         .cpu_period_us = ts->cpu_period_us};
+  for (int i = ts->n_env - 1; i >= 0; i--) {
+    if (!in.user && strncmp(ts->env[i], "GOMAXPROCS=", 11) == 0)
+      in.user = ts->env[i] + 11;
+    if (!in.godebug && strncmp(ts->env[i], "GODEBUG=", 8) == 0)
+      in.godebug = ts->env[i] + 8;
+  }
+  if (!in.user && (in.user = getenv("GOMAXPROCS")))
+    in.user_inherited = true;
+  if (!in.godebug)
+    in.godebug = getenv("GODEBUG");
+  /* The runtime counts the CPUs of its affinity mask; the sandbox keeps ours. */
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+    in.ncpu = CPU_COUNT(&cpus);
+  /* The runtime finds its cgroup's limit through /proc/self/cgroup and a
+   * cgroupfs mount whose root holds that path. In the sandbox's cgroup
+   * namespace the path is "/": only the sandbox's own cgroup2 mount (v2)
+   * has that root; the host's v1 mounts it keeps have roots outside the
+   * namespace ("/.."), so on v1 and hybrid hosts the runtime sees no limit. */
+  enum tj_cg_mode mode;
+  tj_error err = {0};
+  in.runtime_sees_cgroup = tj_cg_detect(&mode, &err) == 0 && mode == TJ_CG_V2;
+  char dflt[4096];
+  if (tj_go_binary_godebug(bin, dflt, sizeof(dflt)) == 0)
+    in.godebug_default = dflt;
+  struct tj_gmp g;
+  tj_gomaxprocs_decide(&in, &g);
+  if (g.set > 0) {
+    snprintf(c->gomaxprocs_env, sizeof(c->gomaxprocs_env), "GOMAXPROCS=%d", g.set);
+    if (!add_env(ts, c->gomaxprocs_env))
+      return NULL;
+  }
+  json_t *o = json_object();
+  json_object_set_new(o, "value", g.value > 0 ? json_integer(g.value) : json_null());
+  json_object_set_new(o, "source", json_string(g.source));
+  if (g.note)
+    json_object_set_new(o, "note", json_string(g.note));
+  return o;
+}
+
 /* ---- the phases ------------------------------------------------------------- */
 
 static struct tj_run_result res;
@@ -1407,7 +1459,9 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     return setup_result(c, &err);
   }
   json_t *gml = gomemlimit(c, &ts);
-  if (!gml) {
+  json_t *gmp = gml ? gomaxprocs(c, &ts, bin) : NULL;
+  if (!gmp) {
+    json_decref(gml);
     tj_error_set(&err, 0, "too many --env settings for the test sandbox");
     return setup_result(c, &err);
   }
@@ -1422,6 +1476,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
         !add_bind(&ts, cover_dir, false)) {
       tj_error_set(&err, errno, "the coverage profile's directory %s", cover_dir);
       json_decref(gml);
+      json_decref(gmp);
       return setup_result(c, &err);
     }
   }
@@ -1431,6 +1486,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   char **targv = calloc((size_t)nf + 7, sizeof(char *));
   if (!targv) {
     json_decref(gml);
+    json_decref(gmp);
     return NULL;
   }
   int k = 0;
@@ -1460,6 +1516,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   free(targv);
   if (rr < 0) {
     json_decref(gml);
+    json_decref(gmp);
     return setup_result(c, &err);
   }
   flush_test_output(c);
@@ -1527,6 +1584,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   if (job->want_junit)
     json_object_set_new(result, "junit_tests", junit_json(c->gt));
   json_object_set_new(result, "gomemlimit", gml);
+  json_object_set_new(result, "gomaxprocs", gmp);
   if (c->tl_on)
     json_object_set_new(result, "timeline", tj_timeline_json(&c->tl));
   return result;
