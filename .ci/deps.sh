@@ -3,7 +3,7 @@
 # missing ones, so a second run does nothing.
 set -euo pipefail
 pkgs=(gcc make pkg-config libseccomp-dev libcap-ng-dev libjansson-dev
-      libcgroup-dev libmd-dev libcmocka-dev bats bubblewrap iproute2 procps
+      libcgroup-dev libmd-dev libcmocka-dev bats bubblewrap iproute2 procps uidmap
       util-linux python3 qemu-system-x86 busybox-static cpio squashfs-tools
       xz-utils hyperfine gotestsum libxml2-utils)
 # bisect-memory's --plot is checked by rendering the SVG (rsvg-convert); the live view under a pty (script, util-linux).

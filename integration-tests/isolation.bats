@@ -182,6 +182,26 @@ assert r["cgroup"] is None and r["usage"]["memory_peak_bytes"] is None, r
 assert any(e.startswith("no cgroup") for e in r["evidence"]), r["evidence"]' r.json
 }
 
+@test "a normal user with subordinate ids and newuidmap: ids 1.. inside map to its range, so a test may switch ids" {
+  require_cmd newuidmap
+  require_cmd newgidmap
+  chown 65534:65534 "$TJ_WORK"
+  printf 'nobody:300000:65536\n' >subuid
+  printf 'nobody:310000:65536\n' >subgid
+  # A private mount namespace shows these files at /etc only to this run
+  # (newuidmap reads them too).
+  run -0 --separate-stderr timeout 60 unshare -m sh -c 'mount --bind "$1" /etc/subuid && mount --bind "$2" /etc/subgid &&
+    exec setpriv --reuid=65534 --regid=65534 --clear-groups "$3" exec --cap-add SETUID --cap-add SETGID --report r.json -- \
+      sh -c "cat /proc/self/uid_map /proc/self/gid_map; setpriv --reuid=1000 --regid=1000 --clear-groups id -u"' sh \
+    "$PWD/subuid" "$PWD/subgid" "$TESTJAIL"
+  [ "$(echo "${lines[0]}" | awk '{print $1, $2, $3}')" = "0 65534 1" ]
+  [ "$(echo "${lines[1]}" | awk '{print $1, $2, $3}')" = "1 300000 65536" ]
+  [ "$(echo "${lines[2]}" | awk '{print $1, $2, $3}')" = "0 65534 1" ]
+  [ "$(echo "${lines[3]}" | awk '{print $1, $2, $3}')" = "1 310000 65536" ]
+  [ "${lines[4]}" = 1000 ]
+  [[ "$(iso r.json map_source)" == *"/etc/subuid and /etc/subgid ranges"* ]]
+}
+
 @test "a normal user: --userns host and --userns-range need root" {
   chown 65534:65534 "$TJ_WORK"
   run -125 --separate-stderr as_nobody "$TESTJAIL" exec --userns host -- true

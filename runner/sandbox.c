@@ -443,7 +443,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
                                   .spec = spec, .plan = plan, .cg = cg, .envp = envp, .forward = forward,
                                   .sync_fd = sync_p[0], .err_fd = msg_p[1], .status_fd = st_p[1],
                                   .out_fd = out_p[1], .errout_fd = err_p[1], .userns = idmap.active,
-                                  .rootless = idmap.rootless};
+                                  .rootless = idmap.rootless && !idmap.sub_count};
     tj_supervise_main(&a);
   }
   close(out_p[1]);

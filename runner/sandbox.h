@@ -28,8 +28,8 @@ enum tj_launch {
 struct tj_isolation {
   bool userns;          /* a user namespace; false: --userns host or the fallback */
   bool rootless;        /* the caller's own ids map to root inside */
-  char uid_map[48], gid_map[48];
-  char map_source[64];
+  char uid_map[96], gid_map[96];
+  char map_source[96];
   char idmapped[TJ_ISO_MAX_PATHS][256]; /* writable paths whose ids are shifted */
   int n_idmapped;
   char covered[TJ_ISO_MAX_PATHS][256];  /* host directories hidden under an empty tmpfs */

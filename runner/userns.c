@@ -54,6 +54,65 @@ static int subid_lookup(const char *file, uint32_t *start, uint32_t *count) {
   return tj_subid_find(buf, "testjail", (uid_t)-1, start, count);
 }
 
+/* The caller's login name from /etc/passwd, read directly: a static
+ * binary's getpwuid would need glibc's NSS modules at run time. */
+static void own_name(uid_t uid, char *name, size_t len) {
+  name[0] = 0;
+  _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+  char line[1024];
+  while (f && fgets(line, sizeof(line), f)) {
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2 || strtoul(c2 + 1, NULL, 10) != uid || c2[1] < '0' || c2[1] > '9')
+      continue;
+    snprintf(name, len, "%.*s", (int)(c1 - line), line);
+    return;
+  }
+}
+
+static bool find_helper(const char *name, char *out, size_t len) {
+  const char *path = getenv("PATH");
+  char buf[4096];
+  snprintf(buf, sizeof(buf), "%s:/usr/bin:/bin", path && *path ? path : "");
+  for (char *save = NULL, *dir = strtok_r(buf, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    if (dir[0] != '/')
+      continue;
+    snprintf(out, len, "%s/%s", dir, name);
+    if (access(out, X_OK) == 0)
+      return true;
+  }
+  out[0] = 0;
+  return false;
+}
+
+static int subid_lookup_as(const char *file, const char *name, uid_t owner, uint32_t *start, uint32_t *count) {
+  _cleanup_fclose_ FILE *f = fopen(file, "re");
+  if (!f)
+    return -errno;
+  char buf[65536];
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  buf[n] = 0;
+  return tj_subid_find(buf, name, owner, start, count);
+}
+
+/* A normal user's subordinate range, where subuid(5), subgid(5) and both
+ * helpers are there (Debian's uidmap package). */
+static void rootless_range(struct tj_idmap *m) {
+  char name[256];
+  own_name(m->uid_start, name, sizeof(name));
+  uint32_t us, uc, gs, gc;
+  if (subid_lookup_as("/etc/subuid", name[0] ? name : "", m->uid_start, &us, &uc) < 0 ||
+      subid_lookup_as("/etc/subgid", name[0] ? name : "", m->uid_start, &gs, &gc) < 0 ||
+      !find_helper("newuidmap", m->newuidmap, sizeof(m->newuidmap)) ||
+      !find_helper("newgidmap", m->newgidmap, sizeof(m->newgidmap)))
+    return;
+  m->sub_uid_start = us;
+  m->sub_gid_start = gs;
+  m->sub_count = uc < gc ? uc : gc;
+  if (m->sub_count > 0xfffffffeu - 1)
+    m->sub_count = 0xfffffffeu - 1;
+  snprintf(m->source, sizeof(m->source), "the caller's own ids, and its /etc/subuid and /etc/subgid ranges");
+}
+
 int tj_userns_choose(const struct tj_spec *spec, struct tj_idmap *m, tj_error *err) {
   memset(m, 0, sizeof(*m));
   bool root = geteuid() == 0;
@@ -71,6 +130,7 @@ int tj_userns_choose(const struct tj_spec *spec, struct tj_idmap *m, tj_error *e
     m->gid_start = getegid();
     m->count = 1;
     snprintf(m->source, sizeof(m->source), "the caller's own ids");
+    rootless_range(m);
     return 0;
   }
   if (spec->userns_count) {
@@ -94,7 +154,40 @@ int tj_userns_choose(const struct tj_spec *spec, struct tj_idmap *m, tj_error *e
 }
 
 void tj_idmap_format(const struct tj_idmap *m, bool gid, char *buf, size_t len) {
-  snprintf(buf, len, "0 %u %u", (unsigned)(gid ? m->gid_start : m->uid_start), (unsigned)m->count);
+  int k = snprintf(buf, len, "0 %u %u", (unsigned)(gid ? m->gid_start : m->uid_start), (unsigned)m->count);
+  if (m->sub_count && k > 0 && (size_t)k < len)
+    snprintf(buf + k, len - (size_t)k, "\n1 %u %u", (unsigned)(gid ? m->sub_gid_start : m->sub_uid_start),
+             (unsigned)m->sub_count);
+}
+
+/* newuidmap PID 0 UID 1 1 START COUNT: the setuid helper checks the range
+ * against subuid(5) and writes the map a normal user may not. */
+static int run_helper(const char *helper, pid_t pid, unsigned own, unsigned start, unsigned count, tj_error *err) {
+  char a_pid[16], a_own[16], a_start[16], a_count[16];
+  snprintf(a_pid, sizeof(a_pid), "%d", (int)pid);
+  snprintf(a_own, sizeof(a_own), "%u", own);
+  snprintf(a_start, sizeof(a_start), "%u", start);
+  snprintf(a_count, sizeof(a_count), "%u", count);
+  char *argv[] = {(char *)helper, a_pid, "0", a_own, "1", "1", a_start, a_count, NULL};
+  char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+  pid_t c = fork();
+  if (c < 0)
+    return tj_error_set(err, errno, "starting %s", helper);
+  if (c == 0) {
+    int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (nul >= 0)
+      dup2(nul, STDOUT_FILENO);
+    execve(helper, argv, envp);
+    _exit(127);
+  }
+  int ws;
+  while (waitpid(c, &ws, 0) < 0)
+    if (errno != EINTR)
+      return tj_error_set(err, errno, "waiting for %s", helper);
+  if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+    return tj_error_set(err, 0, "%s %s 0 %s 1 1 %s %s failed (status %d)", helper, a_pid, a_own, a_start, a_count,
+                        WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+  return 0;
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text, tj_error *err) {
@@ -107,6 +200,12 @@ static int write_proc(pid_t pid, const char *file, const char *text, tj_error *e
 }
 
 int tj_userns_write_maps(pid_t pid, const struct tj_idmap *m, tj_error *err) {
+  if (m->sub_count) {
+    if (run_helper(m->newuidmap, pid, (unsigned)m->uid_start, (unsigned)m->sub_uid_start, m->sub_count, err) < 0 ||
+        run_helper(m->newgidmap, pid, (unsigned)m->gid_start, (unsigned)m->sub_gid_start, m->sub_count, err) < 0)
+      return -EPERM;
+    return 0;
+  }
   char map[64];
   tj_idmap_format(m, false, map, sizeof(map));
   if (write_proc(pid, "uid_map", map, err) < 0)

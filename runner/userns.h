@@ -25,7 +25,14 @@ struct tj_idmap {
   uid_t uid_start;
   gid_t gid_start;
   uint32_t count;
-  char source[64]; /* where the range came from, for the report */
+  /* A normal user with subordinate ids (subuid(5)) and the setuid helpers
+   * newuidmap and newgidmap: ids 1..sub_count inside map to its range, so
+   * tests that switch to other ids work. 0 without. */
+  uid_t sub_uid_start;
+  gid_t sub_gid_start;
+  uint32_t sub_count;
+  char newuidmap[256], newgidmap[256];
+  char source[96]; /* where the range came from, for the report */
 };
 
 /* The first "NAME:START:COUNT" line of a subordinate-id file (subuid(5))
@@ -38,7 +45,8 @@ int tj_subid_find(const char *content, const char *name, uid_t owner, uint32_t *
 int tj_userns_choose(const struct tj_spec *spec, struct tj_idmap *m, tj_error *err);
 
 /* Writes uid_map, setgroups ("deny" for a normal user, who may not map
- * groups otherwise) and gid_map of the process pid. */
+ * groups otherwise) and gid_map of the process pid; a normal user's
+ * subordinate range through newuidmap and newgidmap. */
 int tj_userns_write_maps(pid_t pid, const struct tj_idmap *m, tj_error *err);
 
 /* A user namespace with map m, held by the returned fd, for idmapped
@@ -50,7 +58,7 @@ int tj_userns_open(const struct tj_idmap *m, int *fd, tj_error *err);
  * the file system cannot be idmapped. */
 int tj_idmapped_tree(const char *path, int userns_fd, int *out, tj_error *err);
 
-/* "0 1879048192 65536" */
+/* "0 1879048192 65536"; "0 1000 1\n1 100000 65536" with a subordinate range */
 void tj_idmap_format(const struct tj_idmap *m, bool gid, char *buf, size_t len);
 
 /* Why a user namespace could not be made (errno of clone/unshare): the

@@ -61,6 +61,21 @@ static int parse(struct tj_spec *spec, tj_error *err, int argc, char **argv) {
   return tj_cli_parse_exec(argc, argv, spec, &mon, err);
 }
 
+static void test_map_format(void **state) {
+  (void)state;
+  struct tj_idmap m = {.active = true, .rootless = true, .uid_start = 1000, .gid_start = 1001, .count = 1};
+  char buf[96];
+  tj_idmap_format(&m, false, buf, sizeof(buf));
+  assert_string_equal(buf, "0 1000 1");
+  m.sub_uid_start = 100000;
+  m.sub_gid_start = 200000;
+  m.sub_count = 65536;
+  tj_idmap_format(&m, false, buf, sizeof(buf));
+  assert_string_equal(buf, "0 1000 1\n1 100000 65536");
+  tj_idmap_format(&m, true, buf, sizeof(buf));
+  assert_string_equal(buf, "0 1001 1\n1 200000 65536");
+}
+
 static void test_cli(void **state) {
   struct tj_spec spec;
   tj_error err = {0};
@@ -87,6 +102,7 @@ int main(void) {
       cmocka_unit_test(test_subid_lines),
       cmocka_unit_test(test_id_range),
       cmocka_unit_test(test_cli),
+      cmocka_unit_test(test_map_format),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
