@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:.c=)
 
 HELPER := integration-tests/helper/tjhelper
 
-.PHONY: all deps check check-go unit integration check-v2 demo install bench clean static realworld fuzz fuzz-smoke
+.PHONY: all deps check check-go check-asan unit integration check-v2 demo install bench clean static realworld fuzz fuzz-smoke
 
 all: testjail
 
@@ -77,6 +77,12 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration
+
+# check-asan: ASan and UBSan builds of testjail and the unit tests, run on
+# the unit tests and the integration files that parse, report, notify and
+# init (.ci/asan.sh says which).
+check-asan: deps testjail $(HELPER)
+	bash .ci/asan.sh
 
 # check-go: the Go-facing suites again under Debian's Go 1.19, the oldest
 # release testjail supports, first in PATH, and under a middle release the
