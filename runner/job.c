@@ -16,6 +16,7 @@
 #include "../cgroup/cgroup.h"
 #include "contain.h"
 #include "gomaxprocs.h"
+#include "goflag.h"
 #include "gotest.h"
 #include "parse.h"
 #include "report.h"
@@ -453,110 +454,16 @@ done:
 
 /* ---- TESTFLAGS ----------------------------------------------------------- */
 
-enum flag_kind { F_BOOL, F_INT, F_DURATION, F_STRING, F_SHUFFLE, F_BENCHTIME };
-
-/* The testing package's flags of Go 1.19 and later (go help testflag). */
-static const struct {
-  const char *name;
-  enum flag_kind kind;
-} test_flags[] = {
-    {"bench", F_STRING},        {"benchmem", F_BOOL},       {"benchtime", F_BENCHTIME},
-    {"blockprofile", F_STRING}, {"blockprofilerate", F_INT}, {"count", F_INT},
-    {"coverprofile", F_STRING}, {"cpu", F_STRING},          {"cpuprofile", F_STRING},
-    {"failfast", F_BOOL},       {"fuzz", F_STRING},         {"fuzzcachedir", F_STRING},
-    {"fuzzminimizetime", F_BENCHTIME}, {"fuzztime", F_BENCHTIME}, {"list", F_STRING},
-    {"memprofile", F_STRING},   {"memprofilerate", F_INT},  {"mutexprofile", F_STRING},
-    {"mutexprofilefraction", F_INT}, {"outputdir", F_STRING}, {"parallel", F_INT},
-    {"paniconexit0", F_BOOL},   {"run", F_STRING},          {"short", F_BOOL},
-    {"shuffle", F_SHUFFLE},     {"skip", F_STRING},         {"timeout", F_DURATION},
-    {"trace", F_STRING},        {"v", F_BOOL},              {"testlogfile", F_STRING},
-    {"gocoverdir", F_STRING},
-};
-
-static bool valid_bool(const char *v) {
-  static const char *ok[] = {"1", "0", "t", "f", "T", "F", "true", "false", "TRUE", "FALSE", "True", "False"};
-  for (size_t i = 0; i < TJ_ARRAY_SIZE(ok); i++)
-    if (strcmp(v, ok[i]) == 0)
-      return true;
-  return false;
-}
-
-static bool valid_int(const char *v) {
-  char *end;
-  errno = 0;
-  strtoll(v, &end, 0);
-  return *v && !*end && errno == 0;
-}
-
-static bool valid_duration(const char *v) {
-  if (strcmp(v, "0") == 0)
-    return true; /* Go: 0 means no timeout */
-  int64_t ms;
-  tj_error e = {0};
-  return tj_parse_duration(v, &ms, &e) == 0;
-}
-
-static bool valid_value(enum flag_kind kind, const char *v, const char **expect) {
-  switch (kind) {
-  case F_BOOL: *expect = "true or false"; return valid_bool(v);
-  case F_INT: *expect = "a whole number"; return valid_int(v);
-  case F_DURATION: *expect = "a duration such as 30s or 5m"; return valid_duration(v);
-  case F_BENCHTIME: {
-    *expect = "a duration such as 1s, or a count such as 100x";
-    size_t n = strlen(v);
-    if (n > 1 && v[n - 1] == 'x') {
-      char num[32];
-      snprintf(num, sizeof(num), "%.*s", (int)(n - 1), v);
-      return valid_int(num);
-    }
-    return valid_duration(v);
-  }
-  case F_SHUFFLE: *expect = "off, on or a seed"; return !strcmp(v, "off") || !strcmp(v, "on") || valid_int(v);
-  case F_STRING: *expect = ""; return true;
-  }
-  return true;
-}
-
 /* The flag named want is the one of name's first nl characters. */
 static bool named(const char *want, const char *name, size_t nl) {
   return strlen(want) == nl && strncmp(want, name, nl) == 0;
 }
 
-/* Its index in test_flags, or -1. */
-static int test_flag(const char *name, size_t nl) {
-  for (size_t j = 0; j < TJ_ARRAY_SIZE(test_flags); j++)
-    if (named(test_flags[j].name, name, nl))
-      return (int)j;
-  return -1;
+/* The testing package's flag of name's first nl characters, or NULL. */
+static const struct tj_goflag *test_flag(const char *name, size_t nl) {
+  const struct tj_goflag *f = tj_goflag_named(name, nl);
+  return f && f->owner == TJ_GOFLAG_TEST ? f : NULL;
 }
-
-/* go test's build flags (go help build, go help testflag); true: takes a
- * value. They go to the build, as go test does with them. */
-static const struct {
-  const char *name;
-  bool value;
-} build_flags[] = {
-    {"a", false},       {"asan", false},     {"asmflags", true},      {"buildmode", true}, {"buildvcs", false},
-    {"compiler", true}, {"cover", false},    {"covermode", true},     {"coverpkg", true},  {"gccgoflags", true},
-    {"gcflags", true},  {"installsuffix", true}, {"ldflags", true},  {"linkshared", false}, {"mod", true},
-    {"modcacherw", false}, {"modfile", true}, {"msan", false},       {"overlay", true},   {"pgo", true},
-    {"pkgdir", true},   {"race", false},     {"tags", true},          {"toolexec", true},  {"trimpath", false},
-    {"work", false},    {"x", false},
-};
-
-/* go test's own flags that testjail test does itself, or cannot do. */
-static const struct {
-  const char *name, *instead;
-} refused_flags[] = {
-    {"json", "use testjail test --json"},
-    {"vet", "use testjail test --vet"},
-    {"p", "use testjail test -p N"},
-    {"exec", "testjail runs the test binary itself"},
-    {"c", "testjail test runs the tests it builds"},
-    {"o", "testjail test runs the tests it builds"},
-    {"i", "testjail test runs the tests it builds"},
-    {"n", "testjail test runs the tests it builds"},
-};
 
 void tj_go_flags_free(struct tj_go_flags *gf) {
   tj_testflags_free(gf->build);
@@ -578,18 +485,14 @@ static int build_flag(char **flags, int n, int *i, struct tj_go_flags *gf, int *
   const char *name = a + (a[1] == '-' ? 2 : 1);
   const char *eq = strchr(name, '=');
   size_t nl = eq ? (size_t)(eq - name) : strlen(name);
-  for (size_t j = 0; j < TJ_ARRAY_SIZE(refused_flags); j++)
-    if (named(refused_flags[j].name, name, nl))
-      return tj_error_set(err, 0, "bad TESTFLAGS: %s: %s", a, refused_flags[j].instead);
+  const struct tj_goflag *g = tj_goflag_named(name, nl);
+  if (g && g->owner == TJ_GOFLAG_GOTEST)
+    return tj_error_set(err, 0, "bad TESTFLAGS: %s: %s", a, g->instead);
   bool profile = named("coverprofile", name, nl);
-  int f = -1;
-  for (size_t j = 0; j < TJ_ARRAY_SIZE(build_flags); j++)
-    if (named(build_flags[j].name, name, nl))
-      f = (int)j;
-  if (f < 0 && !profile)
+  if ((!g || g->owner != TJ_GOFLAG_BUILD) && !profile)
     return 0;
   const char *value = eq ? eq + 1 : NULL;
-  if (!value && (profile || build_flags[f].value)) {
+  if (!value && (profile || g->kind != TJ_GOFLAG_BOOL)) {
     if (*i + 1 >= n)
       return tj_error_set(err, 0, "bad TESTFLAGS: %s needs a value", a);
     value = flags[++*i];
@@ -629,7 +532,7 @@ int tj_testflags_goflags(char **flags, int n, char ***out, int *n_out) {
   for (char *t = strtok_r(goflags, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
     const char *name = t + (t[0] == '-' && t[1] == '-' ? 2 : 1);
     size_t nl = strcspn(name, "=");
-    if (t[0] == '-' && test_flag(name, nl) >= 0)
+    if (t[0] == '-' && test_flag(name, nl))
       all[k++] = t;
   }
   for (int i = 0; i < n; i++)
@@ -692,13 +595,13 @@ static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_
       name += 5;
     const char *eq = strchr(name, '=');
     size_t nl = eq ? (size_t)(eq - name) : strlen(name);
-    int f = test_flag(name, nl);
-    if (f < 0) {
+    const struct tj_goflag *f = test_flag(name, nl);
+    if (!f) {
       res[k++] = strdup(a); /* the test's own flag: the binary judges it */
       continue;
     }
     const char *value = eq ? eq + 1 : NULL;
-    if (!value && test_flags[f].kind != F_BOOL) {
+    if (tj_goflag_takes_next(f, value)) {
       if (i + 1 >= n) {
         tj_testflags_free(res);
         return tj_error_set(err, 0, "bad TESTFLAGS: %s needs a value", a);
@@ -706,34 +609,34 @@ static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_
       value = flags[++i];
     }
     const char *expect = "";
-    if (value && !valid_value(test_flags[f].kind, value, &expect)) {
+    if (value && !tj_goflag_valid(f, value, &expect)) {
       tj_testflags_free(res);
       return tj_error_set(err, 0, "bad TESTFLAGS: invalid value \"%s\" for %.*s: expected %s", value, (int)(nl + 1 + (name - a) - 1),
                           a, expect);
     }
-    if (strcmp(test_flags[f].name, "v") == 0) {
+    if (strcmp(f->name, "v") == 0) {
       *verbose = !value || (strcmp(value, "false") && strcmp(value, "0") && strcmp(value, "f") &&
                             strcmp(value, "F") && strcmp(value, "FALSE") && strcmp(value, "False"));
       continue; /* the binary always runs with -test.v */
     }
-    if (strcmp(test_flags[f].name, "paniconexit0") == 0)
+    if (strcmp(f->name, "paniconexit0") == 0)
       continue;
-    if (strcmp(test_flags[f].name, "timeout") == 0)
+    if (strcmp(f->name, "timeout") == 0)
       *has_timeout = true;
-    if (strcmp(test_flags[f].name, "bench") == 0 && value && *value)
+    if (strcmp(f->name, "bench") == 0 && value && *value)
       gf->bench = true;
-    if (strcmp(test_flags[f].name, "list") == 0 && value && *value)
+    if (strcmp(f->name, "list") == 0 && value && *value)
       gf->list = true;
     /* go test builds a binary for fuzzing with -fuzz, and hands it the
      * corpus cache under GOCACHE. */
-    if (strcmp(test_flags[f].name, "fuzz") == 0 && value && *value) {
+    if (strcmp(f->name, "fuzz") == 0 && value && *value) {
       gf->fuzz = true;
       if (!add_build_flag(gf, &nb, "fuzz", value)) {
         tj_testflags_free(res);
         return tj_error_set(err, ENOMEM, "TESTFLAGS");
       }
     }
-    if (asprintf(&res[k++], "-test.%s%s%s", test_flags[f].name, value ? "=" : "", value ? value : "") < 0)
+    if (asprintf(&res[k++], "-test.%s%s%s", f->name, value ? "=" : "", value ? value : "") < 0)
       res[k - 1] = NULL;
   }
   for (int i = 0; i < k; i++)
