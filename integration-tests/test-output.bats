@@ -285,6 +285,31 @@ if theirs != ours:
 PY
 }
 
+@test "the test binary is named after its package, as go test names it (ps, pgrep, stack traces)" {
+  local d n
+  for d in deep/strings tool/v2 a/util b/util; do
+    n=$(basename "$d")
+    [ "$n" != v2 ] || n=tool
+    mkdir -p "$d"
+    printf '%s\n' "package $n" 'import ("os"; "path/filepath"; "strings"; "testing")' \
+      'func TestName(t *testing.T) {' '	comm, _ := os.ReadFile("/proc/self/comm")' \
+      '	t.Logf("binary %s comm %s", filepath.Base(os.Args[0]), strings.TrimSpace(string(comm)))' '}' \
+      >"$d/name_test.go"
+  done
+  tjt -v ./deep/strings ./tool/v2 ./a/util ./b/util
+  assert_test_result passed 0
+  local want
+  want="$(go test -count=1 -v ./deep/strings ./tool/v2 ./a/util ./b/util 2>&1 | grep 'binary ')"
+  assert_eq "$(grep 'binary ' <<<"$output")" "$want"
+  assert_contains "$output" "binary strings.test comm strings.test"
+  assert_contains "$output" "binary tool.test comm tool.test"
+  # built alone (not by the shared build), and by bisect-memory
+  tjt --build-timeout 5m -v ./deep/strings
+  assert_contains "$output" "binary strings.test comm strings.test"
+  run --separate-stderr tj bisect-memory --tolerance 16M ./deep/strings -- -v
+  assert_eq "$status" 0 "bisect-memory: $stderr"
+}
+
 @test "--junit: well-formed, a testsuite per package, the verdict as an error" {
   require_cmd xmllint
   tjt --junit "$TJ_WORK/junit.xml" --memory 64M ./oom ./fail ./pass ./buildfail

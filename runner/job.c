@@ -176,6 +176,7 @@ void tj_packages_free(struct tj_package *pkgs, int n) {
   for (int i = 0; pkgs && i < n; i++) {
     free(pkgs[i].import_path);
     free(pkgs[i].dir);
+    free(pkgs[i].binary);
   }
   free(pkgs);
 }
@@ -432,9 +433,12 @@ int tj_go_resolve(char **patterns, int n, char **build_flags, struct tj_go_env *
     struct tj_package *pk = &(*pkgs)[(*n_pkgs)++];
     pk->import_path = strdup(ip ? ip : name);
     pk->dir = strdup(dir);
+    char bname[PATH_MAX];
+    tj_test_binary_name(pk->import_path, name, bname, sizeof(bname));
+    pk->binary = strdup(bname);
     pk->has_tests = nonempty_array(o, "TestGoFiles") || nonempty_array(o, "XTestGoFiles");
     json_decref(o);
-    if (!pk->import_path || !pk->dir) {
+    if (!pk->import_path || !pk->dir || !pk->binary) {
       r = tj_error_set(err, ENOMEM, "go list");
       goto done;
     }
@@ -1223,6 +1227,45 @@ static const char *job_running(void *ctx) {
   return off ? buf : NULL;
 }
 
+/* cmd/go's isVersionElement: v2, v3..., not v0, v1 or v01 */
+static bool major_version(const char *s, size_t n) {
+  if (n < 2 || s[0] != 'v' || s[1] == '0' || (s[1] == '1' && n == 2))
+    return false;
+  for (size_t i = 1; i < n; i++)
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+  return true;
+}
+
+void tj_test_binary_name(const char *import_path, const char *name, char *buf, size_t len) {
+  if (strcmp(import_path, "command-line-arguments") == 0) {
+    snprintf(buf, len, "%s.test", name);
+    return;
+  }
+  const char *last = strrchr(import_path, '/');
+  const char *elem = last ? last + 1 : import_path;
+  size_t n = strlen(elem);
+  if (last && major_version(elem, n)) {
+    const char *prev = last;
+    while (prev > import_path && prev[-1] != '/')
+      prev--;
+    elem = prev;
+    n = (size_t)(last - prev);
+  }
+  snprintf(buf, len, "%.*s.test", (int)n, elem);
+}
+
+int tj_job_binary_path(const char *workdir, int index, const struct tj_package *pkg, char *buf, size_t len,
+                       tj_error *err) {
+  snprintf(buf, len, "%s/%d", workdir, index);
+  /* 0711 as the work directory: a --user workload reaches its binary */
+  if (mkdir(buf, 0711) < 0 && errno != EEXIST)
+    return tj_error_set(err, errno, "the test binary's directory %s", buf);
+  size_t used = strlen(buf);
+  snprintf(buf + used, len - used, "/%s", pkg->binary);
+  return 0;
+}
+
 void tj_job_cover_dir(const char *workdir, int index, char *buf, size_t len) {
   snprintf(buf, len, "%s/%d.cover", workdir, index);
 }
@@ -1519,12 +1562,13 @@ json_t *tj_job_run(const struct tj_job *job) {
     return NULL;
   json_t *result = NULL;
   char bin[PATH_MAX];
-  snprintf(bin, sizeof(bin), "%s/%d.test", job->workdir, job->index);
+  tj_error err = {0};
   if (!job->pkg->has_tests) {
     result = no_test_files(&c);
+  } else if (tj_job_binary_path(job->workdir, job->index, job->pkg, bin, sizeof(bin), &err) < 0) {
+    result = setup_result(&c, &err);
   } else if ((job->prebuilt && access(bin, X_OK) == 0) || !(result = build_phase(&c, bin))) {
     if (stopped(job)) {
-      tj_error err = {0};
       tj_error_set(&err, EINTR, "stopped before the tests ran");
       result = setup_result(&c, &err);
     } else {
