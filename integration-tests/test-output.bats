@@ -202,6 +202,39 @@ normalize() {
   assert_not_contains "$output" "TestTable"
 }
 
+@test "go test's flags before and among the packages, as go test takes them" {
+  tjt -run 'TestPasses|TestArithmetic' -count=1 -v ./fail --memory 256M
+  assert_eq "$status" 1
+  local want
+  want="$(go test -run 'TestPasses|TestArithmetic' -count=1 -v ./fail 2>&1 | normalize)" || true
+  assert_eq "$(normalize <<<"$output")" "$want"
+  assert_eq "$(json_get "$REPORT" packages.0.limits.memory_bytes)" 268435456 "--memory among them"
+  tjt -race -timeout 30s ./pass
+  assert_test_result passed 0
+  # a word after a go test flag that follows the packages is the test
+  # binary's: go test tests ./pass alone here
+  tjt ./pass -count=1 ./fail
+  assert_test_result passed 0
+  want="$(go test ./pass -count=1 ./fail 2>&1 | normalize)"
+  assert_eq "$(normalize <<<"$output")" "$want"
+  assert_eq "$(json_get "$REPORT" packages.1)" "" "one package"
+}
+
+@test "-json as go test spells it, before and among the packages and after '--'" {
+  local args
+  for args in "-json ./pass" "./pass -json ./fail" "./pass -- -json" "-json=true ./pass -- --json"; do
+    # shellcheck disable=SC2086
+    tjt $args
+    "$PYTHON3" - "$output" "$args" <<'PY'
+import json, sys
+events = [json.loads(l) for l in sys.argv[1].splitlines()]
+ends = {e["Package"]: e["Action"] for e in events if "Test" not in e and e["Action"] in ("pass", "fail")}
+assert ends.get("example.com/examples/pass") == "pass", (sys.argv[2], ends)
+assert ("./fail" in sys.argv[2]) == ("example.com/examples/fail" in ends), (sys.argv[2], ends)
+PY
+  done
+}
+
 @test "--json: gotestsum counts the same as for go test -json" {
   require_cmd gotestsum
   local pkgs=(./pass ./fail ./notests ./panic ./buildfail)

@@ -434,6 +434,7 @@ int tj_cmd_bisect(int argc, char **argv) {
   tj_testflags_free(testflags);
   tj_go_flags_free(&gflags);
   free(opts.test.packages);
+  free(opts.test.testflags);
   close(br.sfd);
   if (br.interrupted) {
     signal(br.interrupted, SIG_DFL);

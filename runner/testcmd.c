@@ -624,6 +624,7 @@ int tj_cmd_test(int argc, char **argv) {
   tj_testflags_free(testflags);
   tj_go_flags_free(&gflags);
   free(opts.packages);
+  free(opts.testflags);
   if (interrupted) {
     signal(interrupted, SIG_DFL);
     sigprocmask(SIG_SETMASK, &old, NULL);
