@@ -178,6 +178,24 @@ static void test_json_spellings(void **state) {
   assert_int_equal(o.n_testflags, 0);
 }
 
+/* cmd/go's testBinaryName in module mode. */
+static void test_binary_name(void **state) {
+  const char *cases[][3] = {
+      {"strings", "strings", "strings.test"},
+      {"example.com/deep/strings", "strings", "strings.test"},
+      {"example.com/tool/v2", "tool", "tool.test"},
+      {"example.com/tool/v1", "tool", "v1.test"},
+      {"example.com/v2", "v2", "example.com.test"},
+      {"gopkg.in/yaml.v3", "yaml", "yaml.v3.test"},
+      {"command-line-arguments", "main", "main.test"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char buf[256];
+    tj_test_binary_name(cases[i][0], cases[i][1], buf, sizeof(buf));
+    assert_string_equal(buf, cases[i][2]);
+  }
+}
+
 static void test_testflags(void **state) {
   char *in[] = {"-run", "TestA", "-test.count=1", "--short", "-v", "-timeout", "30s", "-update", "-args", "-x", NULL};
   char **out = NULL;
@@ -319,6 +337,7 @@ int main(void) {
       cmocka_unit_test(test_go_flags_among_packages),
       cmocka_unit_test(test_unknown_flags),
       cmocka_unit_test(test_json_spellings),
+      cmocka_unit_test(test_binary_name),
       cmocka_unit_test(test_testflags),
       cmocka_unit_test(test_testflags_build),
       cmocka_unit_test(test_testflags_goflags),
