@@ -80,8 +80,8 @@ expect_bad_input() {
 }
 
 @test "go test's own flags that testjail test does itself or cannot do, in TESTFLAGS" {
-  expect_bad_input "use testjail test --json" ./pass -- -json
   expect_bad_input "-exec" ./pass -- -exec /bin/true
+  expect_bad_input "testjail test runs the tests it builds" ./pass -- -c
 }
 
 @test "-fuzz with several packages" {
@@ -113,9 +113,17 @@ expect_bad_input() {
   expect_bad_input "--frobnicate" ./pass --frobnicate
 }
 
-@test "go test's flags before '--' are named whole, with where they go" {
-  expect_bad_input "unknown option '-run': go test's flags go after '--'" ./pass -run TestUpper
-  expect_bad_input "unknown option '-parallel'" -parallel 4 ./pass
+@test "go test's flags before and among the packages: bad ones named, as after '--'" {
+  expect_bad_input '"many"' -count many ./pass
+  expect_bad_input "option '-run' needs a value" ./pass -run
+  expect_bad_input "-exec: testjail runs the test binary itself" -exec /bin/true ./pass
+  expect_bad_input 'invalid value "maybe" for -json' -json=maybe ./pass
+}
+
+@test "a flag go test does not know, before the packages; testjail's option with one dash" {
+  # go test would take ./pass as the flag's value and test "." instead
+  expect_bad_input "unknown flag '-nosuchflag' before the packages" -nosuchflag ./pass
+  expect_bad_input "testjail's own options take two dashes (--memory)" -memory 64M ./pass
 }
 
 @test "__handoff (go test -exec's stand-in) run by hand: one line, exit 125" {

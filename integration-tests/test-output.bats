@@ -202,6 +202,39 @@ normalize() {
   assert_not_contains "$output" "TestTable"
 }
 
+@test "go test's flags before and among the packages, as go test takes them" {
+  tjt -run 'TestPasses|TestArithmetic' -count=1 -v ./fail --memory 256M
+  assert_eq "$status" 1
+  local want
+  want="$(go test -run 'TestPasses|TestArithmetic' -count=1 -v ./fail 2>&1 | normalize)" || true
+  assert_eq "$(normalize <<<"$output")" "$want"
+  assert_eq "$(json_get "$REPORT" packages.0.limits.memory_bytes)" 268435456 "--memory among them"
+  tjt -race -timeout 30s ./pass
+  assert_test_result passed 0
+  # a word after a go test flag that follows the packages is the test
+  # binary's: go test tests ./pass alone here
+  tjt ./pass -count=1 ./fail
+  assert_test_result passed 0
+  want="$(go test ./pass -count=1 ./fail 2>&1 | normalize)"
+  assert_eq "$(normalize <<<"$output")" "$want"
+  assert_eq "$(json_get "$REPORT" packages.1)" "" "one package"
+}
+
+@test "-json as go test spells it, before and among the packages and after '--'" {
+  local args
+  for args in "-json ./pass" "./pass -json ./fail" "./pass -- -json" "-json=true ./pass -- --json"; do
+    # shellcheck disable=SC2086
+    tjt $args
+    "$PYTHON3" - "$output" "$args" <<'PY'
+import json, sys
+events = [json.loads(l) for l in sys.argv[1].splitlines()]
+ends = {e["Package"]: e["Action"] for e in events if "Test" not in e and e["Action"] in ("pass", "fail")}
+assert ends.get("example.com/examples/pass") == "pass", (sys.argv[2], ends)
+assert ("./fail" in sys.argv[2]) == ("example.com/examples/fail" in ends), (sys.argv[2], ends)
+PY
+  done
+}
+
 @test "--json: gotestsum counts the same as for go test -json" {
   require_cmd gotestsum
   local pkgs=(./pass ./fail ./notests ./panic ./buildfail)
@@ -283,6 +316,31 @@ if theirs != ours:
     import difflib
     sys.exit("\n".join(difflib.unified_diff([repr(x) for x in theirs], [repr(x) for x in ours], "go test -json", "testjail --json", lineterm="")))
 PY
+}
+
+@test "the test binary is named after its package, as go test names it (ps, pgrep, stack traces)" {
+  local d n
+  for d in deep/strings tool/v2 a/util b/util; do
+    n=$(basename "$d")
+    [ "$n" != v2 ] || n=tool
+    mkdir -p "$d"
+    printf '%s\n' "package $n" 'import ("os"; "path/filepath"; "strings"; "testing")' \
+      'func TestName(t *testing.T) {' '	comm, _ := os.ReadFile("/proc/self/comm")' \
+      '	t.Logf("binary %s comm %s", filepath.Base(os.Args[0]), strings.TrimSpace(string(comm)))' '}' \
+      >"$d/name_test.go"
+  done
+  tjt -v ./deep/strings ./tool/v2 ./a/util ./b/util
+  assert_test_result passed 0
+  local want
+  want="$(go test -count=1 -v ./deep/strings ./tool/v2 ./a/util ./b/util 2>&1 | grep 'binary ')"
+  assert_eq "$(grep 'binary ' <<<"$output")" "$want"
+  assert_contains "$output" "binary strings.test comm strings.test"
+  assert_contains "$output" "binary tool.test comm tool.test"
+  # built alone (not by the shared build), and by bisect-memory
+  tjt --build-timeout 5m -v ./deep/strings
+  assert_contains "$output" "binary strings.test comm strings.test"
+  run --separate-stderr tj bisect-memory --tolerance 16M ./deep/strings -- -v
+  assert_eq "$status" 0 "bisect-memory: $stderr"
 }
 
 @test "--junit: well-formed, a testsuite per package, the verdict as an error" {

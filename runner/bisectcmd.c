@@ -296,7 +296,16 @@ int tj_cmd_bisect(int argc, char **argv) {
     return usage_error(err.msg);
   }
   chmod(workdir, 0711);
-  snprintf(bin, sizeof(bin), "%s/bisect.test", workdir);
+  if (tj_job_binary_path(workdir, 0, &pkgs[0], bin, sizeof(bin), &err) < 0) {
+    close(br.sfd);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    tj_remove_tree(workdir);
+    tj_packages_free(pkgs, n);
+    tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
+    json_decref(br.results);
+    return usage_error(err.msg);
+  }
   br.bin = bin;
   tj_live_init(&br.live, STDERR_FILENO, mon->quiet);
   br.job = (struct tj_job){.opts = &opts.test, .go = &go, .pkg = &pkgs[0], .workdir = workdir,
@@ -425,6 +434,7 @@ int tj_cmd_bisect(int argc, char **argv) {
   tj_testflags_free(testflags);
   tj_go_flags_free(&gflags);
   free(opts.test.packages);
+  free(opts.test.testflags);
   close(br.sfd);
   if (br.interrupted) {
     signal(br.interrupted, SIG_DFL);

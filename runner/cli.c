@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "caps.h"
+#include "goflag.h"
 #include "init.h"
 #include "parse.h"
 #include "profile.h"
@@ -91,7 +92,7 @@ void tj_cli_help_main(FILE *out) {
           "limits, and say why it died: OOM kill, limit hit, timeout, signal, or its own failure.\n"
           "\n"
           "Commands:\n"
-          "  test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]\n"
+          "  test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
           "                                       build and run Go tests, each phase in its own sandbox\n"
           "  exec [OPTIONS] -- COMMAND [ARG...]   run COMMAND in the sandbox; its exit status passes through\n"
           "  init [OPTIONS] -- COMMAND [ARG...]   container entrypoint: PID 1 that forwards, reaps, drains, explains\n"
@@ -336,14 +337,7 @@ int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, c
     /* -parallel is not -p with the value "arallel". */
     bool glued_word = optarg && at < argc && optarg == argv[at] + 2 && isalpha((unsigned char)optarg[0]);
     if (c == '?' || glued_word) {
-      /* go test's own flags (-run, -count=2) come after "--" here. */
-      bool go_flag = arg[0] == '-' && arg[1] != '-' &&
-                     (strcmp(argv[0], "test") == 0 || strcmp(argv[0], "bisect-memory") == 0);
-      if (go_flag)
-        r = tj_error_set(err, 0, "unknown option '%s': go test's flags go after '--' (testjail %s [OPTIONS] "
-                         "[PACKAGE...] -- %s ...)", arg, argv[0], arg);
-      else
-        r = tj_error_set(err, 0, "unknown option '%s' (see 'testjail %s --help')", arg, argv[0]);
+      r = tj_error_set(err, 0, "unknown option '%s' (see 'testjail %s --help')", arg, argv[0]);
       break;
     }
     r = fn(ctx, c == 'h' ? TJ_OPT_HELP : c, optarg, err);
@@ -383,7 +377,7 @@ enum {
 static const struct tj_option test_options[] = {
     {"v", NULL, OPT_V, "verbose: print every test's output as go test -v does"},
     {"json", NULL, OPT_JSON,
-     "print a go test -json event stream on stdout (gotestsum and friends read it); the verdict comes as extra "
+     "(also -json) print a go test -json event stream on stdout (gotestsum and friends read it); the verdict comes as extra "
      "output events"},
     {"junit", "FILE", OPT_JUNIT, "write JUnit XML to FILE: a testsuite per package, the sandbox's verdict as an error"},
     {"p", "N", OPT_P, "test N packages at once, each in its own sandboxes (default: the number of CPUs, as go test)"},
@@ -506,7 +500,7 @@ static void monitor_defaults(struct tj_monitor_opts *m) {
 
 void tj_cli_help_test(FILE *out) {
   fprintf(out,
-          "Usage: testjail test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]\n"
+          "Usage: testjail test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
           "\n"
           "For each package (default \".\"; Go patterns such as ./... work), build the test binary\n"
           "(as go test does, with its vet checks) in a build sandbox, then run it in a test sandbox\n"
@@ -518,12 +512,22 @@ void tj_cli_help_test(FILE *out) {
           "-timeout 30s, -short...); -timeout defaults to 10m as under go test. go test's build flags\n"
           "among them go to the build (-race, -tags, -ldflags, -gcflags, -mod, -trimpath...), and\n"
           "-cover, -covermode, -coverpkg and -coverprofile FILE work as in go test (one profile of all\n"
-          "packages, the coverage on each ok line); -json, -vet and -p are testjail's own options\n"
-          "(--json, --vet, -p), -exec, -c and -o have no place here; -fuzz builds for fuzzing and\n"
-          "takes one package, as in go test. go test's test flags in GOFLAGS (-timeout=30m, -short)\n"
-          "apply too, before TESTFLAGS. The packages build\n"
-          "in one go test -exec run (testjail __handoff hands each binary over); a package it could\n"
-          "not build builds again alone (go test -c), for its own verdict.\n"
+          "packages, the coverage on each ok line); go test's -json, -vet and -p are testjail's\n"
+          "--json, --vet and -p, either spelling, anywhere; -exec, -c and -o have no place here;\n"
+          "-fuzz builds for fuzzing and takes one package, as in go test. go test's test flags in\n"
+          "GOFLAGS (-timeout=30m, -short) apply too, before TESTFLAGS.\n"
+          "\n"
+          "go test's flags may also stand before and among the packages, as go test takes them\n"
+          "(testjail test -run X -count=1 -race ./...), mixed with the options below; they come\n"
+          "before TESTFLAGS. As under go test: a boolean flag takes a value only as -flag=false; a\n"
+          "word is a package until a go test flag follows the package list, and a word after that\n"
+          "goes to the test binary with the rest up to '--'; a flag go test does not know goes to\n"
+          "the test binary after the packages, and is an error before them; -args hands the rest to\n"
+          "the binary as it is. testjail's own options take two dashes and may stand anywhere.\n"
+          "The test binary is named as go test names it (strings.test, tool.test for tool/v2).\n"
+          "\n"
+          "The packages build in one go test -exec run (testjail __handoff hands each binary over);\n"
+          "a package it could not build builds again alone (go test -c), for its own verdict.\n"
           "\n"
           "Output: go test's (ok/FAIL lines, --- FAIL blocks; -v: every test's output; a passing\n"
           "package's output too with -bench, -list, -fuzz or when no package is named), then one\n"
@@ -568,11 +572,11 @@ static int test_option(void *ctx, int id, const char *arg, tj_error *err) {
   case TJ_OPT_HELP:
     tj_cli_help_test(stdout);
     return TJ_CLI_HELP;
-  case OPT_V:
-    o->verbose = true;
+  case OPT_V: /* arg: "false" for -v=false, else NULL */
+    o->verbose = !arg;
     return 0;
   case OPT_JSON:
-    o->json = true;
+    o->json = !arg;
     return 0;
   case OPT_JUNIT:
     if (!*arg)
@@ -611,7 +615,205 @@ static void test_defaults(struct tj_test_opts *opts) {
   monitor_defaults(&opts->mon);
 }
 
-/* Options before and after packages, as go test takes them; TESTFLAGS after "--". */
+/* ---- packages among options: go test's grammar ---------------------------- */
+
+struct pkg_parse {
+  const struct tj_option *const *tables;
+  const size_t *counts;
+  int ntables;
+  tj_option_fn fn;
+  void *ctx;
+  const char *cmd;
+};
+
+/* The option of one of the tables named name's first nl characters; with
+ * prefix, also one it abbreviates unambiguously (getopt_long's rule). */
+static const struct tj_option *find_option(const struct pkg_parse *pp, const char *name, size_t nl, bool prefix) {
+  const struct tj_option *found = NULL;
+  int n_found = 0;
+  for (int t = 0; t < pp->ntables; t++)
+    for (size_t i = 0; i < pp->counts[t]; i++) {
+      const struct tj_option *o = &pp->tables[t][i];
+      if (strlen(o->name) == nl && strncmp(o->name, name, nl) == 0)
+        return o;
+      if (prefix && nl && strncmp(o->name, name, nl) == 0 && (!found || found->id != o->id)) {
+        found = o;
+        n_found++;
+      }
+    }
+  return n_found == 1 ? found : NULL;
+}
+
+enum flag_use { FLAG_OURS, FLAG_GO, FLAG_UNKNOWN, FLAG_ARGS };
+
+/* Hands a testjail option to fn: its value after '=' or in the next
+ * argument (*used: 1). */
+static int our_option(const struct pkg_parse *pp, const struct tj_option *o, const char *arg, const char *eq,
+                      const char *next, int *used, tj_error *err) {
+  const char *value = eq ? eq + 1 : NULL;
+  if (o->metavar && !value) {
+    if (!next)
+      return tj_error_set(err, 0, "option '%s' needs a value (see 'testjail %s --help')", arg, pp->cmd);
+    value = next;
+    *used = 1;
+  } else if (!o->metavar && value) {
+    return tj_error_set(err, 0, "option '%.*s' takes no value (see 'testjail %s --help')", (int)(eq - arg), arg,
+                        pp->cmd);
+  }
+  return pp->fn(pp->ctx, o->id, value, err);
+}
+
+/* One argument that starts with '-' (not "--"), and perhaps its value:
+ * testjail's own option (given to fn), a flag of go test's, the -args that
+ * ends them, or a flag nobody here knows (the test binary's, if anyone's).
+ * next: the argument after it, NULL at the end. */
+static int one_flag(const struct pkg_parse *pp, const char *arg, const char *next, int *used, enum flag_use *use,
+                    tj_error *err) {
+  *used = 0;
+  *use = FLAG_OURS;
+  if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help"))
+    return pp->fn(pp->ctx, TJ_OPT_HELP, NULL, err);
+  if (!strcmp(arg, "-args") || !strcmp(arg, "--args")) {
+    *use = FLAG_ARGS;
+    return 0;
+  }
+  bool dashes2 = arg[1] == '-';
+  const char *name = arg + (dashes2 ? 2 : 1);
+  const char *eq = strchr(name, '=');
+  size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+  const char *gvalue;
+  const struct tj_goflag *g = tj_goflag_parse(arg, &gvalue);
+  const struct tj_option *o = find_option(pp, name, nl, false);
+  if (o && dashes2 && !g)
+    return our_option(pp, o, arg, eq, next, used, err);
+  if (g) {
+    if (tj_goflag_takes_next(g, gvalue)) {
+      if (!next)
+        return tj_error_set(err, 0, "option '%s' needs a value (see 'testjail %s --help')", arg, pp->cmd);
+      gvalue = next;
+      *used = 1;
+    }
+    /* -v, -p, -json, -vet: testjail's own too, spelled either way */
+    if (o) {
+      bool b = true;
+      if (!o->metavar && gvalue && !tj_goflag_bool(gvalue, &b))
+        return tj_error_set(err, 0, "invalid value \"%s\" for %.*s: expected true or false", gvalue,
+                            (int)(eq - arg), arg);
+      return pp->fn(pp->ctx, o->id, o->metavar ? gvalue : b ? NULL : "false", err);
+    }
+    if (g->owner == TJ_GOFLAG_GOTEST)
+      return tj_error_set(err, 0, "%s: %s", arg, g->instead);
+    *use = FLAG_GO;
+    return 0;
+  }
+  if (dashes2) {
+    o = find_option(pp, name, nl, true);
+    if (!o)
+      return tj_error_set(err, 0, "unknown option '%s' (see 'testjail %s --help')", arg, pp->cmd);
+    return our_option(pp, o, arg, eq, next, used, err);
+  }
+  /* -p4, as getopt took it */
+  o = find_option(pp, name, 1, false);
+  if (o && o->metavar && name[1] >= '0' && name[1] <= '9')
+    return pp->fn(pp->ctx, o->id, name + 1, err);
+  o = find_option(pp, name, nl, false);
+  if (o)
+    return tj_error_set(err, 0, "unknown flag '%s': testjail's own options take two dashes (--%.*s)", arg, (int)nl,
+                        name);
+  *use = FLAG_UNKNOWN;
+  return 0;
+}
+
+/* go test's flags before and among the packages, as go test takes them
+ * (cmd/go/internal/test/testflag.go): a word is a package until a go test
+ * flag follows the list; a word after that is the test binary's argument,
+ * as is all that follows it, unless it is the value of a flag go test does
+ * not know. Such a flag goes to the test binary only after the packages.
+ * testjail's own options may stand anywhere and leave the list open. */
+static int split_args(const struct pkg_parse *pp, char **argv, int from, int to, struct tj_test_opts *opts,
+                      int *tail, tj_error *err) {
+  bool listed = false, in_list = false, after_bare = false;
+  const char *unknown_first = NULL;
+  *tail = to;
+  for (int i = from; i < to; i++) {
+    const char *a = argv[i];
+    bool was_after_bare = after_bare;
+    after_bare = false;
+    if (a[0] != '-' || !a[1]) {
+      if (unknown_first)
+        return tj_error_set(err, 0,
+                            "unknown flag '%s' before the packages: go test hands a flag it does not know to the "
+                            "test binary only after them (testjail %s PACKAGE... %s)",
+                            unknown_first, pp->cmd, unknown_first);
+      if (listed && !in_list) {
+        if (was_after_bare) {
+          opts->testflags[opts->n_testflags++] = argv[i];
+          continue;
+        }
+        *tail = i;
+        return 0;
+      }
+      if (!a[0])
+        return tj_error_set(err, 0, "empty package name");
+      listed = in_list = true;
+      opts->packages[opts->n_packages++] = argv[i];
+      continue;
+    }
+    int used;
+    enum flag_use use;
+    int r = one_flag(pp, a, i + 1 < to ? argv[i + 1] : NULL, &used, &use, err);
+    if (r != 0)
+      return r;
+    if (use == FLAG_ARGS) {
+      *tail = i + 1;
+      return 0;
+    }
+    if (use == FLAG_GO || use == FLAG_UNKNOWN) {
+      for (int k = 0; k <= used; k++)
+        opts->testflags[opts->n_testflags++] = argv[i + k];
+      in_list = false;
+      if (use == FLAG_UNKNOWN) {
+        if (!listed)
+          unknown_first = a;
+        listed = true;
+        after_bare = !strchr(a, '=');
+      }
+    }
+    i += used;
+  }
+  return 0;
+}
+
+/* TESTFLAGS after "--" as today, but for go test's own -json, -vet and -p,
+ * which testjail takes itself. */
+static int take_testflags(const struct pkg_parse *pp, char **argv, int from, int to, struct tj_test_opts *opts,
+                          tj_error *err) {
+  for (int i = from; i < to; i++) {
+    const char *a = argv[i], *value;
+    if (!strcmp(a, "-args") || !strcmp(a, "--args")) {
+      while (i < to)
+        opts->testflags[opts->n_testflags++] = argv[i++];
+      break;
+    }
+    const struct tj_goflag *g = tj_goflag_parse(a, &value);
+    int used = g && tj_goflag_takes_next(g, value) && i + 1 < to ? 1 : 0;
+    if (g && g->owner == TJ_GOFLAG_GOTEST && find_option(pp, g->name, strlen(g->name), false)) {
+      enum flag_use use;
+      int r = one_flag(pp, a, i + 1 < to ? argv[i + 1] : NULL, &used, &use, err);
+      if (r != 0)
+        return r;
+    } else {
+      for (int k = 0; k <= used; k++)
+        opts->testflags[opts->n_testflags++] = argv[i + k];
+    }
+    i += used;
+  }
+  return 0;
+}
+
+/* Packages, options, go test's flags before "--"; TESTFLAGS after it. The
+ * go test flags come first in opts->testflags, then TESTFLAGS, then (after
+ * -args) the words go test would hand the test binary as they are. */
 static int parse_with_packages(int argc, char **argv, const struct tj_option *const *tables, const size_t *counts,
                                int ntables, tj_option_fn fn, void *ctx, struct tj_test_opts *opts, tj_error *err) {
   int dd = argc;
@@ -621,42 +823,20 @@ static int parse_with_packages(int argc, char **argv, const struct tj_option *co
       break;
     }
   opts->packages = calloc((size_t)argc + 1, sizeof(char *));
-  char **sub = calloc((size_t)argc + 1, sizeof(char *));
-  if (!opts->packages || !sub) {
-    free(sub);
+  opts->testflags = calloc((size_t)argc + 2, sizeof(char *));
+  if (!opts->packages || !opts->testflags)
     return tj_error_set(err, ENOMEM, "parsing options");
-  }
-  /* Options may come before and after packages, as go test takes them:
-   * parse up to the first package, take it, go on with the rest. */
-  int pos = 1, r = TJ_CLI_RUN;
-  while (pos < dd) {
-    int k = 0;
-    sub[k++] = argv[0];
-    for (int i = pos; i < dd; i++)
-      sub[k++] = argv[i];
-    sub[k] = NULL;
-    bool dashdash;
-    int first = 0;
-    int pr = tj_cli_parse(k, sub, tables, counts, ntables, fn, ctx, &first, &dashdash, err);
-    if (pr != 0) {
-      r = pr;
-      break;
-    }
-    if (first >= k)
-      break;
-    if (!sub[first][0]) {
-      r = tj_error_set(err, 0, "empty package name");
-      break;
-    }
-    opts->packages[opts->n_packages++] = sub[first];
-    pos += first;
-  }
-  free(sub);
-  if (r != TJ_CLI_RUN)
+  struct pkg_parse pp = {tables, counts, ntables, fn, ctx, argv[0]};
+  int tail;
+  int r = split_args(&pp, argv, 1, dd, opts, &tail, err);
+  if (r == 0 && dd < argc)
+    r = take_testflags(&pp, argv, dd + 1, argc, opts, err);
+  if (r != 0)
     return r;
-  if (dd < argc) {
-    opts->testflags = &argv[dd + 1];
-    opts->n_testflags = argc - dd - 1;
+  if (tail < dd) {
+    opts->testflags[opts->n_testflags++] = "-args";
+    for (int i = tail; i < dd; i++)
+      opts->testflags[opts->n_testflags++] = argv[i];
   }
   return TJ_CLI_RUN;
 }

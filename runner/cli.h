@@ -70,7 +70,10 @@ struct tj_test_opts {
   int parallel;                /* 0: the number of CPUs */
   char **packages;             /* NULL-terminated, owned; empty: "." */
   int n_packages;
-  char **testflags;            /* after "--", as given */
+  /* go test's flags before "--" (go test's own -v, -p, -json and -vet
+   * taken out), then TESTFLAGS after it, then -args and the words go test
+   * would hand the test binary as they are; owned array, strings borrowed */
+  char **testflags;
   int n_testflags;
   struct tj_monitor_opts mon;
 };

@@ -16,6 +16,7 @@
 #include "../cgroup/cgroup.h"
 #include "contain.h"
 #include "gomaxprocs.h"
+#include "goflag.h"
 #include "gotest.h"
 #include "parse.h"
 #include "report.h"
@@ -175,6 +176,7 @@ void tj_packages_free(struct tj_package *pkgs, int n) {
   for (int i = 0; pkgs && i < n; i++) {
     free(pkgs[i].import_path);
     free(pkgs[i].dir);
+    free(pkgs[i].binary);
   }
   free(pkgs);
 }
@@ -431,9 +433,12 @@ int tj_go_resolve(char **patterns, int n, char **build_flags, struct tj_go_env *
     struct tj_package *pk = &(*pkgs)[(*n_pkgs)++];
     pk->import_path = strdup(ip ? ip : name);
     pk->dir = strdup(dir);
+    char bname[PATH_MAX];
+    tj_test_binary_name(pk->import_path, name, bname, sizeof(bname));
+    pk->binary = strdup(bname);
     pk->has_tests = nonempty_array(o, "TestGoFiles") || nonempty_array(o, "XTestGoFiles");
     json_decref(o);
-    if (!pk->import_path || !pk->dir) {
+    if (!pk->import_path || !pk->dir || !pk->binary) {
       r = tj_error_set(err, ENOMEM, "go list");
       goto done;
     }
@@ -453,110 +458,16 @@ done:
 
 /* ---- TESTFLAGS ----------------------------------------------------------- */
 
-enum flag_kind { F_BOOL, F_INT, F_DURATION, F_STRING, F_SHUFFLE, F_BENCHTIME };
-
-/* The testing package's flags of Go 1.19 and later (go help testflag). */
-static const struct {
-  const char *name;
-  enum flag_kind kind;
-} test_flags[] = {
-    {"bench", F_STRING},        {"benchmem", F_BOOL},       {"benchtime", F_BENCHTIME},
-    {"blockprofile", F_STRING}, {"blockprofilerate", F_INT}, {"count", F_INT},
-    {"coverprofile", F_STRING}, {"cpu", F_STRING},          {"cpuprofile", F_STRING},
-    {"failfast", F_BOOL},       {"fuzz", F_STRING},         {"fuzzcachedir", F_STRING},
-    {"fuzzminimizetime", F_BENCHTIME}, {"fuzztime", F_BENCHTIME}, {"list", F_STRING},
-    {"memprofile", F_STRING},   {"memprofilerate", F_INT},  {"mutexprofile", F_STRING},
-    {"mutexprofilefraction", F_INT}, {"outputdir", F_STRING}, {"parallel", F_INT},
-    {"paniconexit0", F_BOOL},   {"run", F_STRING},          {"short", F_BOOL},
-    {"shuffle", F_SHUFFLE},     {"skip", F_STRING},         {"timeout", F_DURATION},
-    {"trace", F_STRING},        {"v", F_BOOL},              {"testlogfile", F_STRING},
-    {"gocoverdir", F_STRING},
-};
-
-static bool valid_bool(const char *v) {
-  static const char *ok[] = {"1", "0", "t", "f", "T", "F", "true", "false", "TRUE", "FALSE", "True", "False"};
-  for (size_t i = 0; i < TJ_ARRAY_SIZE(ok); i++)
-    if (strcmp(v, ok[i]) == 0)
-      return true;
-  return false;
-}
-
-static bool valid_int(const char *v) {
-  char *end;
-  errno = 0;
-  strtoll(v, &end, 0);
-  return *v && !*end && errno == 0;
-}
-
-static bool valid_duration(const char *v) {
-  if (strcmp(v, "0") == 0)
-    return true; /* Go: 0 means no timeout */
-  int64_t ms;
-  tj_error e = {0};
-  return tj_parse_duration(v, &ms, &e) == 0;
-}
-
-static bool valid_value(enum flag_kind kind, const char *v, const char **expect) {
-  switch (kind) {
-  case F_BOOL: *expect = "true or false"; return valid_bool(v);
-  case F_INT: *expect = "a whole number"; return valid_int(v);
-  case F_DURATION: *expect = "a duration such as 30s or 5m"; return valid_duration(v);
-  case F_BENCHTIME: {
-    *expect = "a duration such as 1s, or a count such as 100x";
-    size_t n = strlen(v);
-    if (n > 1 && v[n - 1] == 'x') {
-      char num[32];
-      snprintf(num, sizeof(num), "%.*s", (int)(n - 1), v);
-      return valid_int(num);
-    }
-    return valid_duration(v);
-  }
-  case F_SHUFFLE: *expect = "off, on or a seed"; return !strcmp(v, "off") || !strcmp(v, "on") || valid_int(v);
-  case F_STRING: *expect = ""; return true;
-  }
-  return true;
-}
-
 /* The flag named want is the one of name's first nl characters. */
 static bool named(const char *want, const char *name, size_t nl) {
   return strlen(want) == nl && strncmp(want, name, nl) == 0;
 }
 
-/* Its index in test_flags, or -1. */
-static int test_flag(const char *name, size_t nl) {
-  for (size_t j = 0; j < TJ_ARRAY_SIZE(test_flags); j++)
-    if (named(test_flags[j].name, name, nl))
-      return (int)j;
-  return -1;
+/* The testing package's flag of name's first nl characters, or NULL. */
+static const struct tj_goflag *test_flag(const char *name, size_t nl) {
+  const struct tj_goflag *f = tj_goflag_named(name, nl);
+  return f && f->owner == TJ_GOFLAG_TEST ? f : NULL;
 }
-
-/* go test's build flags (go help build, go help testflag); true: takes a
- * value. They go to the build, as go test does with them. */
-static const struct {
-  const char *name;
-  bool value;
-} build_flags[] = {
-    {"a", false},       {"asan", false},     {"asmflags", true},      {"buildmode", true}, {"buildvcs", false},
-    {"compiler", true}, {"cover", false},    {"covermode", true},     {"coverpkg", true},  {"gccgoflags", true},
-    {"gcflags", true},  {"installsuffix", true}, {"ldflags", true},  {"linkshared", false}, {"mod", true},
-    {"modcacherw", false}, {"modfile", true}, {"msan", false},       {"overlay", true},   {"pgo", true},
-    {"pkgdir", true},   {"race", false},     {"tags", true},          {"toolexec", true},  {"trimpath", false},
-    {"work", false},    {"x", false},
-};
-
-/* go test's own flags that testjail test does itself, or cannot do. */
-static const struct {
-  const char *name, *instead;
-} refused_flags[] = {
-    {"json", "use testjail test --json"},
-    {"vet", "use testjail test --vet"},
-    {"p", "use testjail test -p N"},
-    {"exec", "testjail runs the test binary itself"},
-    {"c", "testjail test runs the tests it builds"},
-    {"o", "testjail test runs the tests it builds"},
-    {"i", "testjail test runs the tests it builds"},
-    {"n", "testjail test runs the tests it builds"},
-};
 
 void tj_go_flags_free(struct tj_go_flags *gf) {
   tj_testflags_free(gf->build);
@@ -578,18 +489,14 @@ static int build_flag(char **flags, int n, int *i, struct tj_go_flags *gf, int *
   const char *name = a + (a[1] == '-' ? 2 : 1);
   const char *eq = strchr(name, '=');
   size_t nl = eq ? (size_t)(eq - name) : strlen(name);
-  for (size_t j = 0; j < TJ_ARRAY_SIZE(refused_flags); j++)
-    if (named(refused_flags[j].name, name, nl))
-      return tj_error_set(err, 0, "bad TESTFLAGS: %s: %s", a, refused_flags[j].instead);
+  const struct tj_goflag *g = tj_goflag_named(name, nl);
+  if (g && g->owner == TJ_GOFLAG_GOTEST)
+    return tj_error_set(err, 0, "bad TESTFLAGS: %s: %s", a, g->instead);
   bool profile = named("coverprofile", name, nl);
-  int f = -1;
-  for (size_t j = 0; j < TJ_ARRAY_SIZE(build_flags); j++)
-    if (named(build_flags[j].name, name, nl))
-      f = (int)j;
-  if (f < 0 && !profile)
+  if ((!g || g->owner != TJ_GOFLAG_BUILD) && !profile)
     return 0;
   const char *value = eq ? eq + 1 : NULL;
-  if (!value && (profile || build_flags[f].value)) {
+  if (!value && (profile || g->kind != TJ_GOFLAG_BOOL)) {
     if (*i + 1 >= n)
       return tj_error_set(err, 0, "bad TESTFLAGS: %s needs a value", a);
     value = flags[++*i];
@@ -629,7 +536,7 @@ int tj_testflags_goflags(char **flags, int n, char ***out, int *n_out) {
   for (char *t = strtok_r(goflags, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
     const char *name = t + (t[0] == '-' && t[1] == '-' ? 2 : 1);
     size_t nl = strcspn(name, "=");
-    if (t[0] == '-' && test_flag(name, nl) >= 0)
+    if (t[0] == '-' && test_flag(name, nl))
       all[k++] = t;
   }
   for (int i = 0; i < n; i++)
@@ -692,13 +599,13 @@ static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_
       name += 5;
     const char *eq = strchr(name, '=');
     size_t nl = eq ? (size_t)(eq - name) : strlen(name);
-    int f = test_flag(name, nl);
-    if (f < 0) {
+    const struct tj_goflag *f = test_flag(name, nl);
+    if (!f) {
       res[k++] = strdup(a); /* the test's own flag: the binary judges it */
       continue;
     }
     const char *value = eq ? eq + 1 : NULL;
-    if (!value && test_flags[f].kind != F_BOOL) {
+    if (tj_goflag_takes_next(f, value)) {
       if (i + 1 >= n) {
         tj_testflags_free(res);
         return tj_error_set(err, 0, "bad TESTFLAGS: %s needs a value", a);
@@ -706,34 +613,34 @@ static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_
       value = flags[++i];
     }
     const char *expect = "";
-    if (value && !valid_value(test_flags[f].kind, value, &expect)) {
+    if (value && !tj_goflag_valid(f, value, &expect)) {
       tj_testflags_free(res);
       return tj_error_set(err, 0, "bad TESTFLAGS: invalid value \"%s\" for %.*s: expected %s", value, (int)(nl + 1 + (name - a) - 1),
                           a, expect);
     }
-    if (strcmp(test_flags[f].name, "v") == 0) {
+    if (strcmp(f->name, "v") == 0) {
       *verbose = !value || (strcmp(value, "false") && strcmp(value, "0") && strcmp(value, "f") &&
                             strcmp(value, "F") && strcmp(value, "FALSE") && strcmp(value, "False"));
       continue; /* the binary always runs with -test.v */
     }
-    if (strcmp(test_flags[f].name, "paniconexit0") == 0)
+    if (strcmp(f->name, "paniconexit0") == 0)
       continue;
-    if (strcmp(test_flags[f].name, "timeout") == 0)
+    if (strcmp(f->name, "timeout") == 0)
       *has_timeout = true;
-    if (strcmp(test_flags[f].name, "bench") == 0 && value && *value)
+    if (strcmp(f->name, "bench") == 0 && value && *value)
       gf->bench = true;
-    if (strcmp(test_flags[f].name, "list") == 0 && value && *value)
+    if (strcmp(f->name, "list") == 0 && value && *value)
       gf->list = true;
     /* go test builds a binary for fuzzing with -fuzz, and hands it the
      * corpus cache under GOCACHE. */
-    if (strcmp(test_flags[f].name, "fuzz") == 0 && value && *value) {
+    if (strcmp(f->name, "fuzz") == 0 && value && *value) {
       gf->fuzz = true;
       if (!add_build_flag(gf, &nb, "fuzz", value)) {
         tj_testflags_free(res);
         return tj_error_set(err, ENOMEM, "TESTFLAGS");
       }
     }
-    if (asprintf(&res[k++], "-test.%s%s%s", test_flags[f].name, value ? "=" : "", value ? value : "") < 0)
+    if (asprintf(&res[k++], "-test.%s%s%s", f->name, value ? "=" : "", value ? value : "") < 0)
       res[k - 1] = NULL;
   }
   for (int i = 0; i < k; i++)
@@ -1320,6 +1227,45 @@ static const char *job_running(void *ctx) {
   return off ? buf : NULL;
 }
 
+/* cmd/go's isVersionElement: v2, v3..., not v0, v1 or v01 */
+static bool major_version(const char *s, size_t n) {
+  if (n < 2 || s[0] != 'v' || s[1] == '0' || (s[1] == '1' && n == 2))
+    return false;
+  for (size_t i = 1; i < n; i++)
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+  return true;
+}
+
+void tj_test_binary_name(const char *import_path, const char *name, char *buf, size_t len) {
+  if (strcmp(import_path, "command-line-arguments") == 0) {
+    snprintf(buf, len, "%s.test", name);
+    return;
+  }
+  const char *last = strrchr(import_path, '/');
+  const char *elem = last ? last + 1 : import_path;
+  size_t n = strlen(elem);
+  if (last && major_version(elem, n)) {
+    const char *prev = last;
+    while (prev > import_path && prev[-1] != '/')
+      prev--;
+    elem = prev;
+    n = (size_t)(last - prev);
+  }
+  snprintf(buf, len, "%.*s.test", (int)n, elem);
+}
+
+int tj_job_binary_path(const char *workdir, int index, const struct tj_package *pkg, char *buf, size_t len,
+                       tj_error *err) {
+  snprintf(buf, len, "%s/%d", workdir, index);
+  /* 0711 as the work directory: a --user workload reaches its binary */
+  if (mkdir(buf, 0711) < 0 && errno != EEXIST)
+    return tj_error_set(err, errno, "the test binary's directory %s", buf);
+  size_t used = strlen(buf);
+  snprintf(buf + used, len - used, "/%s", pkg->binary);
+  return 0;
+}
+
 void tj_job_cover_dir(const char *workdir, int index, char *buf, size_t len) {
   snprintf(buf, len, "%s/%d.cover", workdir, index);
 }
@@ -1616,12 +1562,13 @@ json_t *tj_job_run(const struct tj_job *job) {
     return NULL;
   json_t *result = NULL;
   char bin[PATH_MAX];
-  snprintf(bin, sizeof(bin), "%s/%d.test", job->workdir, job->index);
+  tj_error err = {0};
   if (!job->pkg->has_tests) {
     result = no_test_files(&c);
+  } else if (tj_job_binary_path(job->workdir, job->index, job->pkg, bin, sizeof(bin), &err) < 0) {
+    result = setup_result(&c, &err);
   } else if ((job->prebuilt && access(bin, X_OK) == 0) || !(result = build_phase(&c, bin))) {
     if (stopped(job)) {
-      tj_error err = {0};
       tj_error_set(&err, EINTR, "stopped before the tests ran");
       result = setup_result(&c, &err);
     } else {

@@ -30,8 +30,21 @@ struct tj_go_env {
 struct tj_package {
   char *import_path;
   char *dir;
+  char *binary; /* the test binary's file name, as go test names it */
   bool has_tests;
 };
+
+/* The name go test gives a package's test binary (cmd/go's testBinaryName),
+ * so ps and stack traces show the package: the import path's last element
+ * + ".test", the one before a major version (example.com/tool/v2:
+ * tool.test, module mode), the package name for files named on the
+ * command line (command-line-arguments). */
+void tj_test_binary_name(const char *import_path, const char *name, char *buf, size_t len);
+
+/* Where package index's test binary goes: a directory of its own in the
+ * work directory, as two packages may share a name; made here. */
+int tj_job_binary_path(const char *workdir, int index, const struct tj_package *pkg, char *buf, size_t len,
+                       tj_error *err);
 
 /* Finds go in PATH, then runs `go env` and `go list` of the patterns (none:
  * "."). No go, a package that does not exist, a directory without Go files,

@@ -79,10 +79,11 @@ static void handed_over(void *ctx, const char *dir, const char *bin, const char 
     if (h->real[i] && !h->ready[i] && !h->slots[i].started && strcmp(h->real[i], dir) == 0)
       idx = i;
   char path[PATH_MAX];
-  snprintf(path, sizeof(path), "%s/%d.test", h->workdir, idx);
+  tj_error err = {0};
   /* go's work dir is in ours (GOTMPDIR), unless --env GOTMPDIR put it on
    * another filesystem: then the package builds on its own. */
-  if (idx < 0 || rename(bin, path) < 0) {
+  if (idx < 0 || tj_job_binary_path(h->workdir, idx, &h->pkgs[idx], path, sizeof(path), &err) < 0 ||
+      rename(bin, path) < 0) {
     tj_prebuild_release(h->workdir, token);
     return;
   }
@@ -623,6 +624,7 @@ int tj_cmd_test(int argc, char **argv) {
   tj_testflags_free(testflags);
   tj_go_flags_free(&gflags);
   free(opts.packages);
+  free(opts.testflags);
   if (interrupted) {
     signal(interrupted, SIG_DFL);
     sigprocmask(SIG_SETMASK, &old, NULL);

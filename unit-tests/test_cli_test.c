@@ -54,26 +54,146 @@ static void test_build_options_and_errors(void **state) {
   assert_non_null(strstr(err.msg, "--frobnicate"));
 }
 
-/* go test's flags typed before "--" are named whole, with where they go:
- * getopt stops inside "-run" at 'r', and "-parallel" is no -p "arallel". */
-static void test_go_flags_before_dashdash(void **state) {
+static void assert_flags(const struct tj_test_opts *o, const char *const *want) {
+  int n = 0;
+  for (; want[n]; n++) {
+    assert_true(n < o->n_testflags);
+    assert_string_equal(o->testflags[n], want[n]);
+  }
+  assert_int_equal(o->n_testflags, n);
+}
+
+/* go test's flags before and among the packages, as go test takes them. */
+static void test_go_flags_among_packages(void **state) {
   static struct tj_test_opts o;
   tj_error err = {0};
-  char *run[] = {"test", "./a", "-run", "TestX", NULL};
-  assert_true(parse(&o, run, &err) < 0);
-  assert_non_null(strstr(err.msg, "unknown option '-run': go test's flags go after '--'"));
-  char *count[] = {"test", "-count=2", NULL};
-  assert_true(parse(&o, count, &err) < 0);
-  assert_non_null(strstr(err.msg, "'-count=2'"));
-  char *parallel[] = {"test", "-parallel", "4", "./a", NULL};
-  assert_true(parse(&o, parallel, &err) < 0);
-  assert_non_null(strstr(err.msg, "unknown option '-parallel': go test's flags go after '--'"));
+  char *run[] = {"test", "-run", "X", "./...", NULL};
+  assert_int_equal(parse(&o, run, &err), TJ_CLI_RUN);
+  assert_int_equal(o.n_packages, 1);
+  assert_string_equal(o.packages[0], "./...");
+  assert_flags(&o, (const char *[]){"-run", "X", NULL});
+  char *count[] = {"test", "-count=1", "-v", "./pkg", NULL};
+  assert_int_equal(parse(&o, count, &err), TJ_CLI_RUN);
+  assert_true(o.verbose);
+  assert_flags(&o, (const char *[]){"-count=1", NULL});
+  char *race[] = {"test", "-race", "-timeout", "30s", "./...", "--memory", "64M", "-cpu", "1,2", NULL};
+  assert_int_equal(parse(&o, race, &err), TJ_CLI_RUN);
+  assert_int_equal(o.spec.memory_bytes, 64 << 20);
+  assert_flags(&o, (const char *[]){"-race", "-timeout", "30s", "-cpu", "1,2", NULL});
+  /* go test's flags first, TESTFLAGS after them: the later one wins */
+  char *both[] = {"test", "./a", "--cpus", "1", "-count", "2", "--", "-count=1", NULL};
+  assert_int_equal(parse(&o, both, &err), TJ_CLI_RUN);
+  assert_flags(&o, (const char *[]){"-count", "2", "-count=1", NULL});
+  /* --cpu is go test's, not an abbreviation of --cpus; --mem is --memory */
+  char *cpu[] = {"test", "--cpu", "2", "--mem", "1G", "./a", NULL};
+  assert_int_equal(parse(&o, cpu, &err), TJ_CLI_RUN);
+  assert_flags(&o, (const char *[]){"--cpu", "2", NULL});
+  assert_int_equal(o.spec.memory_bytes, 1 << 30);
+  /* testjail's options leave the package list open */
+  char *ours[] = {"test", "./a", "--memory", "1G", "./b", "-p", "2", "./c", "-parallel", "4", NULL};
+  assert_int_equal(parse(&o, ours, &err), TJ_CLI_RUN);
+  assert_int_equal(o.n_packages, 3);
+  assert_int_equal(o.parallel, 2);
+  assert_flags(&o, (const char *[]){"-parallel", "4", NULL});
+  /* a word after a go test flag that follows the packages is the binary's,
+   * and so is all after it (go test: -count=1 ./b tests ./a alone) */
+  char *after[] = {"test", "./a", "-count=1", "./b", "-run", "X", NULL};
+  assert_int_equal(parse(&o, after, &err), TJ_CLI_RUN);
+  assert_int_equal(o.n_packages, 1);
+  assert_flags(&o, (const char *[]){"-count=1", "-args", "./b", "-run", "X", NULL});
+  char *args[] = {"test", "./a", "-args", "-x", NULL};
+  assert_int_equal(parse(&o, args, &err), TJ_CLI_RUN);
+  assert_flags(&o, (const char *[]){"-args", "-x", NULL});
   char *p_glued[] = {"test", "-p2", "./a", NULL};
   assert_int_equal(parse(&o, p_glued, &err), TJ_CLI_RUN);
   assert_int_equal(o.parallel, 2);
+}
+
+/* A flag go test does not know: the binary's after the packages (with the
+ * word after it as its value), an error before them. */
+static void test_unknown_flags(void **state) {
+  static struct tj_test_opts o;
+  tj_error err = {0};
+  char *after[] = {"test", "./a", "-update", "golden", "-run", "X", NULL};
+  assert_int_equal(parse(&o, after, &err), TJ_CLI_RUN);
+  assert_int_equal(o.n_packages, 1);
+  assert_flags(&o, (const char *[]){"-update", "golden", "-run", "X", NULL});
+  char *alone[] = {"test", "-update", NULL};
+  assert_int_equal(parse(&o, alone, &err), TJ_CLI_RUN);
+  assert_int_equal(o.n_packages, 0);
+  assert_flags(&o, (const char *[]){"-update", NULL});
+  char *before[] = {"test", "-update", "./a", NULL};
+  assert_true(parse(&o, before, &err) < 0);
+  assert_non_null(strstr(err.msg, "unknown flag '-update' before the packages"));
+  char *single[] = {"test", "-memory", "1G", "./a", NULL};
+  assert_true(parse(&o, single, &err) < 0);
+  assert_non_null(strstr(err.msg, "'-memory'"));
+  assert_non_null(strstr(err.msg, "--memory"));
+  char *refused[] = {"test", "-exec", "x", "./a", NULL};
+  assert_true(parse(&o, refused, &err) < 0);
+  assert_non_null(strstr(err.msg, "-exec: testjail runs the test binary itself"));
   char *no_value[] = {"test", "./a", "-p", NULL};
   assert_true(parse(&o, no_value, &err) < 0);
   assert_non_null(strstr(err.msg, "option '-p' needs a value"));
+  char *run[] = {"test", "./a", "-run", NULL};
+  assert_true(parse(&o, run, &err) < 0);
+  assert_non_null(strstr(err.msg, "option '-run' needs a value"));
+  char *quiet[] = {"test", "--quiet=yes", NULL};
+  assert_true(parse(&o, quiet, &err) < 0);
+  assert_non_null(strstr(err.msg, "'--quiet' takes no value"));
+}
+
+/* -json as go test spells it, anywhere; --json too. */
+static void test_json_spellings(void **state) {
+  static struct tj_test_opts o;
+  tj_error err = {0};
+  char *before[] = {"test", "-json", "./a", NULL};
+  char *among[] = {"test", "./a", "-json", "./b", NULL};
+  char *after[] = {"test", "./a", "--", "-json", "-run", "X", NULL};
+  char *dd[] = {"test", "./a", "--", "--json", NULL};
+  char **ok[] = {before, among, after, dd};
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(parse(&o, ok[i], &err), TJ_CLI_RUN);
+    assert_true(o.json);
+  }
+  assert_int_equal(parse(&o, among, &err), TJ_CLI_RUN);
+  assert_int_equal(o.n_packages, 2);
+  assert_int_equal(parse(&o, after, &err), TJ_CLI_RUN);
+  assert_flags(&o, (const char *[]){"-run", "X", NULL});
+  char *off[] = {"test", "--json", "-json=false", NULL};
+  assert_int_equal(parse(&o, off, &err), TJ_CLI_RUN);
+  assert_false(o.json);
+  char *bad[] = {"test", "-json=maybe", NULL};
+  assert_true(parse(&o, bad, &err) < 0);
+  assert_non_null(strstr(err.msg, "maybe"));
+  /* the value of -run is no flag */
+  char *value[] = {"test", "--", "-run", "-json", NULL};
+  assert_int_equal(parse(&o, value, &err), TJ_CLI_RUN);
+  assert_false(o.json);
+  assert_flags(&o, (const char *[]){"-run", "-json", NULL});
+  char *vet[] = {"test", "-vet", "off", "--", "-p=3", NULL};
+  assert_int_equal(parse(&o, vet, &err), TJ_CLI_RUN);
+  assert_string_equal(o.vet, "off");
+  assert_int_equal(o.parallel, 3);
+  assert_int_equal(o.n_testflags, 0);
+}
+
+/* cmd/go's testBinaryName in module mode. */
+static void test_binary_name(void **state) {
+  const char *cases[][3] = {
+      {"strings", "strings", "strings.test"},
+      {"example.com/deep/strings", "strings", "strings.test"},
+      {"example.com/tool/v2", "tool", "tool.test"},
+      {"example.com/tool/v1", "tool", "v1.test"},
+      {"example.com/v2", "v2", "example.com.test"},
+      {"gopkg.in/yaml.v3", "yaml", "yaml.v3.test"},
+      {"command-line-arguments", "main", "main.test"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char buf[256];
+    tj_test_binary_name(cases[i][0], cases[i][1], buf, sizeof(buf));
+    assert_string_equal(buf, cases[i][2]);
+  }
 }
 
 static void test_testflags(void **state) {
@@ -214,7 +334,10 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_options_around_packages),
       cmocka_unit_test(test_build_options_and_errors),
-      cmocka_unit_test(test_go_flags_before_dashdash),
+      cmocka_unit_test(test_go_flags_among_packages),
+      cmocka_unit_test(test_unknown_flags),
+      cmocka_unit_test(test_json_spellings),
+      cmocka_unit_test(test_binary_name),
       cmocka_unit_test(test_testflags),
       cmocka_unit_test(test_testflags_build),
       cmocka_unit_test(test_testflags_goflags),
