@@ -5,13 +5,13 @@
 #     than letting the bzImage decompress itself),
 #   - an initramfs: static busybox, guest-init.sh as /init, and the
 #     virtio/9p/overlay/squashfs/ext4 modules in dependency order,
-#   - via go-image.sh, a squashfs image of GOROOT plus a pre-warmed GOCACHE
-#     (Go over 9p is ~15x slower), when Go is installed.
+#   - via go-image.sh, a squashfs image of GOROOT (Go over 9p is ~15x
+#     slower) and a pre-warmed GOCACHE, when Go is installed.
 # Everything lives under <repo>/.cache/v2vm (git-ignored); keys are the
 # kernel package version and the content of the scripts that go into each
 # file, so a second run only checks that the files are there.
-# Output: shell assignments VMLINUX= INITRD= GOIMG= KVER= on stdout (for
-# eval); progress on stderr.
+# Output: shell assignments VMLINUX= INITRD= GOIMG= GOWARM= KVER= on
+# stdout (for eval); progress on stderr.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -148,9 +148,10 @@ if [ ! -e "$initrd" ]; then
 fi
 
 # --- GOROOT + GOCACHE image (own script: its 60 s rebuild is keyed on it) ---
-goimg=
+goimg= gowarm=
 if [ "${V2VM_GO:-1}" != 0 ] && command -v go >/dev/null; then
   goimg=$(bash "$here/go-image.sh" "$cache" "$tmp")
+  gowarm=${goimg%.sqfs}.gocache
 fi
 
-printf 'VMLINUX=%q\nINITRD=%q\nGOIMG=%q\nKVER=%q\n' "$kdir/vmlinux" "$initrd" "$goimg" "$kver"
+printf 'VMLINUX=%q\nINITRD=%q\nGOIMG=%q\nGOWARM=%q\nKVER=%q\n' "$kdir/vmlinux" "$initrd" "$goimg" "$gowarm" "$kver"
