@@ -4,14 +4,14 @@
 #     (qemu boots an ELF with CONFIG_PVH directly: ~3 s faster under TCG
 #     than letting the bzImage decompress itself),
 #   - an initramfs: static busybox, guest-init.sh as /init, and the
-#     virtio/9p/overlay/squashfs modules in dependency order,
-#   - via go-image.sh, a squashfs image of GOROOT plus a pre-warmed GOCACHE
-#     (Go over 9p is ~15x slower), when Go is installed.
+#     virtio/9p/overlay/squashfs/ext4 modules in dependency order,
+#   - via go-image.sh, a squashfs image of GOROOT (Go over 9p is ~15x
+#     slower) and a pre-warmed GOCACHE, when Go is installed.
 # Everything lives under <repo>/.cache/v2vm (git-ignored); keys are the
 # kernel package version and the content of the scripts that go into each
 # file, so a second run only checks that the files are there.
-# Output: shell assignments VMLINUX= INITRD= GOIMG= KVER= on stdout (for
-# eval); progress on stderr.
+# Output: shell assignments VMLINUX= INITRD= GOIMG= GOWARM= KVER= on
+# stdout (for eval); progress on stderr.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,9 +19,12 @@ repo=$(cd "$here/../.." && pwd)
 cache=${V2VM_CACHE:-$repo/.cache/v2vm}
 
 # Modules the guest needs; their dependencies are added from each .ko's
-# depends= field (the .deb ships no modules.dep).
+# depends= field (the .deb ships no modules.dep). ext4 (the scratch disk)
+# wants a crc32c driver only as a softdep, which busybox insmod does not
+# follow: crc32c_generic is named before it.
 read -r -a extra_modules <<<"${V2VM_EXTRA_MODULES:-}"
-want_modules=(virtio_pci 9pnet_virtio 9p overlay virtio_blk squashfs ${extra_modules[@]+"${extra_modules[@]}"})
+want_modules=(virtio_pci 9pnet_virtio 9p overlay virtio_blk squashfs crc32c_generic ext4
+  ${extra_modules[@]+"${extra_modules[@]}"})
 
 log() { printf 'v2vm: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -70,7 +73,8 @@ read_depends() {  # the depends= field of a .ko's .modinfo section
   tr '\0' '\n' <"$1" | awk -F= '$1 == "depends" && !p { gsub(",", " ", $2); print $2; p = 1 }'
 }
 
-if [ ! -e "$kdir/ok" ]; then
+# A kernel unpacked for another module list is unpacked again.
+if [ ! -e "$kdir/ok" ] || [ "$(cat "$kdir/want" 2>/dev/null)" != "${want_modules[*]}" ]; then
   t0=$SECONDS
   log "fetching $pkg $ver from Debian"
   (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
@@ -113,6 +117,7 @@ if [ ! -e "$kdir/ok" ]; then
   for m in "${want_modules[@]}"; do add_module "$m"; done
   printf '%s\n' "${order[@]}" >"$kdir/modules/order"
   echo "$kver" >"$kdir/kver"
+  echo "${want_modules[*]}" >"$kdir/want"
   touch "$kdir/ok"
   log "kernel $kver ready in $((SECONDS - t0))s (modules: ${order[*]})"
   # Older kernels of this cache are dead weight now.
@@ -143,9 +148,10 @@ if [ ! -e "$initrd" ]; then
 fi
 
 # --- GOROOT + GOCACHE image (own script: its 60 s rebuild is keyed on it) ---
-goimg=
+goimg= gowarm=
 if [ "${V2VM_GO:-1}" != 0 ] && command -v go >/dev/null; then
   goimg=$(bash "$here/go-image.sh" "$cache" "$tmp")
+  gowarm=${goimg%.sqfs}.gocache
 fi
 
-printf 'VMLINUX=%q\nINITRD=%q\nGOIMG=%q\nKVER=%q\n' "$kdir/vmlinux" "$initrd" "$goimg" "$kver"
+printf 'VMLINUX=%q\nINITRD=%q\nGOIMG=%q\nGOWARM=%q\nKVER=%q\n' "$kdir/vmlinux" "$initrd" "$goimg" "$gowarm" "$kver"

@@ -2,7 +2,9 @@
 # Build, or reuse, the squashfs image that gives the guest a fast Go:
 #   root/<path>  GOROOT and the trees its symlinks point to, at host paths
 #   binds        those paths, one a line (guest-init.sh bind-mounts each)
-#   gocache/     a GOCACHE warmed on the host (the guest overlays a tmpfs)
+# and next to it, as a plain directory, a GOCACHE warmed on the host
+# (go-KEY.gocache): run.sh copies it onto the guests' scratch disk, where
+# the sandboxes can idmap it (see README, "The scratch disk").
 # Called by build-image.sh (which holds the cache lock) as
 #   go-image.sh CACHE_DIR SCRATCH_DIR
 # and prints the image's path. The key is the go version, the paths and
@@ -32,14 +34,15 @@ warm=${V2VM_GO_WARM:-'CGO_ENABLED=1;CGO_ENABLED=0'}
 
 key=$({ go version; printf '%s\n' "${binds[@]}" "$warm"; cat "$here/go-image.sh"; } | sha256sum | cut -c1-16)
 img=$cache/go-$key.sqfs
-if [ -e "$img" ]; then
+if [ -e "$img" ] && [ -d "${img%.sqfs}.gocache" ]; then
   echo "$img"
   exit 0
 fi
 
 t0=$SECONDS
 s=$tmp/go
-mkdir -p "$s/root" "$s/gocache"
+gc=$tmp/gocache
+mkdir -p "$s/root" "$gc"
 for b in "${binds[@]}"; do
   mkdir -p "$s/root$(dirname "$b")"
   # Hard links when the cache shares the file system: no copying.
@@ -75,13 +78,16 @@ for f in "${flavours[@]}"; do
   envs=() flags=()
   for x in "${words[@]}"; do case $x in *=*) envs+=("$x") ;; *) flags+=("$x") ;; esac; done
   # go test, not just -c: it also caches the vet results go test needs.
-  (cd "$w" && env GOCACHE="$s/gocache" GOFLAGS= GOPROXY=off GO111MODULE=on GOWORK=off "${envs[@]}" \
+  (cd "$w" && env GOCACHE="$gc" GOFLAGS= GOPROXY=off GO111MODULE=on GOWORK=off "${envs[@]}" \
     go test -count=1 ${flags[@]+"${flags[@]}"} . >/dev/null) || die "warming GOCACHE ($f) failed"
 done
 
 # lz4: 3 s to build here and the cheapest to decompress under TCG.
 mksquashfs "$s" "$img.tmp" -comp lz4 -noappend -quiet -no-progress -all-root >&2
+rm -rf "${img%.sqfs}.gocache"
+mv "$gc" "${img%.sqfs}.gocache"
 mv "$img.tmp" "$img"
 find "$cache" -maxdepth 1 -name 'go-*.sqfs' ! -path "$img" -delete
+find "$cache" -maxdepth 1 -name 'go-*.gocache' ! -path "${img%.sqfs}.gocache" -exec rm -rf {} +
 log "GOROOT image built in $((SECONDS - t0))s: ${img##*/} ($(du -h "$img" | cut -f1))"
 echo "$img"

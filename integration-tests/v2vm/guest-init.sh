@@ -3,10 +3,11 @@
 #
 # Stage 1 (initramfs): load the modules, mount the host's root read-only
 # over virtio-9p with a tmpfs overlay for writes (so the repo, /usr and the
-# host's tools appear at the same paths), add proc/sys/dev/tmp/run, mount
-# cgroup2 with nsdelegate, the writable results share and the GOROOT image,
-# then switch_root. switch_root, not chroot: inside a chroot the kernel
-# refuses new user namespaces (EPERM), which the sandbox needs.
+# host's tools appear at the same paths), add proc/sys/dev/run, put /tmp and
+# /var/tmp on the ext4 scratch disk, mount cgroup2 with nsdelegate, the
+# writable results share and the GOROOT image, then switch_root.
+# switch_root, not chroot: inside a chroot the kernel refuses new user
+# namespaces (EPERM), which the sandbox needs.
 # Stage 2 (new root, still PID 1): run the script named by v2vm_script= on
 # the kernel command line, record its exit status on the results share,
 # power off. If anything fails before that, the status file is missing and
@@ -39,13 +40,21 @@ if [ "$1" != stage2 ]; then
     fail "overlay mount"
 
   for d in proc sys dev; do mount --move /$d $n/$d || fail "move /$d"; done
-  mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs $n/tmp
   mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs $n/run
-  # A checkout under the host's /tmp or /run (git clone ... /tmp/x) would
-  # vanish under those fresh tmpfs: lay it back at its path, writable over
-  # the read-only share like the rest.
+  # The scratch disk (/dev/vda, made by run.sh): the sandboxes idmap the
+  # paths they write (working directory, GOCACHE, --bind), which Linux 6.1
+  # allows on ext4 but not on tmpfs, overlay or 9p. noinit_itable: no
+  # background inode table zeroing, which costs CPU under TCG.
+  sc=$n/run/v2vm/scratch
+  mkdir -p $sc
+  mount -t ext4 -o noinit_itable $n/dev/vda $sc || fail "ext4 mount of the scratch disk /dev/vda"
+  mount --bind $sc/tmp $n/tmp || fail "bind of /tmp"
+  mount --bind $sc/var-tmp $n/var/tmp || fail "bind of /var/tmp"
+  # A checkout under the host's /tmp, /var/tmp or /run (git clone ... /tmp/x)
+  # would vanish under the guest's own: lay it back at its path, writable
+  # over the read-only share like the rest.
   for w in $(cat $n/proc/cmdline); do   # /proc is under the new root by now
-    case $w in v2vm_script=/tmp/* | v2vm_script=/run/*)
+    case $w in v2vm_script=/tmp/* | v2vm_script=/var/tmp/* | v2vm_script=/run/*)
       r=${w#v2vm_script=}; r=${r%/integration-tests/v2vm/guest-run.sh}
       mkdir -p /mnt/rw/repo/upper /mnt/rw/repo/work $n$r
       mount -t overlay -o lowerdir=/mnt/lower$r,upperdir=/mnt/rw/repo/upper,workdir=/mnt/rw/repo/work repo $n$r ||
@@ -74,9 +83,8 @@ if [ "$1" != stage2 ]; then
     fail "mount of the results share (9p tag results)"
 
   # The GOROOT image (optional): its trees bind-mounted at their host paths.
-  # guest-run.sh puts its warm GOCACHE under a writable overlay.
-  if [ -b $n/dev/vda ]; then
-    mount -t squashfs -o ro $n/dev/vda $v/go || fail "squashfs mount of /dev/vda"
+  if [ -b $n/dev/vdb ]; then
+    mount -t squashfs -o ro $n/dev/vdb $v/go || fail "squashfs mount of /dev/vdb"
     while read -r p; do
       mount --bind "$v/go/root$p" "$n$p" || fail "bind of GOROOT tree $p"
     done <$v/go/binds

@@ -36,7 +36,7 @@ fi
 out=${V2VM_OUT:?}
 cut -d' ' -f1 /proc/uptime >"$out/boot.uptime"
 # shellcheck source=/dev/null
-. "$out/job.env"   # REPO, BATS_FILES, NESTED_FILES, NESTED_SKIP, TESTJAIL, TJHELPER, HOST_GOCACHE, TJ_EXAMPLES_DIR
+. "$out/job.env"   # REPO, BATS_FILES, NESTED_FILES, NESTED_SKIP, TESTJAIL, TJHELPER, TJ_EXAMPLES_DIR
 cd "$REPO" || exit 1
 
 say() { echo "v2vm guest [$(cut -d' ' -f1 /proc/uptime)s]: $*"; }
@@ -67,21 +67,12 @@ export TJ_SAMPLE=${TJ_SAMPLE:-1} TJ_EXAMPLES_DIR
 export BATS_TEST_TIMEOUT=${V2VM_BATS_TEST_TIMEOUT:-300}
 # The network stays off: a build that needs a module download fails fast.
 export GOPROXY=off GOFLAGS=${GOFLAGS:-}
-# GOCACHE: writable tmpfs over the cache warmed into the Go image and the
-# host's own cache (make check runs the host suite first, so the std test
-# packages it built are hits here; entries are looked up by hash, few files
-# each, so 9p is fine for them).
-if mountpoint -q /run/v2vm/go; then
-  g=/run/v2vm/gocache
-  lower=/run/v2vm/go/gocache
-  [ -z "${HOST_GOCACHE:-}" ] || [ ! -d "$HOST_GOCACHE" ] || lower=$HOST_GOCACHE:$lower
-  mkdir -p $g/upper $g/work $g/merged
-  if mount -t overlay -o "lowerdir=$lower,upperdir=$g/upper,workdir=$g/work" gocache $g/merged; then
-    export GOCACHE=$g/merged
-  else
-    say "GOCACHE overlay failed: go builds use the default cache"
-  fi
-fi
+# GOCACHE and GOMODCACHE on the scratch disk, where the sandboxes can idmap
+# them (they are writable binds of the build): run.sh filled gocache/ with
+# the GOCACHE warmed into the Go image and the host's own (make check runs
+# the host suite first, so the std test packages it built are hits here).
+# The module cache starts empty; nothing here downloads.
+export GOCACHE=/run/v2vm/scratch/gocache GOMODCACHE=/run/v2vm/scratch/gomodcache
 
 run_pass() {  # name, then the command that runs bats
   local name=$1 t0=$SECONDS rc

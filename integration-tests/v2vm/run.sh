@@ -26,8 +26,9 @@ die() { log "error: $*" >&2; exit 1; }
 
 # --- host tools ------------------------------------------------------------
 need=()
+PATH=$PATH:/usr/sbin:/sbin   # mkfs.ext4, for a user whose PATH lacks them
 for p in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static cpio:cpio \
-         mksquashfs:squashfs-tools xz:xz-utils bats:bats unshare:util-linux; do
+         mksquashfs:squashfs-tools xz:xz-utils bats:bats unshare:util-linux mkfs.ext4:e2fsprogs; do
   command -v "${p%%:*}" >/dev/null || need+=("${p#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -40,11 +41,13 @@ fi
 case $repo in *[[:space:]]*) die "the repo path has white space: $repo" ;; esac
 
 results=$(mktemp -d "${TMPDIR:-/tmp}/testjail-v2vm.XXXXXX")
+scratch=   # the scratch disk and the guests' layers over it, under $cache
 bg_pids=()
 cleanup() {
   # timeout runs in its own process group, out of reach of ^C: stop it here.
   local p
   for p in ${bg_pids[@]+"${bg_pids[@]}"}; do kill -TERM "$p" 2>/dev/null || true; done
+  [ -z "$scratch" ] || rm -rf "$scratch"
   if [ "${V2VM_KEEP:-0}" = 1 ]; then log "results kept in $results"; else rm -rf "$results"; fi
 }
 trap cleanup EXIT
@@ -52,15 +55,15 @@ trap 'exit 130' INT TERM
 
 # --- which tests -------------------------------------------------------------
 # The guest sees the host's files at the same paths, except under its own
-# /tmp, /run and /dev: bats files from there travel on the results share,
-# with the *.bash helpers next to them (bats `load`).
+# /tmp, /var/tmp, /run and /dev: bats files from there travel on the results
+# share, with the *.bash helpers next to them (bats `load`).
 mkdir -p "$results/tests"
 guest_path() {
   local f d
   f=$(realpath "$1") && [ -f "$f" ] || { log "error: no such bats file: $1" >&2; return 1; }
   case $f in
-    "$repo"/*) printf '%s\n' "$f" ;;   # guest-init lays a checkout under /tmp or /run back
-    /tmp/* | /run/* | /dev/*)
+    "$repo"/*) printf '%s\n' "$f" ;;   # guest-init lays a checkout under /tmp, /var/tmp or /run back
+    /tmp/* | /var/tmp/* | /run/* | /dev/*)
       d=$(mktemp -d "$results/tests/XXXX")
       cp "$f" "$d/"
       find "${f%/*}" -maxdepth 1 -name '*.bash' -exec cp {} "$d/" \;
@@ -124,13 +127,13 @@ done
 host_gocache=
 if command -v go >/dev/null; then
   host_gocache=$(go env GOCACHE 2>/dev/null || true)
-  case $host_gocache in /tmp/* | /run/* | /dev/* | off) host_gocache= ;; esac  # invisible in the guest
+  [ "$host_gocache" != off ] || host_gocache=
 fi
 
 # The guests' Go tests copy examples/ to one fixed path (gotest.bash,
 # TJ_EXAMPLES_DIR), because Go's build cache keys a package on its directory
 # too. Build them once here at that path: the compile and vet results land in
-# the host's GOCACHE, which the guests read as a lower layer, and each guest
+# the host's GOCACHE, which goes onto the guests' scratch disk, and each guest
 # then only links (a cold compile costs ~10 s there, ~0.5 s here).
 examples_dir=/var/tmp/tjtest-examples
 prewarm_examples() {
@@ -193,8 +196,8 @@ for ((k = 0; k < nshards; k++)); do
   # Keep the suite's order within a shard.
   read -r -a idx <<<"$(tr ' ' '\n' <<<"${shard_files[k]}" | sort -n | tr '\n' ' ')"
   {
-    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\nHOST_GOCACHE=%q\nTJ_EXAMPLES_DIR=%q\n' \
-      "$repo" "$testjail" "$tjhelper" "$host_gocache" "$examples_dir"
+    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\nTJ_EXAMPLES_DIR=%q\n' \
+      "$repo" "$testjail" "$tjhelper" "$examples_dir"
     printf 'BATS_FILES=('; for i in "${idx[@]}"; do printf ' %q' "${gfiles[i]}"; done; printf ' )\n'
     if [ $k = "$nested_shard" ] && [ ${#nested[@]} -gt 0 ]; then
       printf 'NESTED_FILES=('; printf ' %q' "${gnested[@]}"; printf ' )\nNESTED_SKIP=\n'
@@ -213,8 +216,39 @@ done
 t0=$SECONDS
 vars=$(bash "$here/build-image.sh") || die "building the guest images failed"
 eval "$vars"
+
+# The scratch disk: ext4, because the sandboxes idmap the paths they write
+# and Linux 6.1 cannot idmap the guest's tmpfs, overlay or 9p. It holds the
+# guest's /tmp and /var/tmp and a GOCACHE: the one warmed into the Go image
+# and the host's (a hit in either is a hit; the host's wins a clash, as its
+# layer did over the warm one before). One image for all guests, each
+# writing to its own throwaway layer (snapshot=on). It lives next to the
+# cache, whose file system more likely has the host's GOCACHE (hard links)
+# and room for a few GB than a tmpfs /tmp.
+mk_scratch() {
+  local s=$scratch/stage c
+  mkdir -p "$s/gocache" "$s/gomodcache" "$s/tmp" "$s/var-tmp"
+  chmod 1777 "$s/tmp" "$s/var-tmp"
+  for c in "$GOWARM" "$host_gocache"; do
+    [ -n "$c" ] && [ -d "$c" ] || continue
+    # A go running on the host meanwhile may add or trim entries: a copy
+    # that misses some is still a cache.
+    cp -alf "$c/." "$s/gocache/" 2>/dev/null || cp -af "$c/." "$s/gocache/" ||
+      log "warning: copying the GOCACHE $c was incomplete"
+  done
+  # Open to every user, as a shared cache must be: the rootless tests' go
+  # (another uid) adds entries next to root's. Directories only: the files
+  # may be hard links into the host's cache.
+  find "$s/gocache" -type d -exec chmod 1777 {} +
+  truncate -s "${V2VM_SCRATCH_SIZE:-8G}" "$scratch/disk.ext4"
+  # No journal: the disk is thrown away, and fewer writes cost less under TCG.
+  mkfs.ext4 -q -F -O ^has_journal -d "$s" "$scratch/disk.ext4" >&2
+  rm -rf "$s"
+}
+scratch=$(mktemp -d "$cache/scratch.XXXXXX")
+mk_scratch || die "making the scratch disk failed"
 t_images=$((SECONDS - t0))
-log "images ready in ${t_images}s (kernel $KVER)"
+log "images and scratch disk ready in ${t_images}s (kernel $KVER)"
 
 # --- boot ------------------------------------------------------------------
 prefix() { if [ "$nshards" -gt 1 ]; then sed -u "s/^/[$1] /"; else cat; fi; }
@@ -233,9 +267,13 @@ for ((k = 0; k < nshards; k++)); do
     -device virtio-9p-pci,fsdev=root9p,mount_tag=hostroot
     -fsdev "local,id=out9p,path=$d,security_model=none"
     -device virtio-9p-pci,fsdev=out9p,mount_tag=results)
+  # The scratch disk first (/dev/vda), then the Go image (/dev/vdb).
+  qemu+=(-drive "file=$scratch/disk.ext4,if=virtio,format=raw,snapshot=on")
   [ -z "$GOIMG" ] || qemu+=(-drive "file=$GOIMG,if=virtio,format=raw,readonly=on")
+  # The snapshot layer goes to TMPDIR (unlinked at once): next to the image,
+  # not in /var/tmp.
   # stdin from /dev/null: the serial console must not grab the terminal.
-  timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null > >(prefix "$k") &
+  TMPDIR=$scratch timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null > >(prefix "$k") &
   qpids[k]=$!
   bg_pids+=("${qpids[k]}")
   # The TAP files fill up on the share while the guest runs: show them live.
