@@ -42,16 +42,20 @@ int tj_subid_find(const char *content, const char *name, uid_t owner, uint32_t *
   return -ENOENT;
 }
 
-static int subid_lookup(const char *file, uint32_t *start, uint32_t *count) {
+static int subid_lookup_as(const char *file, const char *name, uid_t owner, uint32_t *start, uint32_t *count) {
   _cleanup_fclose_ FILE *f = fopen(file, "re");
   if (!f)
     return -errno;
-  char buf[16384];
+  char buf[65536];
   size_t n = fread(buf, 1, sizeof(buf) - 1, f);
   buf[n] = 0;
-  /* testjail runs as root here: a "testjail" user's entry (useradd
-   * --system testjail gives one) is the range set aside for it. */
-  return tj_subid_find(buf, "testjail", (uid_t)-1, start, count);
+  return tj_subid_find(buf, name, owner, start, count);
+}
+
+/* testjail runs as root here: a "testjail" user's entry (useradd --system
+ * testjail gives one) is the range set aside for it. */
+static int subid_lookup(const char *file, uint32_t *start, uint32_t *count) {
+  return subid_lookup_as(file, "testjail", (uid_t)-1, start, count);
 }
 
 /* The caller's login name from /etc/passwd, read directly: a static
@@ -82,16 +86,6 @@ static bool find_helper(const char *name, char *out, size_t len) {
   }
   out[0] = 0;
   return false;
-}
-
-static int subid_lookup_as(const char *file, const char *name, uid_t owner, uint32_t *start, uint32_t *count) {
-  _cleanup_fclose_ FILE *f = fopen(file, "re");
-  if (!f)
-    return -errno;
-  char buf[65536];
-  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-  buf[n] = 0;
-  return tj_subid_find(buf, name, owner, start, count);
 }
 
 /* A normal user's subordinate range, where subuid(5), subgid(5) and both
