@@ -93,6 +93,13 @@ int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
  * tj_cg_create would refuse for every run later), else 0. */
 int tj_cg_limits_refused(const struct tj_cg_limits *lim, char *buf, size_t size);
 
+/* Owner-stamped names, "testjail-PID-STARTTIME-HEX", for run cgroups and
+ * anything else a run leaves on disk (test's work directory): a fresh one
+ * for this process, and whether a name's owner is gone (pid dead or reused
+ * in this pid namespace; false for a live owner or a name not ours). */
+int tj_cg_new_name(char *buf, size_t size, tj_error *err);
+bool tj_cg_name_is_stale(const char *name);
+
 /* What tj_cg_create does first, once a process: removes stale cgroups of
  * testjails that died and sets up the backend. A process that forks many
  * sandbox owners calls it before, so they do not each pay for it. */

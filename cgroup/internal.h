@@ -102,13 +102,8 @@ int tj_cg_read_keyed_at(int dfd, const char *file, const char *key,
 
 /* State and start time of pid (from /proc/<pid>/stat): 0 or -errno. */
 int tj_cg_pid_stat(pid_t pid, char *state, unsigned long long *start);
-/* True when the run cgroup named name belongs to a process that is gone
- * (pid dead or reused); false for a live owner or a name not ours. */
-bool tj_cg_name_is_stale(const char *name);
 /* True when name was made by this very process. */
 bool tj_cg_name_is_mine(const char *name);
-/* A fresh run cgroup name for this process. */
-int tj_cg_new_name(char *buf, size_t size, tj_error *err);
 
 /* SIGKILL everything in cgroup.procs of dfd until it stays empty, waiting
  * on pidfds; never signals the caller itself. */

@@ -266,3 +266,37 @@ setup() {
   assert_eq "$(grep -c '^test ' "$gobin/log")" 1 "builds; log: $(cat "$gobin/log")"
   assert_nothing_left_test
 }
+
+# A name for a work directory as testjail makes them: owner pid, its start
+# time, then this pid namespace's tag and a random half.
+workdir_name() {
+  printf 'testjail-%s-%s-%08x%08x' "$1" "$2" "$(stat -L -c %i /proc/self/ns/pid)" "$RANDOM"
+}
+
+@test "work directories of testjails that are gone are collected by the next run and by doctor --gc; others stay" {
+  local tmp="$TJ_WORK/tmp" dead
+  mkdir "$tmp"
+  true &
+  dead=$!
+  wait "$dead"
+  local stale="$tmp/$(workdir_name "$dead" 12345)"
+  local live="$tmp/$(workdir_name $$ "$(awk '{print $22}' /proc/$$/stat)")"
+  local foreign="$tmp/$(workdir_name "$dead" 12346)"
+  mkdir -p "$stale/0" "$live" "$foreign"
+  echo binary >"$stale/0/pass.test"
+  ln -s /etc "$stale/link"
+  chown 65534:65534 "$foreign"
+  TMPDIR="$tmp" tjt ./pass
+  assert_test_result passed 0
+  [ ! -e "$stale" ] || { echo "the dead testjail's work directory is still there" >&2; return 1; }
+  [ -e /etc/passwd ] || { echo "a symlink was followed" >&2; return 1; }
+  [ -d "$live" ] || { echo "a live testjail's work directory was removed" >&2; return 1; }
+  [ -d "$foreign" ] || { echo "another user's directory was removed" >&2; return 1; }
+  # none of this run's own
+  assert_eq "$(find "$tmp" -mindepth 1 -maxdepth 1 | wc -l)" 2 "left in TMPDIR: $(ls "$tmp")"
+  mkdir -p "$stale/0"
+  TMPDIR="$tmp" run -0 --separate-stderr tj doctor --gc
+  assert_contains "$output" "removed 1 stale testjail work directory"
+  [ ! -e "$stale" ]
+  rmdir "$live" "$foreign"
+}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "workdir.h"
 #include "bisect.h"
 #include "seccomp.h"
 #include "cli.h"
@@ -282,10 +283,12 @@ int tj_cmd_bisect(int argc, char **argv) {
   br.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   br.results = json_array();
   char workdir[PATH_MAX], bin[PATH_MAX + 32];
-  const char *tmp = getenv("TMPDIR");
-  snprintf(workdir, sizeof(workdir), "%s/testjail-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
-  if (br.sfd < 0 || !mkdtemp(workdir)) {
-    tj_error_set(&err, errno, "setting up (signalfd, work directory under %s)", tmp ? tmp : "/tmp");
+  int stale;
+  tj_workdir_gc(&stale, &err);
+  err.msg[0] = 0;
+  if (br.sfd < 0 || tj_workdir_make(workdir, sizeof(workdir), &err) < 0) {
+    if (br.sfd < 0)
+      tj_error_set(&err, errno, "setting up (signalfd)");
     if (br.sfd >= 0)
       close(br.sfd);
     sigprocmask(SIG_SETMASK, &old, NULL);
@@ -295,7 +298,6 @@ int tj_cmd_bisect(int argc, char **argv) {
     json_decref(br.results);
     return usage_error(err.msg);
   }
-  chmod(workdir, 0711);
   if (tj_job_binary_path(workdir, 0, &pkgs[0], bin, sizeof(bin), &err) < 0) {
     close(br.sfd);
     sigprocmask(SIG_SETMASK, &old, NULL);

@@ -98,7 +98,7 @@ void tj_cli_help_main(FILE *out) {
           "  init [OPTIONS] -- COMMAND [ARG...]   container entrypoint: PID 1 that forwards, reaps, drains, explains\n"
           "  bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]\n"
           "                                       find the smallest memory limit under which the tests pass\n"
-          "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups\n"
+          "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups and work directories\n"
           "  profile check FILE...                validate profiles and seccomp files; profile show NAME\n"
           "  help [COMMAND]                       show help\n"
           "  --version                            print the version\n"
@@ -145,7 +145,7 @@ void tj_cli_help_doctor(FILE *out) {
                "seccomp user notification and the Go toolchain; each missing piece marked [!!] with the\n"
                "reason and the fix. Exit status 0 only when nothing it checks is missing, else 1.\n"
                "\n"
-               "  --gc     remove stale testjail cgroups left by runs whose owner is gone\n");
+               "  --gc     remove stale testjail cgroups and work directories left by runs whose owner is gone\n");
 }
 
 void tj_cli_help_profile(FILE *out) {

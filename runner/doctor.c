@@ -20,6 +20,7 @@
 
 #include "../cgroup/cgroup.h"
 #include "contain.h"
+#include "workdir.h"
 #include "util.h"
 
 extern char **environ;
@@ -396,6 +397,10 @@ static int check_cgroups(FILE *out, bool gc) {
       problems += check(out, false, "stale cgroup collection", err.msg);
     else
       fprintf(out, "removed %d stale testjail cgroup(s)\n", removed);
+    if (tj_workdir_gc(&removed, &err) < 0)
+      problems += check(out, false, "stale work directory collection", err.msg);
+    else
+      fprintf(out, "removed %d stale testjail work director%s\n", removed, removed == 1 ? "y" : "ies");
   }
   return problems;
 }

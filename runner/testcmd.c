@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "workdir.h"
 #include "cli.h"
 #include "job.h"
 #include "live.h"
@@ -284,19 +285,18 @@ int tj_cmd_test(int argc, char **argv) {
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   int stop[2] = {-1, -1};
   char workdir[PATH_MAX];
-  const char *tmp = getenv("TMPDIR");
-  snprintf(workdir, sizeof(workdir), "%s/testjail-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
-  if (sfd < 0 || !mkdtemp(workdir)) {
-    int e = errno;
+  int stale;
+  tj_workdir_gc(&stale, &err); /* those of testjails killed before they could */
+  err.msg[0] = 0;
+  if (sfd < 0 || tj_workdir_make(workdir, sizeof(workdir), &err) < 0) {
+    if (sfd < 0)
+      tj_error_set(&err, errno, "setting up (signalfd)");
     if (sfd >= 0)
       close(sfd);
     tj_testflags_free(testflags);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    tj_error_set(&err, e, "setting up (signalfd, pipe, work directory under %s)", tmp ? tmp : "/tmp");
     return usage_error(err.msg);
   }
-  /* A --user workload must reach its binary. */
-  chmod(workdir, 0711);
   int parallel = opts.parallel;
   if (parallel <= 0) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
