@@ -197,12 +197,16 @@ EOF
     { echo "a timeline without --plot" >&2; return 1; }
 }
 
-@test "--plot into a directory that does not exist, or --sample-interval below 5ms: 125 before anything runs" {
+@test "--plot into a directory that does not exist, not named .svg, or --sample-interval below 5ms: 125 before anything runs" {
   run -125 tj exec --plot /no/such/dir/m.svg -- true
   assert_contains "$output" "--plot"
   run -125 tj exec --plot m.svg --sample-interval 1ms -- true
   assert_contains "$output" "--sample-interval"
   [ ! -e m.svg ] || { echo "a plot was written" >&2; return 1; }
+  # the chart is SVG: a name that asks for another format is refused
+  run -125 tj exec --plot m.png -- true
+  assert_contains "$output" "invalid --plot 'm.png': the chart is SVG, the name must end in .svg"
+  [ ! -e m.png ] || { echo "a plot was written" >&2; return 1; }
   assert_nothing_left
 }
 

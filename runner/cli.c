@@ -403,7 +403,7 @@ static const struct tj_option monitor_options[] = {
      "how often the memory timeline samples the sandbox's cgroup (default 50ms): memory.current or "
      "memory.usage_in_bytes, pids.current, and on cgroup v2 memory.pressure"},
     {"plot", "FILE.svg", OPT_PLOT,
-     "draw memory over time as SVG: the limit, the OOM moment, each test's span; one panel per package (test) or "
+     "draw memory over time as SVG (the name ends in .svg): the limit, the OOM moment, each test's span; one panel per package (test) or "
      "for the unlimited run, the largest failing and the smallest passing limit (bisect-memory)"},
     {"quiet", NULL, OPT_QUIET, "no live status line on stderr (it is shown only when stderr is a terminal, and not with --json)"},
     {"gomemlimit", "auto|off|SIZE", OPT_GOMEMLIMIT,
@@ -423,6 +423,10 @@ static int monitor_option(struct tj_monitor_opts *m, int id, const char *arg, tj
   case OPT_PLOT:
     if (!*arg)
       return tj_error_set(err, 0, "invalid --plot '': expected a file name");
+    /* SVG is the one format written: a name asking for another (.png) would
+     * get an SVG under the wrong name. */
+    if (strlen(arg) < 5 || strcasecmp(arg + strlen(arg) - 4, ".svg") != 0)
+      return tj_error_set(err, 0, "invalid --plot '%s': the chart is SVG, the name must end in .svg", arg);
     m->plot_path = arg;
     return 0;
   case OPT_QUIET:
