@@ -26,7 +26,7 @@ setup() {
     assert_eq "$(denial "$REPORT" packages.0 "$s" test)" "$t" "the test that called $s"
     assert_eq "$(denial "$REPORT" packages.0 "$s" errno)" EPERM
     assert_eq "$(denial "$REPORT" packages.0 "$s" count)" 1
-    assert_eq "$(denial "$REPORT" packages.0 "$s" comm)" 0.test
+    assert_eq "$(denial "$REPORT" packages.0 "$s" comm)" seccomp.test
     [ "$(denial "$REPORT" packages.0 "$s" pid)" -gt 0 ]
   done
   assert_eq "$(json_get "$REPORT" packages.0.seccomp.profile)" default
