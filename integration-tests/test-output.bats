@@ -276,6 +276,24 @@ assert any(e["Action"] == "run" and e.get("Test") == "TestHugeAlloc" for e in ev
 PY
 }
 
+@test "--json: a kill fails the test it cut short with its reason and time, as gotestsum and its JUnit show it" {
+  require_cmd gotestsum
+  require_cmd xmllint
+  run --separate-stderr gotestsum --format testname --junitfile "$TJ_WORK/j.xml" --raw-command -- \
+    "$TESTJAIL" test --json --env "TJMARK=$MARKER" --memory 64M ./oom
+  assert_eq "$status" 3 "gotestsum's exit status; output: $output"
+  # gotestsum's summary: the test, its time, then its output with the reason
+  grep -A1 -E '^=== FAIL: .*oom TestHugeAlloc \([0-9]+\.[0-9]+s\)$' <<<"$output" | grep -q 'OOM killed: .* while running TestHugeAlloc' ||
+    { echo "output: $output" >&2; return 1; }
+  assert_not_contains "$output" "(-1.00s)"
+  assert_not_contains "$output" "(unknown)"
+  local tc='//testcase[@name="TestHugeAlloc"]'
+  [[ "$(xmllint --xpath "string($tc/failure)" "$TJ_WORK/j.xml")" == *"OOM killed: "*" while running TestHugeAlloc"* ]] ||
+    { cat "$TJ_WORK/j.xml" >&2; return 1; }
+  assert_eq "$(xmllint --xpath "number($tc/@time) >= 0" "$TJ_WORK/j.xml")" true
+  assert_nothing_left_test
+}
+
 @test "--json is go test -json of the same Go release, event for event, times aside" {
   local pkgs=(./pass ./fail ./panic ./notests ./buildfail ./exit255)
   run --separate-stderr go test -json -count=1 "${pkgs[@]}"

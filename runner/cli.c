@@ -378,7 +378,8 @@ static const struct tj_option test_options[] = {
     {"v", NULL, OPT_V, "verbose: print every test's output as go test -v does"},
     {"json", NULL, OPT_JSON,
      "(also -json) print a go test -json event stream on stdout (gotestsum and friends read it); the verdict comes as extra "
-     "output events"},
+     "output events, and a kill (OOM, a limit, the timeout, a signal) fails each test it cut short with that reason and "
+     "the test's time, as go test -json reports a failed test"},
     {"junit", "FILE", OPT_JUNIT, "write JUnit XML to FILE: a testsuite per package, the sandbox's verdict as an error"},
     {"p", "N", OPT_P, "test N packages at once, each in its own sandboxes (default: the number of CPUs, as go test)"},
     {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},

@@ -235,6 +235,38 @@ static void test_panicked_test_counts_as_failed(void **state) {
   assert_int_equal(t[1].status, TJ_GT_RUNNING);
 }
 
+static double clock_now;
+static double fake_clock(void *ctx) { return clock_now; }
+
+/* The binary was killed: the tests it left unfinished fail, innermost
+ * first, each with the diagnosis and its time since its run event; a
+ * pending report goes out first; the table still says they were running. */
+static void test_fail_unfinished(void **state) {
+  tj_gotest_set_clock(gt, fake_clock);
+  clock_now = 10;
+  feed("=== RUN   TestDone\n");
+  clock_now = 10.5;
+  feed("--- PASS: TestDone (0.50s)\n=== RUN   TestBig\n");
+  clock_now = 11;
+  feed("=== RUN   TestBig/sub\n=== RUN   TestPar\n=== PAUSE TestPar\n");
+  clock_now = 12.254;
+  tj_gotest_fail_unfinished(gt, "testjail: p: OOM killed while running TestBig/sub\n");
+  const char *tail = strstr(events.p, "pause TestPar\n");
+  assert_non_null(tail);
+  assert_string_equal(tail + strlen("pause TestPar\n"),
+                      "output TestPar |testjail: p: OOM killed while running TestBig/sub|\n"
+                      "fail TestPar 1.25\n"
+                      "output TestBig/sub |testjail: p: OOM killed while running TestBig/sub|\n"
+                      "fail TestBig/sub 1.25\n"
+                      "output TestBig |testjail: p: OOM killed while running TestBig/sub|\n"
+                      "fail TestBig 1.75\n");
+  int n;
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  assert_int_equal(n, 4);
+  assert_int_equal(t[1].status, TJ_GT_RUNNING);
+  assert_int_equal(t[3].status, TJ_GT_PAUSED);
+}
+
 static void test_json_event(void **state) {
   struct tj_buf b = {0};
   struct tj_gt_event ev = {.action = TJ_GT_OUTPUT, .test = "TestX", .elapsed = -1, .output = "a<b> \"q\"\xff\n",
@@ -269,6 +301,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_panicked_test_counts_as_failed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing_mid_line_marker, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fail_unfinished, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
   };
