@@ -394,6 +394,29 @@ PY
   assert_nothing_left_test
 }
 
+@test "several packages end with a summary table on stderr, the diagnoses last; one package or --quiet: none" {
+  tjt --memory 64M ./oom ./panic ./pass
+  assert_eq "$status" 3
+  assert_not_contains "$output" "PEAK MEMORY"
+  assert_eq "${lines[-1]}" FAIL
+  local -a table
+  mapfile -t table < <(tail -n 4 <<<"$stderr")
+  [[ "${table[0]}" == "PACKAGE "*" OUTCOME "*" TIME "*" PEAK MEMORY "*" DIAGNOSIS" ]] || { echo "stderr: $stderr" >&2; return 1; }
+  [[ "${table[1]}" =~ ^example\.com/examples/oom\ +oom_killed\ +[0-9]+\.[0-9]{3}s\ +[0-9.]+\ MiB\ +OOM\ killed:\ .*while\ running\ TestHugeAlloc$ ]] ||
+    { echo "stderr: $stderr" >&2; return 1; }
+  [[ "${table[2]}" =~ ^example\.com/examples/panic\ +tests_failed\ .*\ tests\ failed:\ TestIndex\ panicked ]] || { echo "stderr: $stderr" >&2; return 1; }
+  [[ "${table[3]}" =~ ^example\.com/examples/pass\ +passed\ +[0-9]+\.[0-9]{3}s\ +[0-9.]+\ [KM]iB$ ]] || { echo "stderr: $stderr" >&2; return 1; }
+  # the per-package diagnosis lines are as before
+  assert_eq "$(diagnosis_lines)" 1
+  tjt --quiet --memory 64M ./oom ./panic ./pass
+  assert_eq "$status" 3
+  assert_not_contains "$stderr" "PEAK MEMORY"
+  tjt --memory 64M ./oom
+  assert_eq "$status" 3
+  assert_not_contains "$stderr" "PEAK MEMORY"
+  assert_nothing_left_test
+}
+
 @test "build_failed outranks tests_failed" {
   tjt ./fail ./buildfail
   assert_eq "$status" 2

@@ -406,7 +406,9 @@ static const struct tj_option monitor_options[] = {
     {"plot", "FILE.svg", OPT_PLOT,
      "draw memory over time as SVG (the name ends in .svg): the limit, the OOM moment, each test's span; one panel per package (test) or "
      "for the unlimited run, the largest failing and the smallest passing limit (bisect-memory)"},
-    {"quiet", NULL, OPT_QUIET, "no live status line on stderr (it is shown only when stderr is a terminal, and not with --json)"},
+    {"quiet", NULL, OPT_QUIET,
+     "no live status line on stderr (it is shown only when stderr is a terminal, and not with --json); test: no summary "
+     "table after several packages either"},
     {"gomemlimit", "auto|off|SIZE", OPT_GOMEMLIMIT,
      "GOMEMLIMIT for the tests (Go 1.19+): auto sets it to 90% of the memory limit; off and SIZE set it as given; "
      "default: the environment's (or --env's) is kept, and reported"},

@@ -281,6 +281,27 @@ static void test_json_event(void **state) {
   tj_buf_free(&b);
 }
 
+/* Columns as wide as their widest cell; a plain pass has no diagnosis, an
+ * unknown peak is "-", no row ends in spaces. */
+static void test_summary_table(void **state) {
+  json_t *pkgs = json_pack(
+      "[{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s}]",
+      "package", "example.com/oom", "outcome", "oom_killed", "elapsed", 0.25, "diagnosis",
+      "OOM killed: memory peaked at 64 MiB of the 64 MiB limit (oom_kill 1) while running TestBig", "usage",
+      "memory_peak_bytes", (json_int_t)64 << 20, "package", "example.com/ok", "outcome", "passed", "elapsed", 0.0125,
+      "diagnosis", "passed", "usage", "memory_peak_bytes", (json_int_t)1536 * 1024, "package", "example.com/none",
+      "outcome", "passed", "elapsed", 0.0, "diagnosis", "no test files");
+  struct tj_buf b = {0};
+  tj_summary_table(&b, pkgs);
+  assert_string_equal(b.p, "PACKAGE           OUTCOME     TIME    PEAK MEMORY  DIAGNOSIS\n"
+                           "example.com/oom   oom_killed  0.250s  64 MiB       OOM killed: memory peaked at 64 MiB of "
+                           "the 64 MiB limit (oom_kill 1) while running TestBig\n"
+                           "example.com/ok    passed      0.013s  1.5 MiB\n"
+                           "example.com/none  passed      0.000s  -            no test files\n");
+  tj_buf_free(&b);
+  json_decref(pkgs);
+}
+
 static void test_xml_escape(void **state) {
   struct tj_buf b = {0};
   tj_xml_escape(&b, "<a & 'b'>\x1b[0m\xc3\x28", 15);
@@ -304,6 +325,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fail_unfinished, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
+      cmocka_unit_test(test_summary_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
