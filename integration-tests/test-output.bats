@@ -394,7 +394,7 @@ PY
   assert_nothing_left_test
 }
 
-@test "several packages end with a summary table on stderr, the diagnoses last; one package or --quiet: none" {
+@test "several packages end with a summary table on stderr, the diagnoses last; one package, --quiet or --json: none" {
   tjt --memory 64M ./oom ./panic ./pass
   assert_eq "$status" 3
   assert_not_contains "$output" "PEAK MEMORY"
@@ -414,6 +414,10 @@ PY
   tjt --memory 64M ./oom
   assert_eq "$status" 3
   assert_not_contains "$stderr" "PEAK MEMORY"
+  # --json: gotestsum would count each of its lines as an error
+  tjt --json --memory 64M ./oom ./pass
+  assert_eq "$status" 3
+  assert_not_contains "$stderr$output" "PEAK MEMORY"
   assert_nothing_left_test
 }
 

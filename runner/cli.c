@@ -408,7 +408,7 @@ static const struct tj_option monitor_options[] = {
      "for the unlimited run, the largest failing and the smallest passing limit (bisect-memory)"},
     {"quiet", NULL, OPT_QUIET,
      "no live status line on stderr (it is shown only when stderr is a terminal, and not with --json); test: no summary "
-     "table after several packages either"},
+     "table after several packages either (none with --json)"},
     {"gomemlimit", "auto|off|SIZE", OPT_GOMEMLIMIT,
      "GOMEMLIMIT for the tests (Go 1.19+): auto sets it to 90% of the memory limit; off and SIZE set it as given; "
      "default: the environment's (or --env's) is kept, and reported"},

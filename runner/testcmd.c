@@ -579,9 +579,10 @@ int tj_cmd_test(int argc, char **argv) {
     fflush(stdout);
     tj_write_all(STDOUT_FILENO, "FAIL\n", 5);
   }
-  /* Written last: the reasons end up where the eye lands. */
+  /* Written last: the reasons end up where the eye lands. Not with --json:
+   * its reader (gotestsum) counts every stderr line as an error. */
   struct tj_buf summary = {0};
-  if (n > 1 && !opts.mon.quiet && !interrupted)
+  if (n > 1 && !opts.mon.quiet && mode != TJ_OUT_JSON && !interrupted)
     tj_summary_table(&summary, packages);
 
   if (opts.junit_path && tj_junit_write(opts.junit_path, packages, &err) < 0)
