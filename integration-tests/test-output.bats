@@ -276,6 +276,24 @@ assert any(e["Action"] == "run" and e.get("Test") == "TestHugeAlloc" for e in ev
 PY
 }
 
+@test "--json: a kill fails the test it cut short with its reason and time, as gotestsum and its JUnit show it" {
+  require_cmd gotestsum
+  require_cmd xmllint
+  run --separate-stderr gotestsum --format testname --junitfile "$TJ_WORK/j.xml" --raw-command -- \
+    "$TESTJAIL" test --json --env "TJMARK=$MARKER" --memory 64M ./oom
+  assert_eq "$status" 3 "gotestsum's exit status; output: $output"
+  # gotestsum's summary: the test, its time, then its output with the reason
+  grep -A1 -E '^=== FAIL: .*oom TestHugeAlloc \([0-9]+\.[0-9]+s\)$' <<<"$output" | grep -q 'OOM killed: .* while running TestHugeAlloc' ||
+    { echo "output: $output" >&2; return 1; }
+  assert_not_contains "$output" "(-1.00s)"
+  assert_not_contains "$output" "(unknown)"
+  local tc='//testcase[@name="TestHugeAlloc"]'
+  [[ "$(xmllint --xpath "string($tc/failure)" "$TJ_WORK/j.xml")" == *"OOM killed: "*" while running TestHugeAlloc"* ]] ||
+    { cat "$TJ_WORK/j.xml" >&2; return 1; }
+  assert_eq "$(xmllint --xpath "number($tc/@time) >= 0" "$TJ_WORK/j.xml")" true
+  assert_nothing_left_test
+}
+
 @test "--json is go test -json of the same Go release, event for event, times aside" {
   local pkgs=(./pass ./fail ./panic ./notests ./buildfail ./exit255)
   run --separate-stderr go test -json -count=1 "${pkgs[@]}"
@@ -373,6 +391,33 @@ PY
   # one diagnosis line for each package neither passed nor tests_failed
   assert_eq "$(diagnosis_lines)" 2
   assert_eq "${lines[-1]}" FAIL
+  assert_nothing_left_test
+}
+
+@test "several packages end with a summary table on stderr, the diagnoses last; one package, --quiet or --json: none" {
+  tjt --memory 64M ./oom ./panic ./pass
+  assert_eq "$status" 3
+  assert_not_contains "$output" "PEAK MEMORY"
+  assert_eq "${lines[-1]}" FAIL
+  local -a table
+  mapfile -t table < <(tail -n 4 <<<"$stderr")
+  [[ "${table[0]}" == "PACKAGE "*" OUTCOME "*" TIME "*" PEAK MEMORY "*" DIAGNOSIS" ]] || { echo "stderr: $stderr" >&2; return 1; }
+  [[ "${table[1]}" =~ ^example\.com/examples/oom\ +oom_killed\ +[0-9]+\.[0-9]{3}s\ +[0-9.]+\ MiB\ +OOM\ killed:\ .*while\ running\ TestHugeAlloc$ ]] ||
+    { echo "stderr: $stderr" >&2; return 1; }
+  [[ "${table[2]}" =~ ^example\.com/examples/panic\ +tests_failed\ .*\ tests\ failed:\ TestIndex\ panicked ]] || { echo "stderr: $stderr" >&2; return 1; }
+  [[ "${table[3]}" =~ ^example\.com/examples/pass\ +passed\ +[0-9]+\.[0-9]{3}s\ +[0-9.]+\ [KM]iB$ ]] || { echo "stderr: $stderr" >&2; return 1; }
+  # the per-package diagnosis lines are as before
+  assert_eq "$(diagnosis_lines)" 1
+  tjt --quiet --memory 64M ./oom ./panic ./pass
+  assert_eq "$status" 3
+  assert_not_contains "$stderr" "PEAK MEMORY"
+  tjt --memory 64M ./oom
+  assert_eq "$status" 3
+  assert_not_contains "$stderr" "PEAK MEMORY"
+  # --json: gotestsum would count each of its lines as an error
+  tjt --json --memory 64M ./oom ./pass
+  assert_eq "$status" 3
+  assert_not_contains "$stderr$output" "PEAK MEMORY"
   assert_nothing_left_test
 }
 

@@ -378,7 +378,8 @@ static const struct tj_option test_options[] = {
     {"v", NULL, OPT_V, "verbose: print every test's output as go test -v does"},
     {"json", NULL, OPT_JSON,
      "(also -json) print a go test -json event stream on stdout (gotestsum and friends read it); the verdict comes as extra "
-     "output events"},
+     "output events, and a kill (OOM, a limit, the timeout, a signal) fails each test it cut short with that reason and "
+     "the test's time, as go test -json reports a failed test"},
     {"junit", "FILE", OPT_JUNIT, "write JUnit XML to FILE: a testsuite per package, the sandbox's verdict as an error"},
     {"p", "N", OPT_P, "test N packages at once, each in its own sandboxes (default: the number of CPUs, as go test)"},
     {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},
@@ -405,7 +406,9 @@ static const struct tj_option monitor_options[] = {
     {"plot", "FILE.svg", OPT_PLOT,
      "draw memory over time as SVG (the name ends in .svg): the limit, the OOM moment, each test's span; one panel per package (test) or "
      "for the unlimited run, the largest failing and the smallest passing limit (bisect-memory)"},
-    {"quiet", NULL, OPT_QUIET, "no live status line on stderr (it is shown only when stderr is a terminal, and not with --json)"},
+    {"quiet", NULL, OPT_QUIET,
+     "no live status line on stderr (it is shown only when stderr is a terminal, and not with --json); test: no summary "
+     "table after several packages either (none with --json)"},
     {"gomemlimit", "auto|off|SIZE", OPT_GOMEMLIMIT,
      "GOMEMLIMIT for the tests (Go 1.19+): auto sets it to 90% of the memory limit; off and SIZE set it as given; "
      "default: the environment's (or --env's) is kept, and reported"},

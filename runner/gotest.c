@@ -20,6 +20,7 @@ struct tj_gotest {
   bool framing;
   tj_gt_emit_fn emit;
   void *ctx;
+  tj_gt_clock_fn now;
   char *in;
   size_t in_len;
   bool mid; /* inside a line longer than IN_MAX */
@@ -144,7 +145,8 @@ static void track(struct tj_gotest *p, const struct tj_gt_event *e) {
       return;
     p->tests[p->n_tests] = (struct tj_gt_test){.name = name, .parent = parent,
                                                .depth = parent >= 0 ? p->tests[parent].depth + 1 : 0,
-                                               .status = TJ_GT_RUNNING, .elapsed = -1};
+                                               .status = TJ_GT_RUNNING, .elapsed = -1,
+                                               .run_at = p->now ? p->now(p->ctx) : -1};
     p->cache = p->n_tests++;
     return;
   }
@@ -477,6 +479,33 @@ void tj_gotest_feed(struct tj_gotest *p, const char *buf, size_t len) {
     }
     buf += take;
     len -= take;
+  }
+}
+
+void tj_gotest_set_clock(struct tj_gotest *p, tj_gt_clock_fn now) { p->now = now; }
+
+void tj_gotest_fail_unfinished(struct tj_gotest *p, const char *line) {
+  if (p->in_len) {
+    output(p, p->in, p->in_len, false);
+    p->in_len = 0;
+  }
+  flush_report(p, 0);
+  double now = p->now ? p->now(p->ctx) : -1;
+  /* A subtest comes after its parent in the table. */
+  for (int i = p->n_tests - 1; i >= 0; i--) {
+    const struct tj_gt_test *t = &p->tests[i];
+    if (t->status > TJ_GT_PAUSED)
+      continue;
+    double secs = now >= 0 && t->run_at >= 0 && now > t->run_at ? now - t->run_at : 0;
+    /* to the hundredth, as the testing package reports a test's time */
+    secs = (double)(long long)(secs * 100 + 0.5) / 100;
+    struct tj_gt_event out = {.action = TJ_GT_OUTPUT, .test = t->name, .elapsed = -1, .output = line,
+                              .output_len = strlen(line)};
+    struct tj_gt_event fail = {.action = TJ_GT_FAIL, .test = t->name, .elapsed = secs};
+    if (p->emit) {
+      p->emit(p->ctx, &out);
+      p->emit(p->ctx, &fail);
+    }
   }
 }
 

@@ -69,6 +69,7 @@ struct tj_gt_test {
    * prints the line before it re-panics a test's panic, and the binary
    * dies with the event still pending */
   bool fail_reported;
+  double run_at; /* the clock's reading at its run event; < 0 without a clock */
 };
 
 struct tj_gotest;
@@ -78,6 +79,11 @@ struct tj_gotest;
  * one. Returns NULL when out of memory. */
 struct tj_gotest *tj_gotest_new(bool framing, tj_gt_emit_fn emit, void *ctx);
 void tj_gotest_free(struct tj_gotest *p);
+
+/* Seconds on some monotonic clock, read at each run event (ctx: the emit
+ * function's). Without one, tj_gotest_fail_unfinished's times are 0. */
+typedef double (*tj_gt_clock_fn)(void *ctx);
+void tj_gotest_set_clock(struct tj_gotest *p, tj_gt_clock_fn now);
 
 /* Feed whole or partial output, as it arrives. */
 void tj_gotest_feed(struct tj_gotest *p, const char *buf, size_t len);
@@ -89,6 +95,14 @@ void tj_gotest_exited(struct tj_gotest *p, bool success);
 /* The package failed as its build did (id: go's, "pkg [pkg.test]"): the
  * package's fail event names it, as go test -json's FailedBuild. */
 void tj_gotest_failed_build(struct tj_gotest *p, const char *id);
+
+/* The binary was ended by something its tests did not cause (a kill, a
+ * limit): every test not ended yet, innermost first, gets line as output
+ * and a fail event with the time since its run event, as go test -json
+ * reports a failed test, so tools that read the stream (gotestsum, its
+ * JUnit) show the reason at that test. Events only: the table keeps them
+ * running, as they were when the binary died. */
+void tj_gotest_fail_unfinished(struct tj_gotest *p, const char *line);
 
 /* End of input: flushes a partial line and pending reports, then emits the
  * package's final event (pass, fail or skip) with elapsed seconds, if a

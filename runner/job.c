@@ -660,6 +660,7 @@ struct line_asm {
 
 struct job_ctx {
   bool json_started; /* the package's start event is out (Go 1.20+) */
+  bool failing_unfinished; /* tj_gotest_fail_unfinished's events: not the timeline's */
   const struct tj_job *job;
   struct tj_gotest *gt;
   struct tj_buf text;   /* TJ_OUT_TEXT: shown only when the package fails */
@@ -699,7 +700,8 @@ static bool bench_name_line(const struct tj_gt_event *ev) {
 
 static void on_event(void *ctx, const struct tj_gt_event *ev) {
   struct job_ctx *c = ctx;
-  timeline_event(c, ev);
+  if (!c->failing_unfinished)
+    timeline_event(c, ev);
   switch (c->job->mode) {
   case TJ_OUT_JSON: {
     struct timespec now;
@@ -883,16 +885,24 @@ static json_t *result_base(const struct tj_job *job, const char *phase, const st
   return r;
 }
 
-static void diagnose(struct job_ctx *c, const struct tj_verdict *v) {
+/* The line a verdict gets on stderr, or NULL when it needs none. */
+static char *diagnosis_line(const struct job_ctx *c, const struct tj_verdict *v) {
   char *line = NULL;
   if ((v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED) && v->warning[0]) {
     if (asprintf(&line, "testjail: %s: warning: %s\n", c->job->pkg->import_path, v->warning) < 0)
-      return;
+      return NULL;
   } else if (v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED) {
-    return;
+    return NULL;
   } else if (asprintf(&line, "testjail: %s: %s\n", c->job->pkg->import_path, v->diagnosis) < 0) {
-    return;
+    return NULL;
   }
+  return line;
+}
+
+static void diagnose(struct job_ctx *c, const struct tj_verdict *v) {
+  char *line = diagnosis_line(c, v);
+  if (!line)
+    return;
   /* -json: stdout is the event stream and the verdict rides in it. */
   if (c->job->mode == TJ_OUT_JSON && c->gt)
     tj_gotest_feed(c->gt, line, strlen(line));
@@ -1510,6 +1520,15 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     sink_str(c, STDOUT_FILENO, trailer);
     diagnose(c, &v);
   } else {
+    /* The tests a kill cut short fail with its reason, as go test -json
+     * reports a failed test (gotestsum shows it at the test). */
+    char *line = tj_outcome_imposed(v.outcome) ? diagnosis_line(c, &v) : NULL;
+    if (line) {
+      c->failing_unfinished = true;
+      tj_gotest_fail_unfinished(c->gt, line);
+      c->failing_unfinished = false;
+      free(line);
+    }
     /* go test's own lines after the binary's: framed like a report line, so
      * they end the tests still open and belong to the package */
     char *t = trailer;
@@ -1536,6 +1555,8 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   return result;
 }
 
+static double job_clock(void *ctx) { return (double)mono_ms() / 1000; }
+
 static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
   memset(c, 0, sizeof(*c));
   c->job = job;
@@ -1544,6 +1565,8 @@ static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
   snprintf(c->st.package, sizeof(c->st.package), "%s", job->pkg->import_path);
   c->st.mem_current = c->st.mem_limit = c->st.pids_current = c->st.pids_limit = -1;
   c->gt = tj_gotest_new(framed(job), on_event, c);
+  if (c->gt)
+    tj_gotest_set_clock(c->gt, job_clock);
   return c->gt != NULL;
 }
 

@@ -579,6 +579,11 @@ int tj_cmd_test(int argc, char **argv) {
     fflush(stdout);
     tj_write_all(STDOUT_FILENO, "FAIL\n", 5);
   }
+  /* Written last: the reasons end up where the eye lands. Not with --json:
+   * its reader (gotestsum) counts every stderr line as an error. */
+  struct tj_buf summary = {0};
+  if (n > 1 && !opts.mon.quiet && mode != TJ_OUT_JSON && !interrupted)
+    tj_summary_table(&summary, packages);
 
   if (opts.junit_path && tj_junit_write(opts.junit_path, packages, &err) < 0)
     fprintf(stderr, "testjail: %s\n", err.msg);
@@ -614,6 +619,9 @@ int tj_cmd_test(int argc, char **argv) {
     json_decref(report);
   }
   json_decref(packages);
+  if (summary.len)
+    tj_write_all(STDERR_FILENO, summary.p, summary.len);
+  tj_buf_free(&summary);
   for (int i = 0; i < n; i++) {
     json_decref(slots[i].result);
     tj_buf_free(&slots[i].in);

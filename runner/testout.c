@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "util.h"
 
 #define ADDS(b, lit) tj_buf_add(b, lit, sizeof(lit) - 1)
@@ -375,6 +376,51 @@ static void render_suite(struct tj_buf *b, json_t *pkg, int *tot, int *fail, int
   ADDS(b, "  </testsuite>\n");
   tj_buf_free(&cases);
   *tot += n, *fail += nf, *err += ne, *skip += ns, *time += secs;
+}
+
+enum { COL_PACKAGE, COL_OUTCOME, COL_TIME, COL_PEAK, COL_DIAGNOSIS, N_COLS };
+
+static void summary_row(struct tj_buf *b, char cells[N_COLS][600], const int *width) {
+  size_t start = b->len;
+  for (int i = 0; i < N_COLS; i++)
+    tj_buf_printf(b, "%-*s%s", i + 1 < N_COLS ? width[i] : 0, cells[i], i + 1 < N_COLS ? "  " : "");
+  while (b->len > start && b->p[b->len - 1] == ' ')
+    b->len--;
+  ADDS(b, "\n");
+}
+
+static void summary_cells(json_t *pkg, char cells[N_COLS][600]) {
+  snprintf(cells[COL_PACKAGE], 600, "%s", jstr(pkg, "package"));
+  snprintf(cells[COL_OUTCOME], 600, "%s", jstr(pkg, "outcome"));
+  tj_format_seconds(cells[COL_TIME], 600, jnum(pkg, "elapsed"));
+  json_t *peak = json_object_get(json_object_get(pkg, "usage"), "memory_peak_bytes");
+  if (json_is_integer(peak))
+    tj_format_size(json_integer_value(peak), cells[COL_PEAK], 600);
+  else
+    snprintf(cells[COL_PEAK], 600, "-");
+  const char *diag = jstr(pkg, "diagnosis");
+  snprintf(cells[COL_DIAGNOSIS], 600, "%s", strcmp(diag, "passed") == 0 ? "" : diag);
+}
+
+void tj_summary_table(struct tj_buf *b, json_t *packages) {
+  char cells[N_COLS][600] = {"PACKAGE", "OUTCOME", "TIME", "PEAK MEMORY", "DIAGNOSIS"};
+  int width[N_COLS] = {0};
+  size_t i;
+  json_t *pkg;
+  for (int c = 0; c < N_COLS; c++)
+    width[c] = (int)strlen(cells[c]);
+  json_array_foreach(packages, i, pkg) {
+    char row[N_COLS][600];
+    summary_cells(pkg, row);
+    for (int c = 0; c < N_COLS; c++)
+      if ((int)strlen(row[c]) > width[c])
+        width[c] = (int)strlen(row[c]);
+  }
+  summary_row(b, cells, width);
+  json_array_foreach(packages, i, pkg) {
+    summary_cells(pkg, cells);
+    summary_row(b, cells, width);
+  }
 }
 
 int tj_junit_write(const char *path, json_t *packages, tj_error *err) {

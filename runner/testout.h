@@ -39,6 +39,13 @@ void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_
 /* "0.123s" as go test prints a package's time. */
 void tj_format_seconds(char *buf, size_t len, double seconds);
 
+/* The table that ends a run of several packages, for stderr: a row per
+ * package (result objects as for tj_junit_write, with usage.memory_peak_bytes
+ * where known): package, outcome, time, peak memory, and its diagnosis but
+ * for a plain pass. After thousands of lines of a crash's stacks, the
+ * reasons are what is left on screen. */
+void tj_summary_table(struct tj_buf *b, json_t *packages);
+
 /* JUnit XML of the packages (each the result object of one package: package,
  * outcome, diagnosis, elapsed, evidence, junit_tests [{name, status,
  * elapsed, output}]) to path, atomically. */

@@ -184,6 +184,15 @@ int tj_outcome_rank(enum tj_outcome o) {
   return 0;
 }
 
+bool tj_outcome_imposed(enum tj_outcome o) {
+  switch (o) {
+  case TJ_OOM_KILLED: case TJ_SECCOMP_DENIED: case TJ_PIDS_LIMIT: case TJ_RLIMIT: case TJ_TIMEOUT: case TJ_SIGNALED:
+    return true;
+  default:
+    return false;
+  }
+}
+
 int tj_outcome_exit_code(enum tj_outcome o) {
   switch (o) {
   case TJ_PASSED: return 0;

@@ -134,6 +134,10 @@ void tj_verdict_build(const struct tj_evidence *ev, const struct tj_build_notes 
  * build_failed, deadlock and tests_failed, passed). */
 int tj_outcome_rank(enum tj_outcome o);
 
+/* The outcome was imposed on the tests, not caused by them: a kill by the
+ * kernel or testjail (OOM, a limit, the wall clock, a signal, seccomp). */
+bool tj_outcome_imposed(enum tj_outcome o);
+
 /* "passed", "oom_killed", ... ("rlimit" for TJ_RLIMIT; use v->outcome_name). */
 const char *tj_outcome_name(enum tj_outcome o);
 

@@ -235,6 +235,38 @@ static void test_panicked_test_counts_as_failed(void **state) {
   assert_int_equal(t[1].status, TJ_GT_RUNNING);
 }
 
+static double clock_now;
+static double fake_clock(void *ctx) { return clock_now; }
+
+/* The binary was killed: the tests it left unfinished fail, innermost
+ * first, each with the diagnosis and its time since its run event; a
+ * pending report goes out first; the table still says they were running. */
+static void test_fail_unfinished(void **state) {
+  tj_gotest_set_clock(gt, fake_clock);
+  clock_now = 10;
+  feed("=== RUN   TestDone\n");
+  clock_now = 10.5;
+  feed("--- PASS: TestDone (0.50s)\n=== RUN   TestBig\n");
+  clock_now = 11;
+  feed("=== RUN   TestBig/sub\n=== RUN   TestPar\n=== PAUSE TestPar\n");
+  clock_now = 12.254;
+  tj_gotest_fail_unfinished(gt, "testjail: p: OOM killed while running TestBig/sub\n");
+  const char *tail = strstr(events.p, "pause TestPar\n");
+  assert_non_null(tail);
+  assert_string_equal(tail + strlen("pause TestPar\n"),
+                      "output TestPar |testjail: p: OOM killed while running TestBig/sub|\n"
+                      "fail TestPar 1.25\n"
+                      "output TestBig/sub |testjail: p: OOM killed while running TestBig/sub|\n"
+                      "fail TestBig/sub 1.25\n"
+                      "output TestBig |testjail: p: OOM killed while running TestBig/sub|\n"
+                      "fail TestBig 1.75\n");
+  int n;
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  assert_int_equal(n, 4);
+  assert_int_equal(t[1].status, TJ_GT_RUNNING);
+  assert_int_equal(t[3].status, TJ_GT_PAUSED);
+}
+
 static void test_json_event(void **state) {
   struct tj_buf b = {0};
   struct tj_gt_event ev = {.action = TJ_GT_OUTPUT, .test = "TestX", .elapsed = -1, .output = "a<b> \"q\"\xff\n",
@@ -247,6 +279,27 @@ static void test_json_event(void **state) {
   tj_json_event(&b, NULL, "p", &pass);
   assert_string_equal(b.p, "{\"Action\":\"pass\",\"Package\":\"p\",\"Elapsed\":0.25}\n");
   tj_buf_free(&b);
+}
+
+/* Columns as wide as their widest cell; a plain pass has no diagnosis, an
+ * unknown peak is "-", no row ends in spaces. */
+static void test_summary_table(void **state) {
+  json_t *pkgs = json_pack(
+      "[{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s}]",
+      "package", "example.com/oom", "outcome", "oom_killed", "elapsed", 0.25, "diagnosis",
+      "OOM killed: memory peaked at 64 MiB of the 64 MiB limit (oom_kill 1) while running TestBig", "usage",
+      "memory_peak_bytes", (json_int_t)64 << 20, "package", "example.com/ok", "outcome", "passed", "elapsed", 0.0125,
+      "diagnosis", "passed", "usage", "memory_peak_bytes", (json_int_t)1536 * 1024, "package", "example.com/none",
+      "outcome", "passed", "elapsed", 0.0, "diagnosis", "no test files");
+  struct tj_buf b = {0};
+  tj_summary_table(&b, pkgs);
+  assert_string_equal(b.p, "PACKAGE           OUTCOME     TIME    PEAK MEMORY  DIAGNOSIS\n"
+                           "example.com/oom   oom_killed  0.250s  64 MiB       OOM killed: memory peaked at 64 MiB of "
+                           "the 64 MiB limit (oom_kill 1) while running TestBig\n"
+                           "example.com/ok    passed      0.013s  1.5 MiB\n"
+                           "example.com/none  passed      0.000s  -            no test files\n");
+  tj_buf_free(&b);
+  json_decref(pkgs);
 }
 
 static void test_xml_escape(void **state) {
@@ -269,8 +322,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_panicked_test_counts_as_failed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing_mid_line_marker, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fail_unfinished, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
+      cmocka_unit_test(test_summary_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -415,6 +415,17 @@ static void test_aggregation_order(void **state) {
   assert_true(tj_outcome_rank(TJ_DEADLOCK) < tj_outcome_rank(TJ_PASSED));
 }
 
+/* Kills the tests did not cause; a test's own panic, timeout or exit did. */
+static void test_imposed_outcomes(void **state) {
+  enum tj_outcome imposed[] = {TJ_OOM_KILLED, TJ_SECCOMP_DENIED, TJ_PIDS_LIMIT, TJ_RLIMIT, TJ_TIMEOUT, TJ_SIGNALED};
+  enum tj_outcome own[] = {TJ_PASSED, TJ_TESTS_FAILED, TJ_BUILD_FAILED, TJ_TEST_TIMEOUT, TJ_INIT_PANIC,
+                           TJ_DEADLOCK, TJ_EXIT_NONZERO, TJ_SANDBOX_ERROR};
+  for (size_t i = 0; i < sizeof(imposed) / sizeof(imposed[0]); i++)
+    assert_true(tj_outcome_imposed(imposed[i]));
+  for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+    assert_false(tj_outcome_imposed(own[i]));
+}
+
 
 /* net/http: strace in TestLinuxSendfile is denied ptrace and the test skips;
  * TestCmdGoNoHTTPServer fails on its own. The denial does not explain it. */
@@ -473,6 +484,7 @@ int main(void) {
       cmocka_unit_test_setup(test_bad_test_flag_is_usage_error, setup),
       cmocka_unit_test_setup(test_exit_before_tests_in_go_test, setup),
       cmocka_unit_test_setup(test_aggregation_order, setup),
+      cmocka_unit_test(test_imposed_outcomes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
