@@ -28,7 +28,7 @@ files=(exec-basic exec-report exec-badinput exec-signals profile-check seccomp-d
        seccomp-cache init-exit init-signals init-badinput isolation test-outcomes test-output)
 paths=()
 for f in "${files[@]}"; do paths+=("integration-tests/$f.bats"); done
-TESTJAIL="$dir/testjail" bats --print-output-on-failure "${paths[@]}"
+TJ_SANITIZED=1 TESTJAIL="$dir/testjail" bats --print-output-on-failure "${paths[@]}"
 # A report the sanitizers wrote from inside a sandbox where they could not
 # reach log_path went to stderr and failed its test above.
 if compgen -G "$dir/sanitizer.*" >/dev/null; then

@@ -126,6 +126,9 @@ setup() {
   assert_contains "$stderr" "testjail: seccomp denied execve (1x): "
   # Everything denied, exit_group included: the workload cannot even exit
   # cleanly (glibc's _exit ends in a crash), but nothing hangs.
+  if [ -n "${TJ_SANITIZED:-}" ]; then
+    skip_because "a sanitizer build's own exit path spins when every syscall fails before the exec (the first half ran)"
+  fi
   write_profile q.json '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
     {"names":["sendmsg"],"action":"SCMP_ACT_ERRNO","errnoRet":5}]}'
   run --separate-stderr tj exec --seccomp "$PWD/q.json" --report "$BATS_TEST_TMPDIR/r.json" -- true
