@@ -68,6 +68,26 @@ normalize() {
   [ ! -e "$mod/x" ] || { echo "the module root was written to" >&2; return 1; }
 }
 
+@test "a module below a directory others may not search (a 0700 home): the module stays visible read-only, from its root and from a package directory" {
+  local home="$TJ_WORK/home" mod
+  mkdir -m 0700 "$home"
+  mod="$home/m"
+  mkdir -p "$mod/p" "$mod/testdata"
+  printf 'module example.com/m\n\ngo 1.19\n' >"$mod/go.mod"
+  echo data >"$mod/testdata/x.txt"
+  printf '%s\n' 'package p' 'import (' '"os"' '"testing"' ')' \
+    'func TestData(t *testing.T) {' \
+    '	b, err := os.ReadFile("../testdata/x.txt")' \
+    '	if err != nil || string(b) != "data\n" { t.Fatal(string(b), err) }' \
+    '}' >"$mod/p/p_test.go"
+  cd "$mod"
+  tjt ./p
+  assert_test_result passed 0
+  cd p
+  tjt .
+  assert_test_result passed 0
+}
+
 @test "go test's build flags in TESTFLAGS: -tags reaches the build; -cover's ok lines and -coverprofile's file are go test's" {
   mkdir -p tagged
   printf '%s\n' 'package tagged' 'func Half(n int) int {' '	if n < 0 {' '		return -(-n / 2)' '	}' '	return n / 2' '}' \

@@ -852,16 +852,39 @@ static void make_go_dir(const char *dir) {
   }
 }
 
-/* The sandbox's private /tmp hides the host's: a module or workspace kept
- * there stays visible (read-only) around a package directory inside it, as
- * it does anywhere else. */
+/* Whether path or a directory above it is one others may not search: the
+ * sandbox covers such a directory, hiding all but what is bound below it. */
+static bool behind_cover(const char *path) {
+  char buf[PATH_MAX];
+  if (path[0] != '/' || snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+    return false;
+  for (char *p = buf + 1;; p++) {
+    if (*p && *p != '/')
+      continue;
+    char c = *p;
+    *p = 0;
+    struct stat st;
+    if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH))
+      return true;
+    if (!c)
+      return false;
+    *p = c;
+  }
+}
+
+/* The sandbox's private /tmp hides the host's, and a covered directory
+ * (root's 0700 home, a mktemp -d) the rest of its tree: a module or
+ * workspace kept there stays visible (read-only) around a package directory
+ * inside it, as it does anywhere else (go.mod for a build started below the
+ * module root, the module's testdata for the tests). */
 static bool add_go_roots(struct tj_spec *s, const struct tj_go_env *go) {
   const char *roots[] = {go->workroot, go->modroot};
   char wd[PATH_MAX];
   if (!realpath(s->workdir ? s->workdir : ".", wd))
     wd[0] = 0;
   for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-    if (strncmp(roots[i], "/tmp/", 5) == 0 && strcmp(roots[i], wd) != 0 && !add_bind(s, roots[i], true))
+    if ((strncmp(roots[i], "/tmp/", 5) == 0 || behind_cover(roots[i])) && strcmp(roots[i], wd) != 0 &&
+        !add_bind(s, roots[i], true))
       return false; /* the working directory itself stays writable */
   return true;
 }
