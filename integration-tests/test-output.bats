@@ -88,6 +88,23 @@ normalize() {
   assert_test_result passed 0
 }
 
+@test "the module cache is visible read-only to the tests, also below a directory others may not search" {
+  local home="$TJ_WORK/home"
+  mkdir -m 0700 "$home"
+  mkdir -p "$home/modcache/cache" "$TJ_WORK/mc/p"
+  echo marker >"$home/modcache/cache/marker"
+  printf 'module example.com/mc\n\ngo 1.19\n' >"$TJ_WORK/mc/go.mod"
+  printf '%s\n' 'package p' 'import (' '"os"' '"path/filepath"' '"testing"' ')' \
+    'func TestModCache(t *testing.T) {' \
+    '	f := filepath.Join(os.Getenv("GOMODCACHE"), "cache", "marker")' \
+    '	if _, err := os.ReadFile(f); err != nil { t.Fatal(err) }' \
+    '	if err := os.WriteFile(f, nil, 0o600); err == nil { t.Fatal("the module cache is writable") }' \
+    '}' >"$TJ_WORK/mc/p/p_test.go"
+  cd "$TJ_WORK/mc"
+  GOMODCACHE="$home/modcache" tjt ./p
+  assert_test_result passed 0
+}
+
 @test "go test's build flags in TESTFLAGS: -tags reaches the build; -cover's ok lines and -coverprofile's file are go test's" {
   mkdir -p tagged
   printf '%s\n' 'package tagged' 'func Half(n int) int {' '	if n < 0 {' '		return -(-n / 2)' '	}' '	return n / 2' '}' \

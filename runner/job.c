@@ -1432,7 +1432,10 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   const char *host_path = getenv("PATH");
   /* Go 1.19 puts GOROOT/bin first in the tests' PATH. */
   snprintf(path, sizeof(path), "PATH=%s/bin%s%s", job->go->goroot, host_path ? ":" : "", host_path ? host_path : "");
-  if (!add_bind(&ts, job->go->gocache, false) || !add_go_roots(&ts, job->go) || !add_env(&ts, pwd) ||
+  /* The module cache read-only, as the tests see it under go test: a suite
+   * that runs the go command itself needs its dependencies from there. */
+  if (!add_bind(&ts, job->go->gocache, false) || !add_bind(&ts, job->go->gomodcache, true) ||
+      !add_go_roots(&ts, job->go) || !add_env(&ts, pwd) ||
       (job->go->goroot[0] && !add_env(&ts, path))) {
     tj_error_set(&err, 0, "too many --bind or --env settings for the test sandbox");
     return setup_result(c, &err);
