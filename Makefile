@@ -8,14 +8,15 @@ PKGS := libseccomp libcap-ng jansson libcgroup libmd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
 
-WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 ifdef CI
 WARN += -Werror
 endif
-HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) $(HARDEN) -D_GNU_SOURCE -DTJ_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
-override LDFLAGS += -pie -Wl,-z,relro,-z,now
+LDHARDEN := -Wl,-z,relro,-z,now,-z,noexecstack
+override LDFLAGS += -pie $(LDHARDEN)
 
 LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) $(wildcard cgroup/*.c)
 LIB_OBJS := $(LIB_SRCS:.c=.o) runner/profiles_data.o
@@ -40,11 +41,15 @@ testjail: runner/main.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 else
 testjail: runner/main.o $(LIB_OBJS)
-	$(CC) -static-pie -Wl,-z,relro,-z,now -o $@ $^ $(STATIC_LIBS)
+	$(CC) -static-pie $(LDHARDEN) -o $@ $^ $(STATIC_LIBS)
 endif
 
-%.o: %.c $(HDRS)
-	$(CC) $(CFLAGS) -c -o $@ $<
+# -MMD -MP: each object depends on the headers it includes, read from the
+# .d file the compiler writes beside it.
+%.o: %.c
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(wildcard runner/*.d cgroup/*.d)
 
 # The shipped profiles go into the binary (.incbin), so installed and static
 # binaries need no data files.
@@ -117,7 +122,7 @@ install: testjail
 	install -m 0644 $(PROFILES) $(DESTDIR)$(PREFIX)/share/testjail/profiles/
 
 clean:
-	rm -f testjail runner/*.o cgroup/*.o $(UNIT_BINS) $(HELPER)
+	rm -f testjail runner/*.o runner/*.d cgroup/*.o cgroup/*.d $(UNIT_BINS) $(HELPER)
 
 bench: testjail
 	bash bench/startup.sh
@@ -143,7 +148,7 @@ STATIC_LIBS = $(shell pkg-config --static --libs $(PKGS)) -lm
 static: testjail-static
 
 testjail-static: runner/main.o $(LIB_OBJS)
-	$(CC) -static-pie -Wl,-z,relro,-z,now -o $@ $^ $(STATIC_LIBS)
+	$(CC) -static-pie $(LDHARDEN) -o $@ $^ $(STATIC_LIBS)
 
 integration check-v2 check-go: testjail-static
 
