@@ -14,14 +14,17 @@ WARN += -Werror
 endif
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) $(HARDEN) -D_GNU_SOURCE -DTJ_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+override CFLAGS += -std=gnu11 $(WARN) $(HARDEN) -D_GNU_SOURCE -DTJ_VERSION='"$(VERSION)"' -Irunner -I. $(PKG_CFLAGS)
 LDHARDEN := -Wl,-z,relro,-z,now,-z,noexecstack
 override LDFLAGS += -pie $(LDHARDEN)
 
-LIB_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c)) $(wildcard cgroup/*.c)
-LIB_OBJS := $(LIB_SRCS:.c=.o) runner/profiles_data.o
+# runner/ holds the commands over a library of layers, one folder each
+# (README "Architecture"); includes name a header by its layer: "go/job.h".
+LAYERS := runner runner/cmd runner/go runner/sandbox runner/seccomp runner/report runner/common cgroup
+LIB_SRCS := $(filter-out runner/main.c,$(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
+LIB_OBJS := $(LIB_SRCS:.c=.o) runner/seccomp/profiles_data.o
 PROFILES := $(wildcard profiles/*.json)
-HDRS := $(wildcard runner/*.h cgroup/*.h)
+HDRS := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h))
 
 UNIT_SRCS := $(wildcard unit-tests/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
@@ -49,11 +52,11 @@ endif
 %.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(wildcard runner/*.d cgroup/*.d)
+-include $(foreach d,$(LAYERS),$(wildcard $(d)/*.d))
 
 # The shipped profiles go into the binary (.incbin), so installed and static
 # binaries need no data files.
-runner/profiles_data.o: runner/profiles_data.S $(PROFILES)
+runner/seccomp/profiles_data.o: runner/seccomp/profiles_data.S $(PROFILES)
 	$(CC) -c -o $@ $<
 
 unit-tests/test_%: unit-tests/test_%.c $(LIB_OBJS)
@@ -122,7 +125,7 @@ install: testjail
 	install -m 0644 $(PROFILES) $(DESTDIR)$(PREFIX)/share/testjail/profiles/
 
 clean:
-	rm -f testjail runner/*.o runner/*.d cgroup/*.o cgroup/*.d $(UNIT_BINS) $(HELPER)
+	rm -f testjail $(foreach d,$(LAYERS),$(d)/*.o $(d)/*.d) $(UNIT_BINS) $(HELPER)
 
 bench: testjail
 	bash bench/startup.sh
@@ -164,12 +167,12 @@ clean-static:
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_BIN := fuzz/profile_fuzz
-FUZZ_SRCS := runner/profile.c runner/parse.c runner/rlimit.c runner/error.c runner/profiles_data.S
+FUZZ_SRCS := runner/seccomp/profile.c runner/common/parse.c runner/common/rlimit.c runner/common/error.c runner/seccomp/profiles_data.S
 FUZZ_RUN = mkdir -p .cache/fuzz-corpus && ./$(FUZZ_BIN) -dict=fuzz/profile.dict -max_len=32768 -timeout=10 \
   -artifact_prefix=.cache/fuzz-crash- -print_final_stats=1 .cache/fuzz-corpus fuzz/seeds profiles unit-tests/data
 
 $(FUZZ_BIN): fuzz/profile_fuzz.c $(FUZZ_SRCS) $(HDRS) $(PROFILES)
-	$(FUZZ_CC) -g -O1 -std=gnu11 $(filter-out -Wno-format-truncation,$(WARN)) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	$(FUZZ_CC) -g -O1 -std=gnu11 $(filter-out -Wno-format-truncation,$(WARN)) -D_GNU_SOURCE -Irunner -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -o $@ fuzz/profile_fuzz.c $(FUZZ_SRCS) $(shell pkg-config --cflags --libs jansson libcap-ng) -lm
 
 fuzz: $(FUZZ_BIN)

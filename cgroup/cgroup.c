@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "common/util.h"
 
 /* ---- pure parsers ---- */
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runner/error.h"
+#include "common/error.h"
 
 /* TJ_CG_NONE is never a host's mode (tj_cg_detect): it is the mode of a
  * run cgroup that does not exist because the caller may create none. */

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "common/util.h"
 
 /* v1 reports "no limit" as PAGE_COUNTER_MAX pages, just below INT64_MAX. */
 #define V1_UNLIMITED (INT64_MAX / 2)

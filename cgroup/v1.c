@@ -26,7 +26,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "common/util.h"
 
 static const struct {
   int code;

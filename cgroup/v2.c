@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runner/util.h"
+#include "common/util.h"
 
 #define V2_MOUNT "/sys/fs/cgroup"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/profile.h"
+#include "seccomp/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -25,16 +25,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "contain.h"
-#include "parse.h"
-#include "report.h"
-#include "rlimit.h"
-#include "caps.h"
-#include "seccomp.h"
-#include "preexec.h"
-#include "supervise.h"
-#include "util.h"
+#include "sandbox/contain.h"
+#include "common/parse.h"
+#include "report/report.h"
+#include "common/rlimit.h"
+#include "common/caps.h"
+#include "seccomp/seccomp.h"
+#include "sandbox/preexec.h"
+#include "sandbox/supervise.h"
+#include "common/util.h"
 
 extern char **environ;
 

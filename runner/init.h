@@ -12,10 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../cgroup/cgroup.h"
-#include "error.h"
-#include "sandbox.h"
-#include "spec.h"
+#include "cgroup/cgroup.h"
+#include "common/error.h"
+#include "sandbox/sandbox.h"
+#include "common/spec.h"
 #include "verdict.h"
 
 #define TJ_INIT_NSIG 65 /* signals 1..64 */

@@ -9,19 +9,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bisectcmd.h"
-#include "cli.h"
-#include "doctor.h"
+#include "cmd/bisect.h"
+#include "cmd/cli.h"
+#include "cmd/doctor.h"
 #include "init.h"
-#include "plot.h"
-#include "prebuild.h"
-#include "preexec.h"
-#include "profilecmd.h"
-#include "report.h"
-#include "sandbox.h"
-#include "seccomp.h"
-#include "testcmd.h"
-#include "timeline.h"
+#include "report/plot.h"
+#include "go/prebuild.h"
+#include "sandbox/preexec.h"
+#include "cmd/profile.h"
+#include "report/report.h"
+#include "sandbox/sandbox.h"
+#include "seccomp/seccomp.h"
+#include "cmd/test.h"
+#include "report/timeline.h"
 #include "verdict.h"
 
 #define EXIT_USAGE 125

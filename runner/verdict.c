@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "parse.h"
+#include "common/parse.h"
 
 static const struct {
   enum tj_pattern pat;

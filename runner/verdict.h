@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rlimit.h"
+#include "common/rlimit.h"
 
 enum tj_outcome {
   TJ_PASSED,

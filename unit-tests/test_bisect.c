@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../runner/bisect.h"
+#include "go/bisect.h"
 
 #define MiB (1LL << 20)
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../cgroup/internal.h"
+#include "cgroup/internal.h"
 
 static const char hybrid[] = "9:name=systemd:/\n"
                              "8:pids:/\n"

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/cli.h"
-#include "../runner/job.h"
+#include "cmd/cli.h"
+#include "go/job.h"
 
 static int parse(struct tj_test_opts *o, char **argv, tj_error *err) {
   int argc = 0;

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../runner/doctor.h"
+#include "cmd/doctor.h"
 
 static const char status_docker[] = "Name:\tcat\n"
                                     "Umask:\t0022\n"

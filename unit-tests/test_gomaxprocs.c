@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runner/gomaxprocs.h"
+#include "go/gomaxprocs.h"
 
 static struct tj_gmp decide(int minor, double cpus, int ncpu, bool sees) {
   struct tj_gmp_in in = {.go_minor = minor, .cpu_quota_us = cpus < 0 ? -1 : (int64_t)(cpus * 100000),

@@ -8,8 +8,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../runner/gotest.h"
-#include "../runner/testout.h"
+#include "go/gotest.h"
+#include "go/testout.h"
 
 static struct tj_buf events, text;
 static struct tj_gotest *gt;

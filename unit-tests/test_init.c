@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "../runner/cli.h"
-#include "../runner/init.h"
+#include "cmd/cli.h"
+#include "init.h"
 
 static void test_signal_names(void **state) {
   int sig;

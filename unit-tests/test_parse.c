@@ -6,9 +6,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../runner/cli.h"
-#include "../runner/parse.h"
-#include "../runner/rlimit.h"
+#include "cmd/cli.h"
+#include "common/parse.h"
+#include "common/rlimit.h"
 
 static void test_sizes(void **state) {
   int64_t v;

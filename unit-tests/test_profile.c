@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runner/cli.h"
-#include "../runner/profile.h"
-#include "../runner/profilecmd.h"
+#include "cmd/cli.h"
+#include "seccomp/profile.h"
+#include "cmd/profile.h"
 
 static char data_dir[PATH_MAX];
 

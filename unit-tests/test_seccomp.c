@@ -16,13 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runner/caps.h"
-#include "../runner/cli.h"
-#include "../runner/profile.h"
-#include "../runner/sccache.h"
-#include "../runner/seccomp.h"
-#include "../runner/util.h"
-#include "../runner/verdict.h"
+#include "common/caps.h"
+#include "cmd/cli.h"
+#include "seccomp/profile.h"
+#include "seccomp/sccache.h"
+#include "seccomp/seccomp.h"
+#include "common/util.h"
+#include "verdict.h"
 
 static char *names_ptrace[] = {"ptrace"};
 static char *names_clone3[] = {"clone3"};

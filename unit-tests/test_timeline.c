@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cgroup/internal.h"
-#include "../runner/live.h"
-#include "../runner/plot.h"
-#include "../runner/timeline.h"
+#include "cgroup/internal.h"
+#include "report/live.h"
+#include "report/plot.h"
+#include "report/timeline.h"
 
 static struct tj_cg_sample sample(int64_t mem, int64_t oom) {
   return (struct tj_cg_sample){.memory_bytes = mem, .pids = 3, .oom_kills = oom, .psi_some_us = -1,

@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../runner/cli.h"
-#include "../runner/parse.h"
-#include "../runner/userns.h"
+#include "cmd/cli.h"
+#include "common/parse.h"
+#include "sandbox/userns.h"
 
 static void test_subid_lines(void **state) {
   uint32_t s = 0, n = 0;

@@ -8,7 +8,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "../runner/verdict.h"
+#include "verdict.h"
 
 static struct tj_notes notes;
 static struct tj_rlimits rls;

@@ -1,0 +1,451 @@
+#include "cmd/bisect.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "sandbox/workdir.h"
+#include "go/bisect.h"
+#include "seccomp/seccomp.h"
+#include "cmd/cli.h"
+#include "go/job.h"
+#include "report/live.h"
+#include "report/plot.h"
+#include "report/report.h"
+#include "common/util.h"
+#include "verdict.h"
+
+#define EXIT_USAGE 125
+
+struct bisect_run {
+  const struct tj_bisect_opts *opts;
+  struct tj_job job;
+  const char *bin;
+  int sfd;             /* our SIGINT/SIGTERM/SIGHUP */
+  int interrupted;     /* the signal that stops us */
+  struct tj_live live;
+  bool show_output;    /* the measuring runs print like go test; the tries do not */
+  bool header_due;     /* the table's header, after the first run's go test output */
+  json_t *results;     /* each try's result, in order */
+  json_t *gomemlimit;  /* of the first run */
+  int count;
+};
+
+static struct bisect_run *the_run;
+
+static void out_sink(void *ctx, int fd, const char *buf, size_t len) {
+  struct bisect_run *br = *(struct bisect_run **)ctx;
+  if (!br->show_output)
+    return;
+  tj_live_clear(&br->live);
+  tj_write_all(fd, buf, len);
+}
+
+static void live_cb(void *ctx, const struct tj_live_status *st) {
+  struct bisect_run *br = *(struct bisect_run **)ctx;
+  tj_live_update(&br->live, st, false);
+}
+
+static void say(struct bisect_run *br, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct bisect_run *br, const char *fmt, ...) {
+  tj_live_clear(&br->live);
+  fflush(stdout);
+  va_list ap;
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  fflush(stdout);
+}
+
+static void mib(char *buf, size_t len, int64_t bytes) {
+  if (bytes < 0)
+    snprintf(buf, len, "?");
+  else
+    snprintf(buf, len, "%.2f MiB", (double)bytes / (1 << 20));
+}
+
+static bool check_signals(struct bisect_run *br) {
+  struct signalfd_siginfo si;
+  while (read(br->sfd, &si, sizeof(si)) == sizeof(si))
+    if (!br->interrupted)
+      br->interrupted = (int)si.ssi_signo;
+  return br->interrupted != 0;
+}
+
+/* The test that was running when the try failed, or the first that failed. */
+static void failing_test(json_t *r, char *buf, size_t len) {
+  buf[0] = 0;
+  json_t *running = json_object_get(json_object_get(r, "tests"), "running");
+  json_t *failed = json_object_get(json_object_get(r, "tests"), "failed_names");
+  json_t *oom = json_object_get(json_object_get(r, "timeline"), "oom");
+  const char *name = NULL;
+  if (json_array_size(running))
+    name = json_string_value(json_array_get(running, json_array_size(running) - 1));
+  if (!name && json_is_object(oom))
+    name = json_string_value(json_object_get(oom, "test"));
+  if (!name && json_array_size(failed))
+    name = json_string_value(json_array_get(failed, 0));
+  if (name)
+    snprintf(buf, len, "%s", name);
+}
+
+static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
+  struct bisect_run *br = ctx;
+  if (check_signals(br))
+    return -EINTR;
+  static struct tj_spec spec;
+  spec = br->opts->test.spec;
+  spec.memory_bytes = limit;
+  char phase[40], lim[32];
+  mib(lim, sizeof(lim), limit);
+  br->count++;
+  if (limit == TJ_BISECT_UNLIMITED)
+    snprintf(phase, sizeof(phase), "try %d: no limit", br->count);
+  else
+    snprintf(phase, sizeof(phase), "try %d: %s", br->count, lim);
+  br->job.phase = phase;
+  br->show_output = limit == TJ_BISECT_UNLIMITED;
+  json_t *r = tj_job_test(&br->job, &spec, br->bin);
+  br->show_output = false;
+  if (!r)
+    return -ENOMEM;
+  const char *outcome = json_string_value(json_object_get(r, "outcome"));
+  snprintf(t->outcome, sizeof(t->outcome), "%s", outcome ? outcome : "sandbox_error");
+  t->passed = strcmp(t->outcome, "passed") == 0;
+  json_t *peak = json_object_get(json_object_get(r, "usage"), "memory_peak_bytes");
+  t->peak_bytes = json_is_integer(peak) ? (int64_t)json_integer_value(peak) : -1;
+  json_t *dur = json_object_get(r, "duration_ms");
+  t->duration_ms = json_is_integer(dur) ? (int64_t)json_integer_value(dur) : -1;
+  if (!t->passed)
+    failing_test(r, t->running, sizeof(t->running));
+  /* what a limited try ran with (auto sets nothing without a limit) */
+  if (!br->gomemlimit || limit != TJ_BISECT_UNLIMITED) {
+    json_decref(br->gomemlimit);
+    br->gomemlimit = json_incref(json_object_get(r, "gomemlimit"));
+  }
+  /* A signal we forwarded to the tests is no result of theirs. */
+  const char *sig = json_string_value(json_object_get(json_object_get(r, "exit"), "signal"));
+  if (check_signals(br) ||
+      (sig && strcmp(t->outcome, "signaled") == 0 &&
+       (!strcmp(sig, "SIGINT") || !strcmp(sig, "SIGTERM") || !strcmp(sig, "SIGHUP")))) {
+    if (!br->interrupted)
+      br->interrupted = !strcmp(sig, "SIGINT") ? SIGINT : !strcmp(sig, "SIGTERM") ? SIGTERM : SIGHUP;
+    json_decref(r);
+    return -EINTR;
+  }
+  json_array_append_new(br->results, r);
+  char peakbuf[32], durbuf[32];
+  mib(peakbuf, sizeof(peakbuf), t->peak_bytes);
+  snprintf(durbuf, sizeof(durbuf), "%.2fs", (double)t->duration_ms / 1000);
+  if (br->header_due)
+    say(br, "%-4s %-14s %-14s %-12s %8s  %s\n", "try", "limit", "outcome", "peak", "time", "test");
+  br->header_due = false;
+  say(br, "%-4d %-14s %-14s %-12s %8s  %s\n", br->count, limit == TJ_BISECT_UNLIMITED ? "none" : lim, t->outcome,
+      peakbuf, durbuf, t->running);
+  return 0;
+}
+
+static int usage_error(const char *msg) {
+  fprintf(stderr, "testjail: %s\n", msg);
+  return EXIT_USAGE;
+}
+
+static void gomemlimit_line(struct bisect_run *br) {
+  const char *value = json_string_value(json_object_get(br->gomemlimit, "value"));
+  const char *source = json_string_value(json_object_get(br->gomemlimit, "source"));
+  if (br->opts->test.mon.gomemlimit == TJ_GOMEMLIMIT_AUTO)
+  {
+    char eg[32];
+    mib(eg, sizeof(eg), value ? atoll(value) : -1);
+    say(br, "GOMEMLIMIT: 90%% of each try's limit (--gomemlimit auto), e.g. %s; none for the unlimited runs\n", eg);
+  }
+  else if (!value)
+    say(br, "GOMEMLIMIT: not set (the Go runtime has no soft limit; --gomemlimit auto sets one from each limit)\n");
+  else
+    say(br, "GOMEMLIMIT=%s (%s)\n", value,
+        !source ? "" : !strcmp(source, "inherited") ? "inherited from the environment"
+                   : !strcmp(source, "env")        ? "from --env"
+                                                   : "from --gomemlimit");
+}
+
+/* Panels: the unlimited run, the largest failing limit, the smallest passing. */
+static json_t *plot_panels(const struct tj_bisect *b, const struct tj_bisect_answer *a, json_t *results,
+                           const char *pkg) {
+  json_t *panels = json_array();
+  char title[256], lim[32];
+  int first_pass = -1, last_at_min = -1;
+  for (int i = 0; i < b->n; i++) {
+    if (first_pass < 0 && b->tries[i].limit_bytes == TJ_BISECT_UNLIMITED)
+      first_pass = i;
+    if (a->min_passing >= 0 && b->tries[i].limit_bytes == a->min_passing)
+      last_at_min = i;
+  }
+  if (first_pass >= 0) {
+    mib(lim, sizeof(lim), b->tries[first_pass].peak_bytes);
+    snprintf(title, sizeof(title), "%s: no limit (%s, peak %s)", pkg, b->tries[first_pass].outcome, lim);
+    json_array_append_new(panels, json_pack("{s:s,s:O?}", "title", title, "timeline",
+                                            json_object_get(json_array_get(results, (size_t)first_pass), "timeline")));
+  }
+  if (a->max_failing_try >= 0) {
+    const struct tj_bisect_try *t = &b->tries[a->max_failing_try];
+    mib(lim, sizeof(lim), t->limit_bytes);
+    snprintf(title, sizeof(title), "largest failing limit %s: %s%s%s", lim, t->outcome, t->running[0] ? " in " : "",
+             t->running);
+    json_array_append_new(panels,
+                          json_pack("{s:s,s:O?}", "title", title, "timeline",
+                                    json_object_get(json_array_get(results, (size_t)a->max_failing_try), "timeline")));
+  }
+  if (last_at_min >= 0) {
+    mib(lim, sizeof(lim), a->min_passing);
+    snprintf(title, sizeof(title), "smallest passing limit %s", lim);
+    json_array_append_new(panels, json_pack("{s:s,s:O?}", "title", title, "timeline",
+                                            json_object_get(json_array_get(results, (size_t)last_at_min), "timeline")));
+  }
+  return panels;
+}
+
+int tj_cmd_bisect(int argc, char **argv) {
+  static struct tj_bisect_opts opts;
+  tj_error err = {0};
+  int r = tj_cli_parse_bisect(argc, argv, &opts, &err);
+  if (r == TJ_CLI_HELP)
+    return 0;
+  if (r < 0)
+    return usage_error(err.msg);
+  const struct tj_monitor_opts *mon = &opts.test.mon;
+  if (opts.test.spec.report_path && tj_report_check_path("--report", opts.test.spec.report_path, &err) < 0)
+    return usage_error(err.msg);
+  if (mon->plot_path && tj_report_check_path("--plot", mon->plot_path, &err) < 0)
+    return usage_error(err.msg);
+  if (tj_spec_seccomp(&opts.test.spec, &err) < 0) /* the tests run under the profile they run under in test */
+    return usage_error(err.msg);
+  char **testflags = NULL;
+  bool flag_v = false, has_timeout = false;
+  static struct tj_go_flags gflags;
+  char **given = NULL;
+  int n_given = 0;
+  if (tj_testflags_goflags(opts.test.testflags, opts.test.n_testflags, &given, &n_given) < 0)
+    return usage_error("out of memory");
+  int tr = tj_testflags(given, n_given, &testflags, &flag_v, &has_timeout, &gflags, &err);
+  free(given);
+  if (tr < 0)
+    return usage_error(err.msg);
+  /* Bisection sets memory limits: without a memory controller to set them
+   * in (a normal user without a delegated subtree, say) it is refused
+   * before anything is built. */
+  struct tj_cg_limits want = {.memory_bytes = 1, .pids = -1, .cpu_quota_us = -1};
+  char refused[1024];
+  int k = snprintf(refused, sizeof(refused), "bisect-memory sets memory limits: ");
+  if (tj_cg_limits_refused(&want, refused + k, sizeof(refused) - k) < 0) {
+    tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
+    return usage_error(refused);
+  }
+  static struct tj_go_env go;
+  struct tj_package *pkgs = NULL;
+  int n = 0;
+  if (tj_go_resolve(opts.test.packages, opts.test.n_packages, gflags.build, &go, &pkgs, &n, &err) < 0) {
+    tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
+    return usage_error(err.msg);
+  }
+  int code = EXIT_USAGE;
+  if (n != 1 || !pkgs[0].has_tests) {
+    char msg[600];
+    if (n != 1)
+      snprintf(msg, sizeof(msg), "bisect-memory takes one package; the pattern matched %d", n);
+    else
+      snprintf(msg, sizeof(msg), "package %s has no test files: nothing to bisect", pkgs[0].import_path);
+    tj_packages_free(pkgs, n);
+    tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
+    return usage_error(msg);
+  }
+
+  sigset_t mask, old;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, &mask, &old);
+  static struct bisect_run br;
+  the_run = &br;
+  br.opts = &opts;
+  br.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  br.results = json_array();
+  char workdir[PATH_MAX], bin[PATH_MAX + 32];
+  int stale;
+  tj_workdir_gc(&stale, &err);
+  err.msg[0] = 0;
+  if (br.sfd < 0 || tj_workdir_make(workdir, sizeof(workdir), &err) < 0) {
+    if (br.sfd < 0)
+      tj_error_set(&err, errno, "setting up (signalfd)");
+    if (br.sfd >= 0)
+      close(br.sfd);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    tj_packages_free(pkgs, n);
+    tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
+    json_decref(br.results);
+    return usage_error(err.msg);
+  }
+  if (tj_job_binary_path(workdir, 0, &pkgs[0], bin, sizeof(bin), &err) < 0) {
+    close(br.sfd);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    tj_remove_tree(workdir);
+    tj_packages_free(pkgs, n);
+    tj_testflags_free(testflags);
+    tj_go_flags_free(&gflags);
+    json_decref(br.results);
+    return usage_error(err.msg);
+  }
+  br.bin = bin;
+  tj_live_init(&br.live, STDERR_FILENO, mon->quiet);
+  br.job = (struct tj_job){.opts = &opts.test, .go = &go, .pkg = &pkgs[0], .workdir = workdir,
+                           .testflags = testflags, .gflags = &gflags, .has_timeout = has_timeout, .mode = TJ_OUT_TEXT,
+                           .stop_fd = -1, .sink = out_sink, .sink_ctx = &the_run, .total = 1,
+                           .live = br.live.on ? live_cb : NULL, .live_ctx = &the_run};
+
+  struct tj_bisect b;
+  struct tj_bisect_cfg cfg = {.floor_bytes = opts.floor_bytes >= 0 ? opts.floor_bytes : TJ_BISECT_DEFAULT_FLOOR,
+                              .tolerance_bytes = opts.tolerance_bytes, .runs = opts.runs};
+  tj_bisect_init(&b, &cfg);
+  struct tj_bisect_answer a;
+  tj_bisect_answer(&b, &a);
+  struct tj_verdict top = {0};
+  json_t *failure = NULL;
+  const char *pkg = pkgs[0].import_path;
+
+  br.show_output = true; /* compiler errors, as go test shows them */
+  int br_r = tj_job_build(&br.job, bin, &failure);
+  br.show_output = false;
+  if (br_r < 0 && !failure) {
+    top.outcome = TJ_SANDBOX_ERROR;
+    snprintf(top.diagnosis, sizeof(top.diagnosis), "sandbox error: out of memory building %s", pkg);
+  } else if (failure) {
+    top.outcome = (enum tj_outcome)json_integer_value(json_object_get(failure, "_outcome"));
+    snprintf(top.diagnosis, sizeof(top.diagnosis), "%s", json_string_value(json_object_get(failure, "diagnosis")));
+  } else {
+    say(&br, "bisect-memory %s: tolerance %.2f MiB, floor %.2f MiB, %d run%s per limit\n", pkg,
+        (double)b.cfg.tolerance_bytes / (1 << 20), (double)b.cfg.floor_bytes / (1 << 20), b.cfg.runs,
+        b.cfg.runs > 1 ? "s" : "");
+    br.header_due = true;
+    r = tj_bisect_search(&b, bisect_try, &br);
+    tj_bisect_answer(&b, &a);
+    char lo[32], hi[32], pk[32];
+    mib(pk, sizeof(pk), a.unlimited_peak);
+    if (r == -EINTR || br.interrupted) {
+      top.outcome = TJ_SANDBOX_ERROR;
+      snprintf(top.diagnosis, sizeof(top.diagnosis), "interrupted by SIG%s after %d tries",
+               sigabbrev_np(br.interrupted ? br.interrupted : SIGINT), b.n);
+    } else if (r == -ENODATA) {
+      top.outcome = TJ_SANDBOX_ERROR;
+      snprintf(top.diagnosis, sizeof(top.diagnosis),
+               "the unlimited run passed but its memory peak is unknown (no memory controller?): nothing to search");
+    } else if (r < 0) {
+      top.outcome = TJ_SANDBOX_ERROR;
+      snprintf(top.diagnosis, sizeof(top.diagnosis), "sandbox error: %s", strerror(-r));
+    } else if (a.unlimited_failed) {
+      json_t *fr = json_array_get(br.results, (size_t)a.unlimited_fail_try);
+      top.outcome = (enum tj_outcome)json_integer_value(json_object_get(fr, "_outcome"));
+      snprintf(top.diagnosis, sizeof(top.diagnosis), "fails even without a memory limit: %s",
+               json_string_value(json_object_get(fr, "diagnosis")));
+    } else if (a.min_passing < 0) {
+      const struct tj_bisect_try *t = &b.tries[a.max_failing_try];
+      json_t *fr = json_array_get(br.results, (size_t)a.max_failing_try);
+      top.outcome = (enum tj_outcome)json_integer_value(json_object_get(fr, "_outcome"));
+      mib(lo, sizeof(lo), a.max_failing);
+      snprintf(top.diagnosis, sizeof(top.diagnosis),
+               "no limit passed up to %s (unlimited peak %s): %s%s%s; the tests need memory the cgroup counts "
+               "differently, or they are flaky",
+               lo, pk, t->outcome, t->running[0] ? " while running " : "", t->running);
+    } else {
+      top.outcome = TJ_PASSED;
+      mib(hi, sizeof(hi), a.min_passing);
+      size_t off = (size_t)snprintf(top.diagnosis, sizeof(top.diagnosis), "passes with %s (%lld bytes)", hi,
+                                    (long long)a.min_passing);
+      if (a.max_failing_try >= 0) {
+        const struct tj_bisect_try *t = &b.tries[a.max_failing_try];
+        mib(lo, sizeof(lo), a.max_failing);
+        off += (size_t)snprintf(top.diagnosis + off, sizeof(top.diagnosis) - off, "; fails with %s: %s%s%s", lo,
+                                t->outcome, t->running[0] ? " while running " : "", t->running);
+      } else {
+        off += (size_t)snprintf(top.diagnosis + off, sizeof(top.diagnosis) - off,
+                                "; nothing lower was tried (--floor)");
+      }
+      snprintf(top.diagnosis + off, sizeof(top.diagnosis) - off, "; unlimited peak %s", pk);
+    }
+    if (a.flaky && !br.interrupted)
+      say(&br, "flaky: a limit passed while a higher (or the same) one failed: the memory the tests need varies "
+               "from run to run (--runs N repeats each limit)\n");
+    if (!br.interrupted && b.n)
+      gomemlimit_line(&br);
+  }
+  tj_live_clear(&br.live);
+  /* A build the OOM killer ended leaves go's work dir in ours. */
+  tj_remove_tree(workdir);
+  snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", tj_outcome_name(top.outcome));
+  if (failure && json_string_value(json_object_get(failure, "outcome")))
+    snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", json_string_value(json_object_get(failure, "outcome")));
+  code = tj_outcome_exit_code(top.outcome);
+  if (top.outcome == TJ_PASSED)
+    say(&br, "answer: %s\n", top.diagnosis);
+  else
+    fprintf(stderr, "testjail: %s: %s\n", pkg, top.diagnosis);
+
+  if (mon->plot_path) {
+    json_t *panels = plot_panels(&b, &a, br.results, pkg);
+    if (tj_plot_write(mon->plot_path, panels, &err) < 0)
+      fprintf(stderr, "testjail: %s\n", err.msg);
+    json_decref(panels);
+  }
+  if (opts.test.spec.report_path) {
+    struct utsname u;
+    uname(&u);
+    enum tj_cg_mode m;
+    struct tj_host host = {.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL, .kernel = u.release,
+                           .go = go.version[0] ? go.version : NULL};
+    json_t *report = tj_report_top("bisect", &top, code, &host, NULL);
+    json_object_set_new(report, "package", json_string(pkg));
+    json_t *bo = tj_bisect_report(&b, &a, br.results);
+    json_object_set(bo, "gomemlimit", br.gomemlimit ? br.gomemlimit : json_null());
+    json_object_set_new(report, "bisect", bo);
+    if (failure) {
+      json_object_del(failure, "_outcome");
+      json_object_set_new(report, "build", failure);
+      failure = NULL;
+    }
+    if (tj_report_write(opts.test.spec.report_path, report, &err) < 0)
+      fprintf(stderr, "testjail: %s\n", err.msg);
+    json_decref(report);
+  }
+  json_decref(failure);
+  json_decref(br.gomemlimit);
+  json_decref(br.results);
+  tj_bisect_free(&b);
+  tj_packages_free(pkgs, n);
+  tj_testflags_free(testflags);
+  tj_go_flags_free(&gflags);
+  free(opts.test.packages);
+  free(opts.test.testflags);
+  close(br.sfd);
+  if (br.interrupted) {
+    signal(br.interrupted, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, br.interrupted);
+    raise(br.interrupted);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return code;
+}

@@ -1,0 +1,39 @@
+/* --ulimit NAME=SOFT[:HARD]: docker's names, parsed purely, applied in the
+ * workload just before exec. */
+#ifndef TJ_RLIMIT_H
+#define TJ_RLIMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "common/error.h"
+
+#define TJ_MAX_RLIMITS 16
+
+struct tj_rlimit {
+  const char *name; /* docker name, static storage */
+  int resource;     /* RLIMIT_* */
+  rlim_t soft, hard;
+};
+
+struct tj_rlimits {
+  struct tj_rlimit v[TJ_MAX_RLIMITS];
+  int n;
+};
+
+/* Parse "nofile=64", "fsize=1M:2M", "cpu=1", "core=unlimited". A later
+ * setting of the same name replaces an earlier one. */
+int tj_rlimit_parse(const char *arg, struct tj_rlimits *set, tj_error *err);
+
+/* The setting for resource, or NULL. */
+const struct tj_rlimit *tj_rlimit_find(const struct tj_rlimits *set, int resource);
+
+/* Space-separated list of the accepted names, for help and errors. */
+const char *tj_rlimit_names(void);
+
+/* setrlimit each; async-signal-safe. On failure returns -errno and sets
+ * *failed to the offending entry. */
+int tj_rlimit_apply(const struct tj_rlimits *set, const struct tj_rlimit **failed);
+
+#endif
