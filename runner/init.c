@@ -34,6 +34,7 @@
 #include "sandbox/preexec.h"
 #include "sandbox/supervise.h"
 #include "common/util.h"
+#include "common/error.h"
 
 extern char **environ;
 
@@ -177,7 +178,7 @@ int tj_init_verdict(const struct tj_init_spec *spec, const struct tj_init_result
   } else {
     tj_verdict_decide(&ev, v);
     if (v->outcome == TJ_SANDBOX_ERROR)
-      code = 125;
+      code = TJ_EXIT_USAGE;
     else if (WIFSIGNALED(run->wstatus))
       code = 128 + WTERMSIG(run->wstatus);
     else
@@ -346,12 +347,6 @@ struct init_state {
   int sc_sock, sc_listener;         /* -1 when none */
 };
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void arm(int tfd, int64_t ms) {
   struct itimerspec its = {0};
   its.it_value.tv_sec = ms / 1000;
@@ -482,7 +477,7 @@ static bool reap(struct init_state *s) {
         s->res->run.cpu_ms = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
                              (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
         s->child = 0;
-        s->exit_ms = now_ms();
+        s->exit_ms = tj_now_ms();
         if (s->pidfd >= 0)
           close(s->pidfd);
         s->pidfd = -1;
@@ -665,7 +660,7 @@ static _Noreturn void run_child(const struct child_args *c) {
      * it takes the terminal, if any, for job control inside. */
     if (setsid() < 0) {
       tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "setsid for the workload: %s", strerror(errno));
-      _exit(125);
+      _exit(TJ_EXIT_USAGE);
     }
     ioctl(STDIN_FILENO, TIOCSCTTY, 0);
   } else {
@@ -676,7 +671,7 @@ static _Noreturn void run_child(const struct child_args *c) {
   }
   if (c->cg && tj_cg_enter(c->cg) < 0) {
     tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "moving the workload into %s: %s", tj_cg_path(c->cg), strerror(errno));
-    _exit(125);
+    _exit(TJ_EXIT_USAGE);
   }
   if (c->oom_score_adj[0]) {
     int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -937,7 +932,7 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   struct child_args ca = {.spec = spec, .exe = exe, .cg = cg, .msg_fd = msg_p[1], .oom_score_adj = oom_orig,
                           .caps = res->run.caps, .caps_asked = caps_asked, .sc_plan = s.sc_plan,
                           .sc_sock = sc_p[1]};
-  s.start_ms = now_ms();
+  s.start_ms = tj_now_ms();
   pid_t pid = spawn(&ca, tj_cg_clone_fd(cg), &s.pidfd);
   close(msg_p[1]);
   if (sc_p[1] >= 0)
@@ -960,8 +955,8 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
 
   loop(&s, sfd, &all);
 
-  res->run.duration_ms = (s.exit_ms ? s.exit_ms : now_ms()) - s.start_ms;
-  res->drain_ms = s.exit_ms ? now_ms() - s.exit_ms : 0;
+  res->run.duration_ms = (s.exit_ms ? s.exit_ms : tj_now_ms()) - s.start_ms;
+  res->drain_ms = s.exit_ms ? tj_now_ms() - s.exit_ms : 0;
   if (s.pidfd >= 0)
     close(s.pidfd);
   if (s.sc_sock >= 0)

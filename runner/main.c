@@ -23,12 +23,12 @@
 #include "cmd/test.h"
 #include "report/timeline.h"
 #include "verdict.h"
+#include "common/error.h"
 
-#define EXIT_USAGE 125
 
 static int usage_error(const char *msg) {
   fprintf(stderr, "testjail: %s\n", msg);
-  return EXIT_USAGE;
+  return TJ_EXIT_USAGE;
 }
 
 /* Fail on an unwritable report path before anything is created. */
@@ -62,7 +62,7 @@ static int cmd_exec(int argc, char **argv) {
   int missing;
   if (tj_preexec_check_fds(spec.preserve_fds, &missing) < 0) {
     fprintf(stderr, "testjail: --preserve-fds %d: descriptor %d is not open\n", spec.preserve_fds, missing);
-    return EXIT_USAGE;
+    return TJ_EXIT_USAGE;
   }
   if (tj_spec_seccomp(&spec, &err) < 0)
     return usage_error(err.msg);
@@ -115,7 +115,7 @@ static int cmd_exec(int argc, char **argv) {
   } else {
     tj_verdict_decide(&ev, &v);
     if (v.outcome == TJ_SANDBOX_ERROR)
-      code = EXIT_USAGE;
+      code = TJ_EXIT_USAGE;
     else if (WIFSIGNALED(res.wstatus))
       code = 128 + WTERMSIG(res.wstatus);
     else
@@ -215,7 +215,7 @@ static int cmd_doctor(int argc, char **argv) {
       return 0;
     } else {
       fprintf(stderr, "testjail: doctor: unknown option '%s' (see 'testjail doctor --help')\n", argv[i]);
-      return EXIT_USAGE;
+      return TJ_EXIT_USAGE;
     }
   }
   return tj_doctor(stdout, gc) == 0 ? 0 : 1;
@@ -238,7 +238,7 @@ static int cmd_help(const char *topic) {
     tj_cli_help_profile(stdout);
   else {
     fprintf(stderr, "testjail: help: unknown command '%s' (commands: test, exec, init, bisect-memory, doctor, profile)\n", topic);
-    return EXIT_USAGE;
+    return TJ_EXIT_USAGE;
   }
   return 0;
 }
@@ -248,7 +248,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
     tj_cli_help_main(stderr);
-    return EXIT_USAGE;
+    return TJ_EXIT_USAGE;
   }
   const char *cmd = argv[1];
   if (strcmp(cmd, "test") == 0)
@@ -274,5 +274,5 @@ int main(int argc, char **argv) {
     return 0;
   }
   fprintf(stderr, "testjail: unknown command '%s' (see 'testjail --help')\n", cmd);
-  return EXIT_USAGE;
+  return TJ_EXIT_USAGE;
 }

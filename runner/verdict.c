@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/parse.h"
+#include "common/error.h"
 
 static const struct {
   enum tj_pattern pat;
@@ -203,9 +204,9 @@ int tj_outcome_exit_code(enum tj_outcome o) {
   case TJ_PIDS_LIMIT: case TJ_RLIMIT: return 5;
   case TJ_TIMEOUT: case TJ_TEST_TIMEOUT: return 6;
   case TJ_INIT_PANIC: case TJ_SIGNALED: case TJ_EXIT_NONZERO: return 7;
-  case TJ_SANDBOX_ERROR: return 125;
+  case TJ_SANDBOX_ERROR: return TJ_EXIT_USAGE;
   }
-  return 125;
+  return TJ_EXIT_USAGE;
 }
 
 static void add_evidence(struct tj_verdict *v, const char *fmt, ...) {

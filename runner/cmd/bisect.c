@@ -23,8 +23,8 @@
 #include "report/report.h"
 #include "common/util.h"
 #include "verdict.h"
+#include "common/error.h"
 
-#define EXIT_USAGE 125
 
 struct bisect_run {
   const struct tj_bisect_opts *opts;
@@ -156,7 +156,7 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
 
 static int usage_error(const char *msg) {
   fprintf(stderr, "testjail: %s\n", msg);
-  return EXIT_USAGE;
+  return TJ_EXIT_USAGE;
 }
 
 static void gomemlimit_line(struct bisect_run *br) {
@@ -258,7 +258,7 @@ int tj_cmd_bisect(int argc, char **argv) {
     tj_go_flags_free(&gflags);
     return usage_error(err.msg);
   }
-  int code = EXIT_USAGE;
+  int code = TJ_EXIT_USAGE;
   if (n != 1 || !pkgs[0].has_tests) {
     char msg[600];
     if (n != 1)

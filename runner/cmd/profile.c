@@ -7,8 +7,8 @@
 #include "cmd/cli.h"
 #include "seccomp/profile.h"
 #include "common/util.h"
+#include "common/error.h"
 
-#define EXIT_USAGE 125
 
 static const char *action_name(enum tj_sc_action a) {
   static const char *const names[] = {
@@ -124,7 +124,7 @@ static int cmd_show(int argc, char **argv) {
     for (size_t i = 0; tj_profile_shipped_names[i]; i++)
       fprintf(stderr, "%s%s", i ? ", " : "", tj_profile_shipped_names[i]);
     fprintf(stderr, ")\n");
-    return EXIT_USAGE;
+    return TJ_EXIT_USAGE;
   }
   size_t len;
   const char *text = tj_profile_shipped(argv[0], &len);
@@ -133,7 +133,7 @@ static int cmd_show(int argc, char **argv) {
     for (size_t i = 0; tj_profile_shipped_names[i]; i++)
       fprintf(stderr, "%s%s", i ? ", " : "", tj_profile_shipped_names[i]);
     fprintf(stderr, ")\n");
-    return EXIT_USAGE;
+    return TJ_EXIT_USAGE;
   }
   fwrite(text, 1, len, stdout);
   return 0;
@@ -142,7 +142,7 @@ static int cmd_show(int argc, char **argv) {
 int tj_cmd_profile(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "testjail: profile: no subcommand (check or show; see 'testjail profile --help')\n");
-    return EXIT_USAGE;
+    return TJ_EXIT_USAGE;
   }
   for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -154,18 +154,18 @@ int tj_cmd_profile(int argc, char **argv) {
   if (strcmp(argv[1], "check") != 0) {
     fprintf(stderr, "testjail: profile: unknown subcommand '%s' (check or show; see 'testjail profile --help')\n",
             argv[1]);
-    return EXIT_USAGE;
+    return TJ_EXIT_USAGE;
   }
   int first = 2;
   if (first < argc && strcmp(argv[first], "--") == 0)
     first++;
   if (first >= argc) {
     fprintf(stderr, "testjail: profile check: no file given (usage: testjail profile check FILE...)\n");
-    return EXIT_USAGE;
+    return TJ_EXIT_USAGE;
   }
   int bad = 0;
   for (int i = first; i < argc; i++)
     if (tj_profile_check(argv[i], stdout, stderr) < 0)
       bad++;
-  return bad ? EXIT_USAGE : 0;
+  return bad ? TJ_EXIT_USAGE : 0;
 }

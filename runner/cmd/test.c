@@ -29,8 +29,8 @@
 #include "go/testout.h"
 #include "common/util.h"
 #include "verdict.h"
+#include "common/error.h"
 
-#define EXIT_USAGE 125
 
 /* Worker -> parent: frames of output for fd 1 or 2, then the result. */
 enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_RESULT = 3, FRAME_LIVE = 4 };
@@ -95,7 +95,7 @@ static void handed_over(void *ctx, const char *dir, const char *bin, const char 
 
 static int usage_error(const char *msg) {
   fprintf(stderr, "testjail: %s\n", msg);
-  return EXIT_USAGE;
+  return TJ_EXIT_USAGE;
 }
 
 static void frame_write(int fd, int kind, const char *buf, size_t len) {
@@ -173,7 +173,7 @@ static json_t *lost_worker(const char *pkg, int wstatus) {
   char diag[300];
   snprintf(diag, sizeof(diag), "sandbox error: %s", msg);
   return json_pack("{s:s,s:s,s:s,s:i,s:s,s:f,s:i,s:[s]}", "package", pkg, "phase", "test", "outcome", "sandbox_error",
-                   "exit_code", EXIT_USAGE, "diagnosis", diag, "elapsed", 0.0, "_outcome", TJ_SANDBOX_ERROR,
+                   "exit_code", TJ_EXIT_USAGE, "diagnosis", diag, "elapsed", 0.0, "_outcome", TJ_SANDBOX_ERROR,
                    "evidence", msg);
 }
 
@@ -575,7 +575,7 @@ int tj_cmd_test(int argc, char **argv) {
                not_passed, n);
   }
   int code = tj_outcome_exit_code(top.outcome);
-  if (code != 0 && code != EXIT_USAGE && mode != TJ_OUT_JSON && opts.n_packages > 0) {
+  if (code != 0 && code != TJ_EXIT_USAGE && mode != TJ_OUT_JSON && opts.n_packages > 0) {
     fflush(stdout);
     tj_write_all(STDOUT_FILENO, "FAIL\n", 5);
   }

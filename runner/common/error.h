@@ -5,6 +5,11 @@
 
 #include <stdarg.h>
 
+/* The exit code of bad input and of a sandbox testjail could not set up
+ * (the contract's sandbox_error): what a workload cannot exit with by
+ * accident, as with docker run and podman. */
+#define TJ_EXIT_USAGE 125
+
 typedef struct tj_error {
   int code;        /* positive errno value, 0 when unset */
   char msg[512];   /* human text, already naming the input or path */

@@ -5,10 +5,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Milliseconds on the monotonic clock: durations, deadlines, timelines. */
+static inline int64_t tj_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static inline void tj_freep(void *p) { free(*(void **)p); }
 static inline void tj_closep(int *fd) {

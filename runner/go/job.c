@@ -1063,12 +1063,6 @@ static void running_notes(const struct tj_gotest *gt, struct tj_notes *notes) {
 
 /* ---- the timeline and the live view ----------------------------------------- */
 
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void live_send(struct job_ctx *c) {
   if (c->job->live)
     c->job->live(c->job->live_ctx, &c->st);
@@ -1098,7 +1092,7 @@ static void run_sample(void *ctx, int64_t t_ms, const struct tj_cg_sample *s) {
 static void timeline_event(struct job_ctx *c, const struct tj_gt_event *ev) {
   if (!c->tl_on || !ev->test || !ev->test[0])
     return;
-  int64_t t = mono_ms() - c->start_mono;
+  int64_t t = tj_now_ms() - c->start_mono;
   switch (ev->action) {
   case TJ_GT_RUN: tj_timeline_test_start(&c->tl, ev->test, t); break;
   case TJ_GT_PASS: tj_timeline_test_end(&c->tl, ev->test, "pass", t); break;
@@ -1581,7 +1575,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   return result;
 }
 
-static double job_clock(void *ctx) { return (double)mono_ms() / 1000; }
+static double job_clock(void *ctx) { return (double)tj_now_ms() / 1000; }
 
 static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
   memset(c, 0, sizeof(*c));

@@ -16,6 +16,7 @@
 
 #include "sandbox/sandbox.h"
 #include "common/util.h"
+#include "common/error.h"
 
 #define FIFO_FILE "handoff"
 #define SHIM_FILE "testjail"
@@ -226,7 +227,7 @@ void tj_prebuild_end(struct tj_prebuild *pb) {
 int tj_cmd_handoff(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "testjail: __handoff WORKDIR BINARY: testjail test's stand-in for go test -exec, not for direct use\n");
-    return 125;
+    return TJ_EXIT_USAGE;
   }
   const char *wd = argv[1], *bin = argv[2];
   char cwd[PATH_MAX], path[PATH_MAX], token[32], msg[PIPE_BUF + 1];

@@ -11,12 +11,6 @@
 
 #define BAR_WIDTH 10
 
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void mib(char *buf, size_t len, int64_t bytes) { snprintf(buf, len, "%.1f", (double)bytes / (1 << 20)); }
 
 size_t tj_live_format(char *buf, size_t len, const struct tj_live_status *s, int64_t elapsed_ms, int cols) {
@@ -76,7 +70,7 @@ void tj_live_init(struct tj_live *l, int fd, bool quiet) {
   l->fd = fd;
   const char *term = getenv("TERM");
   l->on = !quiet && isatty(fd) && !(term && strcmp(term, "dumb") == 0);
-  l->t0_ms = mono_ms();
+  l->t0_ms = tj_now_ms();
 }
 
 void tj_live_redraw(struct tj_live *l) {
@@ -85,7 +79,7 @@ void tj_live_redraw(struct tj_live *l) {
   struct winsize ws;
   int cols = ioctl(l->fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
   char line[512], out[540];
-  int64_t now = mono_ms();
+  int64_t now = tj_now_ms();
   tj_live_format(line, sizeof(line), &l->st, now - l->t0_ms, cols);
   int n = snprintf(out, sizeof(out), "\r\033[K%s", line);
   tj_write_all(l->fd, out, (size_t)n);
@@ -97,7 +91,7 @@ void tj_live_update(struct tj_live *l, const struct tj_live_status *s, bool forc
   if (!l->on)
     return;
   l->st = *s;
-  if (force || !l->drawn || mono_ms() - l->last_draw_ms >= 100)
+  if (force || !l->drawn || tj_now_ms() - l->last_draw_ms >= 100)
     tj_live_redraw(l);
 }
 

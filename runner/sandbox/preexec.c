@@ -13,6 +13,7 @@
 #include "common/caps.h"
 #include "seccomp/seccomp.h"
 #include "common/util.h"
+#include "common/error.h"
 
 void tj_child_msg_send(int fd, int kind, int err, const char *fmt, ...) {
   struct tj_child_msg m = {.kind = kind, .err = err};
@@ -56,7 +57,7 @@ static int close_inherited(int preserve) {
 
 static _Noreturn void fail(const struct tj_preexec *p, int err, const char *what) {
   tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, err, "%s: %s", what, strerror(err));
-  _exit(125);
+  _exit(TJ_EXIT_USAGE);
 }
 
 _Noreturn void tj_preexec_run(const struct tj_preexec *p) {
@@ -64,14 +65,14 @@ _Noreturn void tj_preexec_run(const struct tj_preexec *p) {
   int r = tj_rlimit_apply(p->rlimits, &bad);
   if (r < 0) {
     tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, -r, "--ulimit %s: setrlimit: %s", bad->name, strerror(-r));
-    _exit(125);
+    _exit(TJ_EXIT_USAGE);
   }
   if (p->drop_caps) {
     const char *what = "";
     r = tj_caps_drop(p->has_user, p->uid, p->gid, p->caps, &what);
     if (r < 0) {
       tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, -r, "dropping privileges: %s: %s", what, strerror(-r));
-      _exit(125);
+      _exit(TJ_EXIT_USAGE);
     }
   }
   /* The workload starts as from a shell: default dispositions, empty mask.
@@ -88,7 +89,7 @@ _Noreturn void tj_preexec_run(const struct tj_preexec *p) {
     r = tj_sc_load(p->sc_plan, p->sc_sock, &what);
     if (r < 0) {
       tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, -r, "seccomp: %s: %s", what, strerror(-r));
-      _exit(125);
+      _exit(TJ_EXIT_USAGE);
     }
   }
   execve(p->exe, p->argv, p->envp);

@@ -40,12 +40,6 @@ struct stream {
 
 static void plan_freep(struct tj_contain_plan **p) { tj_contain_plan_free(*p); }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static char **build_env(const struct tj_spec *spec) {
   size_t n = 0;
   while (environ && environ[n])
@@ -169,7 +163,7 @@ static void sampling_tick(tj_cgroup *cg, const struct tj_sandbox_hooks *hooks, i
   }
   struct tj_cg_sample s;
   tj_cg_sample_read(cg, &s);
-  hooks->on_sample(hooks->ctx, now_ms() - start, &s);
+  hooks->on_sample(hooks->ctx, tj_now_ms() - start, &s);
 }
 
 static void set_launch(struct tj_run_result *res, enum tj_launch l, const char *msg) {
@@ -415,7 +409,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   }
   ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
   ca.exit_signal = SIGCHLD;
-  int64_t start = now_ms();
+  int64_t start = tj_now_ms();
   if (hooks && hooks->on_start)
     hooks->on_start(hooks->ctx, start);
   pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
@@ -522,7 +516,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     if (pfd[4].revents)
       pid1_done = true;
   }
-  res->duration_ms = now_ms() - start;
+  res->duration_ms = tj_now_ms() - start;
   if (!pid1_done)
     pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
   int ws;

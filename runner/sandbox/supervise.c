@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "common/error.h"
 
 void tj_forward_sigset(sigset_t *set) {
   sigemptyset(set);
@@ -24,7 +25,7 @@ void tj_forward_sigset(sigset_t *set) {
 
 static _Noreturn void setup_failed(const struct tj_supervise_args *a, const char *msg) {
   tj_child_msg_send(a->err_fd, TJ_MSG_SETUP, 0, "%s", msg);
-  _exit(125);
+  _exit(TJ_EXIT_USAGE);
 }
 
 static _Noreturn void run_workload(const struct tj_supervise_args *a) {
@@ -37,13 +38,13 @@ static _Noreturn void run_workload(const struct tj_supervise_args *a) {
       dup2(spec->merge_output ? a->out_fd : a->errout_fd, STDERR_FILENO) < 0) {
     tj_child_msg_send(a->err_fd, TJ_MSG_SETUP, errno, "preparing the workload's process group and output: %s",
                       strerror(errno));
-    _exit(125);
+    _exit(TJ_EXIT_USAGE);
   }
   if (spec->null_stdin) {
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
       tj_child_msg_send(a->err_fd, TJ_MSG_SETUP, errno, "stdin from /dev/null: %s", strerror(errno));
-      _exit(125);
+      _exit(TJ_EXIT_USAGE);
     }
     close(fd);
   }
@@ -83,7 +84,7 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
     setup_failed(a, "PR_SET_PDEATHSIG failed");
   if (read(a->sync_fd, &go, 1) != 1)
-    _exit(125); /* the outer testjail is gone */
+    _exit(TJ_EXIT_USAGE); /* the outer testjail is gone */
   /* A session without a terminal: nothing inside can be stopped by job
    * control of the caller's terminal. */
   if (setsid() < 0)
@@ -99,7 +100,7 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
       setup_failed(a, "PR_SET_PDEATHSIG failed");
     struct pollfd pfd = {.fd = a->sync_fd, .events = POLLIN};
     if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
-      _exit(125);
+      _exit(TJ_EXIT_USAGE);
   }
   close(a->sync_fd);
   /* The workload may share PID 1's ids (root of the namespace): a
