@@ -606,10 +606,15 @@ static void loop(struct init_state *s, int sfd, const sigset_t *all) {
   if (!s->child)
     start_drain(s, children_left);
   while (s->phase != DONE) {
-    struct pollfd pfd[5] = {{.fd = sfd, .events = POLLIN}, {.fd = s->tfd, .events = POLLIN},
-                            {.fd = s->pidfd, .events = POLLIN}, {.fd = s->sc_sock, .events = POLLIN},
-                            {.fd = s->sc_listener, .events = POLLIN}};
-    if (poll(pfd, 5, -1) < 0) {
+    enum { P_SIGNAL, P_TIMER, P_CHILD, P_SC_SOCK, P_SC_LISTENER, P_N };
+    struct pollfd pfd[P_N] = {
+        [P_SIGNAL] = {.fd = sfd, .events = POLLIN},
+        [P_TIMER] = {.fd = s->tfd, .events = POLLIN},
+        [P_CHILD] = {.fd = s->pidfd, .events = POLLIN},
+        [P_SC_SOCK] = {.fd = s->sc_sock, .events = POLLIN},
+        [P_SC_LISTENER] = {.fd = s->sc_listener, .events = POLLIN},
+    };
+    if (poll(pfd, P_N, -1) < 0) {
       if (errno == EINTR)
         continue;
       /* poll itself failed (ENOMEM): wait for one signal the plain way
@@ -621,10 +626,10 @@ static void loop(struct init_state *s, int sfd, const sigset_t *all) {
     struct signalfd_siginfo si;
     while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
       on_signal(s, (int)si.ssi_signo, si.ssi_code, (pid_t)si.ssi_pid);
-    if (pfd[1].revents & POLLIN)
+    if (pfd[P_TIMER].revents & POLLIN)
       on_timer(s);
-    if (pfd[3].revents || pfd[4].revents)
-      on_seccomp(s, pfd[3].revents, pfd[4].revents);
+    if (pfd[P_SC_SOCK].revents || pfd[P_SC_LISTENER].revents)
+      on_seccomp(s, pfd[P_SC_SOCK].revents, pfd[P_SC_LISTENER].revents);
     bool was_running = s->child != 0;
     children_left = reap(s);
     if (was_running && !s->child) {

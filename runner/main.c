@@ -1,6 +1,5 @@
 /* testjail: argv -> options -> spec -> sandbox run -> verdict -> report -> exit code. */
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,17 +30,6 @@ static int usage_error(const char *msg) {
   return TJ_EXIT_USAGE;
 }
 
-/* Fail on an unwritable report path before anything is created. */
-static int check_report_path(const char *path, tj_error *err) {
-  char *copy = strdup(path);
-  if (!copy)
-    return tj_error_set(err, ENOMEM, "--report");
-  const char *dir = dirname(copy);
-  int r = access(dir, W_OK | X_OK) < 0 ? tj_error_set(err, errno, "--report %s: directory %s", path, dir) : 0;
-  free(copy);
-  return r;
-}
-
 static void exec_sample(void *ctx, int64_t t_ms, const struct tj_cg_sample *s) {
   tj_timeline_sample(ctx, t_ms, s);
 }
@@ -55,7 +43,7 @@ static int cmd_exec(int argc, char **argv) {
     return 0;
   if (r < 0)
     return usage_error(err.msg);
-  if (spec.report_path && check_report_path(spec.report_path, &err) < 0)
+  if (spec.report_path && tj_report_check_path("--report", spec.report_path, &err) < 0)
     return usage_error(err.msg);
   if (mon.plot_path && tj_report_check_path("--plot", mon.plot_path, &err) < 0)
     return usage_error(err.msg);

@@ -446,19 +446,22 @@ int tj_cmd_test(int argc, char **argv) {
       /* Packages never started: nothing to wait for. */
       break;
     }
-    struct pollfd *pfd = calloc((size_t)n + 3, sizeof(*pfd));
+    /* the fixed slots, then one per package's worker */
+    enum { P_SIGNAL, P_FIFO, P_BUILD_DONE, P_WORKERS };
+    struct pollfd *pfd = calloc((size_t)n + P_WORKERS, sizeof(*pfd));
     if (!pfd)
       break;
-    pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    pfd[P_SIGNAL] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    pfd[P_FIFO] = (struct pollfd){.fd = pb.fifo_rd, .events = POLLIN};
+    pfd[P_BUILD_DONE] = (struct pollfd){.fd = pb.done_rd, .events = POLLIN};
     for (int i = 0; i < n; i++)
-      pfd[i + 1] = (struct pollfd){.fd = slots[i].started && !slots[i].done ? slots[i].fd : -1, .events = POLLIN};
-    pfd[n + 1] = (struct pollfd){.fd = pb.fifo_rd, .events = POLLIN};
-    pfd[n + 2] = (struct pollfd){.fd = pb.done_rd, .events = POLLIN};
-    if (poll(pfd, (nfds_t)n + 3, -1) < 0 && errno != EINTR) {
+      pfd[P_WORKERS + i] =
+          (struct pollfd){.fd = slots[i].started && !slots[i].done ? slots[i].fd : -1, .events = POLLIN};
+    if (poll(pfd, (nfds_t)n + P_WORKERS, -1) < 0 && errno != EINTR) {
       free(pfd);
       break;
     }
-    if (pfd[0].revents) {
+    if (pfd[P_SIGNAL].revents) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
         int sig = (int)si.ssi_signo;
@@ -477,16 +480,16 @@ int tj_cmd_test(int argc, char **argv) {
           kill(pb.pid, second ? SIGKILL : sig);
       }
     }
-    if (pfd[n + 1].revents)
+    if (pfd[P_FIFO].revents)
       tj_prebuild_read(&pb, handed_over, &ho);
-    if (pfd[n + 2].revents) {
+    if (pfd[P_BUILD_DONE].revents) {
       /* Handed over before it ended: in the FIFO by now. */
       tj_prebuild_read(&pb, handed_over, &ho);
       tj_prebuild_reap(&pb);
     }
     for (int i = 0; i < n; i++) {
       struct slot *s = &slots[i];
-      if (!pfd[i + 1].revents || s->fd < 0)
+      if (!pfd[P_WORKERS + i].revents || s->fd < 0)
         continue;
       char buf[65536];
       ssize_t k = read(s->fd, buf, sizeof(buf));

@@ -469,29 +469,35 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   bool pid1_done = false;
   scw.streams = streams;
   while (!pid1_done) {
-    struct pollfd pfd[9] = {
-        {.fd = streams[0].fd, .events = POLLIN}, {.fd = streams[1].fd, .events = POLLIN},
-        {.fd = msg_fd, .events = POLLIN},        {.fd = sfd, .events = POLLIN},
-        {.fd = pidfd, .events = POLLIN},         {.fd = wall_tfd, .events = POLLIN},
-        {.fd = sample_tfd, .events = POLLIN},
-        {.fd = scw.sock, .events = POLLIN},      {.fd = scw.listener, .events = POLLIN},
+    enum { P_STDOUT, P_STDERR, P_MSG, P_SIGNAL, P_PID1, P_WALL, P_SAMPLE, P_SC_SOCK, P_SC_LISTENER, P_N };
+    struct pollfd pfd[P_N] = {
+        [P_STDOUT] = {.fd = streams[0].fd, .events = POLLIN},
+        [P_STDERR] = {.fd = streams[1].fd, .events = POLLIN},
+        [P_MSG] = {.fd = msg_fd, .events = POLLIN},
+        [P_SIGNAL] = {.fd = sfd, .events = POLLIN},
+        [P_PID1] = {.fd = pidfd, .events = POLLIN},
+        [P_WALL] = {.fd = wall_tfd, .events = POLLIN},
+        [P_SAMPLE] = {.fd = sample_tfd, .events = POLLIN},
+        [P_SC_SOCK] = {.fd = scw.sock, .events = POLLIN},
+        [P_SC_LISTENER] = {.fd = scw.listener, .events = POLLIN},
     };
-    if (poll(pfd, 9, -1) < 0) {
+    if (poll(pfd, P_N, -1) < 0) {
       if (errno == EINTR)
         continue;
       break; /* cannot wait any more: kill it all below */
     }
-    for (int i = 0; i < 2; i++)
-      if (pfd[i].revents)
-        pump(res, &streams[i]);
-    if (pfd[2].revents)
+    if (pfd[P_STDOUT].revents)
+      pump(res, &streams[0]);
+    if (pfd[P_STDERR].revents)
+      pump(res, &streams[1]);
+    if (pfd[P_MSG].revents)
       read_child_msg(res, &msg_fd);
-    if (pfd[3].revents) {
+    if (pfd[P_SIGNAL].revents) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof(si)) == sizeof(si))
         pidfd_send_signal(pidfd, (int)si.ssi_signo, NULL, 0);
     }
-    if (pfd[5].revents) {
+    if (pfd[P_WALL].revents) {
       uint64_t ticks;
       if (read(wall_tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
         if (!res->timed_out) {
@@ -506,14 +512,15 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
         }
       }
     }
-    if (pfd[6].revents) {
+    if (pfd[P_SAMPLE].revents) {
       uint64_t ticks;
       if (read(sample_tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
         sampling_tick(cg, hooks, start);
     }
-    if ((pfd[7].revents || pfd[8].revents) && sc_ready(&scw, pfd[7].revents, pfd[8].revents))
+    if ((pfd[P_SC_SOCK].revents || pfd[P_SC_LISTENER].revents) &&
+        sc_ready(&scw, pfd[P_SC_SOCK].revents, pfd[P_SC_LISTENER].revents))
       pidfd_send_signal(pidfd, SIGKILL, NULL, 0); /* the profile's kill action: the whole sandbox */
-    if (pfd[4].revents)
+    if (pfd[P_PID1].revents)
       pid1_done = true;
   }
   res->duration_ms = tj_now_ms() - start;
