@@ -31,6 +31,7 @@
 #include "common/rlimit.h"
 #include "common/caps.h"
 #include "seccomp/seccomp.h"
+#include "sandbox/evidence.h"
 #include "sandbox/preexec.h"
 #include "sandbox/supervise.h"
 #include "common/util.h"
@@ -146,44 +147,12 @@ static void figure_int(int64_t v, const char *unknown, char *buf, size_t len) {
 
 int tj_init_verdict(const struct tj_init_spec *spec, const struct tj_init_result *res, struct tj_verdict *v) {
   const struct tj_run_result *run = &res->run;
-  const struct tj_cg_stats *st = &run->stats;
-  struct tj_evidence ev = {
-      .status_known = run->status_known && run->launch == TJ_LAUNCH_OK,
-      .exited = WIFEXITED(run->wstatus),
-      .exit_code = WIFEXITED(run->wstatus) ? WEXITSTATUS(run->wstatus) : -1,
-      .signal = WIFSIGNALED(run->wstatus) ? WTERMSIG(run->wstatus) : 0,
-      .timed_out = run->timed_out,
-      .sent_kill = run->sent_kill,
-      .wall_timeout_ms = spec->sandbox.wall_timeout_ms,
-      .oom_kills = st->oom_kills,
-      .pids_limit_hits = st->pids_limit_hits,
-      .memory_peak = st->memory_peak_bytes,
-      .cpu_ms = run->cpu_ms,
-      .memory_limit = res->memory_limit,
-      .pids_limit = res->pids_limit,
-      .rlimits = &spec->sandbox.rlimits,
-      .notes = NULL, /* the workload's output goes straight to the container's */
-      .setup_error = run->launch == TJ_LAUNCH_SETUP_ERROR ? run->message : NULL,
-  };
+  struct tj_evidence ev = tj_run_evidence(&spec->sandbox, run, NULL); /* the output went straight out */
+  ev.memory_limit = res->memory_limit; /* the container's, when it set none */
+  ev.pids_limit = res->pids_limit;
   char sc_summary[400];
   tj_run_seccomp_evidence(run, &ev, sc_summary, sizeof(sc_summary));
-  int code;
-  if (run->launch == TJ_LAUNCH_NOT_FOUND || run->launch == TJ_LAUNCH_NOT_EXECUTABLE) {
-    memset(v, 0, sizeof(*v));
-    v->outcome = TJ_EXIT_NONZERO;
-    snprintf(v->outcome_name, sizeof(v->outcome_name), "exit_nonzero");
-    snprintf(v->diagnosis, sizeof(v->diagnosis), "%s%s", run->message,
-             run->launch == TJ_LAUNCH_NOT_FOUND ? "" : " (cannot execute)");
-    code = run->launch == TJ_LAUNCH_NOT_FOUND ? 127 : 126;
-  } else {
-    tj_verdict_decide(&ev, v);
-    if (v->outcome == TJ_SANDBOX_ERROR)
-      code = TJ_EXIT_USAGE;
-    else if (WIFSIGNALED(run->wstatus))
-      code = 128 + WTERMSIG(run->wstatus);
-    else
-      code = WEXITSTATUS(run->wstatus);
-  }
+  int code = tj_run_transparent_verdict(run, &ev, sc_summary, v);
   if (res->container_known) {
     const struct tj_cg_self *b = &res->before, *a = &res->after;
     if (a->oom_kills >= 0 && b->oom_kills >= 0 && v->n_evidence < TJ_MAX_EVIDENCE)

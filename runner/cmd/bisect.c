@@ -1,4 +1,4 @@
-#include "cmd/bisect.h"
+#include "cmd/cmd.h"
 
 #include <errno.h>
 #include <poll.h>

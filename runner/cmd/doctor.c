@@ -1,5 +1,8 @@
 #include "cmd/doctor.h"
 
+#include "cmd/cli.h"
+#include "cmd/cmd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -460,4 +463,20 @@ int tj_doctor(FILE *out, bool gc) {
   problems += check(out, go, "Go toolchain", go ? gopath : "no 'go' in PATH: install golang-go (Debian) or put go in PATH");
   fprintf(out, problems ? "%d problem(s) found\n" : "everything testjail uses is available\n", problems);
   return problems;
+}
+
+int tj_cmd_doctor(int argc, char **argv) {
+  bool gc = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--gc") == 0)
+      gc = true;
+    else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      tj_cli_help_doctor(stdout);
+      return 0;
+    } else {
+      fprintf(stderr, "testjail: doctor: unknown option '%s' (see 'testjail doctor --help')\n", argv[i]);
+      return TJ_EXIT_USAGE;
+    }
+  }
+  return tj_doctor(stdout, gc) == 0 ? 0 : 1;
 }

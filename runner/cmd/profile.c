@@ -1,4 +1,5 @@
 #include "cmd/profile.h"
+#include "cmd/cmd.h"
 
 #include <seccomp.h>
 #include <string.h>

@@ -11,7 +11,4 @@
  * number of warnings, or -1 when the file does not load. */
 int tj_profile_check(const char *arg, FILE *out, FILE *err);
 
-/* argv[0] is "profile". Returns the exit code: 0, or 125 on a bad file or usage. */
-int tj_cmd_profile(int argc, char **argv);
-
 #endif

@@ -1,4 +1,4 @@
-#include "cmd/test.h"
+#include "cmd/cmd.h"
 
 #include "seccomp/seccomp.h"
 

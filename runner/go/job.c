@@ -20,6 +20,7 @@
 #include "go/gotest.h"
 #include "common/parse.h"
 #include "report/report.h"
+#include "sandbox/evidence.h"
 #include "sandbox/sandbox.h"
 #include "go/testout.h"
 #include "report/timeline.h"
@@ -790,28 +791,6 @@ static void build_line(void *ctx, int fd, const char *line, size_t len) {
   json_decref(o);
 }
 
-static struct tj_evidence evidence(const struct tj_spec *spec, const struct tj_run_result *res,
-                                   const struct tj_notes *notes) {
-  return (struct tj_evidence){
-      .status_known = res->status_known && res->launch == TJ_LAUNCH_OK,
-      .exited = WIFEXITED(res->wstatus),
-      .exit_code = WIFEXITED(res->wstatus) ? WEXITSTATUS(res->wstatus) : -1,
-      .signal = WIFSIGNALED(res->wstatus) ? WTERMSIG(res->wstatus) : 0,
-      .timed_out = res->timed_out,
-      .sent_kill = res->sent_kill,
-      .wall_timeout_ms = spec->wall_timeout_ms,
-      .oom_kills = res->stats.oom_kills,
-      .pids_limit_hits = res->stats.pids_limit_hits,
-      .memory_peak = res->stats.memory_peak_bytes,
-      .cpu_ms = res->cpu_ms,
-      .memory_limit = spec->memory_bytes,
-      .pids_limit = spec->pids,
-      .rlimits = &spec->rlimits,
-      .notes = notes,
-      .setup_error = res->launch != TJ_LAUNCH_OK ? res->message : NULL,
-  };
-}
-
 static bool stopped(const struct tj_job *job) {
   if (job->stop_fd < 0)
     return false;
@@ -1386,7 +1365,7 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
     rmdir(gotmp + 9);
   if (rr < 0)
     return setup_result(c, &err);
-  struct tj_evidence bev = evidence(&bs, &res, NULL);
+  struct tj_evidence bev = tj_run_evidence(&bs, &res, NULL);
   char sc_summary[400];
   tj_run_seccomp_evidence(&res, &bev, sc_summary, sizeof(sc_summary));
   tj_verdict_build(&bev, &c->build, &v);
@@ -1507,7 +1486,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
 
   struct tj_notes notes = res.notes;
   running_notes(c->gt, &notes);
-  struct tj_evidence tev = evidence(&ts, &res, &notes);
+  struct tj_evidence tev = tj_run_evidence(&ts, &res, &notes);
   tev.go_test = true;
   char sc_summary[400];
   tj_run_seccomp_evidence(&res, &tev, sc_summary, sizeof(sc_summary));

@@ -625,32 +625,3 @@ int tj_run_tail_lines(const struct tj_run_result *res, int max_lines, char ***li
   *lines = out;
   return n;
 }
-
-void tj_run_seccomp_evidence(const struct tj_run_result *res, struct tj_evidence *ev, char *summary, size_t len) {
-  const struct tj_sc_result *s = &res->seccomp;
-  ev->seccomp_filtered = strcmp(s->profile, "unconfined") != 0 && s->profile[0];
-  ev->seccomp_denials = s->total;
-  ev->seccomp_syscall = tj_sc_result_first(s);
-  tj_sc_result_summary(s, summary, len);
-  ev->seccomp_summary = summary;
-  ev->seccomp_errno = 0;
-  for (int i = 0; i < s->n_denials; i++)
-    if (ev->seccomp_syscall && strcmp(s->denials[i].syscall, ev->seccomp_syscall) == 0 && !s->denials[i].enosys) {
-      ev->seccomp_errno = s->denials[i].action == TJ_SC_ERRNO ? s->denials[i].err : 0;
-      if (s->killed && s->denials[i].action != TJ_SC_ERRNO)
-        ev->seccomp_kill = tj_sc_action_name(s->denials[i].action);
-      break;
-    }
-  ev->seccomp_trapped = s->trapped[0] ? s->trapped : NULL;
-  ev->n_seccomp_tests = 0;
-  ev->seccomp_untested = false;
-  for (int i = 0; i < s->n_denials; i++) {
-    const struct tj_sc_denial *d = &s->denials[i];
-    if (d->enosys)
-      continue;
-    if (!d->test[0] || ev->n_seccomp_tests == (int)TJ_ARRAY_SIZE(ev->seccomp_tests))
-      ev->seccomp_untested = true;
-    else
-      ev->seccomp_tests[ev->n_seccomp_tests++] = d->test;
-  }
-}

@@ -84,10 +84,6 @@ struct tj_sandbox_hooks {
 int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *hooks, struct tj_run_result *res,
                    tj_error *err);
 
-/* The seccomp side of the evidence; summary (the diagnosis' "ptrace (1x,
- * in TestAttach)") must outlive ev. */
-void tj_run_seccomp_evidence(const struct tj_run_result *res, struct tj_evidence *ev, char *summary, size_t len);
-
 /* The last max_lines lines of the output, in order; caller frees each and the array. */
 int tj_run_tail_lines(const struct tj_run_result *res, int max_lines, char ***lines);
 
