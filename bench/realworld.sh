@@ -12,6 +12,8 @@
 # on a shared machine back-to-back blocks of one command drift apart by
 # more than the difference measured. Each gets its median.
 # Target: at most 1.03x go test -json's wall time and 1.05x go test's.
+# cpu/-j is the ratio of CPU time (user+sys, medians) to go test -json's:
+# on a loaded machine, wall time follows CPU time.
 # BENCH_RUNS=N rounds (5); BENCH_MODULES=REGEXP picks other modules.
 set -uo pipefail
 set -f # the flags fields of the list are split on spaces, never globbed
@@ -42,7 +44,7 @@ bench_module() { # MODVER PKGS FLAGS TJOPTS
     go test -count=1 $flags $pkgs \; \
     go test -count=1 -json $flags $pkgs \; \
     "$tj" test --quiet $tjopts $pkgs -- -count=1 $flags <<'PY'
-import os, statistics, subprocess, sys, time
+import resource, statistics, subprocess, sys, time
 src, modver, runs, rows = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 cmds, cur = [], []
 for a in sys.argv[5:] + [";"]:
@@ -51,25 +53,28 @@ for a in sys.argv[5:] + [";"]:
         cur = []
     else:
         cur.append(a)
-def once(cmd):
-    t = time.perf_counter()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+def once(cmd):  # wall and CPU seconds (the processes waited for, all the way down)
+    c, t = cpu(), time.perf_counter()
     subprocess.run(cmd, cwd=src, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, cpu() - c
 for c in cmds:  # unrecorded: the page cache, and what a suite's own go commands build
     once(c)
 times = [[] for _ in cmds]
 for r in range(runs):
     for i, c in enumerate(cmds):
         times[i].append(once(c))
-g, j, t = (statistics.median(x) for x in times)
+(g, j, t), (gc, jc, tc) = ([statistics.median(x[k] for x in ts) for ts in times] for k in (0, 1))
 load = open("/proc/loadavg").read().split()[0]
-row = f"{modver:<38}{g:>9.2f}{j:>9.2f}{t:>10.2f}{t / j:>8.3f}{t / g:>8.3f}{load:>6}"
+row = f"{modver:<36}{g:>8.2f}{j:>8.2f}{t:>9.2f}{t / j:>8.3f}{t / g:>7.3f}{tc / jc:>8.3f}{load:>6}"
 print(row, flush=True)
 with open(rows, "a") as f:
-    f.write(f"{g} {j} {t}\n")
+    f.write(f"{g} {j} {t} {gc} {jc} {tc}\n")
 PY
 }
-printf '%-38s%9s%9s%10s%8s%8s%6s\n' module "go test" "-json" testjail "/-json" "/go" load
+printf '%-36s%8s%8s%9s%8s%7s%8s%6s\n' module "go test" "-json" testjail "/-json" "/go" "cpu/-j" load
 rw_each bench_module "$modules"
 python3 - "$work/rows" "$runs" <<'PY'
 import math, sys
@@ -77,9 +82,11 @@ rows = [tuple(map(float, l.split())) for l in open(sys.argv[1])]
 if not rows:
     sys.exit("bench: no module measured")
 gm = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))
-rj, rg = gm([t / j for g, j, t in rows]), gm([t / g for g, j, t in rows])
-wj, wg = max(t / j for g, j, t in rows), max(t / g for g, j, t in rows)
+rj, rg = gm([r[2] / r[1] for r in rows]), gm([r[2] / r[0] for r in rows])
+wj, wg = max(r[2] / r[1] for r in rows), max(r[2] / r[0] for r in rows)
+rc = gm([r[5] / r[4] for r in rows])
 print(f"\n{len(rows)} modules, {sys.argv[2]} interleaved rounds each, medians in seconds (wall clock).")
 print(f"testjail test / go test -json: {rj:.3f} (geometric mean), {wj:.3f} at worst (target <= 1.03)")
 print(f"testjail test / go test:       {rg:.3f} (geometric mean), {wg:.3f} at worst (target <= 1.05)")
+print(f"CPU time (user+sys of every process), testjail test / go test -json: {rc:.3f} (geometric mean)")
 PY
