@@ -9,14 +9,11 @@ set -uo pipefail
 set -f # the flags fields of the list are split on spaces, never globbed
 cd "$(dirname "$0")/.."
 tj="$PWD/testjail"
-list="$PWD/integration-tests/realworld-modules.txt"
+. integration-tests/realworld-fetch.bash
 [ "$(id -u)" = 0 ] || { echo "realworld-modules: needs root (namespaces, cgroups)" >&2; exit 1; }
 # Not under /tmp: the sandboxes have a private one.
 work=$(mktemp -d /var/tmp/tjmodules.XXXXXX)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod" # go.sum of an old module may lack a dependency's line
-
-modcache=$(go env GOMODCACHE) # $GOMODCACHE in the list's testjail options
 now() { date +%s.%N; }
 
 # go test's text output and testjail's JSON report -> one line per package:
@@ -80,26 +77,14 @@ passed=0
 fails=0
 total_go=0
 total_tj=0
-while IFS=';' read -r modver pkgs flags tjopts why; do
-  modver=$(echo $modver)
-  case $modver in '' | '#'*) continue ;; esac
-  [[ -n ${REALWORLD_ONLY:-} && ! $modver =~ $REALWORLD_ONLY ]] && continue
-  mod=${modver%@*}
-  tjopts=${tjopts//\$GOMODCACHE/$modcache}
-  info=$(go mod download -json "$modver" 2>&1)
-  dir=$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("Dir", ""))' <<<"$info" 2>/dev/null)
-  if [ -z "$dir" ]; then
-    echo "FAIL  $modver: go mod download: $info"
+run_module() { # MODVER PKGS FLAGS TJOPTS
+  local modver=$1 pkgs=$2 flags=$3 tjopts=$4 start go_secs tj_code tj_secs n same
+  if ! rw_fetch "$modver" "$work"; then
+    echo "FAIL  $modver: $rw_error"
     fails=$((fails + 1))
-    continue
+    return
   fi
-  # The module cache is read-only, and the import path as a directory keeps
-  # the file paths some suites check (pkg/errors' stack traces) as upstream.
-  src="$work/src/$mod"
-  mkdir -p "$(dirname "$src")"
-  cp -r "$dir" "$src" && chmod -R u+w "$src"
-  [ -f "$src/go.mod" ] || printf 'module %s\n' "$mod" >"$src/go.mod" # pre-modules releases
-  cd "$src" || exit 1
+  cd "$rw_src" || exit 1
   # Dependencies downloaded, everything compiled and vetted once first (the
   # -exec runs no test), so that neither timed run pays for a cold cache;
   # what a suite's own go commands build (go test -race, -buildmode=plugin)
@@ -131,7 +116,8 @@ while IFS=';' read -r modver pkgs flags tjopts why; do
   rows+=("$(printf '%-40s %4d %7s %8.1fs %8.1fs' "$modver" "$n" "$same/$n" "$go_secs" "$tj_secs")")
   total_go=$(echo "$total_go + $go_secs" | bc)
   total_tj=$(echo "$total_tj + $tj_secs" | bc)
-done <"$list"
+}
+rw_each run_module "${REALWORLD_ONLY:-}"
 
 printf '\n%-40s %4s %7s %9s %9s\n' "module" "pkgs" "equal" "go test" "testjail"
 printf '%s\n' "${rows[@]}"
