@@ -1576,8 +1576,10 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     json_object_set_new(result, "junit_tests", junit_json(c->gt));
   json_object_set_new(result, "gomemlimit", gml);
   json_object_set_new(result, "gomaxprocs", gmp);
-  if (c->tl_on)
+  if (c->tl_on) {
+    tj_timeline_finish(&c->tl, &res.stats, ts.pids);
     json_object_set_new(result, "timeline", tj_timeline_json(&c->tl));
+  }
   return result;
 }
 

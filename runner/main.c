@@ -121,6 +121,8 @@ static int cmd_exec(int argc, char **argv) {
     else
       code = WEXITSTATUS(res.wstatus);
   }
+  if (tl_on)
+    tj_timeline_finish(&tl, &res.stats, spec.pids);
   if (res.isolation.fallback[0])
     fprintf(stderr, "testjail: warning: %s; running as --userns host\n", res.isolation.fallback);
   if (v.outcome != TJ_PASSED)
