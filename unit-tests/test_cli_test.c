@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,6 +324,36 @@ static int parse_bisect(struct tj_bisect_opts *o, char **argv, tj_error *err) {
   return tj_cli_parse_bisect(argc, argv, o, err);
 }
 
+/* The first line of a help text. */
+static char *usage_line(void (*help)(FILE *)) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  help(f);
+  fclose(f);
+  *strchrnul(text, '\n') = 0;
+  return text;
+}
+
+/* bisect-memory takes go test's flags where test does (one package): its
+ * usage line says so, as test's does. */
+static void test_bisect_usage_as_test(void **state) {
+  static struct tj_bisect_opts o;
+  tj_error err = {0};
+  char *gof[] = {"bisect-memory", "-run", "TestBig", "-count=1", "./p", "-short", "--floor", "8M", NULL};
+  assert_int_equal(parse_bisect(&o, gof, &err), TJ_CLI_RUN);
+  assert_int_equal(o.test.n_packages, 1);
+  assert_string_equal(o.test.packages[0], "./p");
+  assert_int_equal(o.floor_bytes, 8 << 20);
+  assert_int_equal(o.test.n_testflags, 4);
+  char *bisect = usage_line(tj_cli_help_bisect), *test = usage_line(tj_cli_help_test);
+  assert_string_equal(test, "Usage: testjail test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]");
+  assert_string_equal(bisect,
+                      "Usage: testjail bisect-memory [OPTIONS] [GOTESTFLAGS] [PACKAGE] [GOTESTFLAGS] [-- TESTFLAGS...]");
+  free(bisect);
+  free(test);
+}
+
 static void test_bisect_and_monitor_options(void **state) {
   static struct tj_bisect_opts o;
   tj_error err = {0};
@@ -380,6 +411,7 @@ int main(void) {
       cmocka_unit_test(test_testflags_goflags),
       cmocka_unit_test(test_testflags_fullpath_artifacts),
       cmocka_unit_test(test_bisect_and_monitor_options),
+      cmocka_unit_test(test_bisect_usage_as_test),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
