@@ -124,15 +124,18 @@ static void recorded(struct tj_buf *b, const struct area *a, json_t *tl, int64_t
       x2 = x1 + 3;
     double xm = (x1 + x2) / 2;
     tj_buf_printf(b,
-                  "<rect class=\"missed\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffe0b2\" "
-                  "fill-opacity=\"0.6\" stroke=\"#e65100\" stroke-dasharray=\"3,2\"/>\n"
-                  "<path d=\"M%.1f,%.1f l-6,-10 h12 z\" fill=\"#e65100\"/>\n",
+                  "<rect class=\"missed\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#6a1b9a\" "
+                  "fill-opacity=\"0.18\" stroke=\"#6a1b9a\" stroke-dasharray=\"3,2\"/>\n"
+                  "<path d=\"M%.1f,%.1f l-6,-10 h12 z\" fill=\"#6a1b9a\"/>\n",
                   x1, y, x2 - x1, a->bottom - y, xm, y);
     snprintf(lab, sizeof(lab), "sampling missed the peak: %.1f MiB above the highest sample",
              (double)(peak - sample_max) / MIB);
+    /* beside the band, kept inside the plot: about 6.6 px a character */
+    double w = 6.6 * (double)strlen(lab);
     bool right = xm > a->left + a->pw / 2;
-    text(b, right ? x1 - 4 : x2 + 4, y + 14, right ? "end" : "start",
-         " class=\"missed-label\" font-size=\"11\" font-weight=\"bold\" fill=\"#e65100\"", lab);
+    double x = right ? fmax(x1 - 4, a->left + w) : fmin(x2 + 4, a->left + a->pw - w);
+    text(b, x, y + 14, right ? "end" : "start",
+         " class=\"missed-label\" font-size=\"11\" font-weight=\"bold\" fill=\"#4a148c\"", lab);
   }
   if (!json_is_object(rec))
     return;
@@ -154,7 +157,8 @@ static void recorded(struct tj_buf *b, const struct area *a, json_t *tl, int64_t
 /* The number of tasks on its own scale, the pids limit at a fixed height. */
 static void pids_against_limit(struct tj_buf *b, const struct area *a, json_t *tl, int64_t limit) {
   json_t *t = json_object_get(tl, "t_ms"), *pids = json_object_get(tl, "pids");
-  double top = (double)(max_of(pids) > limit ? max_of(pids) : limit) * 1.1;
+  /* the limit at two thirds of the height, below where the memory limit usually is */
+  double top = (double)(max_of(pids) > limit ? max_of(pids) : limit) * 1.5;
 #define PY(v) (a->bottom - (double)(v) / top * a->ph)
   tj_buf_printf(b,
                 "<line class=\"pids-limit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#00796b\" "
@@ -166,7 +170,7 @@ static void pids_against_limit(struct tj_buf *b, const struct area *a, json_t *t
     snprintf(lab, sizeof(lab), "pids limit %lld (peak %lld tasks)", (long long)limit, (long long)ppeak);
   else
     snprintf(lab, sizeof(lab), "pids limit %lld", (long long)limit);
-  text(b, a->left + 4, PY(limit) + 13, "start", " font-size=\"11\" fill=\"#00796b\"", lab);
+  text(b, a->left + a->pw - 4, PY(limit) + 13, "end", " font-size=\"11\" fill=\"#00796b\"", lab);
   tj_buf_printf(b, "<polyline class=\"pids\" fill=\"none\" stroke=\"#00796b\" stroke-width=\"1.2\" points=\"");
   for (size_t i = 0; i < json_array_size(t); i++)
     if (int_at(pids, i) >= 0)

@@ -174,10 +174,10 @@ static void test_plot_peak_seen_by_sampling(void **state) {
   assert_non_null(strstr(svg, "recorded peak 10.5 MiB"));
   assert_null(strstr(svg, "class=\"missed\""));
   assert_null(strstr(svg, "sampling missed"));
-  /* pids against their limit: 32 of a scale up to 35.2 (32 * 1.1) */
+  /* pids against their limit: 32 of a scale up to 48 (32 * 1.5) */
   char v[64];
   attr_of(svg, "pids-limit", "y1", v, sizeof(v));
-  assert_string_equal(v, "54.5"); /* top 34 + 226 * (1 - 32 / 35.2) */
+  assert_string_equal(v, "109.3"); /* top 34 + 226 * (1 - 32 / 48) */
   assert_non_null(strstr(svg, "pids limit 32 (peak 31 tasks)"));
   assert_non_null(strstr(svg, "class=\"pids\""));
   assert_non_null(strstr(svg, "pids.events max 2"));
