@@ -8,6 +8,8 @@ pkgs=(gcc make pkg-config libseccomp-dev libcap-ng-dev libjansson-dev
       xz-utils hyperfine gotestsum libxml2-utils)
 # bisect-memory's --plot is checked by rendering the SVG (rsvg-convert); the live view under a pty (script, util-linux).
 pkgs+=(librsvg2-bin)
+# ci-examples.bats reads the CI examples' YAML (examples/ci).
+pkgs+=(python3-yaml)
 # v2-only.bats checks clone3 CLONE_INTO_CGROUP and cgroup.kill with strace.
 pkgs+=(strace)
 # testjail init is compared with tini and dumb-init, and run as a runc container's entrypoint.

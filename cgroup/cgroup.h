@@ -37,6 +37,7 @@ struct tj_cg_stats {
   int64_t pids_current;
   int64_t pids_limit_hits;     /* pids.events max */
   int64_t cpu_usage_us;        /* cpu.stat usage_usec / cpuacct.usage */
+  const char *memory_peak_from; /* the file memory_peak_bytes was read from, or "sampled"; NULL: unknown */
 };
 
 struct tj_cg_info {
@@ -128,6 +129,7 @@ struct tj_cg_sample {
   int64_t oom_kills;    /* memory.events / memory.oom_control oom_kill */
   int64_t psi_some_us;  /* memory.pressure: total time some tasks stalled */
   int64_t psi_full_us;  /* ... and all of them */
+  int64_t memory_peak_bytes; /* memory.peak / max_usage_in_bytes so far */
 };
 
 /* Reads them through files opened on the first call and kept open (pread

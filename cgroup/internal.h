@@ -41,9 +41,9 @@ struct tj_cgroup {
   bool has_memory_peak; /* v2 memory.peak */
   int64_t sampled_peak; /* -1 until sampled */
   /* Counter files kept open for tj_cg_sample_read (sample.c), opened on
-   * first use: memory usage, pids.current, the OOM counter, PSI. */
+   * first use: memory usage, pids.current, the OOM counter, PSI, the peak. */
   bool sampler_open;
-  int sample_fd[4];
+  int sample_fd[5];
 };
 
 /* sample.c: close what tj_cg_sample_read opened. */
@@ -133,6 +133,7 @@ struct tj_cg_ops {
   bool clone_into;      /* dirs[0].fd takes clone3(CLONE_INTO_CGROUP) */
   bool peak_sampled;    /* memory.peak may be missing: sample instead */
   const char *memory_usage; /* memory.current / memory.usage_in_bytes */
+  const char *memory_peak;  /* memory.peak / memory.max_usage_in_bytes */
   const char *oom_events;   /* the file holding "oom_kill N" */
   const char *pressure;     /* memory PSI, NULL where there is none */
   int (*create)(tj_cgroup *cg, const struct tj_cg_limits *lim, tj_error *err);

@@ -9,12 +9,12 @@
 
 #include "internal.h"
 
-enum { S_MEMORY, S_PIDS, S_OOM, S_PSI };
+enum { S_MEMORY, S_PIDS, S_OOM, S_PSI, S_PEAK, S_COUNT };
 
 void tj_cg_sampler_close(tj_cgroup *cg) {
   if (!cg || !cg->sampler_open)
     return;
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < S_COUNT; i++)
     if (cg->sample_fd[i] >= 0)
       close(cg->sample_fd[i]);
   cg->sampler_open = false;
@@ -33,6 +33,8 @@ static void sampler_open(tj_cgroup *cg) {
   cg->sample_fd[S_OOM] = open_in(cg, cg->memory, ops->oom_events);
   /* PSI needs CONFIG_PSI and psi=1: the file may well be missing. */
   cg->sample_fd[S_PSI] = ops->pressure ? open_in(cg, cg->memory, ops->pressure) : -1;
+  /* memory.peak came in Linux 5.19: missing on older v2 kernels. */
+  cg->sample_fd[S_PEAK] = open_in(cg, cg->memory, ops->memory_peak);
   cg->sampler_open = true;
 }
 
@@ -69,7 +71,7 @@ int tj_cg_psi_parse(const char *content, int64_t *some, int64_t *full) {
 }
 
 void tj_cg_sample_read(tj_cgroup *cg, struct tj_cg_sample *s) {
-  *s = (struct tj_cg_sample){-1, -1, -1, -1, -1};
+  *s = (struct tj_cg_sample){-1, -1, -1, -1, -1, -1};
   if (!cg)
     return;
   if (!cg->sampler_open)
@@ -84,4 +86,6 @@ void tj_cg_sample_read(tj_cgroup *cg, struct tj_cg_sample *s) {
     (void)tj_cg_keyed_get(buf, "oom_kill", &s->oom_kills);
   if (pread_all(cg->sample_fd[S_PSI], buf, sizeof(buf)) > 0)
     (void)tj_cg_psi_parse(buf, &s->psi_some_us, &s->psi_full_us);
+  if (pread_all(cg->sample_fd[S_PEAK], buf, sizeof(buf)) > 0)
+    (void)tj_cg_parse_int(buf, &s->memory_peak_bytes);
 }

@@ -548,6 +548,7 @@ static int tj_cg_v1_probe(struct tj_cg_info *info, tj_error *err) {
 
 const struct tj_cg_ops tj_cg_v1_ops = {
     .memory_usage = "memory.usage_in_bytes",
+    .memory_peak = "memory.max_usage_in_bytes",
     .oom_events = "memory.oom_control",
     .create = tj_cg_v1_create,
     .stats = tj_cg_v1_stats,

@@ -582,6 +582,7 @@ const struct tj_cg_ops tj_cg_v2_ops = {
     .clone_into = true,
     .peak_sampled = true, /* memory.peak came in Linux 5.19 */
     .memory_usage = "memory.current",
+    .memory_peak = "memory.peak",
     .oom_events = "memory.events",
     .pressure = "memory.pressure",
     .create = tj_cg_v2_create,

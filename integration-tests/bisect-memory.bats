@@ -259,3 +259,25 @@ for x in r["bisect"]["tries"]:
   assert_contains "$(cat "$BATS_TEST_TMPDIR/stderr")" "interrupted by SIGINT"
   assert_nothing_left_test
 }
+
+@test "--plot on an OOM kill: the cgroup's recorded peak on the panel, the spike marked exactly when no sample saw it, spans by status" {
+  tjt --memory 64M --plot "$BATS_TEST_TMPDIR/oom.svg" ./oom
+  assert_test_result oom_killed 3
+  "$PYTHON3" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+svg = open(sys.argv[2]).read()
+tl = r["packages"][0]["timeline"]
+rec = tl["recorded"]
+peak = rec["memory_peak_bytes"]
+assert peak == r["packages"][0]["usage"]["memory_peak_bytes"], (peak, r["packages"][0]["usage"])
+assert rec["memory_peak_from"] in ("memory.peak", "memory.max_usage_in_bytes"), rec
+assert "recorded peak %.1f MiB (%s)" % (peak / 2**20, rec["memory_peak_from"]) in svg
+assert rec["oom_kills"] >= 1 and " oom_kill %d" % rec["oom_kills"] in svg, rec
+samples = max(m for m in tl["memory_bytes"] if m is not None)
+missed = peak - samples > max(2**20, peak // 50)
+assert ("class=\"missed\"" in svg) == missed, (peak, samples)
+assert "class=\"span-pass\"" in svg and "class=\"span-running\"" in svg
+assert "class=\"pids-limit\"" not in svg
+' "$REPORT" "$BATS_TEST_TMPDIR/oom.svg"
+}

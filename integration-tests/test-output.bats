@@ -511,3 +511,30 @@ PY
   assert_eq "$st" 143 "exit status (128+SIGTERM); output: $(cat "$TJ_WORK/out")"
   assert_nothing_left_test
 }
+
+@test "go test's -fullpath and -artifacts (Go 1.21, 1.26), before the package as go test takes them: full file names, t.ArtifactDir under _artifacts of the working directory" {
+  [ "$(go_minor)" -ge 26 ] || skip_because "t.ArtifactDir needs Go 1.26, go here is $(go env GOVERSION)"
+  mkdir -p "$TJ_WORK/art/p"
+  printf 'module example.com/art\n\ngo 1.26\n' >"$TJ_WORK/art/go.mod"
+  printf '%s\n' 'package p' 'import (' '"os"' '"path/filepath"' '"testing"' ')' \
+    'func TestArtifact(t *testing.T) {' \
+    '	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), "out.txt"), []byte("kept"), 0o644); err != nil { t.Fatal(err) }' \
+    '	t.Log("logged")' \
+    '}' >"$TJ_WORK/art/p/p_test.go"
+  cd "$TJ_WORK/art"
+  tjt -fullpath -artifacts -v ./p
+  assert_test_result passed 0
+  assert_contains "$output" "    $TJ_WORK/art/p/p_test.go:9: logged"
+  assert_contains "$output" "=== ARTIFACTS TestArtifact $TJ_WORK/art/_artifacts/"
+  assert_eq "$(cat "$TJ_WORK"/art/_artifacts/*/out.txt)" kept
+  # -outputdir names another directory, relative to where testjail runs
+  mkdir out
+  tjt -artifacts -outputdir out ./p
+  assert_test_result passed 0
+  assert_eq "$(cat "$TJ_WORK"/art/out/_artifacts/*/out.txt)" kept
+  # without -artifacts the directory is a temporary one, as under go test
+  rm -rf _artifacts
+  tjt ./p
+  assert_test_result passed 0
+  [ ! -e _artifacts ]
+}

@@ -796,7 +796,7 @@ static int init_seccomp(const struct tj_init_spec *spec, struct tj_init_result *
 
 int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_error *err) {
   memset(res, 0, sizeof(*res));
-  const struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1};
+  const struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1, NULL};
   res->run.cpu_ms = -1;
   res->run.stats = unknown;
   res->leftovers = 0;

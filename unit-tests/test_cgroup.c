@@ -296,8 +296,9 @@ static void test_none_cgroup(void **state) {
   memset(&st, 0, sizeof(st));
   assert_int_equal(tj_cg_stats(cg, &st, &err), 0);
   const int64_t *f = (const int64_t *)&st;
-  for (size_t i = 0; i < sizeof(st) / sizeof(int64_t); i++)
+  for (size_t i = 0; i < offsetof(struct tj_cg_stats, memory_peak_from) / sizeof(int64_t); i++)
     assert_int_equal(f[i], -1); /* unknown, never a made-up 0 */
+  assert_null(st.memory_peak_from);
 
   struct tj_cg_sample s;
   memset(&s, 0, sizeof(s));
@@ -307,6 +308,7 @@ static void test_none_cgroup(void **state) {
   assert_int_equal(s.oom_kills, -1);
   assert_int_equal(s.psi_some_us, -1);
   assert_int_equal(s.psi_full_us, -1);
+  assert_int_equal(s.memory_peak_bytes, -1);
 
   assert_int_equal(tj_cg_kill_all(cg, &err), 0);
   assert_int_equal(tj_cg_destroy(cg, &err), 0);

@@ -5,10 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "go/goflag.h"
 #include "go/job.h"
 
 static int parse(struct tj_test_opts *o, char **argv, tj_error *err) {
@@ -259,6 +261,42 @@ static void test_testflags_build(void **state) {
   assert_non_null(strstr(err.msg, "needs a value"));
 }
 
+/* -fullpath (Go 1.21) and -artifacts (Go 1.26) are the testing package's
+ * booleans; -artifacts and -outputdir are kept for the run. */
+static void test_testflags_fullpath_artifacts(void **state) {
+  char *in[] = {"-fullpath", "--artifacts", "-outputdir", "out", NULL};
+  char **out = NULL;
+  bool v, timeout;
+  struct tj_go_flags gf;
+  tj_error err = {0};
+  assert_int_equal(tj_testflags(in, 4, &out, &v, &timeout, &gf, &err), 0);
+  const char *want[] = {"-test.fullpath", "-test.artifacts", "-test.outputdir=out", NULL};
+  for (int i = 0; want[i]; i++)
+    assert_string_equal(out[i], want[i]);
+  assert_null(out[3]);
+  assert_true(gf.artifacts);
+  assert_string_equal(gf.outputdir, "out");
+  assert_null(gf.build[0]);
+  tj_testflags_free(out);
+  tj_go_flags_free(&gf);
+  char *off[] = {"-artifacts=false", "-test.fullpath=true", NULL};
+  assert_int_equal(tj_testflags(off, 2, &out, &v, &timeout, &gf, &err), 0);
+  assert_false(gf.artifacts);
+  assert_string_equal(out[1], "-test.fullpath=true");
+  tj_testflags_free(out);
+  tj_go_flags_free(&gf);
+  char *bad[] = {"-fullpath=maybe", NULL};
+  assert_true(tj_testflags(bad, 1, &out, &v, &timeout, &gf, &err) < 0);
+  assert_non_null(strstr(err.msg, "invalid value \"maybe\" for -fullpath: expected true or false"));
+  /* before the packages, as go test takes them: a boolean takes no value */
+  const struct tj_goflag *f;
+  const char *value;
+  assert_non_null(f = tj_goflag_parse("-artifacts", &value));
+  assert_false(tj_goflag_takes_next(f, value));
+  assert_non_null(f = tj_goflag_parse("-test.fullpath", &value));
+  assert_int_equal(f->owner, TJ_GOFLAG_TEST);
+}
+
 /* GOFLAGS' test flags come first (go test applies them too); its build
  * flags are go's own business. */
 static void test_testflags_goflags(void **state) {
@@ -284,6 +322,36 @@ static int parse_bisect(struct tj_bisect_opts *o, char **argv, tj_error *err) {
   while (argv[argc])
     argc++;
   return tj_cli_parse_bisect(argc, argv, o, err);
+}
+
+/* The first line of a help text. */
+static char *usage_line(void (*help)(FILE *)) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  help(f);
+  fclose(f);
+  *strchrnul(text, '\n') = 0;
+  return text;
+}
+
+/* bisect-memory takes go test's flags where test does (one package): its
+ * usage line says so, as test's does. */
+static void test_bisect_usage_as_test(void **state) {
+  static struct tj_bisect_opts o;
+  tj_error err = {0};
+  char *gof[] = {"bisect-memory", "-run", "TestBig", "-count=1", "./p", "-short", "--floor", "8M", NULL};
+  assert_int_equal(parse_bisect(&o, gof, &err), TJ_CLI_RUN);
+  assert_int_equal(o.test.n_packages, 1);
+  assert_string_equal(o.test.packages[0], "./p");
+  assert_int_equal(o.floor_bytes, 8 << 20);
+  assert_int_equal(o.test.n_testflags, 4);
+  char *bisect = usage_line(tj_cli_help_bisect), *test = usage_line(tj_cli_help_test);
+  assert_string_equal(test, "Usage: testjail test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]");
+  assert_string_equal(bisect,
+                      "Usage: testjail bisect-memory [OPTIONS] [GOTESTFLAGS] [PACKAGE] [GOTESTFLAGS] [-- TESTFLAGS...]");
+  free(bisect);
+  free(test);
 }
 
 static void test_bisect_and_monitor_options(void **state) {
@@ -341,7 +409,9 @@ int main(void) {
       cmocka_unit_test(test_testflags),
       cmocka_unit_test(test_testflags_build),
       cmocka_unit_test(test_testflags_goflags),
+      cmocka_unit_test(test_testflags_fullpath_artifacts),
       cmocka_unit_test(test_bisect_and_monitor_options),
+      cmocka_unit_test(test_bisect_usage_as_test),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -398,8 +398,9 @@ static const struct tj_option monitor_options[] = {
      "how often the memory timeline samples the sandbox's cgroup (default 50ms): memory.current or "
      "memory.usage_in_bytes, pids.current, and on cgroup v2 memory.pressure"},
     {"plot", "FILE.svg", OPT_PLOT,
-     "draw memory over time as SVG (the name ends in .svg): the limit, the OOM moment, each test's span; one panel per package (test) or "
-     "for the unlimited run, the largest failing and the smallest passing limit (bisect-memory)"},
+     "draw memory over time as SVG (the name ends in .svg): the limit, the cgroup's recorded peak (marked where no sample saw "
+     "it), the OOM moment and failure counters, each test's span coloured by status, pids against --pids-limit; one panel "
+     "per package (test) or for the unlimited run, the largest failing and the smallest passing limit (bisect-memory)"},
     {"quiet", NULL, OPT_QUIET,
      "no live status line on stderr (it is shown only when stderr is a terminal, and not with --json); test: no summary "
      "table after several packages either (none with --json)"},
@@ -448,7 +449,8 @@ static const struct tj_option exec_monitor_options[2] = {
     {"sample-interval", "DURATION", OPT_SAMPLE_INTERVAL,
      "with --plot: how often the sandbox's cgroup is sampled (default 50ms)"},
     {"plot", "FILE.svg", OPT_PLOT,
-     "draw the command's memory over time as SVG (the limit, the OOM moment); the report gets the timeline too"},
+     "draw the command's memory over time as SVG (the limit, the cgroup's recorded peak, the OOM moment, pids against "
+     "--pids-limit); the report gets the timeline too"},
 };
 
 struct exec_ctx {
@@ -515,7 +517,8 @@ void tj_cli_help_test(FILE *out) {
           "-cover, -covermode, -coverpkg and -coverprofile FILE work as in go test (one profile of all\n"
           "packages, the coverage on each ok line); go test's -json, -vet and -p are testjail's\n"
           "--json, --vet and -p, either spelling, anywhere; -exec, -c and -o have no place here;\n"
-          "-fuzz builds for fuzzing and takes one package, as in go test. go test's test flags in\n"
+          "-fuzz builds for fuzzing and takes one package, as in go test; -artifacts writes t.ArtifactDir\n"
+          "under _artifacts of the working directory (or -outputdir), as go test. go test's test flags in\n"
           "GOFLAGS (-timeout=30m, -short) apply too, before TESTFLAGS.\n"
           "\n"
           "go test's flags may also stand before and among the packages, as go test takes them\n"
@@ -873,14 +876,15 @@ void tj_cli_help_bisect(FILE *out) {
   size_t n;
   const struct tj_option *sandbox = tj_cli_sandbox_options(&n);
   fprintf(out,
-          "Usage: testjail bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]\n"
+          "Usage: testjail bisect-memory [OPTIONS] [GOTESTFLAGS] [PACKAGE] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
           "\n"
           "Find the smallest memory limit under which the package's tests pass. Build the test binary once,\n"
           "run it once without a memory limit to measure its peak, then binary-search the limit between\n"
           "--floor and that peak (plus the tolerance) until the smallest passing and the largest failing\n"
           "limit are at most --tolerance apart. Each try is a full test run in its own sandbox (the\n"
           "sandbox options below apply, --memory excepted); TESTFLAGS (-run X to narrow it to one test)\n"
-          "go to the binary.\n"
+          "go to the binary. go test's flags may also stand before and after the package, as for\n"
+          "testjail test (testjail bisect-memory -run TestBig -count=1 ./pkg).\n"
           "The answer is confirmed by running it again (a failure moves it up); a pass at a lower\n"
           "limit and a failure at a higher (or the same) one is reported as flaky.\n"
           "\n"

@@ -67,6 +67,8 @@ int tj_cmd_exec(int argc, char **argv) {
   tj_run_seccomp_evidence(res, &ev, sc_summary, sizeof(sc_summary));
   struct tj_verdict v;
   int code = tj_run_transparent_verdict(res, &ev, sc_summary, &v);
+  if (tl_on)
+    tj_timeline_finish(tl, &res->stats, spec.pids);
   if (res->isolation.fallback[0])
     fprintf(stderr, "testjail: warning: %s; running as --userns host\n", res->isolation.fallback);
   if (v.outcome != TJ_PASSED)

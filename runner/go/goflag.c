@@ -24,6 +24,8 @@ static const struct tj_goflag flags[] = {
     TEST("run", STRING), TEST("short", BOOL), TEST("shuffle", SHUFFLE), TEST("skip", STRING),
     TEST("timeout", DURATION), TEST("trace", STRING), TEST("v", BOOL), TEST("testlogfile", STRING),
     TEST("gocoverdir", STRING),
+    /* -fullpath since Go 1.21, -artifacts since Go 1.26 (t.ArtifactDir) */
+    TEST("fullpath", BOOL), TEST("artifacts", BOOL),
     /* The build's (go help build); go test hands them to the build. */
     BUILD("a", BOOL), BUILD("asan", BOOL), BUILD("asmflags", STRING), BUILD("buildmode", STRING),
     BUILD("buildvcs", BOOL), BUILD("compiler", STRING), BUILD("cover", BOOL), BUILD("covermode", STRING),

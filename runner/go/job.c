@@ -632,6 +632,10 @@ static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_
       gf->bench = true;
     if (strcmp(f->name, "list") == 0 && value && *value)
       gf->list = true;
+    if (strcmp(f->name, "artifacts") == 0)
+      (void)(value ? tj_goflag_bool(value, &gf->artifacts) : (gf->artifacts = true));
+    if (strcmp(f->name, "outputdir") == 0)
+      gf->outputdir = value;
     /* go test builds a binary for fuzzing with -fuzz, and hands it the
      * corpus cache under GOCACHE. */
     if (strcmp(f->name, "fuzz") == 0 && value && *value) {
@@ -1435,10 +1439,30 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
       return setup_result(c, &err);
     }
   }
+  /* -artifacts: go test hands the binary -test.outputdir, its own working
+   * directory unless -outputdir names another, made absolute; the binary
+   * writes under _artifacts there, the one directory made writable. */
+  static char art_dir[PATH_MAX + 16], art_flag[PATH_MAX + 32];
+  bool artifacts = job->gflags && job->gflags->artifacts;
+  if (artifacts) {
+    char cwd[PATH_MAX], dir[PATH_MAX + 1];
+    const char *od = job->gflags->outputdir;
+    if (!getcwd(cwd, sizeof(cwd)))
+      cwd[0] = 0;
+    snprintf(dir, sizeof(dir), "%s%s%s", od && od[0] == '/' ? "" : cwd, od && od[0] != '/' ? "/" : "", od ? od : "");
+    snprintf(art_dir, sizeof(art_dir), "%s/_artifacts", dir);
+    snprintf(art_flag, sizeof(art_flag), "-test.outputdir=%s", dir);
+    if ((mkdir(art_dir, 0777) < 0 && errno != EEXIST) || !add_bind(&ts, art_dir, false)) {
+      tj_error_set(&err, errno, "-artifacts: the directory %s", art_dir);
+      json_decref(gml);
+      json_decref(gmp);
+      return setup_result(c, &err);
+    }
+  }
   int nf = 0;
   while (job->testflags && job->testflags[nf])
     nf++;
-  char **targv = calloc((size_t)nf + 7, sizeof(char *));
+  char **targv = calloc((size_t)nf + 8, sizeof(char *));
   if (!targv) {
     json_decref(gml);
     json_decref(gmp);
@@ -1459,8 +1483,11 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   }
   if (profile)
     targv[k++] = cover_flag;
+  if (artifacts)
+    targv[k++] = art_flag; /* in place of the -outputdir given, which it makes absolute */
   for (int i = 0; i < nf; i++)
-    targv[k++] = job->testflags[i];
+    if (!artifacts || strncmp(job->testflags[i], "-test.outputdir=", 16) != 0)
+      targv[k++] = job->testflags[i];
   ts.argv = targv;
   int64_t interval = o->mon.sample_interval_ms > 0 ? o->mon.sample_interval_ms : TJ_DEFAULT_SAMPLE_MS;
   c->tl_on = tj_timeline_init(&c->tl, interval, ts.memory_bytes, tj_timeline_hint(ts.wall_timeout_ms, interval)) == 0;
@@ -1549,8 +1576,10 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     json_object_set_new(result, "junit_tests", junit_json(c->gt));
   json_object_set_new(result, "gomemlimit", gml);
   json_object_set_new(result, "gomaxprocs", gmp);
-  if (c->tl_on)
+  if (c->tl_on) {
+    tj_timeline_finish(&c->tl, &res.stats, ts.pids);
     json_object_set_new(result, "timeline", tj_timeline_json(&c->tl));
+  }
   return result;
 }
 

@@ -76,6 +76,8 @@ struct tj_go_flags {
   const char *coverprofile; /* as given: relative to the working directory */
   const char *covermode;    /* as given; NULL: go's default (set, atomic under -race) */
   bool race;
+  bool artifacts;           /* -artifacts: t.ArtifactDir under the output directory */
+  const char *outputdir;    /* -outputdir as given: relative to the working directory */
 };
 int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, struct tj_go_flags *gf,
                  tj_error *err);

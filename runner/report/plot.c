@@ -10,10 +10,32 @@
 #define ML 78  /* margins of the plot area inside a panel */
 #define MR 24
 #define MT 34
-#define MB 44
+#define MB 60
 #define MIB (1024.0 * 1024.0)
 
-static const char *span_fill[] = {"#dbe9f6", "#e5f2dc", "#f6eedb", "#eee0f3"};
+/* A test span's colour says how it ended; "running": still running when
+ * the run ended, the test a kill cut short. */
+static const struct {
+  const char *status, *fill, *legend;
+} span_kind[] = {
+    {"pass", "#c8e6c9", "passed"},
+    {"fail", "#ffcdd2", "failed"},
+    {"skip", "#e0e0e0", "skipped"},
+    {"running", "#ffcc80", "running when the run ended"},
+};
+#define N_SPAN_KINDS (sizeof(span_kind) / sizeof(span_kind[0]))
+
+/* Sampling missed the peak when the cgroup's own peak is above every sample
+ * by more than this: memory that grows steadily is always a little above
+ * the last sample, which is no spike. */
+static int64_t missed_tolerance(int64_t peak) { return peak / 50 > (1 << 20) ? peak / 50 : 1 << 20; }
+
+static size_t span_kind_of(const char *status) {
+  for (size_t i = 0; i < N_SPAN_KINDS; i++)
+    if (status && strcmp(status, span_kind[i].status) == 0)
+      return i;
+  return N_SPAN_KINDS - 1;
+}
 
 static double nice_step(double range, int max_ticks) {
   double raw = range / max_ticks, mag = pow(10, floor(log10(raw > 0 ? raw : 1)));
@@ -33,6 +55,140 @@ static void text(struct tj_buf *b, double x, double y, const char *anchor, const
 static int64_t int_at(json_t *a, size_t i) {
   json_t *v = json_array_get(a, i);
   return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+static int64_t int_of(json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+static int64_t max_of(json_t *a) {
+  int64_t m = -1;
+  for (size_t i = 0; i < json_array_size(a); i++)
+    if (int_at(a, i) > m)
+      m = int_at(a, i);
+  return m;
+}
+
+/* The plot area of one panel and its scales. */
+struct area {
+  double left, top, bottom, pw, ph;
+  int64_t tmax;
+  double ymax_mib;
+};
+
+static double ax(const struct area *a, int64_t ms) { return a->left + (double)ms / (double)a->tmax * a->pw; }
+static double ay(const struct area *a, int64_t bytes) {
+  return a->bottom - (double)bytes / MIB / a->ymax_mib * a->ph;
+}
+
+/* Between which two samples the peak counter reached the recorded peak:
+ * the spike sampling missed happened there. Without a per-sample counter
+ * (a kernel without memory.peak) the whole run. */
+static void missed_window(json_t *tl, int64_t peak, int64_t tmax, int64_t *from, int64_t *to) {
+  json_t *t = json_object_get(tl, "t_ms"), *pk = json_object_get(tl, "memory_peak_bytes");
+  size_t n = json_array_size(t);
+  *from = 0;
+  *to = tmax;
+  if (!json_is_array(pk))
+    return;
+  for (size_t i = 0; i < n; i++)
+    if (int_at(pk, i) >= peak) {
+      *from = i ? int_at(t, i - 1) : 0;
+      *to = int_at(t, i);
+      return;
+    }
+  *from = n ? int_at(t, n - 1) : 0;
+}
+
+/* The cgroup's recorded peak across the panel, the spike sampling missed,
+ * and the limit's counters under the axis. */
+static void recorded(struct tj_buf *b, const struct area *a, json_t *tl, int64_t peak, int64_t sample_max) {
+  json_t *rec = json_object_get(tl, "recorded");
+  const char *from = json_string_value(json_object_get(rec, "memory_peak_from"));
+  char lab[160];
+  if (peak >= 0) {
+    double y = ay(a, peak);
+    tj_buf_printf(b,
+                  "<line class=\"peak\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#6a1b9a\" "
+                  "stroke-width=\"1.5\" stroke-dasharray=\"2,3\"/>\n",
+                  a->left, y, a->left + a->pw, y);
+    snprintf(lab, sizeof(lab), "recorded peak %.1f MiB (%s)", (double)peak / MIB, from ? from : "cgroup");
+    text(b, a->left + a->pw - 4, y - 5, "end", " class=\"peak-label\" font-size=\"11\" fill=\"#6a1b9a\"", lab);
+  }
+  if (peak >= 0 && sample_max >= 0 && peak - sample_max > missed_tolerance(peak)) {
+    int64_t t1, t2;
+    missed_window(tl, peak, a->tmax, &t1, &t2);
+    double x1 = ax(a, t1), x2 = ax(a, t2), y = ay(a, peak);
+    if (x2 - x1 < 3)
+      x2 = x1 + 3;
+    double xm = (x1 + x2) / 2;
+    tj_buf_printf(b,
+                  "<rect class=\"missed\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#6a1b9a\" "
+                  "fill-opacity=\"0.18\" stroke=\"#6a1b9a\" stroke-dasharray=\"3,2\"/>\n"
+                  "<path d=\"M%.1f,%.1f l-6,-10 h12 z\" fill=\"#6a1b9a\"/>\n",
+                  x1, y, x2 - x1, a->bottom - y, xm, y);
+    snprintf(lab, sizeof(lab), "sampling missed the peak: %.1f MiB above the highest sample",
+             (double)(peak - sample_max) / MIB);
+    /* beside the band, kept inside the plot: about 6.6 px a character */
+    double w = 6.6 * (double)strlen(lab);
+    bool right = xm > a->left + a->pw / 2;
+    double x = right ? fmax(x1 - 4, a->left + w) : fmin(x2 + 4, a->left + a->pw - w);
+    text(b, x, y + 14, right ? "end" : "start",
+         " class=\"missed-label\" font-size=\"11\" font-weight=\"bold\" fill=\"#4a148c\"", lab);
+  }
+  if (!json_is_object(rec))
+    return;
+  int64_t ev = int_of(rec, "memory_max_events"), kills = int_of(rec, "oom_kills"),
+          phits = int_of(rec, "pids_limit_hits");
+  bool v1 = from && strcmp(from, "memory.max_usage_in_bytes") == 0;
+  size_t len = (size_t)snprintf(lab, sizeof(lab), "at the end:");
+  if (ev >= 0 && len < sizeof(lab))
+    len += (size_t)snprintf(lab + len, sizeof(lab) - len, " %s %lld", v1 ? "memory.failcnt" : "memory.events max",
+                            (long long)ev);
+  if (kills >= 0 && len < sizeof(lab))
+    len += (size_t)snprintf(lab + len, sizeof(lab) - len, " oom_kill %lld", (long long)kills);
+  if (phits >= 0 && int_of(tl, "pids_limit") >= 0 && len < sizeof(lab))
+    len += (size_t)snprintf(lab + len, sizeof(lab) - len, " pids.events max %lld", (long long)phits);
+  if (ev >= 0 || kills >= 0)
+    text(b, a->left + a->pw, a->bottom + 50, "end", " class=\"counters\" font-size=\"11\" fill=\"#555\"", lab);
+}
+
+/* The number of tasks on its own scale, the pids limit at a fixed height. */
+static void pids_against_limit(struct tj_buf *b, const struct area *a, json_t *tl, int64_t limit) {
+  json_t *t = json_object_get(tl, "t_ms"), *pids = json_object_get(tl, "pids");
+  /* the limit at two thirds of the height, below where the memory limit usually is */
+  double top = (double)(max_of(pids) > limit ? max_of(pids) : limit) * 1.5;
+#define PY(v) (a->bottom - (double)(v) / top * a->ph)
+  tj_buf_printf(b,
+                "<line class=\"pids-limit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#00796b\" "
+                "stroke-width=\"1.5\" stroke-dasharray=\"1,3\"/>\n",
+                a->left, PY(limit), a->left + a->pw, PY(limit));
+  char lab[96];
+  int64_t ppeak = int_of(json_object_get(tl, "recorded"), "pids_peak");
+  if (ppeak >= 0)
+    snprintf(lab, sizeof(lab), "pids limit %lld (peak %lld tasks)", (long long)limit, (long long)ppeak);
+  else
+    snprintf(lab, sizeof(lab), "pids limit %lld", (long long)limit);
+  text(b, a->left + a->pw - 4, PY(limit) + 13, "end", " font-size=\"11\" fill=\"#00796b\"", lab);
+  tj_buf_printf(b, "<polyline class=\"pids\" fill=\"none\" stroke=\"#00796b\" stroke-width=\"1.2\" points=\"");
+  for (size_t i = 0; i < json_array_size(t); i++)
+    if (int_at(pids, i) >= 0)
+      tj_buf_printf(b, "%.1f,%.1f ", ax(a, int_at(t, i)), PY(int_at(pids, i)));
+  tj_buf_printf(b, "\"/>\n");
+#undef PY
+}
+
+static void legend(struct tj_buf *b, const struct area *a, const bool *seen) {
+  double x = a->left;
+  for (size_t i = 0; i < N_SPAN_KINDS; i++) {
+    if (!seen[i])
+      continue;
+    tj_buf_printf(b, "<rect class=\"legend-%s\" x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>\n",
+                  span_kind[i].status, x, a->bottom + 41, span_kind[i].fill);
+    text(b, x + 14, a->bottom + 50, "start", " font-size=\"11\"", span_kind[i].legend);
+    x += 24 + 6.2 * (double)strlen(span_kind[i].legend);
+  }
 }
 
 static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
@@ -57,10 +213,13 @@ static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
   int64_t limit = json_is_integer(json_object_get(tl, "limit_bytes"))
                       ? (int64_t)json_integer_value(json_object_get(tl, "limit_bytes"))
                       : -1;
+  int64_t sample_max = max_of(mem);
+  int64_t peak = int_of(json_object_get(tl, "recorded"), "memory_peak_bytes");
   int64_t vmax = limit > 0 ? limit : 0;
-  for (size_t i = 0; i < n; i++)
-    if (int_at(mem, i) > vmax)
-      vmax = int_at(mem, i);
+  if (sample_max > vmax)
+    vmax = sample_max;
+  if (peak > vmax)
+    vmax = peak;
   double ymax_mib = (double)vmax / MIB * 1.1;
   if (ymax_mib < 1)
     ymax_mib = 1;
@@ -76,7 +235,7 @@ static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
   json_t *tests = json_object_get(tl, "tests");
   size_t k;
   json_t *sp;
-  int shade = 0;
+  bool seen[N_SPAN_KINDS] = {false};
   json_array_foreach(tests, k, sp) {
     if (json_integer_value(json_object_get(sp, "depth")) != 0)
       continue;
@@ -88,8 +247,12 @@ static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
     double x1 = X(s), x2 = X(en);
     if (x2 - x1 < 1)
       x2 = x1 + 1;
-    tj_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">\n<title>", x1, top,
-                  x2 - x1, ph, span_fill[shade++ % 4]);
+    size_t kind = span_kind_of(status);
+    seen[kind] = true;
+    tj_buf_printf(b,
+                  "<rect class=\"span-%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+                  "stroke=\"white\">\n<title>",
+                  span_kind[kind].status, x1, top, x2 - x1, ph, span_kind[kind].fill);
     char tip[256];
     snprintf(tip, sizeof(tip), "%s (%s) %.3fs - %.3fs", name ? name : "?", status ? status : "?", (double)s / 1000,
              (double)en / 1000);
@@ -146,6 +309,13 @@ static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
       tj_buf_printf(b, "%.1f,%.1f ", X(int_at(t, i)), Y(v));
   }
   tj_buf_printf(b, "\"/>\n");
+
+  struct area a = {.left = left, .top = top, .bottom = bottom, .pw = pw, .ph = ph, .tmax = tmax, .ymax_mib = ymax_mib};
+  int64_t plimit = int_of(tl, "pids_limit");
+  if (plimit > 0)
+    pids_against_limit(b, &a, tl, plimit);
+  recorded(b, &a, tl, peak, sample_max);
+  legend(b, &a, seen);
 
   /* the OOM moment */
   json_t *oom = json_object_get(tl, "oom");

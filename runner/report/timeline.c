@@ -6,7 +6,7 @@
 #include <string.h>
 
 static int grow(struct tj_timeline *tl, size_t cap) {
-  int64_t **cols[] = {&tl->t_ms, &tl->memory, &tl->pids, &tl->psi_some, &tl->psi_full};
+  int64_t **cols[] = {&tl->t_ms, &tl->memory, &tl->pids, &tl->psi_some, &tl->psi_full, &tl->peak};
   for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
     int64_t *p = realloc(*cols[i], cap * sizeof(int64_t));
     if (!p)
@@ -22,6 +22,7 @@ int tj_timeline_init(struct tj_timeline *tl, int64_t interval_ms, int64_t limit_
   tl->interval_ms = interval_ms;
   tl->limit_bytes = limit_bytes;
   tl->oom_ms = -1;
+  tl->pids_limit = -1;
   if (capacity_hint < 256)
     capacity_hint = 256;
   if (capacity_hint > 1 << 20)
@@ -39,6 +40,7 @@ void tj_timeline_free(struct tj_timeline *tl) {
   free(tl->pids);
   free(tl->psi_some);
   free(tl->psi_full);
+  free(tl->peak);
   for (size_t i = 0; i < tl->n_spans; i++)
     free(tl->spans[i].name);
   free(tl->spans);
@@ -71,6 +73,7 @@ void tj_timeline_sample(struct tj_timeline *tl, int64_t t_ms, const struct tj_cg
   tl->pids[i] = s->pids;
   tl->psi_some[i] = s->psi_some_us;
   tl->psi_full[i] = s->psi_full_us;
+  tl->peak[i] = s->memory_peak_bytes;
   tl->any_psi |= s->psi_some_us >= 0;
   if (tl->oom_ms < 0 && s->oom_kills > 0) {
     tl->oom_ms = t_ms;
@@ -107,6 +110,12 @@ void tj_timeline_test_end(struct tj_timeline *tl, const char *name, const char *
     }
 }
 
+void tj_timeline_finish(struct tj_timeline *tl, const struct tj_cg_stats *st, int64_t pids_limit) {
+  tl->final = *st;
+  tl->pids_limit = pids_limit;
+  tl->finished = true;
+}
+
 static json_t *column(const int64_t *v, size_t n) {
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++)
@@ -141,5 +150,23 @@ json_t *tj_timeline_json(const struct tj_timeline *tl) {
   else
     json_object_set_new(o, "oom", json_null());
   json_object_set_new(o, "end_ms", json_integer(tl->end_ms));
+  bool any_peak = false;
+  for (size_t i = 0; i < tl->n && !any_peak; i++)
+    any_peak = tl->peak[i] >= 0;
+  json_object_set_new(o, "memory_peak_bytes", any_peak ? column(tl->peak, tl->n) : json_null());
+  json_object_set_new(o, "pids_limit", tl->pids_limit < 0 ? json_null() : json_integer(tl->pids_limit));
+  if (tl->finished) {
+    const struct tj_cg_stats *f = &tl->final;
+    json_t *r = json_object();
+    json_object_set_new(r, "memory_peak_bytes", f->memory_peak_bytes < 0 ? json_null() : json_integer(f->memory_peak_bytes));
+    json_object_set_new(r, "memory_peak_from", f->memory_peak_from ? json_string(f->memory_peak_from) : json_null());
+    json_object_set_new(r, "memory_max_events", f->memory_max_events < 0 ? json_null() : json_integer(f->memory_max_events));
+    json_object_set_new(r, "oom_kills", f->oom_kills < 0 ? json_null() : json_integer(f->oom_kills));
+    json_object_set_new(r, "pids_peak", f->pids_peak < 0 ? json_null() : json_integer(f->pids_peak));
+    json_object_set_new(r, "pids_limit_hits", f->pids_limit_hits < 0 ? json_null() : json_integer(f->pids_limit_hits));
+    json_object_set_new(o, "recorded", r);
+  } else {
+    json_object_set_new(o, "recorded", json_null());
+  }
   return o;
 }

@@ -318,7 +318,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   memset(res, 0, sizeof(*res));
   res->cpu_ms = -1;
   res->caps = tj_spec_caps(spec);
-  struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1};
+  struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1, NULL};
   res->stats = unknown;
 
   _cleanup_free_ char **envp = build_env(spec);
