@@ -73,9 +73,9 @@ check_includes() {
 }
 
 @test "the layer check catches an upward include" {
-  run check_includes <<<"runner/sandbox/sandbox.c runner/cmd/test.h"
+  run check_includes <<<"runner/sandbox/sandbox.c runner/cmd/cli.h"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"runner/sandbox/sandbox.c (sandbox) includes runner/cmd/test.h (cmd), a layer above it"* ]]
+  [[ "$output" == *"runner/sandbox/sandbox.c (sandbox) includes runner/cmd/cli.h (cmd), a layer above it"* ]]
   run check_includes <<<"cgroup/v2.c runner/common/util.h"
   [ "$status" -eq 0 ]
 }
