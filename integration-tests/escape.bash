@@ -73,6 +73,17 @@ openable_block_device() {
   done
 }
 
+# What the report's isolation.devices should say for a run as root here:
+# the v1 devices controller where it is mounted (hybrid, v1), else a v2
+# device program.
+expected_devices() {
+  if [ "$(cgroup_mode)" != v2 ] && grep -qw devices /proc/self/cgroup; then
+    echo cgroup-v1
+  else
+    echo bpf
+  fi
+}
+
 # The files and directories runc and Docker mask, as this host has them.
 MASKED_PROC=(/proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats /proc/acpi /proc/scsi)
 MASKED_SYS=(/sys/firmware /sys/devices/virtual/powercap)

@@ -50,6 +50,55 @@ teardown() {
   attempt -- mknod-open b "$ESC_LOOPDEV"
 }
 
+# Device nodes the host made (the sandbox cannot make one where it opens:
+# its writable paths are nodev) in a directory --ro-bind shows, which keeps
+# no nodev: only the device allow-list (a v1 devices cgroup or a v2 device
+# program) stands between the workload and the device. 7:0 is a loop device,
+# 1:11 /dev/kmsg (the host kernel log).
+plant_device_nodes() {
+  PLANTED="$TJ_WORK.devs"
+  TJ_CLEANUP_DIRS+=("$PLANTED")
+  mkdir -m 755 "$PLANTED"
+  mknod -m 0666 "$PLANTED/loop" b 7 0
+  mknod -m 0666 "$PLANTED/kmsg" c 1 11
+}
+
+# The "devices" field of a report's isolation object.
+isolation_devices() {
+  "$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["isolation"]["devices"])' "$1"
+}
+
+@test "devices: nodes the host planted in a --ro-bind directory (b 7:0 loop, c 1:11 kmsg) do not open: EPERM from the device allow-list" {
+  plant_device_nodes
+  host_control open-dev "$PLANTED/loop"
+  local u
+  for u in host auto; do
+    run tj exec --userns "$u" --report "$TJ_WORK/r-$u.json" --ro-bind "$PLANTED:/tmp/devs" -- \
+      "$TJHELPER" open-dev /tmp/devs/loop /tmp/devs/kmsg
+    assert_refused
+    [ "$(isolation_devices "$TJ_WORK/r-$u.json")" = "$(expected_devices)" ]
+    if [ "$u" = host ]; then
+      # No user namespace: the permission bits would let root in; the
+      # refusal is the device controller's own EPERM.
+      [ "$(grep -c ': EPERM$' <<<"$output")" -eq 2 ] || { echo "not EPERM: $output" >&2; false; }
+    fi
+  done
+}
+
+@test "devices: under --userns host --cap-add CAP_MKNOD a loop device node made in the working directory does not open" {
+  [ -n "$ESC_LOOPDEV" ] || skip_because "the host has no loop device its root can open"
+  attempt --userns host --cap-add CAP_MKNOD -- mknod-open b "$ESC_LOOPDEV"
+  # The node was made (mknod stays allowed, as in runc): the refusal is the open's.
+  grep -q '^mknod: made b' <<<"$output"
+}
+
+@test "devices: /dev/null, zero, full, random, urandom and ptmx stay usable (default and --userns host --cap-add CAP_MKNOD)" {
+  run tj exec -- "$TJHELPER" use-devs /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/ptmx
+  [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+  run tj exec --userns host --cap-add CAP_MKNOD -- "$TJHELPER" use-devs /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/ptmx
+  [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+}
+
 # ---- /proc/sys and the kernel's usermode helpers ----------------------------
 
 @test "/proc/sys: kernel/core_pattern does not open for writing" {
