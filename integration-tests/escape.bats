@@ -50,17 +50,18 @@ teardown() {
   attempt -- mknod-open b "$ESC_LOOPDEV"
 }
 
-# Device nodes the host made (the sandbox cannot make one where it opens:
-# its writable paths are nodev) in a directory --ro-bind shows, which keeps
-# no nodev: only the device allow-list (a v1 devices cgroup or a v2 device
+# Device nodes the host made, mode 0666, in a directory of its own disk that
+# the sandbox sees through its read-only view of / (not a bound path, so not
+# nodev, and not idmapped, so the "other" bits let even the user namespace's
+# root in): only the device allow-list (a v1 devices cgroup or a v2 device
 # program) stands between the workload and the device. 7:0 is a loop device,
-# 1:11 /dev/kmsg (the host kernel log).
+# 10:237 /dev/loop-control; the host's root opens both.
 plant_device_nodes() {
   PLANTED="$TJ_WORK.devs"
   TJ_CLEANUP_DIRS+=("$PLANTED")
   mkdir -m 755 "$PLANTED"
   mknod -m 0666 "$PLANTED/loop" b 7 0
-  mknod -m 0666 "$PLANTED/kmsg" c 1 11
+  mknod -m 0666 "$PLANTED/loop-control" c 10 237
 }
 
 # The "devices" field of a report's isolation object.
@@ -68,20 +69,19 @@ isolation_devices() {
   "$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["isolation"]["devices"])' "$1"
 }
 
-@test "devices: nodes the host planted in a --ro-bind directory (b 7:0 loop, c 1:11 kmsg) do not open: EPERM from the device allow-list" {
+@test "devices: nodes the host planted on its disk (b 7:0 loop, c 10:237 loop-control) do not open from the sandbox's read-only view: EPERM from the device allow-list" {
+  [ -e /sys/dev/block/7:0 ] || skip_because "the host has no loop driver (no /sys/dev/block/7:0)"
   plant_device_nodes
   host_control open-dev "$PLANTED/loop"
+  host_control open-dev "$PLANTED/loop-control"
   local u
-  for u in host auto; do
-    run tj exec --userns "$u" --report "$TJ_WORK/r-$u.json" --ro-bind "$PLANTED:/tmp/devs" -- \
-      "$TJHELPER" open-dev /tmp/devs/loop /tmp/devs/kmsg
+  for u in auto host; do
+    run tj exec --userns "$u" --report "$TJ_WORK/r-$u.json" -- "$TJHELPER" open-dev "$PLANTED/loop" "$PLANTED/loop-control"
     assert_refused
+    # The refusal is the device controller's own EPERM, not the file's bits
+    # or a nodev mount (EACCES).
+    [ "$(grep -c ': EPERM$' <<<"$output")" -eq 2 ] || { echo "--userns $u: not EPERM: $output" >&2; false; }
     [ "$(isolation_devices "$TJ_WORK/r-$u.json")" = "$(expected_devices)" ]
-    if [ "$u" = host ]; then
-      # No user namespace: the permission bits would let root in; the
-      # refusal is the device controller's own EPERM.
-      [ "$(grep -c ': EPERM$' <<<"$output")" -eq 2 ] || { echo "not EPERM: $output" >&2; false; }
-    fi
   done
 }
 
@@ -90,6 +90,18 @@ isolation_devices() {
   attempt --userns host --cap-add CAP_MKNOD -- mknod-open b "$ESC_LOOPDEV"
   # The node was made (mknod stays allowed, as in runc): the refusal is the open's.
   grep -q '^mknod: made b' <<<"$output"
+}
+
+# The writable paths are nodev; a workload that may mount makes a place
+# that is not (a tmpfs of its own), and there only the device allow-list
+# keeps a node it made from opening.
+@test "devices: under --userns host with CAP_MKNOD and CAP_SYS_ADMIN (seccomp unconfined), a loop node made on a tmpfs the workload mounted does not open: EPERM" {
+  [ -n "$ESC_LOOPDEV" ] || skip_because "the host has no loop device its root can open"
+  run tj exec --userns host --seccomp unconfined --cap-add CAP_MKNOD --cap-add CAP_SYS_ADMIN -- \
+    sh -c 'mkdir m && mount -t tmpfs -o mode=0755 tj m || exit 2; cd m && exec "$0" mknod-open b "$1"' "$TJHELPER" "$ESC_LOOPDEV"
+  assert_refused
+  grep -q '^mknod: made b' <<<"$output"
+  grep -q ': EPERM$' <<<"$output" || { echo "not the device controller's EPERM: $output" >&2; false; }
 }
 
 @test "devices: /dev/null, zero, full, random, urandom and ptmx stay usable (default and --userns host --cap-add CAP_MKNOD)" {
