@@ -327,6 +327,7 @@ isolation_devices() {
 
 @test "test phase: block device node" { assert_go_refused TestEscapeBlockDevice; }
 @test "test phase: loop device node" { assert_go_refused TestEscapeLoopDevice; }
+@test "test phase: device nodes the host planted on its disk (EPERM from the device allow-list)" { assert_go_refused TestEscapePlantedDevice; }
 @test "test phase: core_pattern" { assert_go_refused TestEscapeCorePattern; }
 @test "test phase: a sysctl written with its own value" { assert_go_refused TestEscapeSysctl; }
 @test "test phase: /etc/shadow" { assert_go_refused TestEscapeShadow; }
