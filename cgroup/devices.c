@@ -39,6 +39,10 @@ const struct tj_cg_dev_rule tj_cg_dev_rules[] = {
 };
 const size_t tj_cg_n_dev_rules = TJ_ARRAY_SIZE(tj_cg_dev_rules);
 
+#undef R
+#undef W
+#undef M
+
 int tj_cg_dev_rule_format(const struct tj_cg_dev_rule *r, char *buf, size_t size) {
   char maj[16] = "*", min[16] = "*", acc[4];
   size_t k = 0;
@@ -46,11 +50,11 @@ int tj_cg_dev_rule_format(const struct tj_cg_dev_rule *r, char *buf, size_t size
     snprintf(maj, sizeof(maj), "%d", (int)r->major);
   if (r->minor >= 0)
     snprintf(min, sizeof(min), "%d", (int)r->minor);
-  if (r->access & R)
+  if (r->access & TJ_CG_DEV_READ)
     acc[k++] = 'r';
-  if (r->access & W)
+  if (r->access & TJ_CG_DEV_WRITE)
     acc[k++] = 'w';
-  if (r->access & M)
+  if (r->access & TJ_CG_DEV_MKNOD)
     acc[k++] = 'm';
   acc[k] = '\0';
   int n = snprintf(buf, size, "%c %s:%s %s", r->type, maj, min, acc);
@@ -76,11 +80,11 @@ static int dev_type(char type) {
 
 int tj_cg_dev_bpf_build(const struct tj_cg_dev_rule *rules, size_t n, struct bpf_insn *out, size_t max) {
   size_t k = 0;
-#define EMIT(i)                                                                                                        \
-  do {                                                                                                                 \
-    if (k == max)                                                                                                      \
-      return -ENOSPC;                                                                                                  \
-    out[k++] = (i);                                                                                                    \
+#define EMIT(i)     \
+  do {              \
+    if (k == max)   \
+      return -ENOSPC; \
+    out[k++] = (i); \
   } while (0)
   EMIT(insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0));
   EMIT(insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0));
@@ -151,7 +155,7 @@ int tj_cg_dev_bpf_attach(int dfd, const char *path, tj_error *err) {
   load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   load.insns = (uint64_t)(uintptr_t)prog;
   load.insn_cnt = (uint32_t)n;
-  load.license = (uint64_t)(uintptr_t) "GPL";
+  load.license = (uint64_t)(uintptr_t) "GPL"; /* read only for GPL-only helpers; none is called */
   load.log_buf = (uint64_t)(uintptr_t)log;
   load.log_size = sizeof(log);
   load.log_level = 1;
