@@ -84,6 +84,26 @@ expected_devices() {
   fi
 }
 
+# plant_nodes DIR: device nodes, mode 0666, made by the host's root in DIR
+# (made here), each one the host's root opens: the block device of
+# ESC_BLOCKDEV (else ESC_LOOPDEV) and c 7:0, /dev/vcs (the text on the
+# console's screen). Prints their paths, one a line; none when the host
+# opens none of them.
+plant_nodes() {
+  local dir=$1 blk=${ESC_BLOCKDEV:-$ESC_LOOPDEV}
+  mkdir -m 755 "$dir" || return 1
+  [ -z "$blk" ] || mknod -m 0666 "$dir/block" b "${blk%%:*}" "${blk##*:}" || return 1
+  mknod -m 0666 "$dir/vcs" c 7 0 || return 1
+  local n
+  for n in "$dir"/*; do
+    if "$TJHELPER" open-dev "$n" >/dev/null 2>&1; [ $? -eq "$ESCAPE_WORKED" ]; then
+      echo "$n"
+    else
+      rm -f "$n"
+    fi
+  done
+}
+
 # The files and directories runc and Docker mask, as this host has them.
 MASKED_PROC=(/proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats /proc/acpi /proc/scsi)
 MASKED_SYS=(/sys/firmware /sys/devices/virtual/powercap)
@@ -271,15 +291,9 @@ escape_gotest_setup_file() {
   ESC_BLOCKDEV="$(cd "$ESC_GO_DIR" && openable_block_device)"
   ESC_LOOPDEV="$(cd "$ESC_GO_DIR" && loop_device)"
   export ESC_BLOCKDEV ESC_LOOPDEV
-  # Nodes on the host's disk outside the package directory (see
-  # plant_device_nodes in escape.bats); none without the loop driver.
-  ESC_PLANTED=""
-  if [ -e /sys/dev/block/7:0 ]; then
-    mkdir -m 755 "$ESC_GO_DIR.devs"
-    mknod -m 0666 "$ESC_GO_DIR.devs/loop" b 7 0
-    mknod -m 0666 "$ESC_GO_DIR.devs/loop-control" c 10 237
-    ESC_PLANTED="$ESC_GO_DIR.devs/loop $ESC_GO_DIR.devs/loop-control"
-  fi
+  # Nodes on the host's disk outside the package directory (see the
+  # "devices:" tests in escape.bats).
+  ESC_PLANTED="$(plant_nodes "$ESC_GO_DIR.devs" | tr '\n' ' ')"
   escape_go_source >"$ESC_GO_DIR/escape_test.go"
 
   echo "secret-$mark" >"$BATS_FILE_TMPDIR/secret"

@@ -54,33 +54,25 @@ teardown() {
 # the sandbox sees through its read-only view of / (not a bound path, so not
 # nodev, and not idmapped, so the "other" bits let even the user namespace's
 # root in): only the device allow-list (a v1 devices cgroup or a v2 device
-# program) stands between the workload and the device. 7:0 is a loop device,
-# 10:237 /dev/loop-control; the host's root opens both.
-plant_device_nodes() {
-  PLANTED="$TJ_WORK.devs"
-  TJ_CLEANUP_DIRS+=("$PLANTED")
-  mkdir -m 755 "$PLANTED"
-  mknod -m 0666 "$PLANTED/loop" b 7 0
-  mknod -m 0666 "$PLANTED/loop-control" c 10 237
-}
-
+# program) stands between the workload and the device (see plant_nodes).
 # The "devices" field of a report's isolation object.
 isolation_devices() {
   "$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["isolation"]["devices"])' "$1"
 }
 
-@test "devices: nodes the host planted on its disk (b 7:0 loop, c 10:237 loop-control) do not open from the sandbox's read-only view: EPERM from the device allow-list" {
-  [ -e /sys/dev/block/7:0 ] || skip_because "the host has no loop driver (no /sys/dev/block/7:0)"
-  plant_device_nodes
-  host_control open-dev "$PLANTED/loop"
-  host_control open-dev "$PLANTED/loop-control"
+@test "devices: nodes the host planted on its disk (a block device, c 7:0 vcs) do not open from the sandbox's read-only view: EPERM from the device allow-list" {
+  local nodes=()
+  mapfile -t nodes < <(plant_nodes "$TJ_WORK.devs")
+  TJ_CLEANUP_DIRS+=("$TJ_WORK.devs")
+  [ ${#nodes[@]} -gt 0 ] || skip_because "the host's root opens none of the nodes (block ${ESC_BLOCKDEV:-$ESC_LOOPDEV}, c 7:0)"
+  echo "# planted: ${nodes[*]}" >&3
   local u
   for u in auto host; do
-    run tj exec --userns "$u" --report "$TJ_WORK/r-$u.json" -- "$TJHELPER" open-dev "$PLANTED/loop" "$PLANTED/loop-control"
+    run tj exec --userns "$u" --report "$TJ_WORK/r-$u.json" -- "$TJHELPER" open-dev "${nodes[@]}"
     assert_refused
     # The refusal is the device controller's own EPERM, not the file's bits
     # or a nodev mount (EACCES).
-    [ "$(grep -c ': EPERM$' <<<"$output")" -eq 2 ] || { echo "--userns $u: not EPERM: $output" >&2; false; }
+    [ "$(grep -c ': EPERM$' <<<"$output")" -eq ${#nodes[@]} ] || { echo "--userns $u: not EPERM: $output" >&2; false; }
     [ "$(isolation_devices "$TJ_WORK/r-$u.json")" = "$(expected_devices)" ]
   done
 }
@@ -95,10 +87,11 @@ isolation_devices() {
 # The writable paths are nodev; a workload that may mount makes a place
 # that is not (a tmpfs of its own), and there only the device allow-list
 # keeps a node it made from opening.
-@test "devices: under --userns host with CAP_MKNOD and CAP_SYS_ADMIN (seccomp unconfined), a loop node made on a tmpfs the workload mounted does not open: EPERM" {
-  [ -n "$ESC_LOOPDEV" ] || skip_because "the host has no loop device its root can open"
+@test "devices: under --userns host with CAP_MKNOD and CAP_SYS_ADMIN (seccomp unconfined), a block device node made on a tmpfs the workload mounted does not open: EPERM" {
+  local blk=${ESC_BLOCKDEV:-$ESC_LOOPDEV}
+  [ -n "$blk" ] || skip_because "the host's root can open no block device"
   run tj exec --userns host --seccomp unconfined --cap-add CAP_MKNOD --cap-add CAP_SYS_ADMIN -- \
-    sh -c 'mkdir m && mount -t tmpfs -o mode=0755 tj m || exit 2; cd m && exec "$0" mknod-open b "$1"' "$TJHELPER" "$ESC_LOOPDEV"
+    sh -c 'mkdir m && mount -t tmpfs -o mode=0755 tj m || exit 2; cd m && exec "$0" mknod-open b "$1"' "$TJHELPER" "$blk"
   assert_refused
   grep -q '^mknod: made b' <<<"$output"
   grep -q ': EPERM$' <<<"$output" || { echo "not the device controller's EPERM: $output" >&2; false; }
