@@ -77,9 +77,10 @@ isolation_devices() {
   done
 }
 
-@test "devices: under --userns host --cap-add CAP_MKNOD a loop device node made in the working directory does not open" {
-  [ -n "$ESC_LOOPDEV" ] || skip_because "the host has no loop device its root can open"
-  attempt --userns host --cap-add CAP_MKNOD -- mknod-open b "$ESC_LOOPDEV"
+@test "devices: under --userns host --cap-add CAP_MKNOD a block device node made in the working directory does not open" {
+  local blk=${ESC_BLOCKDEV:-$ESC_LOOPDEV}
+  [ -n "$blk" ] || skip_because "the host's root can open no block device"
+  attempt --userns host --cap-add CAP_MKNOD -- mknod-open b "$blk"
   # The node was made (mknod stays allowed, as in runc): the refusal is the open's.
   grep -q '^mknod: made b' <<<"$output"
 }
