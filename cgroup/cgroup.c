@@ -687,7 +687,8 @@ static tj_cgroup *cg_alloc(enum tj_cg_mode mode, const struct tj_cg_ops *ops) {
     tj_cg_dir_init(&cg->dirs[i]);
   cg->mode = mode;
   cg->ops = ops;
-  cg->memory = cg->pids = cg->cpu = cg->cpuacct = -1;
+  cg->memory = cg->pids = cg->cpu = cg->cpuacct = cg->devices = -1;
+  cg->devices_mode = "";
   cg->sampled_peak = -1;
   return cg;
 }
@@ -713,7 +714,7 @@ int tj_cg_prepare(void) {
 
 int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out,
                  tj_error *err) {
-  static const struct tj_cg_limits none = {-1, -1, -1, -1};
+  static const struct tj_cg_limits none = {-1, -1, -1, -1, false};
   if (!limits)
     limits = &none;
   *out = NULL;
@@ -724,8 +725,12 @@ int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out,
   if (r < 0)
     return r;
   if (ops == &tj_cg_none_ops) {
-    if (!tj_cg_limits_any(limits))
-      return tj_cg_none_new(out, err);
+    if (!tj_cg_limits_any(limits)) {
+      r = tj_cg_none_new(out, err);
+      if (r >= 0 && limits->devices)
+        snprintf((*out)->devices_why, sizeof((*out)->devices_why), "no cgroup: %s", why);
+      return r;
+    }
     char line[sizeof(err->msg)];
     tj_cg_refusal(line, sizeof(line), limits, mode, why);
     return tj_cg_fail(err, EPERM, "%s", line);
@@ -811,6 +816,12 @@ int tj_cg_destroy(tj_cgroup *cg, tj_error *err) {
 enum tj_cg_mode tj_cg_mode_of(const tj_cgroup *cg) { return cg->mode; }
 
 bool tj_cg_is_none(const tj_cgroup *cg) { return cg->mode == TJ_CG_NONE; }
+
+const char *tj_cg_devices(const tj_cgroup *cg, const char **why) {
+  if (why)
+    *why = cg->devices_why;
+  return cg->devices_mode;
+}
 
 const char *tj_cg_path(const tj_cgroup *cg) {
   if (cg->memory >= 0)

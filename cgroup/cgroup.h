@@ -25,6 +25,10 @@ struct tj_cg_limits {
   int64_t pids;         /* pids.max */
   int64_t cpu_quota_us; /* cpu.max / cpu.cfs_quota_us, with cpu_period_us */
   int64_t cpu_period_us;
+  /* runc's device allow-list (a v1 devices cgroup or a v2 device program):
+   * not a limit, so never a reason to refuse a run; tj_cg_devices says
+   * whether it took. */
+  bool devices;
 };
 
 /* Counters of one run cgroup; -1 means unknown (never a made-up 0). */
@@ -147,6 +151,11 @@ int tj_cg_kill_all(tj_cgroup *cg, tj_error *err);
 int tj_cg_destroy(tj_cgroup *cg, tj_error *err);
 
 enum tj_cg_mode tj_cg_mode_of(const tj_cgroup *cg); /* TJ_CG_NONE: none */
+
+/* How device access is enforced in the run cgroup: "cgroup-v1" (devices
+ * controller), "bpf" (a v2 BPF_CGROUP_DEVICE program) or "" (not at all);
+ * why says why not ("" when it is, or when it was not asked for). */
+const char *tj_cg_devices(const tj_cgroup *cg, const char **why);
 bool tj_cg_is_none(const tj_cgroup *cg);
 const char *tj_cg_path(const tj_cgroup *cg); /* e.g. the memory hierarchy dir; "" for none */
 

@@ -13,7 +13,7 @@
 
 #define TJ_CG_PREFIX "testjail-"
 #define TJ_CG_NAME_MAX 80
-#define TJ_CG_MAX_DIRS 4
+#define TJ_CG_MAX_DIRS 5
 /* Long enough for a process stuck in D state to finish exiting, short
  * enough that a wedged kernel does not hang the run forever. */
 #define TJ_CG_KILL_TIMEOUT_MS 10000
@@ -37,7 +37,10 @@ struct tj_cgroup {
   struct tj_cg_dir dirs[TJ_CG_MAX_DIRS];
   int ndirs;
   /* Index into dirs per controller, -1 when not there. */
-  int memory, pids, cpu, cpuacct;
+  int memory, pids, cpu, cpuacct, devices;
+  /* Device access: "cgroup-v1", "bpf" or "", with why when "" (devices.c). */
+  const char *devices_mode;
+  char devices_why[256];
   bool has_memory_peak; /* v2 memory.peak */
   int64_t sampled_peak; /* -1 until sampled */
   /* Counter files kept open for tj_cg_sample_read (sample.c), opened on
@@ -123,6 +126,44 @@ int tj_cg_gc_dir(int own_fd, const char *own_path, tj_cg_gc_fn fn, void *ctx,
 
 void tj_cg_dir_init(struct tj_cg_dir *d);
 void tj_cg_dir_close(struct tj_cg_dir *d);
+
+/* ---- device access (devices.c) ---- */
+
+#define TJ_CG_DEV_READ 2u  /* as BPF_DEVCG_ACC_* */
+#define TJ_CG_DEV_WRITE 4u
+#define TJ_CG_DEV_MKNOD 1u
+
+/* One allow rule: type 'c', 'b' or 'a' (both); -1 for a major or minor
+ * means any ("*"). */
+struct tj_cg_dev_rule {
+  char type;
+  int32_t major, minor;
+  unsigned access; /* TJ_CG_DEV_* */
+};
+
+/* runc's default allow-list. */
+extern const struct tj_cg_dev_rule tj_cg_dev_rules[];
+extern const size_t tj_cg_n_dev_rules;
+
+/* The rule as devices.allow takes it ("c 1:3 rwm", "b *:* m"): 0 or
+ * -ENAMETOOLONG. */
+int tj_cg_dev_rule_format(const struct tj_cg_dev_rule *r, char *buf, size_t size);
+
+/* A BPF_PROG_TYPE_CGROUP_DEVICE program returning 1 for an access some
+ * rule allows, else 0: the number of instructions, or -ENOSPC past max. */
+struct bpf_insn;
+int tj_cg_dev_bpf_build(const struct tj_cg_dev_rule *rules, size_t n, struct bpf_insn *out, size_t max);
+
+/* v1: deny all in the devices cgroup dfd, then allow the list. */
+int tj_cg_dev_v1_apply(int dfd, const char *path, tj_error *err);
+/* v2: load the program and attach it to the cgroup dfd (root only: both
+ * need CAP_SYS_ADMIN in the initial user namespace). */
+int tj_cg_dev_bpf_attach(int dfd, const char *path, tj_error *err);
+/* The v2 backend's hook once the run cgroup d exists: attach the program
+ * where we may (root), else leave why in cg. Never fails the run: a
+ * normal user's workload sits in a user namespace, where the kernel
+ * refuses mknod of devices anyway. */
+void tj_cg_dev_v2_hook(tj_cgroup *cg, const struct tj_cg_dir *d);
 
 /* ---- backends ---- */
 

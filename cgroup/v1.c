@@ -324,6 +324,7 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
       {"cpu", "cpu.cfs_quota_us", lim->cpu_quota_us >= 0,
        lim->cpu_quota_us >= 0, &cg->cpu},
       {"cpuacct", "cpuacct.usage", false, true, &cg->cpuacct},
+      {"devices", "devices.deny", false, lim->devices, &cg->devices},
   };
   char mounts[TJ_CG_MAX_DIRS][PATH_MAX];
   for (size_t i = 0; i < TJ_ARRAY_SIZE(want); i++) {
@@ -332,6 +333,8 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
     struct v1_hier hh;
     char why[512];
     if (v1_hier_find(want[i].ctrl, &hh, why, sizeof(why)) < 0) {
+      if (want[i].slot == &cg->devices)
+        snprintf(cg->devices_why, sizeof(cg->devices_why), "%s", why);
       if (!want[i].needed)
         continue;
       return tj_cg_fail(err, ENODEV, "%s needs the %s controller: %s",
@@ -353,11 +356,22 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
           *err = e;
         return r;
       }
+      if (want[i].slot == &cg->devices)
+        snprintf(cg->devices_why, sizeof(cg->devices_why), "%s", e.msg);
       continue; /* stats only: go without; the directory, if any, is removed */
     }
     *want[i].slot = idx;
   }
-  return v1_apply(cg, lim, err);
+  int r = v1_apply(cg, lim, err);
+  if (r < 0 || cg->devices < 0)
+    return r;
+  /* Once the directory is there, a list half written (all denied, nothing
+   * allowed yet) would break /dev/null: a failure here fails the run. */
+  r = tj_cg_dev_v1_apply(cg->dirs[cg->devices].fd, cg->dirs[cg->devices].path, err);
+  if (r < 0)
+    return r;
+  cg->devices_mode = "cgroup-v1";
+  return 0;
 }
 
 static int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
@@ -489,7 +503,7 @@ static int v1_gc_one(void *ctx, int own_fd, const char *name, tj_error *err) {
 }
 
 static int tj_cg_v1_gc(int *removed, tj_error *err) {
-  static const char *const ctrls[] = {"memory", "pids", "cpu", "cpuacct"};
+  static const char *const ctrls[] = {"memory", "pids", "cpu", "cpuacct", "devices"};
   char done[TJ_ARRAY_SIZE(ctrls)][PATH_MAX];
   int ndone = 0, first = 0;
   struct v1_gc_ctx c = {0};

@@ -349,6 +349,8 @@ static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
   d->fd = openat(d->parent_fd, cg->name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (d->fd < 0)
     return tj_error_set(err, errno, "opening %s", d->path);
+  if (lim->devices)
+    tj_cg_dev_v2_hook(cg, d);
 
   cg->memory = mem_ok ? 0 : -1;
   cg->pids = pids_ok ? 0 : -1;

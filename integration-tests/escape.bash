@@ -73,6 +73,37 @@ openable_block_device() {
   done
 }
 
+# What the report's isolation.devices should say for a run as root here:
+# the v1 devices controller where it is mounted (hybrid, v1), else a v2
+# device program.
+expected_devices() {
+  if [ "$(cgroup_mode)" != v2 ] && grep -qw devices /proc/self/cgroup; then
+    echo cgroup-v1
+  else
+    echo bpf
+  fi
+}
+
+# plant_nodes DIR: device nodes, mode 0666, made by the host's root in DIR
+# (made here), each one the host's root opens: the block device of
+# ESC_BLOCKDEV (else ESC_LOOPDEV) and c 7:0, /dev/vcs (the text on the
+# console's screen). Prints their paths, one a line; none when the host
+# opens none of them.
+plant_nodes() {
+  local dir=$1 blk=${ESC_BLOCKDEV:-$ESC_LOOPDEV}
+  mkdir -m 755 "$dir" || return 1
+  [ -z "$blk" ] || mknod -m 0666 "$dir/block" b "${blk%%:*}" "${blk##*:}" || return 1
+  mknod -m 0666 "$dir/vcs" c 7 0 || return 1
+  local n
+  for n in "$dir"/*; do
+    if "$TJHELPER" open-dev "$n" >/dev/null 2>&1; [ $? -eq "$ESCAPE_WORKED" ]; then
+      echo "$n"
+    else
+      rm -f "$n"
+    fi
+  done
+}
+
 # The files and directories runc and Docker mask, as this host has them.
 MASKED_PROC=(/proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats /proc/acpi /proc/scsi)
 MASKED_SYS=(/sys/firmware /sys/devices/virtual/powercap)
@@ -150,6 +181,20 @@ func need(t *testing.T, name string) string {
 
 func TestEscapeBlockDevice(t *testing.T) { attempt(t, "mknod-open", "b", need(t, "TJ_ESC_BLOCKDEV")) }
 func TestEscapeLoopDevice(t *testing.T)  { attempt(t, "mknod-open", "b", need(t, "TJ_ESC_LOOPDEV")) }
+
+// Nodes the host planted on its disk, seen through the read-only view of /:
+// the device allow-list's EPERM, not the file's bits, must refuse them.
+func TestEscapePlantedDevice(t *testing.T) {
+	args := append([]string{"open-dev"}, strings.Fields(need(t, "TJ_ESC_PLANTED"))...)
+	out, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("helper status %d (1: the escape WORKED, 2: cannot tell): %v:\n%s", code, args, out)
+	}
+	if strings.Count(out, ": EPERM\n") != len(args)-1 {
+		t.Fatalf("refused, but not each by the device allow-list's EPERM: %v:\n%s", args, out)
+	}
+	t.Logf("%v:\n%s", args, out)
+}
 func TestEscapeCorePattern(t *testing.T) { attempt(t, "open-write", "/proc/sys/kernel/core_pattern") }
 func TestEscapeSysctl(t *testing.T)      { attempt(t, "rewrite", "/proc/sys/fs/lease-break-time") }
 func TestEscapeShadow(t *testing.T)      { attempt(t, "read", "/etc/shadow") }
@@ -246,6 +291,9 @@ escape_gotest_setup_file() {
   ESC_BLOCKDEV="$(cd "$ESC_GO_DIR" && openable_block_device)"
   ESC_LOOPDEV="$(cd "$ESC_GO_DIR" && loop_device)"
   export ESC_BLOCKDEV ESC_LOOPDEV
+  # Nodes on the host's disk outside the package directory (see the
+  # "devices:" tests in escape.bats).
+  ESC_PLANTED="$(plant_nodes "$ESC_GO_DIR.devs" | tr '\n' ' ')"
   escape_go_source >"$ESC_GO_DIR/escape_test.go"
 
   echo "secret-$mark" >"$BATS_FILE_TMPDIR/secret"
@@ -270,7 +318,7 @@ escape_gotest_setup_file() {
   cmd="exec 7<'$BATS_FILE_TMPDIR/secret'
 cd '$ESC_GO_DIR' && TERM=dumb '$TESTJAIL' test --ro-bind '$TJHELPER' \
   --env TJ_ESC_HELPER='$TJHELPER' --env TJ_ESC_BLOCKDEV='$ESC_BLOCKDEV' \
-  --env TJ_ESC_LOOPDEV='$ESC_LOOPDEV' --env TJ_ESC_MASKED='$(host_has "${MASKED_PROC[@]}" "${MASKED_SYS[@]}" | tr '\n' ' ')' \
+  --env TJ_ESC_LOOPDEV='$ESC_LOOPDEV' --env TJ_ESC_PLANTED='$ESC_PLANTED' --env TJ_ESC_MASKED='$(host_has "${MASKED_PROC[@]}" "${MASKED_SYS[@]}" | tr '\n' ' ')' \
   --env TJ_ESC_HOST_PID=$$ --env TJ_ESC_SLEEP_PID=$ESC_GO_SLEEP --env TJ_ESC_PROBE='/tmp/tj-escape-probe-$mark' \
   --env TJ_ESC_SOCKET='$sockdir/sock' --env TJ_ESC_MARK='$mark' --env TJ_ESC_ROOTPROBE='/root/.tj-escape-probe-$mark' --env TJ_ESC_SECRET='$BATS_FILE_TMPDIR/secret' \
   --env TJ_ESC_TTY_TEXT='touch $ESC_GO_DIR/tiocsti-injected' --env TJ_ESC_HOST_NPROC='$host_nproc' \
@@ -288,7 +336,7 @@ escape_gotest_teardown_file() {
     kill -KILL "$p" 2>/dev/null || true
   done
   [ -z "${ESC_GO_MARK:-}" ] || rm -rf "/run/tj-escape-$ESC_GO_MARK" "/tmp/tj-escape-probe-$ESC_GO_MARK" "/root/.tj-escape-probe-$ESC_GO_MARK" "/tmp/tj-escape-$ESC_GO_MARK"
-  [ -z "${ESC_GO_DIR:-}" ] || rm -rf "$ESC_GO_DIR"
+  [ -z "${ESC_GO_DIR:-}" ] || rm -rf "$ESC_GO_DIR" "$ESC_GO_DIR.devs"
 }
 
 # assert_go_refused TestName: the Go test of that attempt passed; a skip is

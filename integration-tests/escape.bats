@@ -50,6 +50,61 @@ teardown() {
   attempt -- mknod-open b "$ESC_LOOPDEV"
 }
 
+# Device nodes the host made, mode 0666, in a directory of its own disk that
+# the sandbox sees through its read-only view of / (not a bound path, so not
+# nodev, and not idmapped, so the "other" bits let even the user namespace's
+# root in): only the device allow-list (a v1 devices cgroup or a v2 device
+# program) stands between the workload and the device (see plant_nodes).
+# The "devices" field of a report's isolation object.
+isolation_devices() {
+  "$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["isolation"]["devices"])' "$1"
+}
+
+@test "devices: nodes the host planted on its disk (a block device, c 7:0 vcs) do not open from the sandbox's read-only view: EPERM from the device allow-list" {
+  local nodes=()
+  mapfile -t nodes < <(plant_nodes "$TJ_WORK.devs")
+  TJ_CLEANUP_DIRS+=("$TJ_WORK.devs")
+  [ ${#nodes[@]} -gt 0 ] || skip_because "the host's root opens none of the nodes (block ${ESC_BLOCKDEV:-$ESC_LOOPDEV}, c 7:0)"
+  echo "# planted: ${nodes[*]}" >&3
+  local u
+  for u in auto host; do
+    run tj exec --userns "$u" --report "$TJ_WORK/r-$u.json" -- "$TJHELPER" open-dev "${nodes[@]}"
+    assert_refused
+    # The refusal is the device controller's own EPERM, not the file's bits
+    # or a nodev mount (EACCES).
+    [ "$(grep -c ': EPERM$' <<<"$output")" -eq ${#nodes[@]} ] || { echo "--userns $u: not EPERM: $output" >&2; false; }
+    [ "$(isolation_devices "$TJ_WORK/r-$u.json")" = "$(expected_devices)" ]
+  done
+}
+
+@test "devices: under --userns host --cap-add CAP_MKNOD a block device node made in the working directory does not open" {
+  local blk=${ESC_BLOCKDEV:-$ESC_LOOPDEV}
+  [ -n "$blk" ] || skip_because "the host's root can open no block device"
+  attempt --userns host --cap-add CAP_MKNOD -- mknod-open b "$blk"
+  # The node was made (mknod stays allowed, as in runc): the refusal is the open's.
+  grep -q '^mknod: made b' <<<"$output"
+}
+
+# The writable paths are nodev; a workload that may mount makes a place
+# that is not (a tmpfs of its own), and there only the device allow-list
+# keeps a node it made from opening.
+@test "devices: under --userns host with CAP_MKNOD and CAP_SYS_ADMIN (seccomp unconfined), a block device node made on a tmpfs the workload mounted does not open: EPERM" {
+  local blk=${ESC_BLOCKDEV:-$ESC_LOOPDEV}
+  [ -n "$blk" ] || skip_because "the host's root can open no block device"
+  run tj exec --userns host --seccomp unconfined --cap-add CAP_MKNOD --cap-add CAP_SYS_ADMIN -- \
+    sh -c 'mkdir m && mount -t tmpfs -o mode=0755 tj m || exit 2; cd m && exec "$0" mknod-open b "$1"' "$TJHELPER" "$blk"
+  assert_refused
+  grep -q '^mknod: made b' <<<"$output"
+  grep -q ': EPERM$' <<<"$output" || { echo "not the device controller's EPERM: $output" >&2; false; }
+}
+
+@test "devices: /dev/null, zero, full, random, urandom and ptmx stay usable (default and --userns host --cap-add CAP_MKNOD)" {
+  run tj exec -- "$TJHELPER" use-devs /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/ptmx
+  [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+  run tj exec --userns host --cap-add CAP_MKNOD -- "$TJHELPER" use-devs /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/ptmx
+  [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+}
+
 # ---- /proc/sys and the kernel's usermode helpers ----------------------------
 
 @test "/proc/sys: kernel/core_pattern does not open for writing" {
@@ -266,6 +321,7 @@ teardown() {
 
 @test "test phase: block device node" { assert_go_refused TestEscapeBlockDevice; }
 @test "test phase: loop device node" { assert_go_refused TestEscapeLoopDevice; }
+@test "test phase: device nodes the host planted on its disk (EPERM from the device allow-list)" { assert_go_refused TestEscapePlantedDevice; }
 @test "test phase: core_pattern" { assert_go_refused TestEscapeCorePattern; }
 @test "test phase: a sysctl written with its own value" { assert_go_refused TestEscapeSysctl; }
 @test "test phase: /etc/shadow" { assert_go_refused TestEscapeShadow; }

@@ -63,6 +63,9 @@ assert_way_out() {
   assert_eq "$(json_get r.json usage.memory_peak_bytes)" null
   assert_eq "$(json_get r.json usage.oom_kills)" null
   assert_eq "$(json_get r.json usage.pids_peak)" null
+  # No cgroup for a device rule either: the user namespace is what is left.
+  assert_eq "$(json_get r.json isolation.devices)" userns-only
+  assert_contains "$(json_get r.json isolation.devices_note)" "no cgroup: "
   assert_nothing_left
 }
 

@@ -77,6 +77,9 @@ assert_run_below_delegation() {
   [ "$peak" != null ] && [ "$peak" -ge $((8 * MIB)) ] ||
     { echo "memory_peak_bytes $peak for an 8 MiB allocation" >&2; return 1; }
   assert_run_below_delegation r.json
+  # A device program needs CAP_SYS_ADMIN in the initial user namespace.
+  assert_eq "$(json_get r.json isolation.devices)" userns-only
+  assert_contains "$(json_get r.json isolation.devices_note)" "CAP_SYS_ADMIN"
   assert_nothing_left
 }
 

@@ -850,7 +850,7 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
    * means the container's counters must do. */
   const struct tj_spec *sp = &spec->sandbox;
   bool limits = sp->memory_bytes >= 0 || sp->pids >= 0 || sp->cpu_quota_us >= 0;
-  struct tj_cg_limits lim = {sp->memory_bytes, sp->pids, sp->cpu_quota_us, sp->cpu_period_us};
+  struct tj_cg_limits lim = {sp->memory_bytes, sp->pids, sp->cpu_quota_us, sp->cpu_period_us, false};
   tj_cgroup *cg = NULL;
   if (tj_cg_create(&lim, &cg, &sub) < 0) {
     if (limits) {

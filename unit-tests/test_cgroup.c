@@ -227,24 +227,24 @@ static void test_self_name(void **state) {
 
 static void test_limits_any(void **state) {
   (void)state;
-  struct tj_cg_limits none = {-1, -1, -1, -1};
+  struct tj_cg_limits none = {-1, -1, -1, -1, false};
   assert_false(tj_cg_limits_any(&none));
   assert_false(tj_cg_limits_any(NULL));
   /* A period alone is no limit: cpu.max without a quota is "max". */
-  struct tj_cg_limits period = {-1, -1, -1, 100000};
+  struct tj_cg_limits period = {-1, -1, -1, 100000, false};
   assert_false(tj_cg_limits_any(&period));
-  struct tj_cg_limits mem0 = {0, -1, -1, -1};
+  struct tj_cg_limits mem0 = {0, -1, -1, -1, false};
   assert_true(tj_cg_limits_any(&mem0));
-  struct tj_cg_limits pids = {-1, 10, -1, -1};
+  struct tj_cg_limits pids = {-1, 10, -1, -1, false};
   assert_true(tj_cg_limits_any(&pids));
-  struct tj_cg_limits cpu = {-1, -1, 50000, 100000};
+  struct tj_cg_limits cpu = {-1, -1, 50000, 100000, false};
   assert_true(tj_cg_limits_any(&cpu));
 }
 
 static void test_refusal_one_option(void **state) {
   (void)state;
   char buf[512];
-  struct tj_cg_limits mem = {64 << 20, -1, -1, -1};
+  struct tj_cg_limits mem = {64 << 20, -1, -1, -1, false};
   tj_cg_refusal(buf, sizeof(buf), &mem, TJ_CG_V2,
                 "our cgroup X is not delegated to uid 1000");
   assert_string_equal(
@@ -257,10 +257,10 @@ static void test_refusal_one_option(void **state) {
 static void test_refusal_several_options(void **state) {
   (void)state;
   char buf[512];
-  struct tj_cg_limits all = {1 << 20, 5, 50000, 100000};
+  struct tj_cg_limits all = {1 << 20, 5, 50000, 100000, false};
   tj_cg_refusal(buf, sizeof(buf), &all, TJ_CG_V2, "why");
   assert_non_null(strstr(buf, "--memory, --pids-limit and --cpus need a cgroup, and no delegated cgroup v2 subtree: why: "));
-  struct tj_cg_limits two = {-1, 5, 50000, 100000};
+  struct tj_cg_limits two = {-1, 5, 50000, 100000, false};
   tj_cg_refusal(buf, sizeof(buf), &two, TJ_CG_V2, "why");
   assert_non_null(strstr(buf, "--pids-limit and --cpus need a cgroup"));
 }
@@ -268,7 +268,7 @@ static void test_refusal_several_options(void **state) {
 static void test_refusal_hybrid_needs_v2_first(void **state) {
   (void)state;
   char buf[512];
-  struct tj_cg_limits pids = {-1, 5, -1, -1};
+  struct tj_cg_limits pids = {-1, 5, -1, -1, false};
   tj_cg_refusal(buf, sizeof(buf), &pids, TJ_CG_HYBRID, "this host has hybrid cgroups");
   /* systemd delegates cgroup v2 only: the user's way out starts there. */
   assert_non_null(strstr(buf, "boot with systemd.unified_cgroup_hierarchy=1 and run under "

@@ -834,6 +834,68 @@ static int cmd_mknod_open(int argc, char **argv) {
   return worked("%s: opened, read %zd bytes\n", what, n);
 }
 
+/* open-dev PATH...: open each device node (made by the host, where the
+ * sandbox cannot make one) and read one block. */
+static int cmd_open_dev(int argc, char **argv) {
+  if (argc < 1)
+    usage_exit("usage: open-dev PATH...");
+  int res = ATTEMPT_REFUSED;
+  for (int i = 0; i < argc; i++) {
+    char what[PATH_MAX + 32];
+    struct stat st;
+    snprintf(what, sizeof(what), "open of the device node %s", argv[i]);
+    if (stat(argv[i], &st) < 0 || !(S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode))) {
+      res = worse(res, unclear(what, "not a device node here"));
+      continue;
+    }
+    int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+      int e = errno;
+      res = worse(res, e == ENXIO || e == ENODEV ? unclear(what, "no such device on this host (ENXIO/ENODEV)")
+                                                 : failed_step(what, e));
+      continue;
+    }
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    int e = errno;
+    close(fd);
+    res = worse(res, n < 0 ? worked("%s: opened (read: %s)\n", what, errname(e))
+                           : worked("%s: opened, read %zd bytes\n", what, n));
+  }
+  return res;
+}
+
+/* use-devs PATH...: the device nodes a sandbox must keep usable: each opens
+ * for reading and writing, reads, takes a write (/dev/full's ENOSPC is its
+ * answer). Exit 0 when all do, 1 otherwise. Not an escape attempt. */
+static int cmd_use_devs(int argc, char **argv) {
+  if (argc < 1)
+    usage_exit("usage: use-devs PATH...");
+  int res = 0;
+  for (int i = 0; i < argc; i++) {
+    int fd = open(argv[i], O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+      say("FAILED: open %s: %s\n", argv[i], errname(errno));
+      res = 1;
+      continue;
+    }
+    char buf[16];
+    ssize_t r = read(fd, buf, sizeof(buf));
+    int re = errno;
+    ssize_t w = write(fd, "x", 1);
+    int we = errno;
+    close(fd);
+    /* A pty master with nothing written reads EAGAIN: it opened and works. */
+    if ((r < 0 && re != EAGAIN) || (w < 0 && we != ENOSPC)) {
+      say("FAILED: %s: read %s, write %s\n", argv[i], r < 0 ? errname(re) : "ok", w < 0 ? errname(we) : "ok");
+      res = 1;
+      continue;
+    }
+    say("ok: %s: read %s, write %s\n", argv[i], r < 0 ? errname(re) : "done", w < 0 ? errname(we) : "ok");
+  }
+  return res;
+}
+
 /* open-write PATH...: open each PATH for writing, write nothing. */
 static int cmd_open_write(int argc, char **argv) {
   if (argc < 1)
@@ -1717,6 +1779,8 @@ static const struct {
     {"ready-then-exec", cmd_ready_then_exec, "CMD [ARG...]: print ready, exec CMD"},
     /* escape attempts: exit 0 refused, 1 worked, 2 cannot tell */
     {"mknod-open", cmd_mknod_open, "b|c MAJ:MIN: make a device node in the cwd, open it"},
+    {"open-dev", cmd_open_dev, "PATH...: open each device node, read one block"},
+    {"use-devs", cmd_use_devs, "PATH...: open each device read-write, read and write (exit 1 when one fails)"},
     {"open-write", cmd_open_write, "PATH...: open each for writing (nothing written)"},
     {"rewrite", cmd_rewrite, "PATH: write a sysctl file's own value back"},
     {"read", cmd_read, "PATH...: read each file or list each directory; must give nothing"},

@@ -378,7 +378,7 @@ static int check_cgroups(FILE *out, bool gc) {
   bool none = info.rootless && !info.delegated_root[0];
   if (info.rootless) {
     char why[600];
-    struct tj_cg_limits all = {0, 0, 0, -1};
+    struct tj_cg_limits all = {0, 0, 0, -1, false};
     tj_cg_refusal(why, sizeof(why), &all, info.mode, info.why_not_delegated);
     problems += check(out, !none, "delegated cgroup v2 subtree", none ? why : info.delegated_root);
   }

@@ -259,7 +259,7 @@ int tj_cmd_test(int argc, char **argv) {
     return usage_error(err.msg);
   }
   struct tj_cg_limits lim = {opts.spec.memory_bytes, opts.spec.pids, opts.spec.cpu_quota_us,
-                            opts.spec.cpu_period_us};
+                            opts.spec.cpu_period_us, false};
   char refused[1024];
   if (tj_cg_limits_refused(&lim, refused, sizeof(refused)) < 0) {
     tj_testflags_free(testflags);

@@ -78,7 +78,7 @@ static json_t *str_list(const char *const *v, int n) {
 }
 
 /* isolation: {userns, rootless, uid_map, gid_map, map_source, idmapped, covered, masked_paths, readonly_paths,
- * fds_closed, preserve_fds, fallback} */
+ * fds_closed, preserve_fds, fallback, devices, devices_note} */
 static json_t *isolation_json(const struct tj_isolation *iso) {
   json_t *o = json_object();
   json_object_set_new(o, "userns", json_boolean(iso->userns));
@@ -98,6 +98,8 @@ static json_t *isolation_json(const struct tj_isolation *iso) {
   json_object_set_new(o, "fds_closed", json_true());
   json_object_set_new(o, "preserve_fds", json_integer(iso->preserve_fds));
   json_object_set_new(o, "fallback", iso->fallback[0] ? json_string(iso->fallback) : json_null());
+  json_object_set_new(o, "devices", json_string(iso->devices[0] ? iso->devices : "none"));
+  json_object_set_new(o, "devices_note", iso->devices_why[0] ? json_string(iso->devices_why) : json_null());
   return o;
 }
 

@@ -283,6 +283,13 @@ static void isolation_result(const struct tj_idmap *m, const struct tj_contain_p
   iso->preserve_fds = spec->preserve_fds;
 }
 
+static void devices_result(const tj_cgroup *cg, bool userns, struct tj_isolation *iso) {
+  const char *why;
+  const char *mode = tj_cg_devices(cg, &why);
+  snprintf(iso->devices, sizeof(iso->devices), "%s", mode[0] ? mode : userns ? "userns-only" : "none");
+  snprintf(iso->devices_why, sizeof(iso->devices_why), "%s", mode[0] ? "" : why);
+}
+
 /* The user namespace and the plan that goes with it. As root, the writable
  * paths are idmapped here; where the kernel or a file system cannot (no
  * user namespaces, a file system without idmap support), the run goes on
@@ -363,13 +370,14 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   struct sc_watch scw = {.res = res, .hooks = hooks, .plan = &sc_plan, .sock = -1, .listener = -1};
   int sc_p[2] = {-1, -1};
 
-  struct tj_cg_limits lim = {spec->memory_bytes, spec->pids, spec->cpu_quota_us, spec->cpu_period_us};
+  struct tj_cg_limits lim = {spec->memory_bytes, spec->pids, spec->cpu_quota_us, spec->cpu_period_us, true};
   tj_cgroup *cg = NULL;
   if (tj_cg_create(&lim, &cg, &sub) < 0) {
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     return 0;
   }
   res->cg_mode = tj_cg_mode_of(cg);
+  devices_result(cg, idmap.active, &res->isolation);
   snprintf(res->cgroup_path, sizeof(res->cgroup_path), "%s", tj_cg_path(cg));
   plan->mount_cgroup2 = res->cg_mode == TJ_CG_V2;
 

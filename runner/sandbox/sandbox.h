@@ -36,6 +36,11 @@ struct tj_isolation {
   int n_covered;
   int preserve_fds;
   char fallback[512];   /* why there is no user namespace although one was wanted */
+  /* How device access is held to runc's allow-list: "cgroup-v1", "bpf",
+   * "userns-only" (no cgroup rule, but the kernel refuses mknod of devices
+   * in a user namespace) or "none"; devices_why says why not a cgroup. */
+  char devices[16];
+  char devices_why[256];
 };
 
 struct tj_run_result {
