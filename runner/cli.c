@@ -118,6 +118,8 @@ void tj_cli_help_exec(FILE *out) {
                "testjail's init is PID 1 inside: it forwards SIGINT SIGTERM\n"
                "SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH to the command's process group, reaps zombies and\n"
                "kills whatever is left when the command exits. Works as `go test -exec 'testjail exec --'`.\n"
+               "A Go test binary given -test.v (go test -v or -json) has its stream read on the way, so the\n"
+               "diagnosis names the test that was running.\n"
                "\n"
                "Options:\n");
   print_options(out, sandbox_options, sizeof(sandbox_options) / sizeof(sandbox_options[0]));
@@ -1019,6 +1021,8 @@ void tj_cli_help_init(FILE *out) {
                "tree is writable, else of the container's cgroup before and after (an OOM kill, a pids\n"
                "limit, an rlimit signal, the wall clock, any other signal): on stderr, in the termination\n"
                "message file that Kubernetes shows in 'kubectl describe pod', and with --report in JSON.\n"
+               "A Go test binary given -test.v has its stdout passed through, unchanged, and read on the\n"
+               "way, so the diagnosis names the test that was running.\n"
                "\n"
                "Options:\n");
   print_options(out, init_options, TJ_ARRAY_SIZE(init_options) - 1);

@@ -12,6 +12,7 @@
 #include "bisectcmd.h"
 #include "cli.h"
 #include "doctor.h"
+#include "gowatch.h"
 #include "init.h"
 #include "plot.h"
 #include "prebuild.h"
@@ -42,8 +43,25 @@ static int check_report_path(const char *path, tj_error *err) {
   return r;
 }
 
+struct exec_ctx {
+  struct tj_timeline *tl;
+  struct tj_gowatch *watch;
+};
+
 static void exec_sample(void *ctx, int64_t t_ms, const struct tj_cg_sample *s) {
-  tj_timeline_sample(ctx, t_ms, s);
+  tj_timeline_sample(((struct exec_ctx *)ctx)->tl, t_ms, s);
+}
+
+static const char *exec_running(void *ctx) { return tj_gowatch_running(((struct exec_ctx *)ctx)->watch); }
+
+/* The Go test binary's -test.v stream is on stdout (the testing package's
+ * own lines); stacks and panics on stderr pass by. */
+static void exec_line(void *ctx, int fd, const char *line, size_t len) {
+  if (fd != STDOUT_FILENO)
+    return;
+  struct tj_gowatch *w = ((struct exec_ctx *)ctx)->watch;
+  tj_gowatch_feed(w, line, len);
+  tj_gowatch_feed(w, "\n", 1);
 }
 
 static int cmd_exec(int argc, char **argv) {
@@ -71,10 +89,20 @@ static int cmd_exec(int argc, char **argv) {
   static struct tj_timeline tl;
   bool tl_on = mon.plot_path && tj_timeline_init(&tl, mon.sample_interval_ms, spec.memory_bytes,
                                                  tj_timeline_hint(spec.wall_timeout_ms, mon.sample_interval_ms)) == 0;
-  struct tj_sandbox_hooks hooks = {.on_sample = tl_on ? exec_sample : NULL, .ctx = &tl,
+  static struct tj_gowatch watch;
+  bool go = tj_gowatch_start(&watch, spec.argv);
+  struct exec_ctx ctx = {.tl = &tl, .watch = &watch};
+  struct tj_sandbox_hooks hooks = {.on_sample = tl_on ? exec_sample : NULL, .on_line = go ? exec_line : NULL,
+                                   .running_test = go ? exec_running : NULL, .ctx = &ctx,
                                    .sample_interval_ms = tl_on ? mon.sample_interval_ms : 0};
   static struct tj_run_result res;
-  if (tj_sandbox_run(&spec, &hooks, &res, &err) < 0)
+  r = tj_sandbox_run(&spec, &hooks, &res, &err);
+  if (go) {
+    watch.notes = &res.notes; /* the sandbox noted the lines; the table knows the running tests */
+    tj_gowatch_close(&watch);
+    tj_gowatch_stop(&watch);
+  }
+  if (r < 0)
     return usage_error(err.msg);
 
   struct tj_evidence ev = {
