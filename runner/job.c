@@ -915,7 +915,7 @@ static char *diagnosis_line(const struct job_ctx *c, const struct tj_verdict *v)
   if ((v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED) && v->warning[0]) {
     if (asprintf(&line, "testjail: %s: warning: %s\n", c->job->pkg->import_path, v->warning) < 0)
       return NULL;
-  } else if (v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED) {
+  } else if (v->outcome == TJ_PASSED || (v->outcome == TJ_TESTS_FAILED && !v->crashed)) {
     return NULL;
   } else if (asprintf(&line, "testjail: %s: %s\n", c->job->pkg->import_path, v->diagnosis) < 0) {
     return NULL;

@@ -559,6 +559,7 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
       off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "", n->failed[i]);
     /* A fatal error (concurrent map writes, stack overflow) is no panic:
      * nothing recovers it, and it ends the binary there. */
+    v->crashed = n->seen[TJ_PAT_PANIC] && n->n_running > 0;
     if (n->seen[TJ_PAT_PANIC] && n->n_running > 0 && strncmp(n->first[TJ_PAT_PANIC], "fatal error:", 12) == 0)
       diag(v, "tests failed: %s crashed the Go runtime: %s; the binary ended, later tests never ran",
            n->running[n->n_running - 1], n->first[TJ_PAT_PANIC]);

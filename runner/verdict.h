@@ -106,6 +106,10 @@ struct tj_verdict {
   char evidence[TJ_MAX_EVIDENCE][256];
   int n_evidence;
   char warning[512]; /* passed, but with something a person should see (seccomp denials) */
+  /* tests_failed by a panic or fatal error that ended the binary: its
+   * stacks (every goroutine's, for a fatal error) bury the reason, so it is
+   * said again after them */
+  bool crashed;
 };
 
 void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v);

@@ -240,6 +240,7 @@ static void test_go_patterns(void **state) {
   assert_string_equal(v.outcome_name, "tests_failed");
   assert_non_null(strstr(v.diagnosis, "TestA"));
   assert_null(strstr(v.diagnosis, "TestB"));
+  assert_false(v.crashed);
 
   setup(NULL);
   const char *p[] = {"=== RUN   TestPanics", "panic: runtime error: index out of range [recovered]", NULL};
@@ -248,6 +249,7 @@ static void test_go_patterns(void **state) {
   v = decide(&ev);
   assert_string_equal(v.outcome_name, "tests_failed");
   assert_non_null(strstr(v.diagnosis, "TestPanics panicked"));
+  assert_true(v.crashed);
 
   setup(NULL);
   const char *fe[] = {"=== RUN   TestMapWrites", "fatal error: concurrent map writes", NULL};
@@ -257,6 +259,7 @@ static void test_go_patterns(void **state) {
   assert_string_equal(v.outcome_name, "tests_failed");
   assert_string_equal(v.diagnosis, "tests failed: TestMapWrites crashed the Go runtime: fatal error: concurrent map "
                                    "writes; the binary ended, later tests never ran");
+  assert_true(v.crashed);
 
   setup(NULL);
   ev.exit_code = 255; /* os.Exit(255) in TestMain: no output at all */
