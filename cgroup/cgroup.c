@@ -770,7 +770,7 @@ int tj_cg_enter(const tj_cgroup *cg) {
 }
 
 int tj_cg_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
-  *st = (struct tj_cg_stats){-1, -1, -1, -1, -1, -1, -1, -1};
+  *st = (struct tj_cg_stats){-1, -1, -1, -1, -1, -1, -1, -1, -1};
   int r = cg->ops->stats(cg, st, err);
   if (st->memory_peak_bytes < 0 && cg->sampled_peak >= 0)
     st->memory_peak_bytes = cg->sampled_peak;

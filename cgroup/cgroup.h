@@ -37,6 +37,9 @@ struct tj_cg_stats {
   int64_t pids_current;
   int64_t pids_limit_hits;     /* pids.events max */
   int64_t cpu_usage_us;        /* cpu.stat usage_usec / cpuacct.usage */
+  /* memory.stat shmem (v1 total_shmem): tmpfs pages, the private /tmp's
+   * among them, charged to the cgroup and never reclaimed without swap */
+  int64_t memory_shmem_bytes;
 };
 
 struct tj_cg_info {

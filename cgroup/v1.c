@@ -367,6 +367,9 @@ static int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) 
     tj_cg_read_keyed_at(fd, "memory.oom_control", "oom_kill", &st->oom_kills);
     tj_cg_read_int_at(fd, "memory.max_usage_in_bytes", &st->memory_peak_bytes);
     tj_cg_read_int_at(fd, "memory.usage_in_bytes", &st->memory_current_bytes);
+    /* total_: the run cgroup's descendants too, as the usage counts them */
+    if (tj_cg_read_keyed_at(fd, "memory.stat", "total_shmem", &st->memory_shmem_bytes) < 0)
+      tj_cg_read_keyed_at(fd, "memory.stat", "shmem", &st->memory_shmem_bytes);
     /* With memsw at the same limit the memory+swap counter is charged
      * first and takes the failure; one failed charge never counts in both. */
     int64_t mem, memsw;

@@ -401,6 +401,7 @@ static int tj_cg_v2_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) 
     if (cg->has_memory_peak)
       tj_cg_read_int_at(fd, "memory.peak", &st->memory_peak_bytes);
     tj_cg_read_int_at(fd, "memory.current", &st->memory_current_bytes);
+    tj_cg_read_keyed_at(fd, "memory.stat", "shmem", &st->memory_shmem_bytes);
   }
   if (cg->pids >= 0) {
     tj_cg_read_keyed_at(fd, "pids.events", "max", &st->pids_limit_hits);

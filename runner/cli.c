@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "caps.h"
 #include "goflag.h"
@@ -34,6 +35,8 @@ enum {
 enum { OPT_SECCOMP = 310, OPT_CAP_ADD, OPT_CAP_DROP };
 /* 320-329: isolation. */
 enum { OPT_USERNS = 320, OPT_USERNS_RANGE, OPT_PRESERVE_FDS };
+/* 330-339: the private /tmp. */
+enum { OPT_TMPFS_SIZE = 330, OPT_TMP_DIR };
 
 static const struct tj_option sandbox_options[] = {
     {"memory", "SIZE", OPT_MEMORY, "memory limit of the sandbox cgroup (swap off inside); e.g. 64M, 1G"},
@@ -66,6 +69,11 @@ static const struct tj_option sandbox_options[] = {
      "/etc/subgid, else 1879048192:65536)"},
     {"preserve-fds", "N", OPT_PRESERVE_FDS,
      "keep the caller's descriptors 3..N+2 open for the workload (as runc); every other one beyond 0-2 is closed"},
+    {"tmpfs-size", "SIZE", OPT_TMPFS_SIZE,
+     "size of the private /tmp, a tmpfs whose files count against --memory (default: the kernel's, half the RAM)"},
+    {"tmp-dir", "DIR", OPT_TMP_DIR,
+     "use the host directory DIR as /tmp instead of the tmpfs: on disk, outside --memory; what the workload "
+     "writes there is owned by the caller"},
     {"profile", "NAME|FILE", OPT_PROFILE,
      "a testjail profile: limits, network, env, capabilities and seccomp in one JSON file; NAME is a shipped one "
      "(default, strict, ci, unconfined), FILE has a '/' or ends in .json; flags given here win over it"},
@@ -205,6 +213,7 @@ static int parse_cap(const char *arg, bool add, struct tj_spec *spec, tj_error *
 void tj_spec_defaults(struct tj_spec *spec) {
   memset(spec, 0, sizeof(*spec));
   spec->memory_bytes = spec->pids = spec->cpu_quota_us = spec->wall_timeout_ms = -1;
+  spec->tmpfs_bytes = -1;
   spec->grace_ms = 2000;
 }
 
@@ -291,6 +300,27 @@ int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_erro
     if (tj_parse_int(arg, 0, 1024, &n, &sub) < 0)
       return tj_error_set(err, 0, "invalid --preserve-fds '%s': expected a whole number from 0 to 1024", arg);
     spec->preserve_fds = (int)n;
+    return 0;
+  }
+  case OPT_TMPFS_SIZE:
+    if (tj_parse_size(arg, false, &spec->tmpfs_bytes, &sub) < 0)
+      return tj_error_set(err, 0, "--tmpfs-size: %s", sub.msg);
+    if (spec->tmpfs_bytes < 4096)
+      return tj_error_set(err, 0, "invalid --tmpfs-size '%s': at least 4K", arg);
+    if (spec->tmp_dir)
+      return tj_error_set(err, 0, "--tmpfs-size %s: /tmp is --tmp-dir %s, no tmpfs", arg, spec->tmp_dir);
+    return 0;
+  case OPT_TMP_DIR: {
+    struct stat st;
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --tmp-dir '': expected a directory");
+    if (stat(arg, &st) < 0)
+      return tj_error_set(err, errno, "--tmp-dir %s", arg);
+    if (!S_ISDIR(st.st_mode))
+      return tj_error_set(err, ENOTDIR, "--tmp-dir %s", arg);
+    if (spec->tmpfs_bytes >= 0)
+      return tj_error_set(err, 0, "--tmp-dir %s: no tmpfs to size with --tmpfs-size", arg);
+    spec->tmp_dir = arg;
     return 0;
   }
   case OPT_PROFILE:

@@ -1,6 +1,7 @@
 #include "contain.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -133,6 +134,13 @@ static int add_bind(struct tj_contain_plan *plan, const char *src, const char *d
   return 0;
 }
 
+/* Bind i shows path at its place: not the root, nor --tmp-dir's /tmp,
+ * whose content is another directory than the host's /tmp. */
+static bool bind_shows(const struct tj_contain_plan *plan, int i, const char *path) {
+  const char *dst = plan->binds[i].dst;
+  return strcmp(dst, "/") != 0 && !(plan->tmp_bound && strcmp(dst, "/tmp") == 0) && path_under(path, dst);
+}
+
 static bool under_bind(const struct tj_contain_plan *plan, const char *path) {
   for (int i = 0; i < plan->n_binds; i++)
     if (strcmp(plan->binds[i].dst, "/") != 0 && path_under(path, plan->binds[i].dst))
@@ -208,6 +216,17 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, bool host_id
   }
   snprintf(plan->exe, sizeof(plan->exe), "%s", exe);
   plan->new_net = !spec->network_host;
+  plan->tmpfs_bytes = spec->tmpfs_bytes;
+  /* First of the binds below /tmp (they go in by depth), so they stay
+   * visible on top of it; writable binds are idmapped, so what the
+   * workload writes there is the caller's. */
+  if (spec->tmp_dir) {
+    char what[PATH_MAX + 16];
+    snprintf(what, sizeof(what), "--tmp-dir %s", spec->tmp_dir);
+    if (add_bind(plan, spec->tmp_dir, "/tmp", false, what, err) < 0)
+      return -EINVAL;
+    plan->tmp_bound = true;
+  }
   if (strcmp(plan->workdir, "/") != 0 && add_bind(plan, plan->workdir, plan->workdir, false, "working directory", err) < 0)
     return -EINVAL;
   for (int i = 0; i < spec->n_binds; i++) {
@@ -221,7 +240,7 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, bool host_id
   if (path_under(exe, "/tmp")) {
     bool covered = false;
     for (int i = 0; i < plan->n_binds; i++)
-      covered |= path_under(exe, plan->binds[i].dst) && strcmp(plan->binds[i].dst, "/") != 0;
+      covered |= bind_shows(plan, i, exe);
     if (!covered && add_bind(plan, exe, exe, true, "command", err) < 0)
       return -EINVAL;
   }
@@ -255,7 +274,7 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, bool host_id
     }
     bool covered = false;
     for (int j = 0; j < plan->n_binds; j++)
-      covered |= !plan->binds[j].readonly && path_under(dir, plan->binds[j].dst) && strcmp(plan->binds[j].dst, "/");
+      covered |= !plan->binds[j].readonly && bind_shows(plan, j, dir);
     if (covered || strcmp(dir, "/tmp") == 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
       continue;
     if (add_bind(plan, dir, dir, false, "an output path of the test binary", err) < 0)
@@ -546,8 +565,11 @@ int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err) {
     tj_error_set(err, errno, "attaching the new root at " NEWROOT);
     goto out;
   }
-  if (mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) {
-    tj_error_set(err, errno, "mounting the private /tmp");
+  char tmp_opts[64] = "mode=1777";
+  if (plan->tmpfs_bytes > 0)
+    snprintf(tmp_opts, sizeof(tmp_opts), "mode=1777,size=%" PRId64, plan->tmpfs_bytes);
+  if (!plan->tmp_bound && mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_opts) < 0) {
+    tj_error_set(err, errno, "mounting the private /tmp (%s)", tmp_opts);
     goto out;
   }
   if (setup_dev(err) < 0)

@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "spec.h"
@@ -37,6 +38,8 @@ struct tj_contain_plan {
   bool host_ids_unmapped;
   char *covers[TJ_MAX_PLAN_BINDS]; /* owned */
   int n_covers;
+  int64_t tmpfs_bytes; /* the private /tmp's size; -1: the kernel's default */
+  bool tmp_bound;      /* --tmp-dir: a bind is /tmp, no tmpfs */
 };
 
 /* What the workload cannot see or change, whatever its ids: runc's and

@@ -161,6 +161,7 @@ int tj_init_verdict(const struct tj_init_spec *spec, const struct tj_init_result
       .memory_peak = st->memory_peak_bytes,
       .cpu_ms = run->cpu_ms,
       .memory_limit = res->memory_limit,
+      .memory_shmem = st->memory_shmem_bytes,
       .pids_limit = res->pids_limit,
       .rlimits = &spec->sandbox.rlimits,
       /* only a Go test binary's -test.v stream is read; any other output
@@ -870,7 +871,7 @@ static int init_seccomp(const struct tj_init_spec *spec, struct tj_init_result *
 
 int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_error *err) {
   memset(res, 0, sizeof(*res));
-  const struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1};
+  const struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
   res->run.cpu_ms = -1;
   res->run.stats = unknown;
   res->leftovers = 0;

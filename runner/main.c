@@ -118,6 +118,8 @@ static int cmd_exec(int argc, char **argv) {
       .memory_peak = res.stats.memory_peak_bytes,
       .cpu_ms = res.cpu_ms,
       .memory_limit = spec.memory_bytes,
+      .memory_shmem = res.stats.memory_shmem_bytes,
+      .private_tmp = !spec.tmp_dir,
       .pids_limit = spec.pids,
       .rlimits = &spec.rlimits,
       .notes = &res.notes,

@@ -324,7 +324,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   memset(res, 0, sizeof(*res));
   res->cpu_ms = -1;
   res->caps = tj_spec_caps(spec);
-  struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1};
+  struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
   res->stats = unknown;
 
   _cleanup_free_ char **envp = build_env(spec);
@@ -380,7 +380,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   plan->mount_cgroup2 = res->cg_mode == TJ_CG_V2;
 
   int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, sync_p[2] = {-1, -1}, msg_p[2] = {-1, -1}, st_p[2] = {-1, -1};
-  int sfd = -1, wall_tfd = -1, sample_tfd = -1, pidfd = -1;
+  int sfd = -1, wall_tfd = -1, sample_tfd = -1, pidfd = -1, mntns = -1;
   int rc = 0;
   sigset_t forward, blocked, old_mask;
   tj_forward_sigset(&forward);
@@ -446,6 +446,12 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
                                   .rootless = idmap.rootless && !idmap.sub_count};
     tj_supervise_main(&a);
   }
+  /* The sandbox's mount namespace outlives its processes while we hold
+   * it, and with it the private /tmp's pages, still charged: the stats can
+   * tell how much of an OOM kill's memory was files in it. */
+  char nspath[64];
+  snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)pid);
+  mntns = open(nspath, O_RDONLY | O_CLOEXEC);
   close(out_p[1]);
   close(err_p[1]);
   close(sync_p[0]);
@@ -560,6 +566,8 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   }
   if (tj_cg_stats(cg, &res->stats, &sub) < 0)
     res->stats = unknown;
+  if (mntns >= 0)
+    close(steal_fd(&mntns));
   /* rusage is scaled from ticks and reads well below the precise runtime
    * the kernel holds against RLIMIT_CPU on a busy machine; the cgroup's
    * counter is that precise runtime (for the whole sandbox). */
@@ -573,7 +581,8 @@ teardown:
   if (tj_cg_destroy(cg, &sub) < 0 && rc == 0)
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
   int fds[] = {out_p[0], out_p[1], err_p[0], err_p[1], sync_p[0], sync_p[1], msg_p[0], msg_p[1],
-               st_p[0],  st_p[1],  sfd,      wall_tfd, sample_tfd, pidfd, sc_p[0], sc_p[1], scw.sock, scw.listener};
+               st_p[0],  st_p[1],  sfd,      wall_tfd, sample_tfd, pidfd, sc_p[0], sc_p[1], scw.sock, scw.listener,
+               mntns};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(fds); i++)
     if (fds[i] >= 0)
       close(fds[i]);

@@ -60,6 +60,8 @@ struct tj_spec {
   bool network_given;   /* --network given: the profile's network does not apply */
   char **profile_caps;  /* the profile's "capabilities" */
   size_t n_profile_caps;
+  int64_t tmpfs_bytes;  /* --tmpfs-size of the private /tmp; -1: the kernel's default (half the RAM) */
+  const char *tmp_dir;  /* --tmp-dir: a host directory as /tmp instead of the tmpfs; NULL: none */
 };
 
 #endif

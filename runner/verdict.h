@@ -77,6 +77,10 @@ struct tj_evidence {
   int64_t wall_timeout_ms;
   int64_t oom_kills, pids_limit_hits, memory_peak, cpu_ms; /* -1 unknown */
   int64_t memory_limit, pids_limit;                        /* -1 none */
+  int64_t memory_shmem;    /* tmpfs pages charged at the end (memory.stat shmem); -1 unknown */
+  bool private_tmp;        /* /tmp was the sandbox's own tmpfs (not --tmp-dir) */
+  /* --memory-total: the run-wide cgroup over every package's sandbox; -1 none */
+  int64_t memory_total_limit, memory_total_oom_kills;
   const struct tj_rlimits *rlimits;
   const struct tj_notes *notes;
   int64_t seccomp_denials;

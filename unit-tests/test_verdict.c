@@ -64,6 +64,31 @@ static void test_oom_outranks_signal_and_exit_255(void **state) {
   assert_int_equal(tj_outcome_exit_code(v.outcome), 3);
 }
 
+/* Files in tmpfs a quarter of the limit or more: said, with the way out
+ * where /tmp was the private tmpfs; less: not. */
+static void test_oom_names_tmpfs_files(void **state) {
+  struct tj_evidence ev = base();
+  ev.exited = false;
+  ev.signal = SIGKILL;
+  ev.oom_kills = 1;
+  ev.memory_limit = ev.memory_peak = 128 << 20;
+  ev.memory_shmem = 120 << 20;
+  ev.private_tmp = true;
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.diagnosis, "OOM killed: memory peaked at 128 MiB of the 128 MiB limit (oom_kill 1); 120 MiB "
+                                   "of it files in tmpfs (the private /tmp is a tmpfs charged to --memory; --tmp-dir "
+                                   "DIR puts it on disk)");
+  ev.private_tmp = false;
+  v = decide(&ev);
+  assert_non_null(strstr(v.diagnosis, "; 120 MiB of it files in tmpfs (memory.stat shmem: /tmp, /dev/shm)"));
+  ev.memory_shmem = 31 << 20;
+  v = decide(&ev);
+  assert_null(strstr(v.diagnosis, "tmpfs"));
+  ev.memory_shmem = -1;
+  v = decide(&ev);
+  assert_null(strstr(v.diagnosis, "tmpfs"));
+}
+
 static void test_oom_of_a_child_names_the_failed_test(void **state) {
   struct tj_evidence ev = base();
   ev.exit_code = 1;
@@ -465,6 +490,7 @@ int main(void) {
       cmocka_unit_test_setup(test_passed, setup),
       cmocka_unit_test_setup(test_oom_outranks_signal_and_exit_255, setup),
       cmocka_unit_test_setup(test_oom_of_a_child_names_the_failed_test, setup),
+      cmocka_unit_test_setup(test_oom_names_tmpfs_files, setup),
       cmocka_unit_test_setup(test_plain_sigkill_is_signaled, setup),
       cmocka_unit_test_setup(test_rlimit_cpu, setup),
       cmocka_unit_test_setup(test_seccomp_denial_in_a_test_that_did_not_fail, setup),
