@@ -83,6 +83,17 @@ int tj_cg_probe(struct tj_cg_info *info, tj_error *err);
  * call below is a no-op and every counter unknown (-1). */
 int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err);
 
+/* The same, below parent (a run cgroup of this process or of the one that
+ * forked it) rather than in our own cgroup, so that parent's limits hold
+ * for all of its children together (--memory-total). On v1 the memory
+ * hierarchy nests; the others stay in our own cgroup. parent NULL:
+ * tj_cg_create. */
+int tj_cg_create_in(const tj_cgroup *parent, const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err);
+
+/* How often cg's own memory limit was hit, not one of its children's: v2
+ * memory.events.local max, v1 memory.failcnt (+ memsw). -1: unknown. */
+int64_t tj_cg_memory_limit_hits(tj_cgroup *cg);
+
 /* The one line refusing limits without a cgroup (what tj_cg_create says
  * then; doctor says it too): the options asked for (--memory,
  * --pids-limit, --cpus), why there is no delegated subtree, and the ways

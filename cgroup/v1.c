@@ -285,10 +285,13 @@ static int v1_apply(tj_cgroup *cg, const struct tj_cg_limits *lim,
     r = v1_write(d, "memory.limit_in_bytes", lim->memory_bytes, err);
     if (r < 0)
       return r;
-    /* memory+swap at the same value: no swap. Absent without swap
-     * accounting (swapaccount=0), where there is nothing to switch off. */
+    /* memory+swap a page above: no swap to speak of, and the memory
+     * counter, not memsw (charged first), is the one that fails at the
+     * limit: the kernel counts failcnt on it alone (Linux 6.18: memsw's
+     * stays 0), and --memory-total tells by it whose limit was hit. Absent
+     * without swap accounting (swapaccount=0): nothing to switch off. */
     if (faccessat(d->fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0) {
-      r = v1_write(d, "memory.memsw.limit_in_bytes", lim->memory_bytes, err);
+      r = v1_write(d, "memory.memsw.limit_in_bytes", lim->memory_bytes + 4096, err);
       if (r < 0)
         return r;
     }
@@ -337,6 +340,13 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
       return tj_cg_fail(err, ENODEV, "%s needs the %s controller: %s",
                         want[i].file, want[i].ctrl, why);
     }
+    if (cg->parent && cg->parent->memory >= 0 && strcmp(want[i].ctrl, "memory") == 0) {
+      /* below the parent's memory cgroup: its limit holds for all of them
+       * (memory.use_hierarchy 1, all that recent kernels offer) */
+      const struct tj_cg_dir *pd = &cg->parent->dirs[cg->parent->memory];
+      snprintf(hh.own, sizeof(hh.own), "%s", pd->rel);
+      snprintf(hh.path, sizeof(hh.path), "%s", pd->path);
+    }
     /* Co-mounted controllers (cpu,cpuacct) share one directory. */
     for (int j = 0; j < cg->ndirs; j++)
       if (strcmp(mounts[j], hh.mount) == 0)
@@ -358,6 +368,16 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
     *want[i].slot = idx;
   }
   return v1_apply(cg, lim, err);
+}
+
+static int64_t tj_cg_v1_limit_hits(tj_cgroup *cg) {
+  int fd = cg->dirs[cg->memory].fd;
+  int64_t mem, memsw;
+  if (tj_cg_read_int_at(fd, "memory.failcnt", &mem) < 0)
+    return -1;
+  if (tj_cg_read_int_at(fd, "memory.memsw.failcnt", &memsw) == 0)
+    mem += memsw;
+  return mem;
 }
 
 static int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
@@ -554,6 +574,7 @@ const struct tj_cg_ops tj_cg_v1_ops = {
     .oom_events = "memory.oom_control",
     .create = tj_cg_v1_create,
     .stats = tj_cg_v1_stats,
+    .limit_hits = tj_cg_v1_limit_hits,
     .kill_all = tj_cg_v1_kill_all,
     .remove = tj_cg_v1_remove,
     .gc = tj_cg_v1_gc,

@@ -402,6 +402,7 @@ enum {
   OPT_BUILD_MEMORY,
   OPT_BUILD_TIMEOUT,
   OPT_VET,
+  OPT_MEMORY_TOTAL,
   OPT_P = 'p', /* short options: the id is the letter */
   OPT_V = 'v',
 };
@@ -417,6 +418,9 @@ static const struct tj_option test_options[] = {
     {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},
     {"build-timeout", "DURATION", OPT_BUILD_TIMEOUT, "wall-clock limit of the build sandbox (default: none)"},
     {"vet", "LIST", OPT_VET, "vet checks run by the build, as go test -vet: off, or a comma-separated list"},
+    {"memory-total", "SIZE", OPT_MEMORY_TOTAL,
+     "memory limit of all the test sandboxes of the run together (--memory is per package, and -p runs several "
+     "at once): one cgroup over them"},
 };
 
 /* ---- monitoring (test, bisect-memory) and bisect-memory's own options ---- */
@@ -635,6 +639,10 @@ static int test_option(void *ctx, int id, const char *arg, tj_error *err) {
     if (tj_parse_duration(arg, &o->build_timeout_ms, &sub) < 0)
       return tj_error_set(err, 0, "--build-timeout: %s", sub.msg);
     return 0;
+  case OPT_MEMORY_TOTAL:
+    if (tj_parse_size(arg, false, &o->memory_total_bytes, &sub) < 0)
+      return tj_error_set(err, 0, "--memory-total: %s", sub.msg);
+    return 0;
   case OPT_VET:
     if (!*arg || strchr(arg, ' '))
       return tj_error_set(err, 0, "invalid --vet '%s': expected off or a comma-separated list of checks", arg);
@@ -650,7 +658,7 @@ static int test_option(void *ctx, int id, const char *arg, tj_error *err) {
 static void test_defaults(struct tj_test_opts *opts) {
   memset(opts, 0, sizeof(*opts));
   tj_spec_defaults(&opts->spec);
-  opts->build_memory_bytes = opts->build_timeout_ms = -1;
+  opts->build_memory_bytes = opts->build_timeout_ms = opts->memory_total_bytes = -1;
   monitor_defaults(&opts->mon);
 }
 

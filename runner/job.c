@@ -808,6 +808,8 @@ static struct tj_evidence evidence(const struct tj_spec *spec, const struct tj_r
       .memory_limit = spec->memory_bytes,
       .memory_shmem = res->stats.memory_shmem_bytes,
       .private_tmp = !spec->tmp_dir,
+      .memory_max_events = res->stats.memory_max_events,
+      .memory_total_hits = spec->cg_parent ? res->parent_limit_hits : -1,
       .pids_limit = spec->pids,
       .rlimits = &spec->rlimits,
       .notes = notes,
@@ -1484,6 +1486,8 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   tj_gowatch_notes(c->gt, &notes);
   struct tj_evidence tev = evidence(&ts, &res, &notes);
   tev.go_test = true;
+  if (ts.cg_parent)
+    tev.memory_total_limit = o->memory_total_bytes;
   char sc_summary[400];
   tj_run_seccomp_evidence(&res, &tev, sc_summary, sizeof(sc_summary));
   tj_verdict_decide(&tev, &v);

@@ -371,10 +371,12 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
 
   struct tj_cg_limits lim = {spec->memory_bytes, spec->pids, spec->cpu_quota_us, spec->cpu_period_us};
   tj_cgroup *cg = NULL;
-  if (tj_cg_create(&lim, &cg, &sub) < 0) {
+  res->parent_limit_hits = -1;
+  if (tj_cg_create_in(spec->cg_parent, &lim, &cg, &sub) < 0) {
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     return 0;
   }
+  int64_t parent_hits = tj_cg_memory_limit_hits((tj_cgroup *)spec->cg_parent);
   res->cg_mode = tj_cg_mode_of(cg);
   snprintf(res->cgroup_path, sizeof(res->cgroup_path), "%s", tj_cg_path(cg));
   plan->mount_cgroup2 = res->cg_mode == TJ_CG_V2;
@@ -568,6 +570,9 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     res->stats = unknown;
   if (mntns >= 0)
     close(steal_fd(&mntns));
+  int64_t hits = tj_cg_memory_limit_hits((tj_cgroup *)spec->cg_parent);
+  if (parent_hits >= 0 && hits >= parent_hits)
+    res->parent_limit_hits = hits - parent_hits;
   /* rusage is scaled from ticks and reads well below the precise runtime
    * the kernel holds against RLIMIT_CPU on a busy machine; the cgroup's
    * counter is that precise runtime (for the whole sandbox). */

@@ -491,6 +491,17 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
       strcpy(peak, "an unknown amount");
     char shm[160] = "";
     shmem_note(ev, shm, sizeof(shm));
+    /* The run-wide cgroup's limit, not the sandbox's own, made the kernel
+     * kill: the other packages running then share the blame. */
+    bool own_hit = ev->memory_limit >= 0 && ev->memory_max_events > 0;
+    if (ev->memory_total_limit > 0 && ev->memory_total_hits > 0 && !own_hit) {
+      tj_format_size(ev->memory_total_limit, limit, sizeof(limit));
+      add_evidence(v, "--memory-total cgroup's limit hit %" PRId64 "x", ev->memory_total_hits);
+      diag(v, "OOM killed: the run's --memory-total of %s was hit (all packages' test sandboxes together, not "
+              "this package's own limit); this one peaked at %s (oom_kill %" PRId64 ")%s%s",
+           limit, peak, ev->oom_kills, run, shm);
+      return;
+    }
     if (ev->memory_limit >= 0) {
       tj_format_size(ev->memory_limit, limit, sizeof(limit));
       diag(v, "OOM killed: memory peaked at %s of the %s limit (oom_kill %" PRId64 ")%s%s", peak, limit,

@@ -79,8 +79,10 @@ struct tj_evidence {
   int64_t memory_limit, pids_limit;                        /* -1 none */
   int64_t memory_shmem;    /* tmpfs pages charged at the end (memory.stat shmem); -1 unknown */
   bool private_tmp;        /* /tmp was the sandbox's own tmpfs (not --tmp-dir) */
-  /* --memory-total: the run-wide cgroup over every package's sandbox; -1 none */
-  int64_t memory_total_limit, memory_total_oom_kills;
+  int64_t memory_max_events; /* the sandbox's own memory limit hit (memory.events max, failcnt); -1 unknown */
+  /* --memory-total: the run-wide cgroup over every package's sandbox, its
+   * limit and how often that limit was hit during this run; > 0 when set */
+  int64_t memory_total_limit, memory_total_hits;
   const struct tj_rlimits *rlimits;
   const struct tj_notes *notes;
   int64_t seccomp_denials;
