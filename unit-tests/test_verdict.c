@@ -89,6 +89,33 @@ static void test_oom_names_tmpfs_files(void **state) {
   assert_null(strstr(v.diagnosis, "tmpfs"));
 }
 
+/* --memory-total: the run-wide limit hit and the package's own not: said
+ * so; its own limit hit: the usual line. */
+static void test_oom_by_memory_total(void **state) {
+  struct tj_evidence ev = base();
+  ev.exited = false;
+  ev.signal = SIGKILL;
+  ev.oom_kills = 1;
+  ev.memory_peak = 76 << 20;
+  ev.memory_total_limit = 150 << 20;
+  ev.memory_total_hits = 20;
+  const char *l[] = {"=== RUN   TestNeed", NULL};
+  lines(l);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "oom_killed");
+  assert_string_equal(v.diagnosis, "OOM killed: the run's --memory-total of 150 MiB was hit (all packages' test "
+                                   "sandboxes together, not this package's own limit); this one peaked at 76 MiB "
+                                   "(oom_kill 1) while running TestNeed");
+  ev.memory_limit = 64 << 20;
+  ev.memory_max_events = 3;
+  v = decide(&ev);
+  assert_non_null(strstr(v.diagnosis, "of the 64 MiB limit"));
+  ev.memory_max_events = 0;
+  ev.memory_total_hits = 0;
+  v = decide(&ev);
+  assert_null(strstr(v.diagnosis, "memory-total"));
+}
+
 static void test_oom_of_a_child_names_the_failed_test(void **state) {
   struct tj_evidence ev = base();
   ev.exit_code = 1;
@@ -491,6 +518,7 @@ int main(void) {
       cmocka_unit_test_setup(test_oom_outranks_signal_and_exit_255, setup),
       cmocka_unit_test_setup(test_oom_of_a_child_names_the_failed_test, setup),
       cmocka_unit_test_setup(test_oom_names_tmpfs_files, setup),
+      cmocka_unit_test_setup(test_oom_by_memory_total, setup),
       cmocka_unit_test_setup(test_plain_sigkill_is_signaled, setup),
       cmocka_unit_test_setup(test_rlimit_cpu, setup),
       cmocka_unit_test_setup(test_seccomp_denial_in_a_test_that_did_not_fail, setup),
