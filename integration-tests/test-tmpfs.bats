@@ -68,15 +68,25 @@ GO
   mkdir -p "$dir"
   tjt --memory 128M --tmp-dir "$dir" ./tmpfill
   assert_test_result passed 0
+  # the mount points made in DIR for the work directory went with the run
+  assert_eq "$(find "$dir" -mindepth 1)" ""
   assert_nothing_left_test
 }
 
 @test "--tmp-dir DIR: what the workload writes in /tmp is in DIR, owned by the caller" {
   local dir="$BATS_TEST_TMPDIR/scratch"
-  mkdir -p "$dir"
+  mkdir -p "$dir/empty"
   run -0 tj exec --tmp-dir "$dir" -- sh -c 'echo hello >/tmp/made && stat -c %u /tmp/made'
   assert_eq "$(cat "$dir/made")" hello
   assert_eq "$(stat -c %u:%g "$dir/made")" "$(id -u):$(id -g)"
+  # a working directory below /tmp is shown there: its mount point in DIR
+  # goes after the run, what was there before and what the workload wrote stay
+  local wd
+  wd="$(mktemp -d /tmp/tjtmpdir.XXXXXX)"
+  TJ_CLEANUP_DIRS+=("$wd")
+  (cd "$wd" && "$TESTJAIL" exec --env "TJMARK=$MARKER" --tmp-dir "$dir" -- sh -c 'mkdir /tmp/mine && echo x >inner')
+  assert_eq "$(cat "$wd/inner")" x
+  assert_eq "$(cd "$dir" && find . -mindepth 1 | sort | tr '\n' ' ')" "./empty ./made ./mine "
   assert_nothing_left
 }
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "userns.h"
 #include "util.h"
@@ -619,4 +620,86 @@ out:
   for (int i = 0; i < n_fds; i++)
     close(bind_fds[i]);
   return r;
+}
+
+/* ---- --tmp-dir's mount points ------------------------------------------- */
+
+static int tmp_dir_fd(const struct tj_contain_plan *plan) {
+  for (int i = 0; plan->tmp_bound && i < plan->n_binds; i++)
+    if (strcmp(plan->binds[i].dst, "/tmp") == 0)
+      return open(plan->binds[i].src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return -1;
+}
+
+void tj_contain_tmp_dir_mark(struct tj_contain_plan *plan) {
+  _cleanup_close_ int dir = tmp_dir_fd(plan);
+  if (dir < 0)
+    return;
+  for (int i = 0; i < plan->n_binds; i++) {
+    struct tj_plan_bind *b = &plan->binds[i];
+    b->made_at = 0;
+    if (strncmp(b->dst, "/tmp/", 5) != 0)
+      continue;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s", b->dst + 5);
+    struct stat st;
+    for (char *p = path;; p++) {
+      char *slash = strchr(p, '/');
+      if (slash)
+        *slash = 0;
+      bool missing = fstatat(dir, path, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+      if (missing) {
+        b->made_at = 5 + (size_t)(p - path);
+        break;
+      }
+      if (!slash)
+        break;
+      *slash = '/';
+      p = slash;
+    }
+  }
+}
+
+/* parent of rel (a path below dir), opened without leaving dir or
+ * following a link: the workload may have put links in their place. */
+static int open_beneath(int dir, const char *rel) {
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+  return (int)syscall(SYS_openat2, dir, rel[0] ? rel : ".", &how, sizeof(how));
+}
+
+void tj_contain_tmp_dir_clean(const struct tj_contain_plan *plan) {
+  _cleanup_close_ int dir = tmp_dir_fd(plan);
+  if (dir < 0)
+    return;
+  /* deepest first (the binds are sorted by depth): a shared parent goes
+   * with the last of its children */
+  for (int i = plan->n_binds - 1; i >= 0; i--) {
+    const struct tj_plan_bind *b = &plan->binds[i];
+    if (!b->made_at)
+      continue;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s", b->dst + 5);
+    size_t stop = b->made_at - 5;
+    bool leaf = true;
+    for (;;) {
+      char *slash = strrchr(path, '/');
+      const char *name = slash ? slash + 1 : path;
+      if (slash)
+        *slash = 0;
+      _cleanup_close_ int parent = open_beneath(dir, slash ? path : "");
+      struct stat st;
+      if (parent < 0 || fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        break;
+      /* the file mount point of a file bind: only as made, empty */
+      bool file = leaf && !b->is_dir && S_ISREG(st.st_mode) && st.st_size == 0;
+      if (!file && !S_ISDIR(st.st_mode))
+        break;
+      if (unlinkat(parent, name, file ? 0 : AT_REMOVEDIR) < 0) /* not empty: the workload's files stay */
+        break;
+      leaf = false;
+      if (!slash || (size_t)(name - path) <= stop)
+        break;
+    }
+  }
 }

@@ -354,6 +354,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     return 0;
   }
+  tj_contain_tmp_dir_mark(plan);
 
   __attribute__((cleanup(tj_sc_plan_free))) struct tj_sc_plan sc_plan = {0};
   bool filtered = spec->seccomp_policy && !spec->seccomp_policy->unconfined;
@@ -583,6 +584,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   }
 
 teardown:
+  tj_contain_tmp_dir_clean(plan);
   if (tj_cg_destroy(cg, &sub) < 0 && rc == 0)
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
   int fds[] = {out_p[0], out_p[1], err_p[0], err_p[1], sync_p[0], sync_p[1], msg_p[0], msg_p[1],
