@@ -714,6 +714,15 @@ int tj_cg_prepare(void) {
 
 int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out,
                  tj_error *err) {
+  return tj_cg_create_in(NULL, limits, out, err);
+}
+
+int64_t tj_cg_memory_limit_hits(tj_cgroup *cg) {
+  return cg && cg->memory >= 0 && cg->ops->limit_hits ? cg->ops->limit_hits(cg) : -1;
+}
+
+int tj_cg_create_in(const tj_cgroup *parent, const struct tj_cg_limits *limits, tj_cgroup **out,
+                    tj_error *err) {
   static const struct tj_cg_limits none = {-1, -1, -1, -1, false};
   if (!limits)
     limits = &none;
@@ -739,9 +748,12 @@ int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out,
   if (!prepared)
     (void)tj_cg_prepare();
 
+  if (parent && parent->ops != ops)
+    return tj_cg_fail(err, EINVAL, "the parent cgroup %s is of another backend", tj_cg_path(parent));
   tj_cgroup *cg = cg_alloc(mode, ops);
   if (!cg)
     return tj_error_set(err, ENOMEM, "allocating a cgroup");
+  cg->parent = parent;
   r = tj_cg_new_name(cg->name, sizeof(cg->name), err);
   if (r >= 0)
     r = ops->create(cg, limits, err);
@@ -775,7 +787,7 @@ int tj_cg_enter(const tj_cgroup *cg) {
 }
 
 int tj_cg_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
-  *st = (struct tj_cg_stats){-1, -1, -1, -1, -1, -1, -1, -1, NULL};
+  *st = TJ_CG_STATS_UNKNOWN;
   int r = cg->ops->stats(cg, st, err);
   if (st->memory_peak_bytes >= 0)
     st->memory_peak_from = cg->ops->memory_peak;

@@ -42,7 +42,16 @@ struct tj_cg_stats {
   int64_t pids_limit_hits;     /* pids.events max */
   int64_t cpu_usage_us;        /* cpu.stat usage_usec / cpuacct.usage */
   const char *memory_peak_from; /* the file memory_peak_bytes was read from, or "sampled"; NULL: unknown */
+  /* memory.stat shmem (v1 total_shmem): tmpfs pages, the private /tmp's
+   * among them, charged to the cgroup and never reclaimed without swap */
+  int64_t memory_shmem_bytes;
 };
+
+/* Every counter unknown (-1), before anything was read. */
+#define TJ_CG_STATS_UNKNOWN                                                                                            \
+  ((struct tj_cg_stats){.memory_peak_bytes = -1, .memory_current_bytes = -1, .oom_kills = -1,                         \
+                        .memory_max_events = -1, .pids_peak = -1, .pids_current = -1, .pids_limit_hits = -1,           \
+                        .cpu_usage_us = -1, .memory_peak_from = NULL, .memory_shmem_bytes = -1})
 
 struct tj_cg_info {
   enum tj_cg_mode mode;
@@ -84,6 +93,17 @@ int tj_cg_probe(struct tj_cg_info *info, tj_error *err);
  * result is a "none" run cgroup (tj_cg_is_none): nothing is created, every
  * call below is a no-op and every counter unknown (-1). */
 int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err);
+
+/* The same, below parent (a run cgroup of this process or of the one that
+ * forked it) rather than in our own cgroup, so that parent's limits hold
+ * for all of its children together (--memory-total). On v1 the memory
+ * hierarchy nests; the others stay in our own cgroup. parent NULL:
+ * tj_cg_create. */
+int tj_cg_create_in(const tj_cgroup *parent, const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err);
+
+/* How often cg's own memory limit was hit, not one of its children's: v2
+ * memory.events.local max, v1 memory.failcnt (+ memsw). -1: unknown. */
+int64_t tj_cg_memory_limit_hits(tj_cgroup *cg);
 
 /* The one line refusing limits without a cgroup (what tj_cg_create says
  * then; doctor says it too): the options asked for (--memory,

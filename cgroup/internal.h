@@ -47,6 +47,9 @@ struct tj_cgroup {
    * first use: memory usage, pids.current, the OOM counter, PSI, the peak. */
   bool sampler_open;
   int sample_fd[5];
+  /* tj_cg_create_in: the cgroup to create below instead of our own (on
+   * v1, in the memory hierarchy); NULL: our own. */
+  const tj_cgroup *parent;
 };
 
 /* sample.c: close what tj_cg_sample_read opened. */
@@ -180,6 +183,7 @@ struct tj_cg_ops {
   int (*create)(tj_cgroup *cg, const struct tj_cg_limits *lim, tj_error *err);
   int (*stats)(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err);
   int (*kill_all)(tj_cgroup *cg, tj_error *err);
+  int64_t (*limit_hits)(tj_cgroup *cg);
   int (*remove)(tj_cgroup *cg, tj_error *err);
   int (*gc)(int *removed, tj_error *err);
   int (*probe)(struct tj_cg_info *info, tj_error *err);

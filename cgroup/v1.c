@@ -285,10 +285,13 @@ static int v1_apply(tj_cgroup *cg, const struct tj_cg_limits *lim,
     r = v1_write(d, "memory.limit_in_bytes", lim->memory_bytes, err);
     if (r < 0)
       return r;
-    /* memory+swap at the same value: no swap. Absent without swap
-     * accounting (swapaccount=0), where there is nothing to switch off. */
+    /* memory+swap a page above: no swap to speak of, and the memory
+     * counter, not memsw (charged first), is the one that fails at the
+     * limit: the kernel counts failcnt on it alone (Linux 6.18: memsw's
+     * stays 0), and --memory-total tells by it whose limit was hit. Absent
+     * without swap accounting (swapaccount=0): nothing to switch off. */
     if (faccessat(d->fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0) {
-      r = v1_write(d, "memory.memsw.limit_in_bytes", lim->memory_bytes, err);
+      r = v1_write(d, "memory.memsw.limit_in_bytes", lim->memory_bytes + 4096, err);
       if (r < 0)
         return r;
     }
@@ -340,6 +343,13 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
       return tj_cg_fail(err, ENODEV, "%s needs the %s controller: %s",
                         want[i].file, want[i].ctrl, why);
     }
+    if (cg->parent && cg->parent->memory >= 0 && strcmp(want[i].ctrl, "memory") == 0) {
+      /* below the parent's memory cgroup: its limit holds for all of them
+       * (memory.use_hierarchy 1, all that recent kernels offer) */
+      const struct tj_cg_dir *pd = &cg->parent->dirs[cg->parent->memory];
+      snprintf(hh.own, sizeof(hh.own), "%s", pd->rel);
+      snprintf(hh.path, sizeof(hh.path), "%s", pd->path);
+    }
     /* Co-mounted controllers (cpu,cpuacct) share one directory. */
     for (int j = 0; j < cg->ndirs; j++)
       if (strcmp(mounts[j], hh.mount) == 0)
@@ -374,6 +384,16 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
   return 0;
 }
 
+static int64_t tj_cg_v1_limit_hits(tj_cgroup *cg) {
+  int fd = cg->dirs[cg->memory].fd;
+  int64_t mem, memsw;
+  if (tj_cg_read_int_at(fd, "memory.failcnt", &mem) < 0)
+    return -1;
+  if (tj_cg_read_int_at(fd, "memory.memsw.failcnt", &memsw) == 0)
+    mem += memsw;
+  return mem;
+}
+
 static int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
   (void)err;
   if (cg->memory >= 0) {
@@ -381,6 +401,9 @@ static int tj_cg_v1_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) 
     tj_cg_read_keyed_at(fd, "memory.oom_control", "oom_kill", &st->oom_kills);
     tj_cg_read_int_at(fd, "memory.max_usage_in_bytes", &st->memory_peak_bytes);
     tj_cg_read_int_at(fd, "memory.usage_in_bytes", &st->memory_current_bytes);
+    /* total_: the run cgroup's descendants too, as the usage counts them */
+    if (tj_cg_read_keyed_at(fd, "memory.stat", "total_shmem", &st->memory_shmem_bytes) < 0)
+      tj_cg_read_keyed_at(fd, "memory.stat", "shmem", &st->memory_shmem_bytes);
     /* With memsw at the same limit the memory+swap counter is charged
      * first and takes the failure; one failed charge never counts in both. */
     int64_t mem, memsw;
@@ -566,6 +589,7 @@ const struct tj_cg_ops tj_cg_v1_ops = {
     .oom_events = "memory.oom_control",
     .create = tj_cg_v1_create,
     .stats = tj_cg_v1_stats,
+    .limit_hits = tj_cg_v1_limit_hits,
     .kill_all = tj_cg_v1_kill_all,
     .remove = tj_cg_v1_remove,
     .gc = tj_cg_v1_gc,

@@ -59,6 +59,19 @@ static int v2_home_open(struct v2_home *h, tj_error *err) {
   return 0;
 }
 
+/* A run cgroup as the home of others: it holds no process, so enabling
+ * controllers in it moves nobody. */
+static int v2_home_of(struct v2_home *h, const tj_cgroup *parent, tj_error *err) {
+  const struct tj_cg_dir *d = &parent->dirs[0];
+  if (parent->ndirs < 1 || d->fd < 0)
+    return tj_cg_fail(err, EINVAL, "the parent cgroup is gone");
+  snprintf(h->rel, sizeof(h->rel), "%s", d->rel);
+  snprintf(h->path, sizeof(h->path), "%s", d->path);
+  h->is_root = false;
+  h->fd = openat(d->fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return h->fd < 0 ? tj_error_set(err, errno, "opening %s", d->path) : 0;
+}
+
 /* What systemd-run needs to give testjail a cgroup of its own: the
  * caller's user manager delegates to a normal user. */
 static const char *scope_cmd(void) {
@@ -321,7 +334,7 @@ static int v2_write_limit(struct tj_cg_dir *d, const char *file,
 static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
                            tj_error *err) {
   _cleanup_home_ struct v2_home h = {.fd = -1};
-  int r = v2_home_open(&h, err);
+  int r = cg->parent ? v2_home_of(&h, cg->parent, err) : v2_home_open(&h, err);
   if (r < 0)
     return r;
   int moved = 0;
@@ -390,6 +403,12 @@ static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
   return 0;
 }
 
+static int64_t tj_cg_v2_limit_hits(tj_cgroup *cg) {
+  int64_t v = -1;
+  tj_cg_read_keyed_at(cg->dirs[0].fd, "memory.events.local", "max", &v);
+  return v;
+}
+
 static int tj_cg_v2_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) {
   (void)err;
   if (cg->ndirs < 1 || cg->dirs[0].fd < 0)
@@ -403,6 +422,7 @@ static int tj_cg_v2_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) 
     if (cg->has_memory_peak)
       tj_cg_read_int_at(fd, "memory.peak", &st->memory_peak_bytes);
     tj_cg_read_int_at(fd, "memory.current", &st->memory_current_bytes);
+    tj_cg_read_keyed_at(fd, "memory.stat", "shmem", &st->memory_shmem_bytes);
   }
   if (cg->pids >= 0) {
     tj_cg_read_keyed_at(fd, "pids.events", "max", &st->pids_limit_hits);
@@ -590,6 +610,7 @@ const struct tj_cg_ops tj_cg_v2_ops = {
     .create = tj_cg_v2_create,
     .stats = tj_cg_v2_stats,
     .kill_all = tj_cg_v2_kill_all,
+    .limit_hits = tj_cg_v2_limit_hits,
     .remove = tj_cg_v2_remove,
     .gc = tj_cg_v2_gc,
     .probe = tj_cg_v2_probe,

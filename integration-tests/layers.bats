@@ -19,7 +19,7 @@ layer_of() {
     *) echo "?" ;;
   esac
 }
-ORDER=(main cmd go init report sandbox verdict seccomp cgroup common)
+ORDER=(main cmd init go report sandbox verdict seccomp cgroup common)
 rank_of() {
   local i
   for i in "${!ORDER[@]}"; do [ "${ORDER[$i]}" = "$1" ] && { echo "$i"; return; }; done

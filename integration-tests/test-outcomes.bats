@@ -208,6 +208,46 @@ setup() {
   assert_eq "$(json_get "$REPORT" packages.0.tests.failed)" 1 "tests failed"
   assert_eq "$(json_get "$REPORT" packages.0.tests.failed_names.0)" TestIndex "failed_names"
   assert_eq "$(json_get "$REPORT" packages.0.tests.running.0)" TestIndex "running"
+  # the reason, said again after the stacks
+  assert_eq "$stderr" "testjail: example.com/examples/panic: $(json_get "$REPORT" diagnosis)"
+  assert_nothing_left_test
+}
+
+@test "a crash printing 3000 goroutines' stacks: the diagnosis is said again after them, and in the summary" {
+  mkdir -p crash
+  cat >crash/crash_test.go <<'GO'
+package crash
+
+import (
+	"runtime/debug"
+	"sync"
+	"testing"
+)
+
+func TestCrash(t *testing.T) {
+	debug.SetTraceback("all")
+	var wg sync.WaitGroup
+	block := make(chan struct{})
+	for i := 0; i < 3000; i++ {
+		wg.Add(1)
+		go func() { wg.Done(); <-block }()
+	}
+	wg.Wait()
+	panic("boom")
+}
+GO
+  tjt ./crash
+  assert_test_result tests_failed 1
+  [ "${#lines[@]}" -gt 6000 ] || { echo "only ${#lines[@]} lines of output" >&2; return 1; }
+  assert_eq "${lines[-2]}" "FAIL	example.com/examples/crash	${lines[-2]##*	}"
+  # one line (Go 1.23+ adds " [recovered, repanicked]" to the panic's)
+  [[ "$stderr" == "testjail: example.com/examples/crash: tests failed: TestCrash panicked: panic: boom"* ]] &&
+    [[ "$stderr" != *$'\n'* ]] || { echo "stderr: $stderr" >&2; return 1; }
+  # several packages: in the summary table too, its last row
+  tjt ./pass ./crash
+  assert_eq "$status" 1
+  [[ "$(tail -n1 <<<"$stderr")" =~ ^example\.com/examples/crash\ +tests_failed\ .*tests\ failed:\ TestCrash\ panicked:\ panic:\ boom ]] ||
+    { echo "stderr: $(tail -n5 <<<"$stderr")" >&2; return 1; }
   assert_nothing_left_test
 }
 

@@ -443,8 +443,9 @@ PY
     { echo "stderr: $stderr" >&2; return 1; }
   [[ "${table[2]}" =~ ^example\.com/examples/panic\ +tests_failed\ .*\ tests\ failed:\ TestIndex\ panicked ]] || { echo "stderr: $stderr" >&2; return 1; }
   [[ "${table[3]}" =~ ^example\.com/examples/pass\ +passed\ +[0-9]+\.[0-9]{3}s\ +[0-9.]+\ [KM]iB$ ]] || { echo "stderr: $stderr" >&2; return 1; }
-  # the per-package diagnosis lines are as before
-  assert_eq "$(diagnosis_lines)" 1
+  # the per-package diagnosis lines are as before: the OOM kill's, and the
+  # panic's, said again after its stacks
+  assert_eq "$(diagnosis_lines)" 2
   tjt --quiet --memory 64M ./oom ./panic ./pass
   assert_eq "$status" 3
   assert_not_contains "$stderr" "PEAK MEMORY"

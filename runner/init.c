@@ -35,6 +35,7 @@
 #include "sandbox/preexec.h"
 #include "sandbox/supervise.h"
 #include "common/util.h"
+#include "go/gowatch.h"
 #include "common/error.h"
 
 extern char **environ;
@@ -147,9 +148,13 @@ static void figure_int(int64_t v, const char *unknown, char *buf, size_t len) {
 
 int tj_init_verdict(const struct tj_init_spec *spec, const struct tj_init_result *res, struct tj_verdict *v) {
   const struct tj_run_result *run = &res->run;
-  struct tj_evidence ev = tj_run_evidence(&spec->sandbox, run, NULL); /* the output went straight out */
+  struct tj_evidence ev = tj_run_evidence(&spec->sandbox, run,
+                                           /* only a Go test binary's -test.v stream is read; any other
+                                            * output goes straight to the container's */
+                                           res->go_watched ? &run->notes : NULL);
   ev.memory_limit = res->memory_limit; /* the container's, when it set none */
   ev.pids_limit = res->pids_limit;
+  ev.private_tmp = false; /* the container's own /tmp */
   char sc_summary[400];
   tj_run_seccomp_evidence(run, &ev, sc_summary, sizeof(sc_summary));
   int code = tj_run_transparent_verdict(run, &ev, sc_summary, v);
@@ -314,6 +319,8 @@ struct init_state {
   int64_t start_ms, exit_ms;
   const struct tj_sc_plan *sc_plan; /* NULL: no filter */
   int sc_sock, sc_listener;         /* -1 when none */
+  int out_fd;                       /* the Go test binary's stdout; -1 when none or at its end */
+  struct tj_gowatch *watch;
 };
 
 static void arm(int tfd, int64_t ms) {
@@ -570,20 +577,48 @@ static void on_seccomp(struct init_state *s, short sock_events, short listener_e
   }
 }
 
+/* Pass what the Go test binary wrote on to our stdout, unchanged, and
+ * read it on the way. Returns false at its end (or nothing to read now). */
+static bool pass_output(struct init_state *s) {
+  char buf[65536];
+  if (s->out_fd < 0)
+    return false;
+  ssize_t n = read(s->out_fd, buf, sizeof(buf));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return false;
+  if (n <= 0) {
+    close(s->out_fd);
+    s->out_fd = -1;
+    return false;
+  }
+  for (ssize_t off = 0; off < n;) {
+    ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      break; /* nobody reads us: keep draining the workload all the same */
+    off += w;
+  }
+  tj_gowatch_feed(s->watch, buf, (size_t)n);
+  return true;
+}
+
+enum { POLL_SIGNAL, POLL_TIMER, POLL_PIDFD, POLL_SC_SOCK, POLL_SC_LISTENER, POLL_OUTPUT, POLL_N };
+
 static void loop(struct init_state *s, int sfd, const sigset_t *all) {
   bool children_left = reap(s);
   if (!s->child)
     start_drain(s, children_left);
   while (s->phase != DONE) {
-    enum { P_SIGNAL, P_TIMER, P_CHILD, P_SC_SOCK, P_SC_LISTENER, P_N };
-    struct pollfd pfd[P_N] = {
-        [P_SIGNAL] = {.fd = sfd, .events = POLLIN},
-        [P_TIMER] = {.fd = s->tfd, .events = POLLIN},
-        [P_CHILD] = {.fd = s->pidfd, .events = POLLIN},
-        [P_SC_SOCK] = {.fd = s->sc_sock, .events = POLLIN},
-        [P_SC_LISTENER] = {.fd = s->sc_listener, .events = POLLIN},
+    struct pollfd pfd[POLL_N] = {
+        [POLL_SIGNAL] = {.fd = sfd, .events = POLLIN},
+        [POLL_TIMER] = {.fd = s->tfd, .events = POLLIN},
+        [POLL_PIDFD] = {.fd = s->pidfd, .events = POLLIN},
+        [POLL_SC_SOCK] = {.fd = s->sc_sock, .events = POLLIN},
+        [POLL_SC_LISTENER] = {.fd = s->sc_listener, .events = POLLIN},
+        [POLL_OUTPUT] = {.fd = s->out_fd, .events = POLLIN},
     };
-    if (poll(pfd, P_N, -1) < 0) {
+    if (poll(pfd, POLL_N, -1) < 0) {
       if (errno == EINTR)
         continue;
       /* poll itself failed (ENOMEM): wait for one signal the plain way
@@ -595,10 +630,12 @@ static void loop(struct init_state *s, int sfd, const sigset_t *all) {
     struct signalfd_siginfo si;
     while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
       on_signal(s, (int)si.ssi_signo, si.ssi_code, (pid_t)si.ssi_pid);
-    if (pfd[P_TIMER].revents & POLLIN)
+    if (pfd[POLL_TIMER].revents & POLLIN)
       on_timer(s);
-    if (pfd[P_SC_SOCK].revents || pfd[P_SC_LISTENER].revents)
-      on_seccomp(s, pfd[P_SC_SOCK].revents, pfd[P_SC_LISTENER].revents);
+    if (pfd[POLL_SC_SOCK].revents || pfd[POLL_SC_LISTENER].revents)
+      on_seccomp(s, pfd[POLL_SC_SOCK].revents, pfd[POLL_SC_LISTENER].revents);
+    if (pfd[POLL_OUTPUT].revents)
+      pass_output(s);
     bool was_running = s->child != 0;
     children_left = reap(s);
     if (was_running && !s->child) {
@@ -625,6 +662,7 @@ struct child_args {
   bool caps_asked; /* --cap-add/--cap-drop or a profile list: else caps stay */
   const struct tj_sc_plan *sc_plan;
   int sc_sock;
+  int out_fd; /* its stdout, or -1: the container's */
 };
 
 static _Noreturn void run_child(const struct child_args *c) {
@@ -646,6 +684,10 @@ static _Noreturn void run_child(const struct child_args *c) {
   if (c->cg && tj_cg_enter(c->cg) < 0) {
     tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "moving the workload into %s: %s", tj_cg_path(c->cg), strerror(errno));
     _exit(TJ_EXIT_USAGE);
+  }
+  if (c->out_fd >= 0 && dup2(c->out_fd, STDOUT_FILENO) < 0) {
+    tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "stdout for the workload: %s", strerror(errno));
+    _exit(125);
   }
   if (c->oom_score_adj[0]) {
     int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -796,7 +838,7 @@ static int init_seccomp(const struct tj_init_spec *spec, struct tj_init_result *
 
 int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_error *err) {
   memset(res, 0, sizeof(*res));
-  const struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1, NULL};
+  const struct tj_cg_stats unknown = TJ_CG_STATS_UNKNOWN;
   res->run.cpu_ms = -1;
   res->run.stats = unknown;
   res->leftovers = 0;
@@ -903,16 +945,37 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   s.sc_plan = sc_p[0] >= 0 ? &sc_plan : NULL;
   s.sc_sock = sc_p[0];
   s.sc_listener = -1;
+  /* A Go test binary's -test.v stream says which tests ran when it died:
+   * read on its way to our stdout. Any other workload keeps the
+   * container's stdout itself. */
+  struct tj_gowatch watch;
+  int out_p[2] = {-1, -1};
+  s.out_fd = -1;
+  s.watch = &watch;
+  if (tj_gowatch_start(&watch, sp->argv)) {
+    if (pipe2(out_p, O_CLOEXEC) == 0) {
+      s.out_fd = out_p[0];
+      watch.notes = &res->run.notes;
+      res->go_watched = true;
+    } else {
+      tj_gowatch_stop(&watch);
+    }
+  }
   struct child_args ca = {.spec = spec, .exe = exe, .cg = cg, .msg_fd = msg_p[1], .oom_score_adj = oom_orig,
                           .caps = res->run.caps, .caps_asked = caps_asked, .sc_plan = s.sc_plan,
-                          .sc_sock = sc_p[1]};
+                          .sc_sock = sc_p[1], .out_fd = out_p[1]};
   s.start_ms = tj_now_ms();
   pid_t pid = spawn(&ca, tj_cg_clone_fd(cg), &s.pidfd);
   close(msg_p[1]);
   if (sc_p[1] >= 0)
     close(sc_p[1]);
+  if (out_p[1] >= 0)
+    close(out_p[1]);
   if (pid < 0) {
     int e = errno;
+    if (s.out_fd >= 0)
+      close(s.out_fd);
+    tj_gowatch_stop(&watch);
     close(msg_p[0]);
     restore_oom(oom_orig);
     tj_cg_destroy(cg, &sub);
@@ -927,7 +990,16 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   if (sp->wall_timeout_ms > 0)
     arm(tfd, sp->wall_timeout_ms);
 
+  if (s.out_fd >= 0)
+    fcntl(s.out_fd, F_SETFL, O_NONBLOCK);
   loop(&s, sfd, &all);
+  /* Every writer is gone with the workload's processes: the rest of it. */
+  while (pass_output(&s))
+    ;
+  if (s.out_fd >= 0)
+    close(s.out_fd);
+  tj_gowatch_close(&watch);
+  tj_gowatch_stop(&watch);
 
   res->run.duration_ms = (s.exit_ms ? s.exit_ms : tj_now_ms()) - s.start_ms;
   res->drain_ms = s.exit_ms ? tj_now_ms() - s.exit_ms : 0;

@@ -42,6 +42,10 @@ struct tj_init_result {
   int killed_after_grace;   /* of those, still there after the grace: SIGKILLed */
   int64_t drain_ms;
   char note[512];           /* a problem after the start that changed nothing for the workload */
+  /* The workload is a Go test binary run with -test.v: its stdout came
+   * through a pipe, unchanged, and run.notes hold what it said (the tests
+   * running at its end). */
+  bool go_watched;
 };
 
 void tj_init_spec_defaults(struct tj_init_spec *spec);

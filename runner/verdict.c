@@ -411,6 +411,22 @@ static bool denials_explain(const struct tj_evidence *ev) {
 
 static void decide(const struct tj_evidence *ev, struct tj_verdict *v);
 
+/* "; 190 MiB of it files in tmpfs (/tmp ...)" when files in tmpfs (the
+ * private /tmp, /dev/shm) held a quarter of the memory or more: the kernel
+ * cannot reclaim them without swap, and go test on the host keeps them on
+ * disk, so it is what tells the two apart. */
+static void shmem_note(const struct tj_evidence *ev, char *buf, size_t len) {
+  buf[0] = 0;
+  int64_t base = ev->memory_limit >= 0 ? ev->memory_limit : ev->memory_peak;
+  if (ev->memory_shmem <= 0 || base <= 0 || ev->memory_shmem < base / 4)
+    return;
+  char sz[32];
+  tj_format_size(ev->memory_shmem, sz, sizeof(sz));
+  snprintf(buf, len, "; %s of it files in tmpfs%s", sz,
+           ev->private_tmp ? " (the private /tmp is a tmpfs charged to --memory; --tmp-dir DIR puts it on disk)"
+                           : " (memory.stat shmem: /tmp, /dev/shm)");
+}
+
 /* Denials the outcome does not account for (the run passed, or they came
  * only in tests that did not fail) are a warning. */
 void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v) {
@@ -444,6 +460,8 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   }
   if (ev->oom_kills > 0)
     add_evidence(v, "oom_kill %" PRId64, ev->oom_kills);
+  if (ev->oom_kills > 0 && ev->memory_shmem >= 0)
+    add_evidence(v, "memory.stat shmem %" PRId64, ev->memory_shmem);
   if (ev->pids_limit_hits > 0)
     add_evidence(v, "pids.events max %" PRId64, ev->pids_limit_hits);
 
@@ -472,12 +490,25 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
       tj_format_size(ev->memory_peak, peak, sizeof(peak));
     else
       strcpy(peak, "an unknown amount");
+    char shm[160] = "";
+    shmem_note(ev, shm, sizeof(shm));
+    /* The run-wide cgroup's limit, not the sandbox's own, made the kernel
+     * kill: the other packages running then share the blame. */
+    bool own_hit = ev->memory_limit >= 0 && ev->memory_max_events > 0;
+    if (ev->memory_total_limit > 0 && ev->memory_total_hits > 0 && !own_hit) {
+      tj_format_size(ev->memory_total_limit, limit, sizeof(limit));
+      add_evidence(v, "--memory-total cgroup's limit hit %" PRId64 "x", ev->memory_total_hits);
+      diag(v, "OOM killed: the run's --memory-total of %s was hit (all packages' test sandboxes together, not "
+              "this package's own limit); this one peaked at %s (oom_kill %" PRId64 ")%s%s",
+           limit, peak, ev->oom_kills, run, shm);
+      return;
+    }
     if (ev->memory_limit >= 0) {
       tj_format_size(ev->memory_limit, limit, sizeof(limit));
-      diag(v, "OOM killed: memory peaked at %s of the %s limit (oom_kill %" PRId64 ")%s", peak, limit,
-           ev->oom_kills, run);
+      diag(v, "OOM killed: memory peaked at %s of the %s limit (oom_kill %" PRId64 ")%s%s", peak, limit,
+           ev->oom_kills, run, shm);
     } else {
-      diag(v, "OOM killed: memory peaked at %s (oom_kill %" PRId64 ")%s", peak, ev->oom_kills, run);
+      diag(v, "OOM killed: memory peaked at %s (oom_kill %" PRId64 ")%s%s", peak, ev->oom_kills, run, shm);
     }
     return;
   }
@@ -560,6 +591,7 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
       off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "", n->failed[i]);
     /* A fatal error (concurrent map writes, stack overflow) is no panic:
      * nothing recovers it, and it ends the binary there. */
+    v->crashed = n->seen[TJ_PAT_PANIC] && n->n_running > 0;
     if (n->seen[TJ_PAT_PANIC] && n->n_running > 0 && strncmp(n->first[TJ_PAT_PANIC], "fatal error:", 12) == 0)
       diag(v, "tests failed: %s crashed the Go runtime: %s; the binary ended, later tests never ran",
            n->running[n->n_running - 1], n->first[TJ_PAT_PANIC]);

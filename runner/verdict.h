@@ -77,6 +77,12 @@ struct tj_evidence {
   int64_t wall_timeout_ms;
   int64_t oom_kills, pids_limit_hits, memory_peak, cpu_ms; /* -1 unknown */
   int64_t memory_limit, pids_limit;                        /* -1 none */
+  int64_t memory_shmem;    /* tmpfs pages charged at the end (memory.stat shmem); -1 unknown */
+  bool private_tmp;        /* /tmp was the sandbox's own tmpfs (not --tmp-dir) */
+  int64_t memory_max_events; /* the sandbox's own memory limit hit (memory.events max, failcnt); -1 unknown */
+  /* --memory-total: the run-wide cgroup over every package's sandbox, its
+   * limit and how often that limit was hit during this run; > 0 when set */
+  int64_t memory_total_limit, memory_total_hits;
   const struct tj_rlimits *rlimits;
   const struct tj_notes *notes;
   int64_t seccomp_denials;
@@ -106,6 +112,10 @@ struct tj_verdict {
   char evidence[TJ_MAX_EVIDENCE][256];
   int n_evidence;
   char warning[512]; /* passed, but with something a person should see (seccomp denials) */
+  /* tests_failed by a panic or fatal error that ended the binary: its
+   * stacks (every goroutine's, for a fatal error) bury the reason, so it is
+   * said again after them */
+  bool crashed;
 };
 
 void tj_verdict_decide(const struct tj_evidence *ev, struct tj_verdict *v);

@@ -86,8 +86,9 @@ static void test_go_flags_among_packages(void **state) {
   char *both[] = {"test", "./a", "--cpus", "1", "-count", "2", "--", "-count=1", NULL};
   assert_int_equal(parse(&o, both, &err), TJ_CLI_RUN);
   assert_flags(&o, (const char *[]){"-count", "2", "-count=1", NULL});
-  /* --cpu is go test's, not an abbreviation of --cpus; --mem is --memory */
-  char *cpu[] = {"test", "--cpu", "2", "--mem", "1G", "./a", NULL};
+  /* --cpu is go test's, not an abbreviation of --cpus (--mem is no
+   * abbreviation either since --memory-total: it is ambiguous) */
+  char *cpu[] = {"test", "--cpu", "2", "--memory", "1G", "./a", NULL};
   assert_int_equal(parse(&o, cpu, &err), TJ_CLI_RUN);
   assert_flags(&o, (const char *[]){"--cpu", "2", NULL});
   assert_int_equal(o.spec.memory_bytes, 1 << 30);

@@ -309,6 +309,36 @@ static void test_xml_escape(void **state) {
   tj_buf_free(&b);
 }
 
+/* What exec and init read: the innermost running tests, not a paused
+ * parallel test nor a subtest's parent. */
+static void test_running_innermost(void **state) {
+  const char *in = "=== RUN   TestP\n=== PAUSE TestP\n=== RUN   TestA\n=== RUN   TestA/sub\n"
+                   "=== RUN   TestB\n";
+  tj_gotest_feed(gt, in, strlen(in));
+  const char *names[4];
+  int n = tj_gotest_running(gt, names, 4);
+  assert_int_equal(n, 2);
+  assert_string_equal(names[0], "TestA/sub");
+  assert_string_equal(names[1], "TestB");
+  assert_int_equal(tj_gotest_running(gt, names, 1), 1);
+}
+
+static void test_verbose_argv(void **state) {
+  bool framing;
+  char *a[] = {"x.test", "-test.run", "X", "-test.v", NULL};
+  assert_true(tj_gotest_verbose_argv(a, &framing));
+  assert_false(framing);
+  char *b[] = {"x.test", "-test.paniconexit0", "--test.v=test2json", NULL};
+  assert_true(tj_gotest_verbose_argv(b, &framing));
+  assert_true(framing);
+  char *c[] = {"x.test", "-test.v=true", "-test.v=false", NULL};
+  assert_false(tj_gotest_verbose_argv(c, &framing));
+  char *d[] = {"x.test", "-test.vet", "-v", "--", "-test.v", NULL};
+  assert_false(tj_gotest_verbose_argv(d, &framing));
+  char *e[] = {"-test.v", NULL};
+  assert_false(tj_gotest_verbose_argv(e, &framing));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_events_like_test2json, setup, teardown),
@@ -323,6 +353,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_panicked_test_counts_as_failed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_framing_mid_line_marker, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fail_unfinished, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_running_innermost, setup, teardown),
+      cmocka_unit_test(test_verbose_argv),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
       cmocka_unit_test(test_summary_table),

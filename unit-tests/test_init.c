@@ -104,7 +104,7 @@ static void fill(struct tj_init_result *r, int wstatus) {
   r->run.wstatus = wstatus;
   r->run.cpu_ms = 10;
   r->run.duration_ms = 1500;
-  r->run.stats = (struct tj_cg_stats){-1, -1, -1, -1, -1, -1, -1, -1, NULL};
+  r->run.stats = TJ_CG_STATS_UNKNOWN;
   r->memory_limit = r->pids_limit = -1;
   r->container_known = true;
   r->before.mode = r->after.mode = TJ_CG_HYBRID;

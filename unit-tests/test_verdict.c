@@ -64,6 +64,58 @@ static void test_oom_outranks_signal_and_exit_255(void **state) {
   assert_int_equal(tj_outcome_exit_code(v.outcome), 3);
 }
 
+/* Files in tmpfs a quarter of the limit or more: said, with the way out
+ * where /tmp was the private tmpfs; less: not. */
+static void test_oom_names_tmpfs_files(void **state) {
+  struct tj_evidence ev = base();
+  ev.exited = false;
+  ev.signal = SIGKILL;
+  ev.oom_kills = 1;
+  ev.memory_limit = ev.memory_peak = 128 << 20;
+  ev.memory_shmem = 120 << 20;
+  ev.private_tmp = true;
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.diagnosis, "OOM killed: memory peaked at 128 MiB of the 128 MiB limit (oom_kill 1); 120 MiB "
+                                   "of it files in tmpfs (the private /tmp is a tmpfs charged to --memory; --tmp-dir "
+                                   "DIR puts it on disk)");
+  ev.private_tmp = false;
+  v = decide(&ev);
+  assert_non_null(strstr(v.diagnosis, "; 120 MiB of it files in tmpfs (memory.stat shmem: /tmp, /dev/shm)"));
+  ev.memory_shmem = 31 << 20;
+  v = decide(&ev);
+  assert_null(strstr(v.diagnosis, "tmpfs"));
+  ev.memory_shmem = -1;
+  v = decide(&ev);
+  assert_null(strstr(v.diagnosis, "tmpfs"));
+}
+
+/* --memory-total: the run-wide limit hit and the package's own not: said
+ * so; its own limit hit: the usual line. */
+static void test_oom_by_memory_total(void **state) {
+  struct tj_evidence ev = base();
+  ev.exited = false;
+  ev.signal = SIGKILL;
+  ev.oom_kills = 1;
+  ev.memory_peak = 76 << 20;
+  ev.memory_total_limit = 150 << 20;
+  ev.memory_total_hits = 20;
+  const char *l[] = {"=== RUN   TestNeed", NULL};
+  lines(l);
+  struct tj_verdict v = decide(&ev);
+  assert_string_equal(v.outcome_name, "oom_killed");
+  assert_string_equal(v.diagnosis, "OOM killed: the run's --memory-total of 150 MiB was hit (all packages' test "
+                                   "sandboxes together, not this package's own limit); this one peaked at 76 MiB "
+                                   "(oom_kill 1) while running TestNeed");
+  ev.memory_limit = 64 << 20;
+  ev.memory_max_events = 3;
+  v = decide(&ev);
+  assert_non_null(strstr(v.diagnosis, "of the 64 MiB limit"));
+  ev.memory_max_events = 0;
+  ev.memory_total_hits = 0;
+  v = decide(&ev);
+  assert_null(strstr(v.diagnosis, "memory-total"));
+}
+
 static void test_oom_of_a_child_names_the_failed_test(void **state) {
   struct tj_evidence ev = base();
   ev.exit_code = 1;
@@ -240,6 +292,7 @@ static void test_go_patterns(void **state) {
   assert_string_equal(v.outcome_name, "tests_failed");
   assert_non_null(strstr(v.diagnosis, "TestA"));
   assert_null(strstr(v.diagnosis, "TestB"));
+  assert_false(v.crashed);
 
   setup(NULL);
   const char *p[] = {"=== RUN   TestPanics", "panic: runtime error: index out of range [recovered]", NULL};
@@ -248,6 +301,7 @@ static void test_go_patterns(void **state) {
   v = decide(&ev);
   assert_string_equal(v.outcome_name, "tests_failed");
   assert_non_null(strstr(v.diagnosis, "TestPanics panicked"));
+  assert_true(v.crashed);
 
   setup(NULL);
   const char *fe[] = {"=== RUN   TestMapWrites", "fatal error: concurrent map writes", NULL};
@@ -257,6 +311,7 @@ static void test_go_patterns(void **state) {
   assert_string_equal(v.outcome_name, "tests_failed");
   assert_string_equal(v.diagnosis, "tests failed: TestMapWrites crashed the Go runtime: fatal error: concurrent map "
                                    "writes; the binary ended, later tests never ran");
+  assert_true(v.crashed);
 
   setup(NULL);
   ev.exit_code = 255; /* os.Exit(255) in TestMain: no output at all */
@@ -462,6 +517,8 @@ int main(void) {
       cmocka_unit_test_setup(test_passed, setup),
       cmocka_unit_test_setup(test_oom_outranks_signal_and_exit_255, setup),
       cmocka_unit_test_setup(test_oom_of_a_child_names_the_failed_test, setup),
+      cmocka_unit_test_setup(test_oom_names_tmpfs_files, setup),
+      cmocka_unit_test_setup(test_oom_by_memory_total, setup),
       cmocka_unit_test_setup(test_plain_sigkill_is_signaled, setup),
       cmocka_unit_test_setup(test_rlimit_cpu, setup),
       cmocka_unit_test_setup(test_seccomp_denial_in_a_test_that_did_not_fail, setup),

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "common/caps.h"
 #include "go/goflag.h"
@@ -34,6 +35,8 @@ enum {
 enum { OPT_SECCOMP = 310, OPT_CAP_ADD, OPT_CAP_DROP };
 /* 320-329: isolation. */
 enum { OPT_USERNS = 320, OPT_USERNS_RANGE, OPT_PRESERVE_FDS };
+/* 330-339: the private /tmp. */
+enum { OPT_TMPFS_SIZE = 330, OPT_TMP_DIR };
 
 static const struct tj_option sandbox_options[] = {
     {"memory", "SIZE", OPT_MEMORY, "memory limit of the sandbox cgroup (swap off inside); e.g. 64M, 1G"},
@@ -66,6 +69,11 @@ static const struct tj_option sandbox_options[] = {
      "/etc/subgid, else 1879048192:65536)"},
     {"preserve-fds", "N", OPT_PRESERVE_FDS,
      "keep the caller's descriptors 3..N+2 open for the workload (as runc); every other one beyond 0-2 is closed"},
+    {"tmpfs-size", "SIZE", OPT_TMPFS_SIZE,
+     "size of the private /tmp, a tmpfs whose files count against --memory (default: the kernel's, half the RAM)"},
+    {"tmp-dir", "DIR", OPT_TMP_DIR,
+     "use the host directory DIR as /tmp instead of the tmpfs: on disk, outside --memory; what the workload "
+     "writes there is owned by the caller"},
     {"profile", "NAME|FILE", OPT_PROFILE,
      "a testjail profile: limits, network, env, capabilities and seccomp in one JSON file; NAME is a shipped one "
      "(default, strict, ci, unconfined), FILE has a '/' or ends in .json; flags given here win over it"},
@@ -118,6 +126,8 @@ void tj_cli_help_exec(FILE *out) {
                "testjail's init is PID 1 inside: it forwards SIGINT SIGTERM\n"
                "SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH to the command's process group, reaps zombies and\n"
                "kills whatever is left when the command exits. Works as `go test -exec 'testjail exec --'`.\n"
+               "A Go test binary given -test.v (go test -v or -json) has its stream read on the way, so the\n"
+               "diagnosis names the test that was running.\n"
                "\n"
                "Options:\n");
   print_options(out, sandbox_options, sizeof(sandbox_options) / sizeof(sandbox_options[0]));
@@ -285,6 +295,27 @@ int tj_cli_sandbox_option(struct tj_spec *spec, int id, const char *arg, tj_erro
     spec->preserve_fds = (int)n;
     return 0;
   }
+  case OPT_TMPFS_SIZE:
+    if (tj_parse_size(arg, false, &spec->tmpfs_bytes, &sub) < 0)
+      return tj_error_set(err, 0, "--tmpfs-size: %s", sub.msg);
+    if (spec->tmpfs_bytes < 4096)
+      return tj_error_set(err, 0, "invalid --tmpfs-size '%s': at least 4K", arg);
+    if (spec->tmp_dir)
+      return tj_error_set(err, 0, "--tmpfs-size %s: /tmp is --tmp-dir %s, no tmpfs", arg, spec->tmp_dir);
+    return 0;
+  case OPT_TMP_DIR: {
+    struct stat st;
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --tmp-dir '': expected a directory");
+    if (stat(arg, &st) < 0)
+      return tj_error_set(err, errno, "--tmp-dir %s", arg);
+    if (!S_ISDIR(st.st_mode))
+      return tj_error_set(err, ENOTDIR, "--tmp-dir %s", arg);
+    if (spec->tmpfs_bytes >= 0)
+      return tj_error_set(err, 0, "--tmp-dir %s: no tmpfs to size with --tmpfs-size", arg);
+    spec->tmp_dir = arg;
+    return 0;
+  }
   case OPT_PROFILE:
     if (spec->profile_name)
       return tj_error_set(err, 0, "--profile given twice ('%s', '%s'): give one", spec->profile_name, arg);
@@ -364,6 +395,7 @@ enum {
   OPT_BUILD_MEMORY,
   OPT_BUILD_TIMEOUT,
   OPT_VET,
+  OPT_MEMORY_TOTAL,
   OPT_P = 'p', /* short options: the id is the letter */
   OPT_V = 'v',
 };
@@ -379,6 +411,9 @@ static const struct tj_option test_options[] = {
     {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},
     {"build-timeout", "DURATION", OPT_BUILD_TIMEOUT, "wall-clock limit of the build sandbox (default: none)"},
     {"vet", "LIST", OPT_VET, "vet checks run by the build, as go test -vet: off, or a comma-separated list"},
+    {"memory-total", "SIZE", OPT_MEMORY_TOTAL,
+     "memory limit of all the test sandboxes of the run together (--memory is per package, and -p runs several "
+     "at once): one cgroup over them"},
 };
 
 /* ---- monitoring (test, bisect-memory) and bisect-memory's own options ---- */
@@ -600,6 +635,10 @@ static int test_option(void *ctx, int id, const char *arg, tj_error *err) {
     if (tj_parse_duration(arg, &o->build_timeout_ms, &sub) < 0)
       return tj_error_set(err, 0, "--build-timeout: %s", sub.msg);
     return 0;
+  case OPT_MEMORY_TOTAL:
+    if (tj_parse_size(arg, false, &o->memory_total_bytes, &sub) < 0)
+      return tj_error_set(err, 0, "--memory-total: %s", sub.msg);
+    return 0;
   case OPT_VET:
     if (!*arg || strchr(arg, ' '))
       return tj_error_set(err, 0, "invalid --vet '%s': expected off or a comma-separated list of checks", arg);
@@ -615,7 +654,7 @@ static int test_option(void *ctx, int id, const char *arg, tj_error *err) {
 static void test_defaults(struct tj_test_opts *opts) {
   memset(opts, 0, sizeof(*opts));
   tj_spec_defaults(&opts->spec);
-  opts->build_memory_bytes = opts->build_timeout_ms = -1;
+  opts->build_memory_bytes = opts->build_timeout_ms = opts->memory_total_bytes = -1;
   monitor_defaults(&opts->mon);
 }
 
@@ -1017,6 +1056,8 @@ void tj_cli_help_init(FILE *out) {
                "tree is writable, else of the container's cgroup before and after (an OOM kill, a pids\n"
                "limit, an rlimit signal, the wall clock, any other signal): on stderr, in the termination\n"
                "message file that Kubernetes shows in 'kubectl describe pod', and with --report in JSON.\n"
+               "A Go test binary given -test.v has its stdout passed through, unchanged, and read on the\n"
+               "way, so the diagnosis names the test that was running.\n"
                "\n"
                "Options:\n");
   print_options(out, init_options, TJ_ARRAY_SIZE(init_options) - 1);

@@ -6,11 +6,13 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cgroup/cgroup.h"
 #include "cmd/cli.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "go/gowatch.h"
 #include "report/plot.h"
 #include "report/report.h"
 #include "report/timeline.h"
@@ -25,8 +27,25 @@ static int usage_error(const char *msg) {
   return TJ_EXIT_USAGE;
 }
 
+struct exec_ctx {
+  struct tj_timeline *tl;
+  struct tj_gowatch *watch;
+};
+
 static void exec_sample(void *ctx, int64_t t_ms, const struct tj_cg_sample *s) {
-  tj_timeline_sample(ctx, t_ms, s);
+  tj_timeline_sample(((struct exec_ctx *)ctx)->tl, t_ms, s);
+}
+
+static const char *exec_running(void *ctx) { return tj_gowatch_running(((struct exec_ctx *)ctx)->watch); }
+
+/* The Go test binary's -test.v stream is on stdout (the testing package's
+ * own lines); stacks and panics on stderr pass by. */
+static void exec_line(void *ctx, int fd, const char *line, size_t len) {
+  if (fd != STDOUT_FILENO)
+    return;
+  struct tj_gowatch *w = ((struct exec_ctx *)ctx)->watch;
+  tj_gowatch_feed(w, line, len);
+  tj_gowatch_feed(w, "\n", 1);
 }
 
 int tj_cmd_exec(int argc, char **argv) {
@@ -53,13 +72,23 @@ int tj_cmd_exec(int argc, char **argv) {
   /* The timeline only where it is drawn: sampling costs a timer and reads. */
   _cleanup_free_ struct tj_timeline *tl = calloc(1, sizeof(*tl));
   _cleanup_free_ struct tj_run_result *res = calloc(1, sizeof(*res));
-  if (!tl || !res)
+  _cleanup_free_ struct tj_gowatch *watch = calloc(1, sizeof(*watch));
+  if (!tl || !res || !watch)
     return usage_error("out of memory");
   bool tl_on = mon.plot_path && tj_timeline_init(tl, mon.sample_interval_ms, spec.memory_bytes,
                                                  tj_timeline_hint(spec.wall_timeout_ms, mon.sample_interval_ms)) == 0;
-  struct tj_sandbox_hooks hooks = {.on_sample = tl_on ? exec_sample : NULL, .ctx = tl,
+  bool go = tj_gowatch_start(watch, spec.argv);
+  struct exec_ctx ctx = {.tl = tl, .watch = watch};
+  struct tj_sandbox_hooks hooks = {.on_sample = tl_on ? exec_sample : NULL, .on_line = go ? exec_line : NULL,
+                                   .running_test = go ? exec_running : NULL, .ctx = &ctx,
                                    .sample_interval_ms = tl_on ? mon.sample_interval_ms : 0};
-  if (tj_sandbox_run(&spec, &hooks, res, &err) < 0)
+  r = tj_sandbox_run(&spec, &hooks, res, &err);
+  if (go) {
+    watch->notes = &res->notes; /* the sandbox noted the lines; the table knows the running tests */
+    tj_gowatch_close(watch);
+    tj_gowatch_stop(watch);
+  }
+  if (r < 0)
     return usage_error(err.msg);
 
   struct tj_evidence ev = tj_run_evidence(&spec, res, &res->notes);

@@ -306,6 +306,23 @@ int tj_cmd_test(int argc, char **argv) {
    * read here, while go env and go list answer: they cost two go start-ups
    * that go test itself does not pay. */
   tj_cg_prepare();
+  /* --memory-total: one cgroup over every test sandbox, made before the
+   * workers fork, who create theirs below it; named after us, so a run
+   * killed with SIGKILL leaves it to the next run's collection. */
+  tj_cgroup *total = NULL;
+  if (opts.memory_total_bytes >= 0) {
+    struct tj_cg_limits tl = {opts.memory_total_bytes, -1, -1, -1, false};
+    if (tj_cg_create(&tl, &total, &err) < 0) {
+      tj_error_wrap(&err, "--memory-total");
+      tj_remove_tree(workdir);
+      tj_testflags_free(testflags);
+      tj_go_flags_free(&gflags);
+      close(sfd);
+      sigprocmask(SIG_SETMASK, &old, NULL);
+      return usage_error(err.msg);
+    }
+    opts.spec.cg_parent = total;
+  }
   struct tj_prebuild pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
   struct tj_job pre = {.opts = &opts, .go = &guess, .gflags = &gflags, .workdir = workdir, .stop_fd = -1};
   /* One package under --build-timeout builds once, alone: a build that
@@ -331,6 +348,7 @@ int tj_cmd_test(int argc, char **argv) {
       kill(pb.pid, SIGTERM);
     tj_prebuild_end(&pb);
     tj_remove_tree(workdir);
+    tj_cg_destroy(total, NULL);
     tj_packages_free(pkgs, n);
     tj_testflags_free(testflags);
     tj_go_flags_free(&gflags);
@@ -631,6 +649,7 @@ int tj_cmd_test(int argc, char **argv) {
     tj_buf_free(&slots[i].held);
   }
   free(slots);
+  tj_cg_destroy(total, NULL);
   tj_packages_free(pkgs, n);
   tj_testflags_free(testflags);
   tj_go_flags_free(&gflags);

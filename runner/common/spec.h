@@ -10,6 +10,7 @@
 #include "common/rlimit.h"
 
 struct tj_sc_policy;
+struct tj_cgroup;
 
 struct tj_bind {
   const char *src;
@@ -60,6 +61,11 @@ struct tj_spec {
   bool network_given;   /* --network given: the profile's network does not apply */
   char **profile_caps;  /* the profile's "capabilities" */
   size_t n_profile_caps;
+  int64_t tmpfs_bytes;  /* --tmpfs-size of the private /tmp; -1: the kernel's default (half the RAM) */
+  const char *tmp_dir;  /* --tmp-dir: a host directory as /tmp instead of the tmpfs; NULL: none */
+  /* --memory-total: the run-wide cgroup the sandbox's cgroup goes below
+   * (made and removed by the run); NULL: our own cgroup */
+  const struct tj_cgroup *cg_parent;
 };
 
 /* No limits, the default grace; what every command starts from. */

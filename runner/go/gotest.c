@@ -557,3 +557,45 @@ int tj_gotest_find(const struct tj_gotest *p, const char *name) {
 const char *tj_gotest_result(const struct tj_gotest *p) { return p->result; }
 bool tj_gotest_started(const struct tj_gotest *p) { return p->started; }
 bool tj_gotest_any_output(const struct tj_gotest *p) { return p->any_output; }
+
+/* Test i runs and none of its subtests does. */
+static bool running_leaf(const struct tj_gotest *p, int i) {
+  if (p->tests[i].status != TJ_GT_RUNNING)
+    return false;
+  for (int j = i + 1; j < p->n_tests; j++)
+    if (p->tests[j].parent == i && p->tests[j].status == TJ_GT_RUNNING)
+      return false;
+  return true;
+}
+
+int tj_gotest_running(const struct tj_gotest *p, const char **names, int max) {
+  int k = 0;
+  for (int i = 0; i < p->n_tests && k < max; i++)
+    if (running_leaf(p, i))
+      names[k++] = p->tests[i].name;
+  return k;
+}
+
+/* Go's flag package: -name or --name, then =value for a bool flag; its
+ * boolean spellings are strconv.ParseBool's. */
+bool tj_gotest_verbose_argv(char *const *argv, bool *framing) {
+  static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+  bool verbose = false;
+  *framing = false;
+  for (int i = 1; argv[i] && strcmp(argv[i], "--") != 0; i++) {
+    const char *a = argv[i];
+    if (a[0] != '-')
+      continue;
+    a += a[1] == '-' ? 2 : 1;
+    if (strncmp(a, "test.v", 6) != 0 || (a[6] != '\0' && a[6] != '='))
+      continue;
+    const char *val = a[6] ? a + 7 : "true";
+    bool on = strcmp(val, "test2json") == 0;
+    for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+      on |= strcmp(val, yes[k]) == 0;
+    /* the last one wins, as flag.Parse sets it again */
+    verbose = on;
+    *framing = on && strcmp(val, "test2json") == 0;
+  }
+  return verbose;
+}

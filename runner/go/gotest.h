@@ -126,6 +126,16 @@ const char *tj_gotest_result(const struct tj_gotest *p);
 bool tj_gotest_started(const struct tj_gotest *p);
 bool tj_gotest_any_output(const struct tj_gotest *p);
 
+/* The innermost running tests (running, and none of their subtests is),
+ * in order of first "=== RUN": at most max names, borrowed from the table.
+ * Returns how many. */
+int tj_gotest_running(const struct tj_gotest *p, const char **names, int max);
+
+/* argv (argv[0] the program) turns on a Go test binary's -test.v stream:
+ * -test.v, -test.v=true (what go test -v passes) or -test.v=test2json
+ * (go test -json, Go 1.20+; *framing set). The last one given wins. */
+bool tj_gotest_verbose_argv(char *const *argv, bool *framing);
+
 /* A t.Log line: indented by four spaces a level. What else a test's binary
  * prints with some indent (a race report's "      /src/x.go:13") is plain
  * output. */

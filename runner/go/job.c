@@ -18,6 +18,7 @@
 #include "go/gomaxprocs.h"
 #include "go/goflag.h"
 #include "go/gotest.h"
+#include "go/gowatch.h"
 #include "common/parse.h"
 #include "report/report.h"
 #include "sandbox/evidence.h"
@@ -897,7 +898,7 @@ static char *diagnosis_line(const struct job_ctx *c, const struct tj_verdict *v)
   if ((v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED) && v->warning[0]) {
     if (asprintf(&line, "testjail: %s: warning: %s\n", c->job->pkg->import_path, v->warning) < 0)
       return NULL;
-  } else if (v->outcome == TJ_PASSED || v->outcome == TJ_TESTS_FAILED) {
+  } else if (v->outcome == TJ_PASSED || (v->outcome == TJ_TESTS_FAILED && !v->crashed)) {
     return NULL;
   } else if (asprintf(&line, "testjail: %s: %s\n", c->job->pkg->import_path, v->diagnosis) < 0) {
     return NULL;
@@ -1022,26 +1023,6 @@ static json_t *junit_json(const struct tj_gotest *gt) {
     tj_buf_free(&out);
   }
   return a;
-}
-
-/* Test i runs and none of its subtests does: the innermost running one. */
-static bool running_leaf(const struct tj_gt_test *t, int n, int i) {
-  if (t[i].status != TJ_GT_RUNNING)
-    return false;
-  for (int j = i + 1; j < n; j++)
-    if (t[j].parent == i && t[j].status == TJ_GT_RUNNING)
-      return false;
-  return true;
-}
-
-/* The running tests for the diagnosis: the innermost ones, most recent last. */
-static void running_notes(const struct tj_gotest *gt, struct tj_notes *notes) {
-  int n;
-  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
-  notes->n_running = 0;
-  for (int i = 0; i < n && notes->n_running < TJ_NOTES_RUNNING; i++)
-    if (running_leaf(t, n, i))
-      snprintf(notes->running[notes->n_running++], sizeof(notes->running[0]), "%s", t[i].name);
 }
 
 /* ---- the timeline and the live view ----------------------------------------- */
@@ -1219,22 +1200,8 @@ static json_t *setup_result(struct job_ctx *c, const tj_error *err) {
 /* The tests running now (innermost), newest first, one a line (more than
  * one under t.Parallel), for naming a seccomp denial. */
 static const char *job_running(void *ctx) {
-  const struct job_ctx *c = ctx;
   static char buf[512];
-  size_t off = 0;
-  int n;
-  const struct tj_gt_test *t = tj_gotest_tests(c->gt, &n);
-  for (int i = n - 1; i >= 0; i--) {
-    if (!running_leaf(t, n, i))
-      continue;
-    int w = snprintf(buf + off, sizeof(buf) - off, "%s%s", off ? "\n" : "", t[i].name);
-    if (w < 0 || (size_t)w >= sizeof(buf) - off) {
-      buf[off] = 0;
-      break;
-    }
-    off += (size_t)w;
-  }
-  return off ? buf : NULL;
+  return tj_gowatch_running_lines(((const struct job_ctx *)ctx)->gt, buf, sizeof(buf));
 }
 
 /* cmd/go's isVersionElement: v2, v3..., not v0, v1 or v01 */
@@ -1512,9 +1479,11 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   }
 
   struct tj_notes notes = res.notes;
-  running_notes(c->gt, &notes);
+  tj_gowatch_notes(c->gt, &notes);
   struct tj_evidence tev = tj_run_evidence(&ts, &res, &notes);
   tev.go_test = true;
+  if (ts.cg_parent)
+    tev.memory_total_limit = o->memory_total_bytes;
   char sc_summary[400];
   tj_run_seccomp_evidence(&res, &tev, sc_summary, sizeof(sc_summary));
   tj_verdict_decide(&tev, &v);

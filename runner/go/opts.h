@@ -29,6 +29,7 @@ struct tj_test_opts {
   struct tj_spec spec;         /* the test sandbox */
   int64_t build_memory_bytes;  /* -1: none */
   int64_t build_timeout_ms;    /* -1: none */
+  int64_t memory_total_bytes;  /* --memory-total: one cgroup over every test sandbox of the run; -1: none */
   const char *vet;             /* NULL: go test's default subset */
   bool verbose, json;
   const char *junit_path;

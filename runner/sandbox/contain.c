@@ -1,6 +1,7 @@
 #include "sandbox/contain.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "sandbox/userns.h"
 #include "common/util.h"
@@ -133,6 +135,13 @@ static int add_bind(struct tj_contain_plan *plan, const char *src, const char *d
   return 0;
 }
 
+/* Bind i shows path at its place: not the root, nor --tmp-dir's /tmp,
+ * whose content is another directory than the host's /tmp. */
+static bool bind_shows(const struct tj_contain_plan *plan, int i, const char *path) {
+  const char *dst = plan->binds[i].dst;
+  return strcmp(dst, "/") != 0 && !(plan->tmp_bound && strcmp(dst, "/tmp") == 0) && path_under(path, dst);
+}
+
 static bool under_bind(const struct tj_contain_plan *plan, const char *path) {
   for (int i = 0; i < plan->n_binds; i++)
     if (strcmp(plan->binds[i].dst, "/") != 0 && path_under(path, plan->binds[i].dst))
@@ -208,6 +217,17 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, bool host_id
   }
   snprintf(plan->exe, sizeof(plan->exe), "%s", exe);
   plan->new_net = !spec->network_host;
+  plan->tmpfs_bytes = spec->tmpfs_bytes;
+  /* First of the binds below /tmp (they go in by depth), so they stay
+   * visible on top of it; writable binds are idmapped, so what the
+   * workload writes there is the caller's. */
+  if (spec->tmp_dir) {
+    char what[PATH_MAX + 16];
+    snprintf(what, sizeof(what), "--tmp-dir %s", spec->tmp_dir);
+    if (add_bind(plan, spec->tmp_dir, "/tmp", false, what, err) < 0)
+      return -EINVAL;
+    plan->tmp_bound = true;
+  }
   if (strcmp(plan->workdir, "/") != 0 && add_bind(plan, plan->workdir, plan->workdir, false, "working directory", err) < 0)
     return -EINVAL;
   for (int i = 0; i < spec->n_binds; i++) {
@@ -221,7 +241,7 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, bool host_id
   if (path_under(exe, "/tmp")) {
     bool covered = false;
     for (int i = 0; i < plan->n_binds; i++)
-      covered |= path_under(exe, plan->binds[i].dst) && strcmp(plan->binds[i].dst, "/") != 0;
+      covered |= bind_shows(plan, i, exe);
     if (!covered && add_bind(plan, exe, exe, true, "command", err) < 0)
       return -EINVAL;
   }
@@ -255,7 +275,7 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, bool host_id
     }
     bool covered = false;
     for (int j = 0; j < plan->n_binds; j++)
-      covered |= !plan->binds[j].readonly && path_under(dir, plan->binds[j].dst) && strcmp(plan->binds[j].dst, "/");
+      covered |= !plan->binds[j].readonly && bind_shows(plan, j, dir);
     if (covered || strcmp(dir, "/tmp") == 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
       continue;
     if (add_bind(plan, dir, dir, false, "an output path of the test binary", err) < 0)
@@ -546,8 +566,11 @@ int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err) {
     tj_error_set(err, errno, "attaching the new root at " NEWROOT);
     goto out;
   }
-  if (mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) {
-    tj_error_set(err, errno, "mounting the private /tmp");
+  char tmp_opts[64] = "mode=1777";
+  if (plan->tmpfs_bytes > 0)
+    snprintf(tmp_opts, sizeof(tmp_opts), "mode=1777,size=%" PRId64, plan->tmpfs_bytes);
+  if (!plan->tmp_bound && mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_opts) < 0) {
+    tj_error_set(err, errno, "mounting the private /tmp (%s)", tmp_opts);
     goto out;
   }
   if (setup_dev(err) < 0)
@@ -597,4 +620,86 @@ out:
   for (int i = 0; i < n_fds; i++)
     close(bind_fds[i]);
   return r;
+}
+
+/* ---- --tmp-dir's mount points ------------------------------------------- */
+
+static int tmp_dir_fd(const struct tj_contain_plan *plan) {
+  for (int i = 0; plan->tmp_bound && i < plan->n_binds; i++)
+    if (strcmp(plan->binds[i].dst, "/tmp") == 0)
+      return open(plan->binds[i].src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return -1;
+}
+
+void tj_contain_tmp_dir_mark(struct tj_contain_plan *plan) {
+  _cleanup_close_ int dir = tmp_dir_fd(plan);
+  if (dir < 0)
+    return;
+  for (int i = 0; i < plan->n_binds; i++) {
+    struct tj_plan_bind *b = &plan->binds[i];
+    b->made_at = 0;
+    if (strncmp(b->dst, "/tmp/", 5) != 0)
+      continue;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s", b->dst + 5);
+    struct stat st;
+    for (char *p = path;; p++) {
+      char *slash = strchr(p, '/');
+      if (slash)
+        *slash = 0;
+      bool missing = fstatat(dir, path, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+      if (missing) {
+        b->made_at = 5 + (size_t)(p - path);
+        break;
+      }
+      if (!slash)
+        break;
+      *slash = '/';
+      p = slash;
+    }
+  }
+}
+
+/* parent of rel (a path below dir), opened without leaving dir or
+ * following a link: the workload may have put links in their place. */
+static int open_beneath(int dir, const char *rel) {
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+  return (int)syscall(SYS_openat2, dir, rel[0] ? rel : ".", &how, sizeof(how));
+}
+
+void tj_contain_tmp_dir_clean(const struct tj_contain_plan *plan) {
+  _cleanup_close_ int dir = tmp_dir_fd(plan);
+  if (dir < 0)
+    return;
+  /* deepest first (the binds are sorted by depth): a shared parent goes
+   * with the last of its children */
+  for (int i = plan->n_binds - 1; i >= 0; i--) {
+    const struct tj_plan_bind *b = &plan->binds[i];
+    if (!b->made_at)
+      continue;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s", b->dst + 5);
+    size_t stop = b->made_at - 5;
+    bool leaf = true;
+    for (;;) {
+      char *slash = strrchr(path, '/');
+      const char *name = slash ? slash + 1 : path;
+      if (slash)
+        *slash = 0;
+      _cleanup_close_ int parent = open_beneath(dir, slash ? path : "");
+      struct stat st;
+      if (parent < 0 || fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        break;
+      /* the file mount point of a file bind: only as made, empty */
+      bool file = leaf && !b->is_dir && S_ISREG(st.st_mode) && st.st_size == 0;
+      if (!file && !S_ISDIR(st.st_mode))
+        break;
+      if (unlinkat(parent, name, file ? 0 : AT_REMOVEDIR) < 0) /* not empty: the workload's files stay */
+        break;
+      leaf = false;
+      if (!slash || (size_t)(name - path) <= stop)
+        break;
+    }
+  }
 }

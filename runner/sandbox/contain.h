@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "common/spec.h"
@@ -20,6 +21,10 @@ struct tj_plan_bind {
   bool is_dir;
   int fd;    /* the tree opened by the outer testjail (tj_contain_open_binds), else -1 */
   bool idmapped; /* fd is an idmapped tree */
+  /* --tmp-dir, a bind below /tmp: where in dst the first component starts
+   * that was not in DIR before the run (its mount point is made there);
+   * 0: none */
+  size_t made_at;
 };
 
 /* Resolved on the host side before anything is created, so bad input fails
@@ -37,6 +42,8 @@ struct tj_contain_plan {
   bool host_ids_unmapped;
   char *covers[TJ_MAX_PLAN_BINDS]; /* owned */
   int n_covers;
+  int64_t tmpfs_bytes; /* the private /tmp's size; -1: the kernel's default */
+  bool tmp_bound;      /* --tmp-dir: a bind is /tmp, no tmpfs */
 };
 
 /* What the workload cannot see or change, whatever its ids: runc's and
@@ -68,6 +75,12 @@ void tj_contain_close_binds(struct tj_contain_plan *plan);
 /* Everything the plan owns released; the plan is empty after. */
 void tj_contain_plan_clear(struct tj_contain_plan *plan);
 void tj_contain_plan_free(struct tj_contain_plan *plan);
+
+/* --tmp-dir: before the run, note which mount points below /tmp the
+ * sandbox will make in DIR; after it, remove those still empty, through
+ * DIR without following links. No-ops without --tmp-dir. */
+void tj_contain_tmp_dir_mark(struct tj_contain_plan *plan);
+void tj_contain_tmp_dir_clean(const struct tj_contain_plan *plan);
 
 /* In PID 1 of the new pid and mount namespaces. */
 int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err);

@@ -325,7 +325,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   memset(res, 0, sizeof(*res));
   res->cpu_ms = -1;
   res->caps = tj_spec_caps(spec);
-  struct tj_cg_stats unknown = {-1, -1, -1, -1, -1, -1, -1, -1, NULL};
+  struct tj_cg_stats unknown = TJ_CG_STATS_UNKNOWN;
   res->stats = unknown;
 
   _cleanup_free_ char **envp = build_env(spec);
@@ -355,6 +355,7 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     return 0;
   }
+  tj_contain_tmp_dir_mark(plan);
 
   __attribute__((cleanup(tj_sc_plan_free))) struct tj_sc_plan sc_plan = {0};
   bool filtered = spec->seccomp_policy && !spec->seccomp_policy->unconfined;
@@ -372,17 +373,19 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
 
   struct tj_cg_limits lim = {spec->memory_bytes, spec->pids, spec->cpu_quota_us, spec->cpu_period_us, true};
   tj_cgroup *cg = NULL;
-  if (tj_cg_create(&lim, &cg, &sub) < 0) {
+  res->parent_limit_hits = -1;
+  if (tj_cg_create_in(spec->cg_parent, &lim, &cg, &sub) < 0) {
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     return 0;
   }
+  int64_t parent_hits = tj_cg_memory_limit_hits((tj_cgroup *)spec->cg_parent);
   res->cg_mode = tj_cg_mode_of(cg);
   devices_result(cg, idmap.active, &res->isolation);
   snprintf(res->cgroup_path, sizeof(res->cgroup_path), "%s", tj_cg_path(cg));
   plan->mount_cgroup2 = res->cg_mode == TJ_CG_V2;
 
   int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, sync_p[2] = {-1, -1}, msg_p[2] = {-1, -1}, st_p[2] = {-1, -1};
-  int sfd = -1, wall_tfd = -1, sample_tfd = -1, pidfd = -1;
+  int sfd = -1, wall_tfd = -1, sample_tfd = -1, pidfd = -1, mntns = -1;
   int rc = 0;
   sigset_t forward, blocked, old_mask;
   tj_forward_sigset(&forward);
@@ -448,6 +451,12 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
                                   .rootless = idmap.rootless && !idmap.sub_count};
     tj_supervise_main(&a);
   }
+  /* The sandbox's mount namespace outlives its processes while we hold
+   * it, and with it the private /tmp's pages, still charged: the stats can
+   * tell how much of an OOM kill's memory was files in it. */
+  char nspath[64];
+  snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)pid);
+  mntns = open(nspath, O_RDONLY | O_CLOEXEC);
   close(out_p[1]);
   close(err_p[1]);
   close(sync_p[0]);
@@ -569,6 +578,11 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   }
   if (tj_cg_stats(cg, &res->stats, &sub) < 0)
     res->stats = unknown;
+  if (mntns >= 0)
+    close(steal_fd(&mntns));
+  int64_t hits = tj_cg_memory_limit_hits((tj_cgroup *)spec->cg_parent);
+  if (parent_hits >= 0 && hits >= parent_hits)
+    res->parent_limit_hits = hits - parent_hits;
   /* rusage is scaled from ticks and reads well below the precise runtime
    * the kernel holds against RLIMIT_CPU on a busy machine; the cgroup's
    * counter is that precise runtime (for the whole sandbox). */
@@ -579,10 +593,12 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   }
 
 teardown:
+  tj_contain_tmp_dir_clean(plan);
   if (tj_cg_destroy(cg, &sub) < 0 && rc == 0)
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
   int fds[] = {out_p[0], out_p[1], err_p[0], err_p[1], sync_p[0], sync_p[1], msg_p[0], msg_p[1],
-               st_p[0],  st_p[1],  sfd,      wall_tfd, sample_tfd, pidfd, sc_p[0], sc_p[1], scw.sock, scw.listener};
+               st_p[0],  st_p[1],  sfd,      wall_tfd, sample_tfd, pidfd, sc_p[0], sc_p[1], scw.sock, scw.listener,
+               mntns};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(fds); i++)
     if (fds[i] >= 0)
       close(fds[i]);

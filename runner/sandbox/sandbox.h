@@ -54,6 +54,9 @@ struct tj_run_result {
   struct tj_cg_stats stats;
   enum tj_cg_mode cg_mode;
   char cgroup_path[512];
+  /* spec->cg_parent's own memory limit hit during the run (--memory-total);
+   * -1: none or unknown */
+  int64_t parent_limit_hits;
   struct tj_notes notes;
   char tail[TJ_TAIL_BYTES]; /* ring of the last output bytes */
   size_t tail_pos;
