@@ -9,8 +9,9 @@
 #      during set-up (at a random moment before its workload is up), while
 #      running (once the workload said ready), during teardown (at a random
 #      moment after a workload that exits at once has been reaped).
-# Then `testjail doctor --gc` (a SIGKILLed testjail's cgroups are collected
-# by the next run or by it) and the count of what the runs created: run
+# Then the count of what the runs created, before `testjail doctor --gc`
+# for the runs that ended by themselves, after it for all (a SIGKILLed
+# testjail's cgroups are collected by the next run or by it): run
 # cgroups of these testjails in every hierarchy, processes carrying the
 # soak's marker, mounts in /proc/self/mountinfo, work directories, this
 # shell's descriptors. testjail's own growth: its RSS and open descriptors
@@ -41,7 +42,9 @@ TESTJAIL=$WORK/testjail
 MARKER="tjsoak-$$-$RANDOM"
 MARKER_RE="[${MARKER:0:1}]${MARKER:1}"
 PIDS=$WORK/testjail.pids # every testjail this soak started
+KILLED=$WORK/killed.pids # those SIGKILLed: their cgroups are doctor --gc's
 : >"$PIDS"
+: >"$KILLED"
 printf '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["keyctl"],"action":"SCMP_ACT_KILL_PROCESS"}]}' >kill.json
 WORKDIRS=${TMPDIR:-/tmp}
 [[ $WORKDIRS == /* ]] || WORKDIRS=/tmp
@@ -60,13 +63,16 @@ snapshot_workdirs() {
   shopt -u nullglob
   [ ${#d[@]} -eq 0 ] || printf '%s\n' "${d[@]}" | sort
 }
-# Paths of the list on stdin whose name's owner (testjail-<pid>-...) is one of ours.
+# Paths of the list on stdin whose name's owner (testjail-<pid>-...) is in
+# the pid file $1 and not in $2 (if given).
 ours() {
   local path owner
   while IFS= read -r path; do
     owner=${path##*/testjail-}
     owner=${owner%%-*}
-    grep -qxF "$owner" "$PIDS" && echo "$path"
+    grep -qxF "$owner" "$1" || continue
+    [ -z "${2:-}" ] || ! grep -qxF "$owner" "$2" || continue
+    echo "$path"
   done
   return 0
 }
@@ -239,6 +245,7 @@ for ((i = 0; i < KILLS; i++)); do
   fi
   pid=$!
   echo "$pid" >>"$PIDS"
+  echo "$pid" >>"$KILLED"
   exec {fd}<"$fifo"
   case $phase in
     # a random moment within the time it takes the workload to come up
@@ -270,20 +277,29 @@ exec {idle}<&-
 
 # ---- what is left -----------------------------------------------------------
 
-"$TESTJAIL" doctor --gc >gc.out 2>&1 || true # exit 1 only says the host lacks something
 fail=0
 report() { echo "soak: $*"; }
+# A run that ended by itself removes its own: doctor --gc must not hide it.
+left=$(comm -13 cgroups.before <(snapshot_cgroups) | ours "$PIDS" "$KILLED")
+if [ -n "$left" ]; then
+  report "cgroups left behind by runs that were not killed:"; echo "$left" | head -20; fail=1
+fi
+left=$(comm -13 workdirs.before <(snapshot_workdirs) | ours "$PIDS" "$KILLED")
+if [ -n "$left" ]; then
+  report "work directories left behind by runs that were not killed:"; echo "$left" | head -20; fail=1
+fi
+"$TESTJAIL" doctor --gc >gc.out 2>&1 || true # exit 1 only says the host lacks something
 nfail=$(cat serial.log parallel.log kill.log | grep -c '^FAIL' || true)
 if [ "$nfail" -gt 0 ]; then
   cat serial.log parallel.log kill.log | grep '^FAIL' | head -20
   report "$nfail runs gave the wrong exit status or outcome"
   fail=1
 fi
-left=$(comm -13 cgroups.before <(snapshot_cgroups) | ours)
+left=$(comm -13 cgroups.before <(snapshot_cgroups) | ours "$PIDS")
 if [ -n "$left" ]; then
   report "cgroups left behind after doctor --gc:"; echo "$left" | head -20; fail=1
 fi
-left=$(comm -13 workdirs.before <(snapshot_workdirs) | ours)
+left=$(comm -13 workdirs.before <(snapshot_workdirs) | ours "$PIDS")
 if [ -n "$left" ]; then
   report "work directories left behind:"; echo "$left" | head -20; fail=1
 fi
@@ -310,7 +326,7 @@ flat() {
   local k=$((n / 10 > 100 ? 100 : n / 10))
   first=$(head -n "$k" "$file" | cut -d' ' -f"$col" | median)
   last=$(tail -n "$k" "$file" | cut -d' ' -f"$col" | median)
-  report "$name: median $first over the first $k runs, $last over the last $k ($n samples)"
+  report "$name: median $first over the first $k samples, $last over the last $k (of $n)"
   [ "$last" -le $((first + slack)) ] || { report "$name grew: $first -> $last"; fail=1; }
 }
 grep '^sample ' serial.log | cut -d' ' -f2- >samples || true
