@@ -92,6 +92,12 @@ bool tj_cg_parse_name(const char *name, pid_t *pid, unsigned long long *start);
  * state may be NULL. 0 or -EINVAL. */
 int tj_cg_stat_parse(const char *content, char *state, unsigned long long *start);
 
+/* The directory showing own (a path in the hierarchy) for controller ctrl
+ * (NULL: the cgroup2 hierarchy) in /proc/self/mountinfo text, which it
+ * cuts up in place. The mount with the longest matching root wins. 0 or
+ * -ENOENT. */
+int tj_cg_mountinfo_find(char *mountinfo, const char *ctrl, const char *own, char *dir, size_t size);
+
 /* ---- helpers with I/O (cgroup.c) ---- */
 
 /* Message without a strerror suffix, code kept for the caller. */

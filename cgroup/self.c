@@ -64,10 +64,7 @@ static bool path_within(const char *path, const char *root, size_t *skip) {
   return true;
 }
 
-/* The directory showing own (a path in the hierarchy) for controller ctrl
- * (NULL: the cgroup2 hierarchy). The mount with the longest matching root
- * wins. 0 or -ENOENT. */
-static int find_dir(char *mountinfo, const char *ctrl, const char *own, char *dir, size_t size) {
+int tj_cg_mountinfo_find(char *mountinfo, const char *ctrl, const char *own, char *dir, size_t size) {
   size_t best = 0;
   bool found = false;
   for (char *line = mountinfo, *next; line && *line; line = next) {
@@ -127,7 +124,7 @@ static int own_dir(const char *ctrl, bool v2, char *dir, size_t size) {
   }
   if (read_small("/proc/self/mountinfo", mountinfo, sizeof(mountinfo)) < 0)
     return -ENOENT;
-  return find_dir(mountinfo, v2 ? NULL : ctrl, own, dir, size);
+  return tj_cg_mountinfo_find(mountinfo, v2 ? NULL : ctrl, own, dir, size);
 }
 
 static void read_limit(int fd, const char *file, int64_t *out) {

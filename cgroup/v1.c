@@ -93,6 +93,21 @@ static int v1_errno(int code) {
   }
 }
 
+/* libcgroup reports a descriptor it could not open as "not mounted" or a
+ * bare "system error": out of descriptors (EMFILE, ENFILE) when two more
+ * cannot be had now, else 0. */
+static int fd_shortage(void) {
+  int a = open("/", O_PATH | O_CLOEXEC), e = a < 0 ? errno : 0;
+  int b = a < 0 ? -1 : open("/", O_PATH | O_CLOEXEC);
+  if (a >= 0 && b < 0)
+    e = errno;
+  if (a >= 0)
+    close(a);
+  if (b >= 0)
+    close(b);
+  return e == EMFILE || e == ENFILE ? e : 0;
+}
+
 static int v1_fail(tj_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int v1_fail(tj_error *err, int code, const char *fmt, ...) {
@@ -103,6 +118,9 @@ static int v1_fail(tj_error *err, int code, const char *fmt, ...) {
   va_end(ap);
   if (code == ECGOTHER && cgroup_get_last_errno())
     return tj_error_set(err, cgroup_get_last_errno(), "%s (libcgroup)", ctx);
+  int shortage = fd_shortage();
+  if (shortage)
+    return tj_error_set(err, shortage, "%s (libcgroup)", ctx);
   return tj_cg_fail(err, v1_errno(code), "%s: libcgroup: %s (%d)", ctx,
                     v1_strerror(code), code);
 }
@@ -170,8 +188,13 @@ static int v1_hier_find(const char *ctrl, struct v1_hier *hh, char *why,
                         size_t whylen) {
   int r = v1_init();
   if (r) {
-    snprintf(why, whylen, "no cgroup hierarchy is mounted (libcgroup: %s)",
-             v1_strerror(r));
+    int e = r == ECGOTHER ? cgroup_get_last_errno() : 0;
+    if (!e)
+      e = fd_shortage();
+    if (e)
+      snprintf(why, whylen, "libcgroup could not read the mounts: %s", strerror(e));
+    else
+      snprintf(why, whylen, "no cgroup hierarchy is mounted (libcgroup: %s)", v1_strerror(r));
     return -ENODEV;
   }
   char *mp = NULL;

@@ -687,7 +687,7 @@ static _Noreturn void run_child(const struct child_args *c) {
   }
   if (c->out_fd >= 0 && dup2(c->out_fd, STDOUT_FILENO) < 0) {
     tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "stdout for the workload: %s", strerror(errno));
-    _exit(125);
+    _exit(TJ_EXIT_USAGE);
   }
   if (c->oom_score_adj[0]) {
     int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);

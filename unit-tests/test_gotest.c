@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <time.h>
 
 #include "go/gotest.h"
 #include "go/testout.h"
@@ -339,6 +340,41 @@ static void test_verbose_argv(void **state) {
   assert_false(tj_gotest_verbose_argv(e, &framing));
 }
 
+/* Found by fuzz/gotest_fuzz: every "=== RUN" of a subtest whose parent was
+ * not running scanned the whole table, so a test printing such lines made
+ * the parser quadratic (a 1 MiB stream: 47 s under the fuzzer's
+ * sanitizers). 100000 of them must take well under a second. */
+static void test_many_tests_are_not_quadratic(void **state) {
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+  for (int i = 0; i < 100000; i++)
+    feed("=== RUN   TestNoParent/sub\n");
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+  int n;
+  tj_gotest_tests(gt, &n);
+  assert_int_equal(n, 100000);
+  double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  assert_true(secs < 2.0);
+}
+
+/* A name run again (-count=2): an end ends the latest unfinished one, and a
+ * subtest's parent is the one still running. */
+static void test_repeated_names(void **state) {
+  feed("=== RUN   TestR\n=== RUN   TestR\n--- PASS: TestR (0.00s)\n=== RUN   TestR/sub\n"
+       "--- PASS: TestR/sub (0.00s)\n--- FAIL: TestR (0.00s)\n=== RUN   TestR\n");
+  int n;
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  assert_int_equal(n, 4);
+  assert_int_equal(t[0].status, TJ_GT_FAILED);
+  assert_int_equal(t[1].status, TJ_GT_PASSED);
+  assert_int_equal(t[2].parent, 0);
+  assert_int_equal(t[2].status, TJ_GT_PASSED);
+  assert_int_equal(t[3].status, TJ_GT_RUNNING);
+  assert_int_equal(tj_gotest_find(gt, "TestR"), 3);
+  assert_int_equal(tj_gotest_find(gt, "TestR/sub"), 2);
+  assert_int_equal(tj_gotest_find(gt, "TestS"), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_events_like_test2json, setup, teardown),
@@ -355,6 +391,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fail_unfinished, setup, teardown),
       cmocka_unit_test_setup_teardown(test_running_innermost, setup, teardown),
       cmocka_unit_test(test_verbose_argv),
+      cmocka_unit_test_setup_teardown(test_many_tests_are_not_quadratic, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_repeated_names, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
       cmocka_unit_test(test_summary_table),

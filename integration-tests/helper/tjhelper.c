@@ -22,6 +22,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/bpf.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -720,6 +722,30 @@ static int cmd_ready_then_exec(int argc, char **argv) {
   if (argc < 1)
     usage_exit("usage: ready-then-exec CMD [ARG...]");
   say("ready\n");
+  execvp(argv[0], argv);
+  err("exec %s: %s\n", argv[0], strerror(errno));
+  return 127;
+}
+
+/* A seccomp filter that allows everything but holds a listener, as a
+ * container runtime's notify filter would: a second listener in the same
+ * chain is refused (EBUSY), so testjail's own cannot be made. */
+static int cmd_listener_exec(int argc, char **argv) {
+  if (argc < 1)
+    usage_exit("usage: listener-exec CMD [ARG...]");
+  struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  struct sock_fprog prog = {.len = 1, .filter = &allow};
+  long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+  if (fd < 0) {
+    err("seccomp NEW_LISTENER: %s\n", strerror(errno));
+    return 2;
+  }
+  /* kept open across exec (it is made close-on-exec): the filter's
+   * listener lives as long as its last descriptor */
+  if (fcntl((int)fd, F_SETFD, 0) < 0) {
+    err("fcntl: %s\n", strerror(errno));
+    return 2;
+  }
   execvp(argv[0], argv);
   err("exec %s: %s\n", argv[0], strerror(errno));
   return 127;
@@ -1777,6 +1803,7 @@ static const struct {
     {"ids", cmd_ids, ": print uid, gid, euid, egid, groups"},
     {"syscall", cmd_syscall, "ptrace|keyctl|getppid: make one syscall, exit 1 when it fails"},
     {"ready-then-exec", cmd_ready_then_exec, "CMD [ARG...]: print ready, exec CMD"},
+    {"listener-exec", cmd_listener_exec, "CMD [ARG...]: hold a seccomp listener (allow-all filter), exec CMD"},
     /* escape attempts: exit 0 refused, 1 worked, 2 cannot tell */
     {"mknod-open", cmd_mknod_open, "b|c MAJ:MIN: make a device node in the cwd, open it"},
     {"open-dev", cmd_open_dev, "PATH...: open each device node, read one block"},

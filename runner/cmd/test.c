@@ -98,6 +98,28 @@ static int usage_error(const char *msg) {
   return TJ_EXIT_USAGE;
 }
 
+/* testjail could not set itself up (its work directory, a signalfd): a
+ * sandbox error, with a report that says so when one was asked for. */
+static int setup_error(const char *report_path, const char *msg) {
+  fprintf(stderr, "testjail: sandbox error: %s\n", msg);
+  if (!report_path)
+    return TJ_EXIT_USAGE;
+  struct tj_verdict v = {.outcome = TJ_SANDBOX_ERROR};
+  snprintf(v.outcome_name, sizeof(v.outcome_name), "sandbox_error");
+  snprintf(v.diagnosis, sizeof(v.diagnosis), "sandbox error: %s", msg);
+  struct utsname u;
+  uname(&u);
+  enum tj_cg_mode m;
+  struct tj_host host = {.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL, .kernel = u.release};
+  json_t *report = tj_report_top("test", &v, TJ_EXIT_USAGE, &host, NULL);
+  json_object_set_new(report, "packages", json_array());
+  tj_error err = {0};
+  if (tj_report_write(report_path, report, &err) < 0)
+    fprintf(stderr, "testjail: %s\n", err.msg);
+  json_decref(report);
+  return TJ_EXIT_USAGE;
+}
+
 static void frame_write(int fd, int kind, const char *buf, size_t len) {
   struct frame_hdr h = {.kind = (uint8_t)kind, .len = (uint32_t)len};
   tj_write_all(fd, (const char *)&h, sizeof(h));
@@ -295,7 +317,7 @@ int tj_cmd_test(int argc, char **argv) {
       close(sfd);
     tj_testflags_free(testflags);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    return usage_error(err.msg);
+    return setup_error(opts.spec.report_path, err.msg);
   }
   int parallel = opts.parallel;
   if (parallel <= 0) {

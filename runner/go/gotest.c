@@ -30,7 +30,16 @@ struct tj_gotest {
   const char *result;
   struct tj_gt_test *tests;
   int n_tests, cap_tests;
-  int cache; /* last test looked up by name */
+  /* Tests by name, so a stream of thousands of tests (or a test printing
+   * fake "=== RUN" lines) is not quadratic: per name the latest test and
+   * the latest unfinished one; below[i] is the unfinished one of test i's
+   * name that test i hid. An end finds the latest unfinished test, so the
+   * unfinished ones of a name form a stack. */
+  struct name_slot {
+    int latest, top;
+  } *slots;
+  size_t n_slots, used_slots; /* n_slots: 0 or a power of two */
+  int *below;
   bool started, any_output;
   bool head_shown; /* a fail_head went out for report[0] */
   bool root_named;  /* the last directive named no test */
@@ -53,7 +62,6 @@ struct tj_gotest *tj_gotest_new(bool framing, tj_gt_emit_fn emit, void *ctx) {
   p->framing = framing;
   p->emit = emit;
   p->ctx = ctx;
-  p->cache = -1;
   return p;
 }
 
@@ -68,6 +76,8 @@ void tj_gotest_free(struct tj_gotest *p) {
   }
   for (int i = 0; i < p->n_report; i++)
     free(p->report[i].name);
+  free(p->slots);
+  free(p->below);
   free(p->tests);
   free(p->in);
   free(p->test_name);
@@ -75,16 +85,59 @@ void tj_gotest_free(struct tj_gotest *p) {
   free(p);
 }
 
-static int find_test(struct tj_gotest *p, const char *name, size_t len, bool unfinished) {
-  if (p->cache >= 0 && strlen(p->tests[p->cache].name) == len && memcmp(p->tests[p->cache].name, name, len) == 0 &&
-      (!unfinished || p->tests[p->cache].status <= TJ_GT_PAUSED))
-    return p->cache;
-  for (int i = p->n_tests - 1; i >= 0; i--) {
-    const struct tj_gt_test *t = &p->tests[i];
-    if (strlen(t->name) == len && memcmp(t->name, name, len) == 0 && (!unfinished || t->status <= TJ_GT_PAUSED))
-      return p->cache = i;
+static size_t name_hash(const char *name, size_t len) {
+  size_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (unsigned char)name[i]) * 16777619u;
+  return h;
+}
+
+/* The slot of that name, or the empty one where it would go. */
+static struct name_slot *slot_of(const struct tj_gotest *p, const char *name, size_t len) {
+  if (!p->n_slots)
+    return NULL;
+  for (size_t i = name_hash(name, len) & (p->n_slots - 1);; i = (i + 1) & (p->n_slots - 1)) {
+    struct name_slot *sl = &p->slots[i];
+    const char *n = sl->latest >= 0 ? p->tests[sl->latest].name : NULL;
+    if (!n || (strlen(n) == len && memcmp(n, name, len) == 0))
+      return sl;
   }
-  return -1;
+}
+
+/* Room for one more name; false when out of memory. */
+static bool slots_grow(struct tj_gotest *p) {
+  if (2 * (p->used_slots + 1) <= p->n_slots)
+    return true;
+  size_t n = p->n_slots ? 2 * p->n_slots : 64;
+  struct name_slot *old = p->slots, *fresh = malloc(n * sizeof(*fresh));
+  if (!fresh)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    fresh[i] = (struct name_slot){-1, -1};
+  size_t old_n = p->n_slots;
+  p->slots = fresh;
+  p->n_slots = n;
+  for (size_t i = 0; i < old_n; i++)
+    if (old[i].latest >= 0) {
+      const char *name = p->tests[old[i].latest].name;
+      *slot_of(p, name, strlen(name)) = old[i];
+    }
+  free(old);
+  return true;
+}
+
+static int find_test(struct tj_gotest *p, const char *name, size_t len, bool unfinished) {
+  const struct name_slot *sl = slot_of(p, name, len);
+  if (!sl)
+    return -1;
+  return unfinished ? sl->top : sl->latest;
+}
+
+/* Test i, the top of its name's stack, has ended. */
+static void test_ended(struct tj_gotest *p, int i) {
+  struct name_slot *sl = slot_of(p, p->tests[i].name, strlen(p->tests[i].name));
+  if (sl && sl->top == i)
+    sl->top = p->below[i];
 }
 
 static bool add_item(struct tj_gt_test *t, int child, const char *line, size_t len) {
@@ -137,17 +190,27 @@ static void track(struct tj_gotest *p, const struct tj_gt_event *e) {
       if (!t)
         return;
       p->tests = t;
+      int *below = realloc(p->below, (size_t)cap * sizeof(*below));
+      if (!below)
+        return;
+      p->below = below;
       p->cap_tests = cap;
     }
     int parent = find_parent(p, e->test);
     char *name = strdup(e->test);
-    if (!name)
+    if (!name || !slots_grow(p)) {
+      free(name);
       return;
+    }
     p->tests[p->n_tests] = (struct tj_gt_test){.name = name, .parent = parent,
                                                .depth = parent >= 0 ? p->tests[parent].depth + 1 : 0,
                                                .status = TJ_GT_RUNNING, .elapsed = -1,
                                                .run_at = p->now ? p->now(p->ctx) : -1};
-    p->cache = p->n_tests++;
+    struct name_slot *sl = slot_of(p, name, nl);
+    if (sl->latest < 0)
+      p->used_slots++;
+    p->below[p->n_tests] = sl->latest < 0 ? -1 : sl->top;
+    sl->latest = sl->top = p->n_tests++;
     return;
   }
   case TJ_GT_PAUSE:
@@ -163,6 +226,7 @@ static void track(struct tj_gotest *p, const struct tj_gt_event *e) {
     int i = find_test(p, e->test, nl, true);
     if (i < 0)
       return;
+    test_ended(p, i);
     struct tj_gt_test *t = &p->tests[i];
     t->status = e->action == TJ_GT_PASS ? TJ_GT_PASSED : e->action == TJ_GT_FAIL ? TJ_GT_FAILED : TJ_GT_SKIPPED;
     t->elapsed = e->elapsed;
@@ -548,10 +612,8 @@ void tj_gotest_counts(const struct tj_gotest *p, int *passed, int *failed, int *
 }
 
 int tj_gotest_find(const struct tj_gotest *p, const char *name) {
-  for (int i = p->n_tests - 1; i >= 0; i--)
-    if (strcmp(p->tests[i].name, name) == 0)
-      return i;
-  return -1;
+  const struct name_slot *sl = slot_of(p, name, strlen(name));
+  return sl ? sl->latest : -1;
 }
 
 const char *tj_gotest_result(const struct tj_gotest *p) { return p->result; }

@@ -153,8 +153,12 @@ static int parse_go_env(struct tj_go_env *env, const struct capture *c, tj_error
     first_line(c->err.p, line, sizeof(line));
     return tj_error_set(err, 0, "go env failed: %s", line[0] ? line : "no message");
   }
+  return tj_go_env_parse(env, c->out.p ? c->out.p : "", c->out.len, err);
+}
+
+int tj_go_env_parse(struct tj_go_env *env, const char *out, size_t len, tj_error *err) {
   json_error_t jerr;
-  json_t *o = json_loadb(c->out.p ? c->out.p : "", c->out.len, 0, &jerr);
+  json_t *o = json_loadb(out, len, 0, &jerr);
   if (!json_is_object(o)) {
     json_decref(o);
     return tj_error_set(err, 0, "go env -json: unreadable output (%s)", jerr.text);
@@ -331,6 +335,65 @@ static bool selects_files(const char *flag) {
   return false;
 }
 
+/* The caller frees *pkgs (tj_packages_free) on failure too. */
+int tj_go_list_parse(const char *out, size_t len, struct tj_package **pkgs, int *n_pkgs, tj_error *err) {
+  const char *p = out;
+  size_t left = len;
+  char line[480];
+  int cap = 0;
+  while (left) {
+    while (left && (*p == '\n' || *p == ' ')) p++, left--;
+    if (!left)
+      break;
+    json_error_t jerr;
+    json_t *o = json_loadb(p, left, JSON_DISABLE_EOF_CHECK, &jerr);
+    if (!o) {
+      return tj_error_set(err, 0, "go list: unreadable output (%s)", jerr.text);
+    }
+    p += jerr.position;
+    left -= (size_t)jerr.position;
+    const char *ip = json_string_value(json_object_get(o, "ImportPath"));
+    const char *dir = json_string_value(json_object_get(o, "Dir"));
+    const char *name = json_string_value(json_object_get(o, "Name"));
+    const char *perr = json_string_value(json_object_get(json_object_get(o, "Error"), "Err"));
+    if (!name || !*name || !dir) {
+      /* Not a package go could find: say what go says, or that the pattern
+       * matched nothing. */
+      if (perr) {
+        first_line(perr, line, sizeof(line));
+        char *hint = strstr(line, "; to add it:");
+        if (hint)
+          *hint = 0;
+        tj_error_set(err, 0, "package %s: %s", ip ? ip : "?", line);
+      } else {
+        tj_error_set(err, 0, "pattern %s matched no packages", ip ? ip : "?");
+      }
+      json_decref(o);
+      return -1;
+    }
+    if (*n_pkgs == cap) {
+      cap = cap ? cap * 2 : 16;
+      struct tj_package *np = realloc(*pkgs, (size_t)cap * sizeof(**pkgs));
+      if (!np) {
+        json_decref(o);
+        return tj_error_set(err, ENOMEM, "go list");
+      }
+      *pkgs = np;
+    }
+    struct tj_package *pk = &(*pkgs)[(*n_pkgs)++];
+    pk->import_path = strdup(ip ? ip : name);
+    pk->dir = strdup(dir);
+    char bname[PATH_MAX];
+    tj_test_binary_name(pk->import_path, name, bname, sizeof(bname));
+    pk->binary = strdup(bname);
+    pk->has_tests = nonempty_array(o, "TestGoFiles") || nonempty_array(o, "XTestGoFiles");
+    json_decref(o);
+    if (!pk->import_path || !pk->dir || !pk->binary)
+      return tj_error_set(err, ENOMEM, "go list");
+  }
+  return 0;
+}
+
 /* go env and go list at once: each costs a go start-up. */
 int tj_go_resolve(char **patterns, int n, char **build_flags, struct tj_go_env *env, struct tj_package **pkgs,
                   int *n_pkgs, tj_error *err) {
@@ -388,64 +451,8 @@ int tj_go_resolve(char **patterns, int n, char **build_flags, struct tj_go_env *
     r = tj_error_set(err, 0, "go list: %s", line[0] ? line : "failed without a message");
     goto done;
   }
-  const char *p = out.p ? out.p : "";
-  size_t left = out.len;
-  int cap = 0;
-  while (left) {
-    while (left && (*p == '\n' || *p == ' ')) p++, left--;
-    if (!left)
-      break;
-    json_error_t jerr;
-    json_t *o = json_loadb(p, left, JSON_DISABLE_EOF_CHECK, &jerr);
-    if (!o) {
-      r = tj_error_set(err, 0, "go list: unreadable output (%s)", jerr.text);
-      goto done;
-    }
-    p += jerr.position;
-    left -= (size_t)jerr.position;
-    const char *ip = json_string_value(json_object_get(o, "ImportPath"));
-    const char *dir = json_string_value(json_object_get(o, "Dir"));
-    const char *name = json_string_value(json_object_get(o, "Name"));
-    const char *perr = json_string_value(json_object_get(json_object_get(o, "Error"), "Err"));
-    if (!name || !*name || !dir) {
-      /* Not a package go could find: say what go says, or that the pattern
-       * matched nothing. */
-      if (perr) {
-        first_line(perr, line, sizeof(line));
-        char *hint = strstr(line, "; to add it:");
-        if (hint)
-          *hint = 0;
-        r = tj_error_set(err, 0, "package %s: %s", ip ? ip : "?", line);
-      } else {
-        r = tj_error_set(err, 0, "pattern %s matched no packages", ip ? ip : "?");
-      }
-      json_decref(o);
-      goto done;
-    }
-    if (*n_pkgs == cap) {
-      cap = cap ? cap * 2 : 16;
-      struct tj_package *np = realloc(*pkgs, (size_t)cap * sizeof(**pkgs));
-      if (!np) {
-        json_decref(o);
-        r = tj_error_set(err, ENOMEM, "go list");
-        goto done;
-      }
-      *pkgs = np;
-    }
-    struct tj_package *pk = &(*pkgs)[(*n_pkgs)++];
-    pk->import_path = strdup(ip ? ip : name);
-    pk->dir = strdup(dir);
-    char bname[PATH_MAX];
-    tj_test_binary_name(pk->import_path, name, bname, sizeof(bname));
-    pk->binary = strdup(bname);
-    pk->has_tests = nonempty_array(o, "TestGoFiles") || nonempty_array(o, "XTestGoFiles");
-    json_decref(o);
-    if (!pk->import_path || !pk->dir || !pk->binary) {
-      r = tj_error_set(err, ENOMEM, "go list");
-      goto done;
-    }
-  }
-  if (*n_pkgs == 0)
+  r = tj_go_list_parse(out.p ? out.p : "", out.len, pkgs, n_pkgs, err);
+  if (r == 0 && *n_pkgs == 0)
     r = tj_error_set(err, 0, "no packages to test");
 done:
   if (r < 0) {

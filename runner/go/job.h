@@ -53,6 +53,13 @@ int tj_job_binary_path(const char *workdir, int index, const struct tj_package *
 int tj_go_resolve(char **patterns, int n, char **build_flags, struct tj_go_env *env, struct tj_package **pkgs,
                   int *n_pkgs, tj_error *err);
 
+/* The pure halves of tj_go_resolve, for go's untrusted output: `go env
+ * -json` into env's version, cache and flags fields; `go list -json`'s
+ * stream of objects appended to *pkgs (the caller frees them, on failure
+ * too). 0, or -1 with an error naming what was wrong. */
+int tj_go_env_parse(struct tj_go_env *env, const char *out, size_t len, tj_error *err);
+int tj_go_list_parse(const char *out, size_t len, struct tj_package **pkgs, int *n_pkgs, tj_error *err);
+
 /* The go command in PATH (env zeroed, then env->go), or a usage error. */
 int tj_go_find(struct tj_go_env *env, tj_error *err);
 

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <dirent.h>
 #include <inttypes.h>
+#include <sys/resource.h>
 #include <seccomp.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -320,6 +322,31 @@ static int isolation_prepare(const struct tj_spec *spec, const char *exe, struct
   return 0;
 }
 
+/* Descriptors a run holds at once at most (pipes, pidfd, signalfd, timers,
+ * cgroup directories, binds, the seccomp socket and cache), with room. */
+#define RUN_FDS 40
+
+/* Out of descriptors half-way, each step would fail its own way, and
+ * libcgroup's as "not mounted": say it once, before anything is made. */
+static int fd_headroom(tj_error *err) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+    return 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (!d)
+    return errno == EMFILE || errno == ENFILE ? tj_error_set(err, errno, "RLIMIT_NOFILE (ulimit -n) is %llu",
+                                                             (unsigned long long)rl.rlim_cur)
+                                              : 0;
+  long open_fds = -3; /* ".", ".." and the directory's own */
+  while (readdir(d))
+    open_fds++;
+  closedir(d);
+  if ((unsigned long long)open_fds + RUN_FDS > (unsigned long long)rl.rlim_cur)
+    return tj_error_set(err, EMFILE, "%ld descriptors open of RLIMIT_NOFILE (ulimit -n) %llu: a run needs %d more",
+                        open_fds, (unsigned long long)rl.rlim_cur, RUN_FDS);
+  return 0;
+}
+
 int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *hooks, struct tj_run_result *res,
                    tj_error *err) {
   memset(res, 0, sizeof(*res));
@@ -333,6 +360,10 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     return tj_error_set(err, ENOMEM, "building the environment");
   char exe[PATH_MAX];
   tj_error sub = {0};
+  if (fd_headroom(&sub) < 0) {
+    set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
+    return 0;
+  }
   struct tj_idmap idmap;
   if (tj_userns_choose(spec, &idmap, &sub) < 0) {
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
@@ -395,14 +426,16 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || pipe2(sync_p, O_CLOEXEC) < 0 ||
       pipe2(msg_p, O_CLOEXEC) < 0 || pipe2(st_p, O_CLOEXEC) < 0 ||
       (filtered && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc_p) < 0)) {
-    set_launch(res, TJ_LAUNCH_SETUP_ERROR, "creating pipes failed");
+    snprintf(sub.msg, sizeof(sub.msg), "creating the sandbox's pipes: %s", strerror(errno));
+    set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     goto teardown;
   }
   sigprocmask(SIG_BLOCK, &blocked, &old_mask);
   sfd = signalfd(-1, &forward, SFD_CLOEXEC | SFD_NONBLOCK);
   wall_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
   if (sfd < 0 || wall_tfd < 0) {
-    set_launch(res, TJ_LAUNCH_SETUP_ERROR, "creating signalfd/timerfd failed");
+    snprintf(sub.msg, sizeof(sub.msg), "creating %s: %s", sfd < 0 ? "a signalfd" : "a timerfd", strerror(errno));
+    set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
     goto teardown;
   }
   sample_tfd = sampling_timer(cg, hooks);

@@ -664,6 +664,10 @@ int tj_sc_load(const struct tj_sc_plan *plan, int sock, const char **what) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return *what = "no_new_privs", -errno;
   long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan->prog_flags, &fp);
+  if (fd < 0 && errno == EBUSY && (plan->prog_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+    return *what = "seccomp(SECCOMP_SET_MODE_FILTER) with a listener (a seccomp filter testjail runs under holds "
+                   "one already: one listener per chain; --seccomp unconfined runs without)",
+           -EBUSY;
   if (fd < 0)
     return *what = "seccomp(SECCOMP_SET_MODE_FILTER)", -errno;
   if (!(plan->prog_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
