@@ -396,8 +396,10 @@ static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
     r = v2_enable(&h, "pids", "pids.max", lim->pids >= 0, &moved, &pids_ok, err);
   if (r >= 0 && lim->cpu_quota_us >= 0)
     r = v2_enable(&h, "cpu", "cpu.max", true, &moved, &cpu_ok, err);
-  if (r < 0)
+  if (r < 0) {
+    v2_leave_leaf(h.fd); /* a refused run leaves nothing either */
     return r;
+  }
 
   struct tj_cg_dir *d = &cg->dirs[0];
   if ((size_t)snprintf(d->rel, sizeof(d->rel), "%s/%s",
@@ -406,8 +408,11 @@ static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
       (size_t)snprintf(d->path, sizeof(d->path), "%s/%s", h.path, cg->name) >=
           sizeof(d->path))
     return tj_cg_fail(err, ENAMETOOLONG, "cgroup path under %s too long", h.path);
-  if (mkdirat(h.fd, cg->name, 0755) < 0)
-    return tj_error_set(err, errno, "creating %s", d->path);
+  if (mkdirat(h.fd, cg->name, 0755) < 0) {
+    r = tj_error_set(err, errno, "creating %s", d->path);
+    v2_leave_leaf(h.fd);
+    return r;
+  }
   d->parent_fd = steal_fd(&h.fd);
   cg->ndirs = 1;
   d->fd = openat(d->parent_fd, cg->name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);

@@ -94,6 +94,18 @@ last_testjail_pid() {
   assert_nothing_left
 }
 
+@test "v2: alone in a non-root cgroup without the cpu controller, --memory and --cpus: 125 after memory was enabled, and the cgroup is left as it was" {
+  scratch_cgroup
+  mkdir "$SCRATCH/job"
+  run --separate-stderr -125 tj_in "$SCRATCH/job" exec --memory 32M --cpus 1 -- true
+  assert_diagnosis_line "$stderr"
+  assert_contains "$stderr" "cpu controller"
+  # memory came first: testjail had stepped into a leaf and enabled it.
+  assert_eq "$(cat "$SCRATCH/job/cgroup.subtree_control")" "" "controllers left enabled in job"
+  assert_eq "$(run_dirs "$SCRATCH/job")" "" "no run cgroup or leaf left in job"
+  assert_nothing_left
+}
+
 @test "v2: a non-root cgroup that holds other processes: a limit fails with 125 and the cgroup is left as it was" {
   scratch_cgroup
   mkdir "$SCRATCH/busy"
