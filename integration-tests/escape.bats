@@ -286,7 +286,7 @@ teardown() {
 @test "files written in the working directory and a --bind directory are owned by the invoking user" {
   mkdir bound
   [ -z "$ESC_USER" ] || chown "$ESC_USER:$ESC_USER" bound
-  run -0 tj exec --bind "$TJ_WORK/bound" -- sh -c 'echo x >file && mkdir dir && echo y >"$0/file"' "$TJ_WORK/bound"
+  run -0 esc_tj exec --bind "$TJ_WORK/bound" -- sh -c 'echo x >file && mkdir dir && echo y >"$0/file"' "$TJ_WORK/bound"
   assert_eq "$(stat -c %u:%g file dir bound/file | sort -u)" "$(esc_ids)"
 }
 
