@@ -3,6 +3,7 @@
  * drive v2 (it fails on the "0::/" line and on nested creation). */
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -180,10 +181,20 @@ static bool others_in(int fd) {
   return others;
 }
 
+/* The leaf this process stepped into (v2_move_self) and the controllers
+ * it then enabled in home: what the end of the run undoes (v2_leave_leaf).
+ * A forked child inherits it; pid tells whose it is. */
+static struct {
+  pid_t pid;
+  char name[TJ_CG_NAME_MAX];
+  char enabled[64]; /* "-memory -pids " */
+} v2_leaf;
+
 /* The no-internal-processes rule: a non-root cgroup with processes of its
  * own cannot enable controllers for its children (EBUSY). When testjail is
- * alone in its cgroup it steps into a leaf, as crun and systemd do. The
- * leaf is named like a run cgroup, so once we are gone GC collects it. */
+ * alone in its cgroup it steps into a leaf, as crun and systemd do, and
+ * steps back out when the run ends (v2_leave_leaf). A leaf left by a
+ * testjail that was killed is named like a run cgroup, so GC collects it. */
 static int v2_move_self(struct v2_home *h, tj_error *err) {
   char leaf[TJ_CG_NAME_MAX];
   int r = tj_cg_new_name(leaf, sizeof(leaf), err);
@@ -199,6 +210,9 @@ static int v2_move_self(struct v2_home *h, tj_error *err) {
     return tj_error_set(err, -r, "moving testjail into %s/%s/cgroup.procs",
                         h->path, leaf);
   }
+  v2_leaf.pid = getpid();
+  snprintf(v2_leaf.name, sizeof(v2_leaf.name), "%s", leaf);
+  v2_leaf.enabled[0] = '\0';
   return 0;
 }
 
@@ -216,8 +230,54 @@ static void v2_move_back(struct v2_home *h) {
   const char *leaf = strrchr(rel, '/');
   if (!leaf || !tj_cg_name_is_mine(leaf + 1))
     return;
-  if (tj_cg_write_at(h->fd, "cgroup.procs", "0") == 0)
+  if (tj_cg_write_at(h->fd, "cgroup.procs", "0") == 0) {
     unlinkat(h->fd, leaf + 1, AT_REMOVEDIR);
+    v2_leaf.pid = 0;
+  }
+}
+
+/* True when the only cgroup below home is name. */
+static bool v2_only_child(int home_fd, const char *name) {
+  int dfd = openat(home_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = dfd < 0 ? NULL : fdopendir(dfd);
+  if (!dir) {
+    if (dfd >= 0)
+      close(dfd);
+    return false;
+  }
+  bool only = true;
+  for (struct dirent *e; only && (e = readdir(dir));)
+    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
+        strcmp(e->d_name, "..") != 0 && strcmp(e->d_name, name) != 0)
+      only = false;
+  closedir(dir);
+  return only;
+}
+
+/* The end of a run: every cgroup testjail made goes, the leaf too, and
+ * home is as we found it. A process cannot remove the cgroup it is in, and
+ * home takes no process while controllers are enabled in it: so switch
+ * off what we enabled, step back into home, remove the leaf. Only while
+ * nothing else lives below home or in the leaf (a child we forked, a run
+ * cgroup of another testjail): their controllers must stay. Otherwise the
+ * leaf stays for GC, as after a kill. */
+static void v2_leave_leaf(int home_fd) {
+  if (v2_leaf.pid != getpid())
+    return;
+  _cleanup_close_ int lfd = openat(home_fd, v2_leaf.name,
+                                   O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  bool self = false, others = true;
+  if (lfd >= 0)
+    procs_in(lfd, &self, &others);
+  if (!self || others || !v2_only_child(home_fd, v2_leaf.name))
+    return;
+  if (v2_leaf.enabled[0] &&
+      tj_cg_write_at(home_fd, "cgroup.subtree_control", v2_leaf.enabled) < 0)
+    return;
+  if (tj_cg_write_at(home_fd, "cgroup.procs", "0") < 0)
+    return;
+  unlinkat(home_fd, v2_leaf.name, AT_REMOVEDIR);
+  v2_leaf.pid = 0;
 }
 
 /* Make ctrl available to children of home. *ok tells whether it is; an
@@ -301,6 +361,10 @@ static int v2_enable(struct v2_home *h, const char *ctrl, const char *file,
     }
   }
   if (r == 0) {
+    if (*moved == 1 && v2_leaf.pid == getpid()) {
+      size_t len = strlen(v2_leaf.enabled);
+      snprintf(v2_leaf.enabled + len, sizeof(v2_leaf.enabled) - len, "-%s ", ctrl);
+    }
     *ok = true;
     return 0;
   }
@@ -345,8 +409,10 @@ static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
     r = v2_enable(&h, "pids", "pids.max", lim->pids >= 0, &moved, &pids_ok, err);
   if (r >= 0 && lim->cpu_quota_us >= 0)
     r = v2_enable(&h, "cpu", "cpu.max", true, &moved, &cpu_ok, err);
-  if (r < 0)
+  if (r < 0) {
+    v2_leave_leaf(h.fd); /* a refused run leaves nothing either */
     return r;
+  }
 
   struct tj_cg_dir *d = &cg->dirs[0];
   if ((size_t)snprintf(d->rel, sizeof(d->rel), "%s/%s",
@@ -355,8 +421,11 @@ static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
       (size_t)snprintf(d->path, sizeof(d->path), "%s/%s", h.path, cg->name) >=
           sizeof(d->path))
     return tj_cg_fail(err, ENAMETOOLONG, "cgroup path under %s too long", h.path);
-  if (mkdirat(h.fd, cg->name, 0755) < 0)
-    return tj_error_set(err, errno, "creating %s", d->path);
+  if (mkdirat(h.fd, cg->name, 0755) < 0) {
+    r = tj_error_set(err, errno, "creating %s", d->path);
+    v2_leave_leaf(h.fd);
+    return r;
+  }
   d->parent_fd = steal_fd(&h.fd);
   cg->ndirs = 1;
   d->fd = openat(d->parent_fd, cg->name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -507,8 +576,10 @@ static int tj_cg_v2_remove(tj_cgroup *cg, tj_error *err) {
     return 0;
   struct tj_cg_dir *d = &cg->dirs[0];
   int r = v2_remove_dir(d->parent_fd, cg->name, d->path, err);
-  if (r == 0)
+  if (r == 0) {
+    v2_leave_leaf(d->parent_fd);
     cg->ndirs = 0;
+  }
   return r;
 }
 

@@ -28,8 +28,29 @@ attempt() {
     shift
   done
   shift
-  run tj exec ${opts[@]+"${opts[@]}"} -- "$TJHELPER" "$@"
+  run esc_tj exec ${opts[@]+"${opts[@]}"} -- "$TJHELPER" "$@"
   assert_refused
+}
+
+# esc_tj ARGS...: tj, or in escape-user.bats testjail as ESC_USER alone in
+# a new scope of the delegated subtree (rootless.bash).
+esc_tj() {
+  if [ -n "$ESC_USER" ]; then tj_delegated "$ESC_USER" "$@"; else tj "$@"; fi
+}
+
+# esc_prefix: for a command line in a string, what runs testjail the way
+# esc_tj does (shell-quoted, ending in a space); empty as root.
+esc_prefix() {
+  [ -n "$ESC_USER" ] || return 0
+  local scope
+  scope="$(new_user_scope "$ESC_USER")" || return 1
+  user_in_scope "$ESC_USER" "$scope"
+  printf '%q ' "${USER_IN_SCOPE[@]}"
+}
+
+# esc_ids: uid:gid that files written inside must have outside.
+esc_ids() {
+  if [ -n "$ESC_USER" ]; then echo "$ESC_USER:$ESC_USER"; else echo "$(id -u):$(id -g)"; fi
 }
 
 # host_control HELPER-ARG...: the same attempt outside any sandbox, where it
@@ -313,10 +334,12 @@ escape_gotest_setup_file() {
   local host_nproc
   host_nproc="$(ulimit -Su)"
   mkfifo "$BATS_FILE_TMPDIR/stdin"
-  local cmd
+  local cmd prefix
+  prefix="$(esc_prefix)" || return 1
+  [ -z "$ESC_USER" ] || chown -R "$ESC_USER:$ESC_USER" "$ESC_GO_DIR"
   # `exec 7<` inside: the descriptor the caller left open.
   cmd="exec 7<'$BATS_FILE_TMPDIR/secret'
-cd '$ESC_GO_DIR' && TERM=dumb '$TESTJAIL' test --ro-bind '$TJHELPER' \
+cd '$ESC_GO_DIR' && TERM=dumb $prefix'$TESTJAIL' test --ro-bind '$TJHELPER' \
   --env TJ_ESC_HELPER='$TJHELPER' --env TJ_ESC_BLOCKDEV='$ESC_BLOCKDEV' \
   --env TJ_ESC_LOOPDEV='$ESC_LOOPDEV' --env TJ_ESC_PLANTED='$ESC_PLANTED' --env TJ_ESC_MASKED='$(host_has "${MASKED_PROC[@]}" "${MASKED_SYS[@]}" | tr '\n' ' ')' \
   --env TJ_ESC_HOST_PID=$$ --env TJ_ESC_SLEEP_PID=$ESC_GO_SLEEP --env TJ_ESC_PROBE='/tmp/tj-escape-probe-$mark' \

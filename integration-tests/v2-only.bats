@@ -74,7 +74,7 @@ last_testjail_pid() {
   tail -n 1 "$BATS_TEST_TMPDIR/testjail.pids"
 }
 
-@test "v2: alone in a non-root cgroup, testjail steps into a leaf before enabling controllers" {
+@test "v2: alone in a non-root cgroup, testjail steps into a leaf to enable controllers and leaves the cgroup as it found it" {
   scratch_cgroup
   mkdir "$SCRATCH/job"
   run --separate-stderr -137 tj_in "$SCRATCH/job" exec --memory 32M --pids-limit 16 --report r.json -- \
@@ -86,16 +86,24 @@ last_testjail_pid() {
   run="$(json_get r.json cgroup)"
   [[ $run == "$SCRATCH/job/testjail-$tjpid-"* ]] ||
     { echo "run cgroup $run is not a child of $SCRATCH/job named for testjail $tjpid" >&2; return 1; }
-  # The controllers could only be enabled once job held no process: the
-  # one left is the leaf testjail moved into, empty now that it exited.
-  assert_eq "$(cat "$SCRATCH/job/cgroup.subtree_control")" "memory pids"
-  assert_eq "$(cat "$SCRATCH/job/cgroup.procs")" ""
-  local dirs
-  dirs="$(run_dirs "$SCRATCH/job")"
-  [[ $dirs == "$SCRATCH/job/testjail-$tjpid-"* && $dirs != *$'\n'* ]] ||
-    { echo "expected only testjail's own leaf below job, got: $dirs" >&2; return 1; }
-  assert_eq "$(cat "$dirs/cgroup.procs")" ""
-  [ "$dirs" != "$run" ] || { echo "the run cgroup $run was not removed" >&2; return 1; }
+  # The limits held, so the controllers were on, which needs job empty:
+  # testjail sat in a leaf of its own. At the end it switched them off,
+  # stepped back and removed the leaf: job is as it was made.
+  assert_eq "$(cat "$SCRATCH/job/cgroup.subtree_control")" "" "controllers left enabled in job"
+  assert_eq "$(run_dirs "$SCRATCH/job")" "" "no run cgroup or leaf left in job"
+  assert_nothing_left
+}
+
+@test "v2: alone in a non-root cgroup without the cpu controller, --memory and --cpus: 125 after memory was enabled, and the cgroup is left as it was" {
+  scratch_cgroup
+  mkdir "$SCRATCH/job"
+  run --separate-stderr -125 tj_in "$SCRATCH/job" exec --memory 32M --cpus 1 -- true
+  assert_diagnosis_line "$stderr"
+  assert_contains "$stderr" "cpu controller"
+  # memory came first: testjail had stepped into a leaf and enabled it.
+  assert_eq "$(cat "$SCRATCH/job/cgroup.subtree_control")" "" "controllers left enabled in job"
+  assert_eq "$(run_dirs "$SCRATCH/job")" "" "no run cgroup or leaf left in job"
+  assert_nothing_left
 }
 
 @test "v2: a non-root cgroup that holds other processes: a limit fails with 125 and the cgroup is left as it was" {
@@ -199,7 +207,7 @@ in_container() {
     "$dir/container" "umount $CG && mount -t cgroup2 cgroup2 $CG; $script"
 }
 
-@test "v2 nested: testjail alone at the root of a private cgroup namespace moves to a leaf and enforces limits" {
+@test "v2 nested: testjail alone at the root of a private cgroup namespace moves to a leaf, enforces limits and leaves the root as it found it" {
   scratch_cgroup
   # The entrypoint execs testjail: it is the only process of the container.
   run --separate-stderr -137 in_container "$SCRATCH" \
@@ -208,11 +216,12 @@ in_container() {
   assert_outcome r.json oom_killed
   assert_eq "$(json_get r.json usage.oom_kills)" 1
   # The namespace root is not the real root: the rule applied, and testjail
-  # sat in a leaf of its own while the run cgroup was next to it.
+  # sat in a leaf of its own while the run cgroup was next to it; at the
+  # end both went and the controllers were switched off again.
   [[ "$(json_get r.json cgroup)" == /sys/fs/cgroup/testjail-* ]] ||
     { echo "run cgroup $(json_get r.json cgroup), expected under the namespace's /" >&2; return 1; }
-  assert_eq "$(cat "$SCRATCH/container/cgroup.subtree_control")" "memory pids"
-  assert_eq "$(run_dirs "$SCRATCH/container" | wc -l)" 1 "only testjail's own (empty) leaf is left"
+  assert_eq "$(cat "$SCRATCH/container/cgroup.subtree_control")" "" "controllers left enabled in the container"
+  assert_eq "$(run_dirs "$SCRATCH/container")" "" "no run cgroup or leaf left in the container"
   assert_nothing_left
 }
 

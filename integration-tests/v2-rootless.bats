@@ -24,17 +24,16 @@ teardown() {
   undelegate_user_subtree
 }
 
-# The run cgroup named in the report lies below the delegated subtree and
-# is gone; what testjail leaves there is at most its own empty leaf (it
-# was alone in USER_CG, so it stepped into one to enable controllers).
+# The run cgroup named in the report lay in the scope testjail ran in, below
+# the delegated subtree, and is gone; testjail, alone in that scope, stepped
+# into a leaf to enable the controllers there, and at the end left the
+# scope as it found it: no cgroup below it, no controller enabled.
 assert_run_below_delegation() {
-  local run dirs
+  local run
   run="$(json_get "$1" cgroup)"
-  [[ $run == "$USER_CG/"*testjail-* ]] || { echo "run cgroup '$run' is not below $USER_CG" >&2; return 1; }
+  [[ $run == "$USER_APP/"run-*.scope/testjail-* ]] || { echo "run cgroup '$run' is not in a scope below $USER_APP" >&2; return 1; }
   [ ! -d "$run" ] || { echo "the run cgroup $run was not removed" >&2; return 1; }
-  dirs="$(run_dirs_below "$USER_CG")"
-  [[ $dirs != *$'\n'* ]] || { echo "more than testjail's leaf below $USER_CG: $dirs" >&2; return 1; }
-  [ -z "$dirs" ] || assert_eq "$(cat "$dirs/cgroup.procs")" "" "testjail's leaf $dirs is empty"
+  assert_scopes_as_made
 }
 
 @test "a normal user in a delegated subtree: --memory 32M and a 200 MiB allocation is oom_killed (137)" {
@@ -48,10 +47,6 @@ assert_run_below_delegation() {
   [ "$kills" -ge 1 ] || { echo "oom_kills $kills" >&2; return 1; }
   assert_eq "$(json_get r.json limits.memory_bytes)" $((32 * MIB))
   assert_run_below_delegation r.json
-  # testjail enabled the controllers in the subtree it was given, as the
-  # user it runs as.
-  grep -qw memory "$USER_CG/cgroup.subtree_control" ||
-    { echo "memory not enabled in $USER_CG/cgroup.subtree_control" >&2; return 1; }
   assert_nothing_left
 }
 

@@ -65,6 +65,9 @@ export TJ_SAMPLE=${TJ_SAMPLE:-1} TJ_EXAMPLES_DIR
 # Programs run ~5x slower under TCG than on the host: scale the suite's
 # per-test backstop (common.bash defaults it to 120 s) to match.
 export BATS_TEST_TIMEOUT=${V2VM_BATS_TEST_TIMEOUT:-300}
+# The same for common.bash's 60 s bound on one testjail run: bisect-memory's
+# runs crossed it while the host's load average was 30.
+export TJ_TIMEOUT=${V2VM_TJ_TIMEOUT:-180}
 # The network stays off: a build that needs a module download fails fast.
 export GOPROXY=off GOFLAGS=${GOFLAGS:-}
 # GOCACHE and GOMODCACHE on the scratch disk, where the sandboxes can idmap

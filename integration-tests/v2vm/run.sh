@@ -16,9 +16,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${V2VM_CACHE:-$repo/.cache/v2vm}
-# A backstop for a hung guest, not the target: a full run measured ~15-20
-# min of wall time on 2 busy shared cores (see README, Cost).
-timeout_s=${V2VM_TIMEOUT:-1200}
+# A backstop for a hung guest, not the target. By default each guest's
+# bound comes from the measured seconds of its files (see "shards").
+timeout_s=${V2VM_TIMEOUT:-}
 t_start=$SECONDS
 
 log() { printf 'v2vm: %s\n' "$*"; }
@@ -58,9 +58,11 @@ trap 'exit 130' INT TERM
 # /tmp, /var/tmp, /run and /dev: bats files from there travel on the results
 # share, with the *.bash helpers next to them (bats `load`).
 mkdir -p "$results/tests"
+# realpath -s: a link keeps its name (escape-user.bats is escape.bats
+# under another name, and the name is what it goes by).
 guest_path() {
   local f d
-  f=$(realpath "$1") && [ -f "$f" ] || { log "error: no such bats file: $1" >&2; return 1; }
+  f=$(realpath -s "$1") && [ -f "$f" ] || { log "error: no such bats file: $1" >&2; return 1; }
   case $f in
     "$repo"/*) printf '%s\n' "$f" ;;   # guest-init lays a checkout under /tmp, /var/tmp or /run back
     /tmp/* | /var/tmp/* | /run/* | /dev/*)
@@ -76,15 +78,13 @@ files=()       # host paths
 gfiles=()      # the same files as the guest sees them
 if [ $# -gt 0 ]; then
   for a in "$@"; do
-    files+=("$(realpath "$a")")
+    files+=("$(realpath -s "$a")")
     gfiles+=("$(guest_path "$a")") || exit 1
   done
 else
   read -r -a exclude <<<"${V2VM_EXCLUDE:-}"   # read: no glob expansion here
   shopt -s nullglob
   for f in "$repo"/integration-tests/*.bats; do
-    # Written for the nested pass; it runs there (below), not twice.
-    [ "${f##*/}" != v2-nesting.bats ] || continue
     # V2VM_EXCLUDE: basenames or globs kept out of the guests (said below).
     for x in ${exclude[@]+"${exclude[@]}"}; do
       # shellcheck disable=SC2053
@@ -97,25 +97,18 @@ else
   [ ${#files[@]} -gt 0 ] || die "no integration-tests/*.bats to run"
 fi
 
-# The nested pass (see guest-run.sh): V2VM_NESTED_BATS names its files
-# ("none" turns it off); by default v2-nesting.bats, in full runs only.
+# The nested pass (see guest-run.sh) runs the files V2VM_NESTED_BATS names,
+# when it names some. A full run has none: v2-only.bats builds its own
+# private cgroup namespaces, one per case, for less than a second pass
+# costs under TCG.
 nested=() gnested=() nested_skip=
-if [ -n "${V2VM_NESTED_BATS:-}" ]; then
-  if [ "$V2VM_NESTED_BATS" = none ]; then
-    nested_skip="V2VM_NESTED_BATS=none"
-  else
-    for a in $V2VM_NESTED_BATS; do
-      nested+=("$(realpath "$a")")
-      gnested+=("$(guest_path "$a")") || exit 1
-    done
-  fi
-elif [ $# -gt 0 ]; then
-  nested_skip="explicit bats files given; set V2VM_NESTED_BATS to run files nested"
-elif [ -f "$repo/integration-tests/v2-nesting.bats" ]; then
-  nested=("$repo/integration-tests/v2-nesting.bats")
-  gnested=("${nested[@]}")
+if [ -n "${V2VM_NESTED_BATS:-}" ] && [ "$V2VM_NESTED_BATS" != none ]; then
+  for a in $V2VM_NESTED_BATS; do
+    nested+=("$(realpath -s "$a")")
+    gnested+=("$(guest_path "$a")") || exit 1
+  done
 else
-  nested_skip="integration-tests/v2-nesting.bats does not exist yet"
+  nested_skip="not asked for (V2VM_NESTED_BATS names its files)"
 fi
 
 testjail=${TESTJAIL:-$repo/testjail}
@@ -162,14 +155,15 @@ nshards=${V2VM_SHARDS:-$(nproc)}
 [ "$nshards" -ge 1 ] || nshards=1
 
 # Weight of a file: its seconds in the last run (kept in the cache), else
-# in durations.seed (measured here, for a clean clone), else per @test 20 s
-# for a file that builds Go (load gotest) and 4 s for others. Heaviest
-# first onto the lightest shard.
+# in durations.seed (measured here, for a clean clone), else per @test 30 s
+# for a file that builds Go (load gotest) and 10 s for others (a busy
+# host's pace: the guess also sizes the bound below). Heaviest first onto
+# the lightest shard.
 durations=$cache/durations
 weight() {
-  local w per=4
+  local w per=10
   w=$(awk -v f="${1##*/}" '$1 == f { print int($2) + 1; exit }' "$durations" "$here/durations.seed" 2>/dev/null || true)
-  grep -q '^load gotest' "$1" && per=20
+  grep -q '^load gotest' "$1" && per=30
   echo "${w:-$((per * $(grep -c '^@test' "$1" || true) + 1))}"
 }
 load=() shard_files=()
@@ -190,6 +184,14 @@ if [ ${#nested[@]} -gt 0 ]; then
   for f in "${nested[@]}"; do load[nested_shard]=$((load[nested_shard] + $(weight "$f"))); done
 fi
 
+# Each guest's bound: three times the measured seconds of its files plus
+# five minutes for boot and the Go examples' links, unless V2VM_TIMEOUT
+# says otherwise. A backstop for a hung guest (bats bounds each test): a
+# shared 2-core host whose load average went from 5 to 30 made the same
+# tests 2-3 times slower.
+gtimeout=()
+for ((k = 0; k < nshards; k++)); do gtimeout[k]=${timeout_s:-$((3 * load[k] + 300))}; done
+
 for ((k = 0; k < nshards; k++)); do
   d=$results/$k
   mkdir -p "$d"
@@ -204,7 +206,7 @@ for ((k = 0; k < nshards; k++)); do
     else
       printf 'NESTED_FILES=( )\nNESTED_SKIP=%q\n' "${nested_skip:-runs in guest $nested_shard}"
     fi
-    for v in V2VM_NESTED_CONTROLLERS V2VM_BATS_TEST_TIMEOUT; do  # guest-side knobs
+    for v in V2VM_NESTED_CONTROLLERS V2VM_BATS_TEST_TIMEOUT V2VM_TJ_TIMEOUT; do  # guest-side knobs
       [ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
     done
   } >"$d/job.env"
@@ -252,7 +254,7 @@ log "images and scratch disk ready in ${t_images}s (kernel $KVER)"
 
 # --- boot ------------------------------------------------------------------
 prefix() { if [ "$nshards" -gt 1 ]; then sed -u "s/^/[$1] /"; else cat; fi; }
-log "booting $nshards guest(s) (timeout ${timeout_s}s each): ${#files[@]} bats file(s); nested pass: ${nested_skip:-${#nested[@]} file(s) in guest $nested_shard}"
+log "booting $nshards guest(s) (expected ${load[*]}s, timeout ${gtimeout[*]}s): ${#files[@]} bats file(s); nested pass: ${nested_skip:-${#nested[@]} file(s) in guest $nested_shard}"
 t0=$SECONDS
 qpids=()
 for ((k = 0; k < nshards; k++)); do
@@ -273,7 +275,7 @@ for ((k = 0; k < nshards; k++)); do
   # The snapshot layer goes to TMPDIR (unlinked at once): next to the image,
   # not in /var/tmp.
   # stdin from /dev/null: the serial console must not grab the terminal.
-  TMPDIR=$scratch timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null > >(prefix "$k") &
+  TMPDIR=$scratch timeout --kill-after=10 "${gtimeout[k]}" "${qemu[@]}" </dev/null > >(prefix "$k") &
   qpids[k]=$!
   bg_pids+=("${qpids[k]}")
   # The TAP files fill up on the share while the guest runs: show them live.
@@ -356,7 +358,7 @@ list_tests() {  # pass name
 }
 for ((k = 0; k < nshards; k++)); do
   if [ "${qrc[k]}" = 124 ] || [ "${qrc[k]}" = 137 ]; then
-    log "FAIL: guest $k did not finish within ${timeout_s}s (V2VM_TIMEOUT)"
+    log "FAIL: guest $k did not finish within ${gtimeout[k]}s (expected ${load[k]}s; V2VM_TIMEOUT overrides)"
     fail=1
   elif [ "${qrc[k]}" != 0 ]; then
     log "FAIL: qemu of guest $k exited ${qrc[k]}"
