@@ -8,15 +8,6 @@ load gotest
 
 MiB=$((1024 * 1024))
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 # run `testjail bisect-memory` with a report
 tjb() {
   run --separate-stderr tj bisect-memory --env "TJMARK=$MARKER" --report "$REPORT" "$@"

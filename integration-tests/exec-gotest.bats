@@ -8,11 +8,6 @@ load common
 load gotest
 load init-common
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
 setup() {
   tjt_setup
   require_controller memory

@@ -2,6 +2,17 @@
 # of examples/ as the working directory, runs with a report, and leak checks
 # that also cover the work directory and the workers' run cgroups.
 
+# The hooks of a `testjail test` suite (they replace common's); a file that
+# needs more defines its own after loading this one.
+setup_file() {
+  tj_setup_file
+  require_cmd go
+}
+
+setup() {
+  tjt_setup
+}
+
 # The work directories `testjail test` makes (mkdtemp), one a line.
 tjt_workdirs() {
   ls -d "${TMPDIR:-/tmp}"/testjail-?????? 2>/dev/null | sort || true

@@ -9,10 +9,6 @@ load seccomp
 
 DOCKER_CAPEFF=00000000a80425fb
 
-setup() {
-  tjt_setup
-}
-
 capeff() {
   grep '^CapEff:' <<<"$1" | awk '{print $2}'
 }

@@ -7,15 +7,6 @@ load common
 load gotest
 load seccomp
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 @test "default profile: clone3 gives ENOSYS, the run passes without a warning" {
   tjt ./clone3
   assert_test_result passed 0

@@ -7,15 +7,6 @@ load common
 load gotest
 load seccomp
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 @test "test: each denied syscall is named with its test, outcome seccomp_denied" {
   tjt ./seccomp
   assert_test_result seccomp_denied 4

@@ -10,15 +10,6 @@ load seccomp
 
 MOBY="$TJ_REPO/unit-tests/data/moby-profiles-seccomp-default.json"
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 @test "Go tests pass under Docker's profile; names libseccomp does not know are skipped and reported" {
   tjt --seccomp "$MOBY" ./pass ./clone3
   assert_test_result passed 0

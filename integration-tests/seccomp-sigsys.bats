@@ -9,15 +9,6 @@ load common
 load gotest
 load seccomp
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 @test "exec: TRAP kills a C program with SIGSYS: seccomp_denied, 128+31" {
   write_profile "$TJ_WORK/trap.json" '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getppid"],"action":"SCMP_ACT_TRAP"}]}'
   run --separate-stderr tj exec --seccomp "$TJ_WORK/trap.json" --report "$BATS_TEST_TMPDIR/r.json" -- "$TJHELPER" --tag="$MARKER" syscall getppid

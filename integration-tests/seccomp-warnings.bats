@@ -6,15 +6,6 @@ load common
 load gotest
 load seccomp
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 @test "test: EPERM from ptrace, the test passes: passed, exit 0, a warning naming the test" {
   tjt ./seccompwarn
   assert_test_result passed 0

@@ -6,15 +6,6 @@
 load common
 load gotest
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 # expect_bad_input NEEDLE TESTJAIL-TEST-ARGS...
 expect_bad_input() {
   local needle=$1

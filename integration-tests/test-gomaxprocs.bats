@@ -5,11 +5,6 @@
 load common
 load gotest
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
 setup() {
   tjt_setup
   unset GOMAXPROCS GODEBUG GOMEMLIMIT

@@ -5,15 +5,6 @@
 load common
 load gotest
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 @test "pass: passed, exit 0, go test's ok line, the tests counted" {
   tjt ./pass
   assert_test_result passed 0

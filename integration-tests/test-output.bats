@@ -6,15 +6,6 @@
 load common
 load gotest
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 # go test's lines with the times taken out.
 normalize() {
   sed -E -e 's/	[0-9]+\.[0-9]+s$//' -e 's/\([0-9]+\.[0-9]+s\)/(T)/' -e 's/^(ok  	[^	]*)	[0-9.]+s/\1/'

@@ -6,15 +6,6 @@
 load common
 load gotest
 
-setup_file() {
-  tj_setup_file
-  require_cmd go
-}
-
-setup() {
-  tjt_setup
-}
-
 @test "strings, strconv, sort: passed under testjail test as under go test" {
   go test -count=1 strings strconv sort >/dev/null
   TJ_TIMEOUT=300 tjt strings strconv sort
