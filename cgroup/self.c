@@ -111,7 +111,9 @@ int tj_cg_mountinfo_find(char *mountinfo, const char *ctrl, const char *own, cha
 
 static int own_dir(const char *ctrl, bool v2, char *dir, size_t size) {
   char cg[8192], own[PATH_MAX];
-  static char mountinfo[1 << 16];
+  _cleanup_free_ char *mountinfo = malloc(1 << 16); /* a container's can be long */
+  if (!mountinfo)
+    return -ENOMEM;
   if (read_small("/proc/self/cgroup", cg, sizeof(cg)) < 0 ||
       tj_cg_proc_cgroup_find(cg, v2 ? NULL : ctrl, own, sizeof(own)) < 0)
     return -ENOENT;
@@ -122,7 +124,7 @@ static int own_dir(const char *ctrl, bool v2, char *dir, size_t size) {
     if (slash && tj_cg_name_is_mine(slash + 1))
       *(slash == own ? slash + 1 : slash) = '\0';
   }
-  if (read_small("/proc/self/mountinfo", mountinfo, sizeof(mountinfo)) < 0)
+  if (read_small("/proc/self/mountinfo", mountinfo, 1 << 16) < 0)
     return -ENOENT;
   return tj_cg_mountinfo_find(mountinfo, v2 ? NULL : ctrl, own, dir, size);
 }

@@ -533,13 +533,16 @@ static int build_flag(char **flags, int n, int *i, struct tj_go_flags *gf, int *
 }
 
 int tj_testflags_goflags(char **flags, int n, char ***out, int *n_out) {
-  static char goflags[8192];
+  char setting[8192];
   char file[PATH_MAX];
   go_env_file(file, sizeof(file));
-  go_setting("GOFLAGS", file[0] ? file : NULL, goflags, sizeof(goflags));
-  char **all = calloc((size_t)n + strlen(goflags) / 2 + 2, sizeof(char *));
+  go_setting("GOFLAGS", file[0] ? file : NULL, setting, sizeof(setting));
+  /* one allocation: the array, then the copy of GOFLAGS its words point into */
+  size_t slots = (size_t)n + strlen(setting) / 2 + 2, len = strlen(setting) + 1;
+  char **all = calloc(1, slots * sizeof(char *) + len);
   if (!all)
     return -ENOMEM;
+  char *goflags = memcpy((char *)(all + slots), setting, len);
   int k = 0;
   char *save = NULL;
   for (char *t = strtok_r(goflags, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
@@ -688,6 +691,14 @@ struct job_ctx {
   char gomemlimit_env[64];
   char gomaxprocs_env[32];
   char failed_build[PATH_MAX]; /* go's ID of the package whose build failed (build-fail) */
+  /* the phases' specs and the paths their argv and binds point into: they
+   * live as long as the job */
+  struct tj_spec build_spec, test_spec;
+  char gotmp[PATH_MAX + 32];
+  char cover_dir[PATH_MAX], cover_flag[PATH_MAX + 32];
+  char art_dir[PATH_MAX + 16], art_flag[PATH_MAX + 32];
+  char fuzzcache[PATH_MAX + 64];
+  char running[512]; /* job_running's answer */
 };
 
 static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
@@ -1207,8 +1218,8 @@ static json_t *setup_result(struct job_ctx *c, const tj_error *err) {
 /* The tests running now (innermost), newest first, one a line (more than
  * one under t.Parallel), for naming a seccomp denial. */
 static const char *job_running(void *ctx) {
-  static char buf[512];
-  return tj_gowatch_running_lines(((const struct job_ctx *)ctx)->gt, buf, sizeof(buf));
+  struct job_ctx *c = ctx;
+  return tj_gowatch_running_lines(c->gt, c->running, sizeof(c->running));
 }
 
 /* cmd/go's isVersionElement: v2, v3..., not v0, v1 or v01 */
@@ -1325,30 +1336,30 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
     bargv[bk++] = job->gflags->build[i];
   bargv[bk++] = job->pkg->import_path;
   bargv[bk] = NULL;
-  static struct tj_spec bs;
-  static char gotmp[PATH_MAX + 32];
+  struct tj_spec *bs = &c->build_spec;
+  char *gotmp = c->gotmp;
   char tag[16];
   snprintf(tag, sizeof(tag), "%d", job->index);
-  if (tj_job_build_spec(job, &bs, tag, gotmp, sizeof(gotmp), &err) < 0)
+  if (tj_job_build_spec(job, bs, tag, gotmp, sizeof(c->gotmp), &err) < 0)
     return setup_result(c, &err);
-  bs.argv = bargv;
-  set_phase(c, "build", bs.memory_bytes, -1);
+  bs->argv = bargv;
+  set_phase(c, "build", bs->memory_bytes, -1);
   struct tj_sandbox_hooks bh = {.on_output = build_output, .on_line = build_line, .ctx = c,
                                 .sample_interval_ms = job->live ? o->mon.sample_interval_ms : 0,
                                 .on_sample = job->live ? run_sample : NULL};
-  int rr = tj_sandbox_run(&bs, &bh, &res, &err);
+  int rr = tj_sandbox_run(bs, &bh, &res, &err);
   /* go removed its own work dir in it (unless the build was killed: the
    * work dir goes whole at the end). */
   if (gotmp[0])
     rmdir(gotmp + 9);
   if (rr < 0)
     return setup_result(c, &err);
-  struct tj_evidence bev = tj_run_evidence(&bs, &res, NULL);
+  struct tj_evidence bev = tj_run_evidence(bs, &res, NULL);
   char sc_summary[400];
   tj_run_seccomp_evidence(&res, &bev, sc_summary, sizeof(sc_summary));
   tj_verdict_build(&bev, &c->build, &v);
   if (v.outcome != TJ_PASSED)
-    return build_failed(c, &bs, &res, &v);
+    return build_failed(c, bs, &res, &v);
   return NULL;
 }
 
@@ -1366,18 +1377,18 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   bool framing = framed(job);
   tj_error err = {0};
   struct tj_verdict v;
-  static struct tj_spec ts;
-  ts = *spec;
-  ts.report_path = NULL;
-  ts.workdir = job->pkg->dir;
+  struct tj_spec *ts = &c->test_spec;
+  *ts = *spec;
+  ts->report_path = NULL;
+  ts->workdir = job->pkg->dir;
   /* Lead's decision: Go's suites take root-only paths when getuid() is 0
    * and pass under docker as root, with docker's default capabilities. */
-  ts.root_default_caps = true;
+  ts->root_default_caps = true;
   /* go test gives the binary one pipe for both: "testing: warning: no
    * tests to run" (stderr) lands before "PASS" (stdout). */
-  ts.merge_output = true;
+  ts->merge_output = true;
   /* and no stdin: a test that reads it gets EOF, as under go test */
-  ts.null_stdin = true;
+  ts->null_stdin = true;
   char pwd[PATH_MAX + 8], path[PATH_MAX * 2];
   snprintf(pwd, sizeof(pwd), "PWD=%s", job->pkg->dir);
   const char *host_path = getenv("PATH");
@@ -1385,14 +1396,14 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   snprintf(path, sizeof(path), "PATH=%s/bin%s%s", job->go->goroot, host_path ? ":" : "", host_path ? host_path : "");
   /* The module cache read-only, as the tests see it under go test: a suite
    * that runs the go command itself needs its dependencies from there. */
-  if (!add_bind(&ts, job->go->gocache, false) || !add_bind(&ts, job->go->gomodcache, true) ||
-      !add_go_roots(&ts, job->go) || !add_env(&ts, pwd) ||
-      (job->go->goroot[0] && !add_env(&ts, path))) {
+  if (!add_bind(ts, job->go->gocache, false) || !add_bind(ts, job->go->gomodcache, true) ||
+      !add_go_roots(ts, job->go) || !add_env(ts, pwd) ||
+      (job->go->goroot[0] && !add_env(ts, path))) {
     tj_error_set(&err, 0, "too many --bind or --env settings for the test sandbox");
     return setup_result(c, &err);
   }
-  json_t *gml = gomemlimit(c, &ts);
-  json_t *gmp = gml ? gomaxprocs(c, &ts, bin) : NULL;
+  json_t *gml = gomemlimit(c, ts);
+  json_t *gmp = gml ? gomaxprocs(c, ts, bin) : NULL;
   if (!gmp) {
     json_decref(gml);
     tj_error_set(&err, 0, "too many --env settings for the test sandbox");
@@ -1400,13 +1411,13 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   }
   /* -coverprofile: the binary writes its profile into a directory of the
    * work dir; testcmd merges them, as go test does. */
-  static char cover_dir[PATH_MAX], cover_flag[PATH_MAX + 32];
+  char *cover_dir = c->cover_dir, *cover_flag = c->cover_flag;
   bool profile = job->gflags && job->gflags->coverprofile;
   if (profile) {
-    tj_job_cover_dir(job->workdir, job->index, cover_dir, sizeof(cover_dir));
-    snprintf(cover_flag, sizeof(cover_flag), "-test.coverprofile=%s/profile", cover_dir);
+    tj_job_cover_dir(job->workdir, job->index, cover_dir, sizeof(c->cover_dir));
+    snprintf(cover_flag, sizeof(c->cover_flag), "-test.coverprofile=%s/profile", cover_dir);
     if ((mkdir(cover_dir, 0777) < 0 && errno != EEXIST) || chmod(cover_dir, 0777) < 0 ||
-        !add_bind(&ts, cover_dir, false)) {
+        !add_bind(ts, cover_dir, false)) {
       tj_error_set(&err, errno, "the coverage profile's directory %s", cover_dir);
       json_decref(gml);
       json_decref(gmp);
@@ -1416,7 +1427,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   /* -artifacts: go test hands the binary -test.outputdir, its own working
    * directory unless -outputdir names another, made absolute; the binary
    * writes under _artifacts there, the one directory made writable. */
-  static char art_dir[PATH_MAX + 16], art_flag[PATH_MAX + 32];
+  char *art_dir = c->art_dir, *art_flag = c->art_flag;
   bool artifacts = job->gflags && job->gflags->artifacts;
   if (artifacts) {
     char cwd[PATH_MAX], dir[PATH_MAX + 1];
@@ -1424,9 +1435,9 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     if (!getcwd(cwd, sizeof(cwd)))
       cwd[0] = 0;
     snprintf(dir, sizeof(dir), "%s%s%s", od && od[0] == '/' ? "" : cwd, od && od[0] != '/' ? "/" : "", od ? od : "");
-    snprintf(art_dir, sizeof(art_dir), "%s/_artifacts", dir);
-    snprintf(art_flag, sizeof(art_flag), "-test.outputdir=%s", dir);
-    if ((mkdir(art_dir, 0777) < 0 && errno != EEXIST) || !add_bind(&ts, art_dir, false)) {
+    snprintf(art_dir, sizeof(c->art_dir), "%s/_artifacts", dir);
+    snprintf(art_flag, sizeof(c->art_flag), "-test.outputdir=%s", dir);
+    if ((mkdir(art_dir, 0777) < 0 && errno != EEXIST) || !add_bind(ts, art_dir, false)) {
       tj_error_set(&err, errno, "-artifacts: the directory %s", art_dir);
       json_decref(gml);
       json_decref(gmp);
@@ -1448,11 +1459,11 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   targv[k++] = "-test.paniconexit0";
   /* Fuzzing runs until -fuzztime, as under go test. */
   bool fuzz = job->gflags && job->gflags->fuzz;
-  static char fuzzcache[PATH_MAX + 64];
+  char *fuzzcache = c->fuzzcache;
   if (!job->has_timeout && !fuzz)
     targv[k++] = "-test.timeout=10m";
   if (fuzz && job->go->gocache[0]) {
-    snprintf(fuzzcache, sizeof(fuzzcache), "-test.fuzzcachedir=%s/fuzz/%s", job->go->gocache, job->pkg->import_path);
+    snprintf(fuzzcache, sizeof(c->fuzzcache), "-test.fuzzcachedir=%s/fuzz/%s", job->go->gocache, job->pkg->import_path);
     targv[k++] = fuzzcache;
   }
   if (profile)
@@ -1462,13 +1473,13 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   for (int i = 0; i < nf; i++)
     if (!artifacts || strncmp(job->testflags[i], "-test.outputdir=", 16) != 0)
       targv[k++] = job->testflags[i];
-  ts.argv = targv;
+  ts->argv = targv;
   int64_t interval = o->mon.sample_interval_ms > 0 ? o->mon.sample_interval_ms : TJ_DEFAULT_SAMPLE_MS;
-  c->tl_on = tj_timeline_init(&c->tl, interval, ts.memory_bytes, tj_timeline_hint(ts.wall_timeout_ms, interval)) == 0;
-  set_phase(c, "test", ts.memory_bytes, ts.pids);
+  c->tl_on = tj_timeline_init(&c->tl, interval, ts->memory_bytes, tj_timeline_hint(ts->wall_timeout_ms, interval)) == 0;
+  set_phase(c, "test", ts->memory_bytes, ts->pids);
   struct tj_sandbox_hooks th = {.on_output = test_output, .on_start = run_started, .on_sample = run_sample,
                                 .sample_interval_ms = interval, .running_test = job_running, .ctx = c};
-  int rr = tj_sandbox_run(&ts, &th, &res, &err);
+  int rr = tj_sandbox_run(ts, &th, &res, &err);
   free(targv);
   if (rr < 0) {
     json_decref(gml);
@@ -1487,9 +1498,9 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
 
   struct tj_notes notes = res.notes;
   tj_gowatch_notes(c->gt, &notes);
-  struct tj_evidence tev = tj_run_evidence(&ts, &res, &notes);
+  struct tj_evidence tev = tj_run_evidence(ts, &res, &notes);
   tev.go_test = true;
-  if (ts.cg_parent)
+  if (ts->cg_parent)
     tev.memory_total_limit = o->memory_total_bytes;
   char sc_summary[400];
   tj_run_seccomp_evidence(&res, &tev, sc_summary, sizeof(sc_summary));
@@ -1544,7 +1555,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     tj_gotest_close(c->gt, elapsed);
   }
   json_t *result = result_base(job, "test", &v, elapsed);
-  json_t *run = tj_report_run(&ts, &res, &v);
+  json_t *run = tj_report_run(ts, &res, &v);
   json_object_update(result, run);
   json_decref(run);
   json_object_set_new(result, "tests", tests_json(c->gt, job->want_junit));
@@ -1553,7 +1564,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   json_object_set_new(result, "gomemlimit", gml);
   json_object_set_new(result, "gomaxprocs", gmp);
   if (c->tl_on) {
-    tj_timeline_finish(&c->tl, &res.stats, ts.pids);
+    tj_timeline_finish(&c->tl, &res.stats, ts->pids);
     json_object_set_new(result, "timeline", tj_timeline_json(&c->tl));
   }
   return result;

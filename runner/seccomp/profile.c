@@ -771,11 +771,11 @@ static int profile_parse_depth(const char *text, size_t len, const char *source_
                                struct tj_profile *out, int depth, tj_problem_fn problem, void *problem_ctx,
                                tj_error *err);
 
-static char *unknown_name_msg(void) {
-  static char buf[128];
+/* "default, strict, ..." into buf */
+static const char *shipped_list(char *buf, size_t size) {
   buf[0] = 0;
   for (size_t i = 0; tj_profile_shipped_names[i]; i++)
-    snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? ", " : "", tj_profile_shipped_names[i]);
+    snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? ", " : "", tj_profile_shipped_names[i]);
   return buf;
 }
 
@@ -792,9 +792,10 @@ static int profile_load_depth(const char *arg, const char *base_dir, bool forbid
   if (!tj_profile_arg_is_file(arg)) {
     size_t len;
     const char *text = tj_profile_shipped(arg, &len);
+    char names[128];
     if (!text)
       return tj_error_set(err, 0, "unknown profile '%s' (shipped: %s; a file needs a '/' or the .json suffix)", arg,
-                          unknown_name_msg());
+                          shipped_list(names, sizeof(names)));
     return profile_parse_depth(text, len, arg, NULL, out, depth, problem, problem_ctx, err);
   }
   if (forbid_files)
