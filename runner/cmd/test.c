@@ -547,37 +547,12 @@ int tj_cmd_test(int argc, char **argv) {
   if (stop[1] >= 0)
     close(stop[1]);
 
-  /* The verdict of the whole run: the first outcome in the contract order. */
-  int best = -1, not_passed = 0;
   json_t *packages = json_array();
-  for (int i = 0; i < n; i++) {
-    json_t *res = slots[i].result;
-    if (!res)
-      continue;
-    int o = (int)json_integer_value(json_object_get(res, "_outcome"));
-    not_passed += o != TJ_PASSED;
-    if (best < 0 || tj_outcome_rank((enum tj_outcome)o) <
-                        tj_outcome_rank((enum tj_outcome)json_integer_value(json_object_get(slots[best].result, "_outcome"))))
-      best = i;
-    json_array_append(packages, res);
-  }
-  struct tj_verdict top = {.outcome = TJ_SANDBOX_ERROR};
-  snprintf(top.outcome_name, sizeof(top.outcome_name), "sandbox_error");
-  snprintf(top.diagnosis, sizeof(top.diagnosis), "interrupted before any package finished");
-  if (best >= 0) {
-    json_t *b = slots[best].result;
-    top.outcome = (enum tj_outcome)json_integer_value(json_object_get(b, "_outcome"));
-    snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", json_string_value(json_object_get(b, "outcome")));
-    if (n == 1)
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "%s", json_string_value(json_object_get(b, "diagnosis")));
-    else if (top.outcome == TJ_PASSED)
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "passed: all %d packages", n);
-    else
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "%s: %s (%d of %d packages not passed)",
-               json_string_value(json_object_get(b, "package")), json_string_value(json_object_get(b, "diagnosis")),
-               not_passed, n);
-  }
-  int code = tj_outcome_exit_code(top.outcome);
+  for (int i = 0; i < n; i++)
+    if (slots[i].result)
+      json_array_append(packages, slots[i].result);
+  struct tj_verdict top;
+  int code = tj_report_run_verdict(packages, n, &top);
   if (code != 0 && code != TJ_EXIT_USAGE && mode != TJ_OUT_JSON && opts.n_packages > 0) {
     fflush(stdout);
     tj_write_all(STDOUT_FILENO, "FAIL\n", 5);
