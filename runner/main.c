@@ -16,6 +16,7 @@
 #include "go/prebuild.h"
 #include "sandbox/preexec.h"
 #include "cmd/profile.h"
+#include "cmd/report.h"
 #include "report/report.h"
 #include "sandbox/sandbox.h"
 #include "seccomp/seccomp.h"
@@ -224,8 +225,10 @@ static int cmd_help(const char *topic) {
     tj_cli_help_bisect(stdout);
   else if (strcmp(topic, "profile") == 0)
     tj_cli_help_profile(stdout);
+  else if (strcmp(topic, "report") == 0)
+    tj_cmd_report_help(stdout);
   else {
-    fprintf(stderr, "testjail: help: unknown command '%s' (commands: test, exec, init, bisect-memory, doctor, profile)\n", topic);
+    fprintf(stderr, "testjail: help: unknown command '%s' (commands: test, exec, init, bisect-memory, doctor, profile, report)\n", topic);
     return TJ_EXIT_USAGE;
   }
   return 0;
@@ -251,6 +254,8 @@ int main(int argc, char **argv) {
     return cmd_doctor(argc - 1, argv + 1);
   if (strcmp(cmd, "profile") == 0)
     return tj_cmd_profile(argc - 1, argv + 1);
+  if (strcmp(cmd, "report") == 0)
+    return tj_cmd_report(argc - 1, argv + 1);
   if (strcmp(cmd, "__handoff") == 0)
     return tj_cmd_handoff(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0)

@@ -100,6 +100,8 @@ void tj_cli_help_main(FILE *out) {
           "                                       find the smallest memory limit under which the tests pass\n"
           "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups and work directories\n"
           "  profile check FILE...                validate profiles and seccomp files; profile show NAME\n"
+          "  report merge OUT.json SHARD.json... [--junit FILE]\n"
+          "                                       merge the reports of a sharded test run (--shard) into one\n"
           "  help [COMMAND]                       show help\n"
           "  --version                            print the version\n"
           "\n"
