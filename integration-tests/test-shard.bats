@@ -175,6 +175,11 @@ sys.exit(0 if max(loads) <= 1.2 * ideal else 1)' "$BATS_TEST_TMPDIR/full.json" "
       others=$((others + $(outcomes "$BATS_TEST_TMPDIR/shards/shard-$k.json" | wc -l)))
   done
   assert_eq "$kept" "$others"
+  # named but never written (a pod's path in a manifest): the same, with a note
+  run --separate-stderr tj report merge "$BATS_TEST_TMPDIR/merged2.json" "$BATS_TEST_TMPDIR"/shards/shard-{0,1,2}.json
+  assert_eq "$status" 125 "stderr: $stderr"
+  assert_contains "$stderr" "shard-$lost.json): lost shards"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/merged2.json" shard.missing)" "[$lost]"
 }
 
 @test "a package in two reports is sandbox_error naming both shards" {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/error.h"
@@ -103,13 +104,23 @@ static int merge(const char *out_path, const char *junit, char **files, int nfil
     return usage("out of memory");
   int rc = -1;
   json_t *packages = json_array(), *report = NULL;
-  for (int i = 0; i < nfiles; i++) {
+  /* A shard's report that does not exist is a lost shard (its pod never
+   * wrote one); a file that is not a shard's report is a mistake. */
+  int loaded = 0, absent = 0;
+  const char *first_absent = NULL;
+  for (int f = 0; f < nfiles; f++) {
     json_error_t je;
-    in[i].path = files[i];
-    in[i].r = json_load_file(files[i], 0, &je);
+    if (access(files[f], F_OK) < 0 && errno == ENOENT) {
+      absent++;
+      first_absent = first_absent ? first_absent : files[f];
+      continue;
+    }
+    int i = loaded++;
+    in[i].path = files[f];
+    in[i].r = json_load_file(files[f], 0, &je);
     const char *why = in[i].r ? check_shard(in[i].r, &in[i].index) : je.text;
     if (why) {
-      rc = usage("%s: not a shard's report (%s)", files[i], why);
+      rc = usage("%s: not a shard's report (%s)", files[f], why);
       goto out;
     }
     const char *v0 = json_string_value(json_object_get(in[0].r, "testjail"));
@@ -117,7 +128,7 @@ static int merge(const char *out_path, const char *junit, char **files, int nfil
     if (strcmp(v0, v) != 0) {
       char msg[600];
       snprintf(msg, sizeof(msg), "%s: written by testjail %s, %s by %s: reports of different testjail versions",
-               files[i], v, in[0].path, v0);
+               files[f], v, in[0].path, v0);
       rc = usage("%s", msg);
       goto out;
     }
@@ -125,10 +136,18 @@ static int merge(const char *out_path, const char *junit, char **files, int nfil
                     json_object_get(json_object_get(in[i].r, "shard"), "plan"))) {
       rc = usage("%s: a different package list or split than %s (the shards must resolve the same packages, with the "
                  "same --shard-timings)",
-                 files[i], in[0].path);
+                 files[f], in[0].path);
       goto out;
     }
   }
+  if (loaded == 0) {
+    rc = usage("%s: no such file, nor any other SHARD.json given", first_absent);
+    goto out;
+  }
+  if (absent)
+    fprintf(stderr, "testjail: report merge: %d of the reports given do not exist (%s%s): lost shards\n", absent,
+            first_absent, absent > 1 ? ", ..." : "");
+  nfiles = loaded;
   json_t *sh0 = json_object_get(in[0].r, "shard"), *plan = json_object_get(sh0, "plan"), *list;
   int count = (int)json_array_size(plan), total = 0;
   size_t s;
