@@ -270,6 +270,10 @@ sys.exit(0 if max(loads) <= 1.2 * ideal else 1)' "$BATS_TEST_TMPDIR/full.json" "
   expect_bad_input "--shard-count needs --shard" test --shard-count 3 ./pass
 }
 
+@test "bad input after the shard is known: still one line (a package that does not exist)" {
+  expect_bad_input "nosuchdir" test --shard 0/2 ./pass ./nosuchdir
+}
+
 @test "merge refuses reports of different package lists or versions, and non-shard reports, writing nothing" {
   tjt --shard 0/2 ./pass ./fail
   cp "$REPORT" "$BATS_TEST_TMPDIR/a.json"

@@ -229,7 +229,8 @@ static int merge_cover(const char *path, const char *mode, const char *workdir, 
 
 static const char *env_of(const char *name) { return getenv(name); }
 
-/* --shard: K and N settled, the timings read, before anything is made. */
+/* --shard: K and N settled, the timings read, before anything is made;
+ * which shard this is goes to stderr once go list has answered. */
 static int shard_setup(struct tj_test_opts *o, struct tj_shard_timings *timings, tj_error *err) {
   struct tj_shard *sh = &o->shard;
   if (!sh->on) {
@@ -245,7 +246,6 @@ static int shard_setup(struct tj_test_opts *o, struct tj_shard_timings *timings,
   }
   if (o->shard_timings && tj_shard_timings_load(o->shard_timings, timings, err) < 0)
     return -1;
-  fprintf(stderr, "testjail: shard %d/%d (%s)\n", sh->index, sh->count, sh->source);
   return 0;
 }
 
@@ -284,6 +284,8 @@ static json_t *shard_filter(const struct tj_shard *sh, const struct tj_shard_tim
   }
   json_t *o = json_pack("{s:i,s:i,s:s,s:s,s:o,s:i,s:o}", "index", sh->index, "count", sh->count, "strategy", strategy,
                         "source", sh->source, "packages", mine, "total_packages", *n, "plan", plan);
+  fprintf(stderr, "testjail: shard %d/%d (%s): %d of %d packages, split by %s\n", sh->index, sh->count, sh->source, kept,
+          *n, strategy);
   *n = kept;
   return o;
 }
