@@ -6,6 +6,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
+#include "cmd/report.h"
 #include "common/error.h"
 #include "go/prebuild.h"
 
@@ -22,6 +23,7 @@ static const struct command commands[] = {
     {"bisect-memory", tj_cmd_bisect, tj_cli_help_bisect},
     {"doctor", tj_cmd_doctor, tj_cli_help_doctor},
     {"profile", tj_cmd_profile, tj_cli_help_profile},
+    {"report", tj_cmd_report, tj_cmd_report_help},
     {"__handoff", tj_cmd_handoff, NULL},
 };
 

@@ -169,6 +169,21 @@ const char *tj_outcome_name(enum tj_outcome o) {
   return "sandbox_error";
 }
 
+bool tj_outcome_from_name(const char *name, enum tj_outcome *o) {
+  if (!name)
+    return false;
+  if (strncmp(name, "rlimit_", 7) == 0 && name[7]) {
+    *o = TJ_RLIMIT;
+    return true;
+  }
+  for (int i = TJ_PASSED; i <= TJ_SANDBOX_ERROR; i++)
+    if (i != TJ_RLIMIT && strcmp(name, tj_outcome_name((enum tj_outcome)i)) == 0) {
+      *o = (enum tj_outcome)i;
+      return true;
+    }
+  return false;
+}
+
 int tj_outcome_rank(enum tj_outcome o) {
   switch (o) {
   case TJ_SANDBOX_ERROR: return 0;

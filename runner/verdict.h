@@ -151,6 +151,10 @@ bool tj_outcome_imposed(enum tj_outcome o);
 /* "passed", "oom_killed", ... ("rlimit" for TJ_RLIMIT; use v->outcome_name). */
 const char *tj_outcome_name(enum tj_outcome o);
 
+/* The other way: "rlimit_<name>" is TJ_RLIMIT; false for a name that is
+ * no outcome. */
+bool tj_outcome_from_name(const char *name, enum tj_outcome *o);
+
 /* The exit code of `testjail test` for an outcome (contract table). */
 int tj_outcome_exit_code(enum tj_outcome o);
 

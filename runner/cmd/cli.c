@@ -108,6 +108,8 @@ void tj_cli_help_main(FILE *out) {
           "                                       find the smallest memory limit under which the tests pass\n"
           "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups and work directories\n"
           "  profile check FILE...                validate profiles and seccomp files; profile show NAME\n"
+          "  report merge OUT.json SHARD.json... [--junit FILE]\n"
+          "                                       merge the reports of a sharded test run (--shard) into one\n"
           "  help [COMMAND]                       show help\n"
           "  --version                            print the version\n"
           "\n"
@@ -396,6 +398,9 @@ enum {
   OPT_BUILD_TIMEOUT,
   OPT_VET,
   OPT_MEMORY_TOTAL,
+  OPT_SHARD,
+  OPT_SHARD_COUNT,
+  OPT_SHARD_TIMINGS,
   OPT_P = 'p', /* short options: the id is the letter */
   OPT_V = 'v',
 };
@@ -414,6 +419,14 @@ static const struct tj_option test_options[] = {
     {"memory-total", "SIZE", OPT_MEMORY_TOTAL,
      "memory limit of all the test sandboxes of the run together (--memory is per package, and -p runs several "
      "at once): one cgroup over them"},
+    {"shard", "K/N|auto", OPT_SHARD,
+     "run only the K-th (0-based) of N shares of the resolved packages, split by package; auto: K and N from "
+     "JOB_COMPLETION_INDEX (Kubernetes Indexed Job) with --shard-count, or CI_NODE_INDEX/CI_NODE_TOTAL (GitLab "
+     "parallel:, 1-based); the report's shard object says which packages ran (merge: testjail report merge)"},
+    {"shard-count", "N", OPT_SHARD_COUNT, "the number of shards for --shard auto (a Job's completions)"},
+    {"shard-timings", "REPORT", OPT_SHARD_TIMINGS,
+     "balance the shards by the packages' durations in an earlier testjail report (longest first; a package "
+     "without one counts as their median); without it the split is by a hash of the import paths"},
 };
 
 /* ---- monitoring (test, bisect-memory) and bisect-memory's own options ---- */
@@ -643,6 +656,18 @@ static int test_option(void *ctx, int id, const char *arg, tj_error *err) {
     if (!*arg || strchr(arg, ' '))
       return tj_error_set(err, 0, "invalid --vet '%s': expected off or a comma-separated list of checks", arg);
     o->vet = arg;
+    return 0;
+  case OPT_SHARD:
+    return tj_shard_parse(arg, &o->shard, err);
+  case OPT_SHARD_COUNT:
+    if (tj_parse_int(arg, 1, 100000, &v, &sub) < 0)
+      return tj_error_set(err, 0, "invalid --shard-count '%s': expected a whole number from 1 to 100000", arg);
+    o->shard_count = (int)v;
+    return 0;
+  case OPT_SHARD_TIMINGS:
+    if (!*arg)
+      return tj_error_set(err, 0, "invalid --shard-timings '': expected a testjail report");
+    o->shard_timings = arg;
     return 0;
   }
   int m = monitor_option(&o->mon, id, arg, err);
@@ -909,6 +934,14 @@ static const struct tj_option bisect_options[] = {
     {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},
     {"build-timeout", "DURATION", OPT_BUILD_TIMEOUT, "wall-clock limit of the build sandbox (default: none)"},
     {"vet", "LIST", OPT_VET, "vet checks run by the build, as go test -vet: off, or a comma-separated list"},
+    {"shard", "K/N|auto", OPT_SHARD,
+     "run only the K-th (0-based) of N shares of the resolved packages, split by package; auto: K and N from "
+     "JOB_COMPLETION_INDEX (Kubernetes Indexed Job) with --shard-count, or CI_NODE_INDEX/CI_NODE_TOTAL (GitLab "
+     "parallel:, 1-based); the report's shard object says which packages ran (merge: testjail report merge)"},
+    {"shard-count", "N", OPT_SHARD_COUNT, "the number of shards for --shard auto (a Job's completions)"},
+    {"shard-timings", "REPORT", OPT_SHARD_TIMINGS,
+     "balance the shards by the packages' durations in an earlier testjail report (longest first; a package "
+     "without one counts as their median); without it the split is by a hash of the import paths"},
 };
 
 void tj_cli_help_bisect(FILE *out) {

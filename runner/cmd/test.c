@@ -25,6 +25,7 @@
 #include "report/live.h"
 #include "report/plot.h"
 #include "go/prebuild.h"
+#include "go/shard.h"
 #include "report/report.h"
 #include "go/testout.h"
 #include "common/util.h"
@@ -248,6 +249,69 @@ static int merge_cover(const char *path, const char *mode, const char *workdir, 
   return 0;
 }
 
+static const char *env_of(const char *name) { return getenv(name); }
+
+/* --shard: K and N settled, the timings read, before anything is made;
+ * which shard this is goes to stderr once go list has answered. */
+static int shard_setup(struct tj_test_opts *o, struct tj_shard_timings *timings, tj_error *err) {
+  struct tj_shard *sh = &o->shard;
+  if (!sh->on) {
+    if (o->shard_count || o->shard_timings)
+      return tj_error_set(err, 0, "%s needs --shard", o->shard_count ? "--shard-count" : "--shard-timings");
+    return 0;
+  }
+  if (sh->is_auto) {
+    if (tj_shard_resolve_auto(sh, o->shard_count, env_of, err) < 0)
+      return -1;
+  } else if (o->shard_count && o->shard_count != sh->count) {
+    return tj_error_set(err, 0, "--shard-count %d disagrees with %s", o->shard_count, sh->source);
+  }
+  if (o->shard_timings && tj_shard_timings_load(o->shard_timings, timings, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Keeps the shard's packages of the resolved list (in its order) and
+ * returns the report's shard object: the split of the whole list too, so a
+ * merge can tell a lost shard's packages. */
+static json_t *shard_filter(const struct tj_shard *sh, const struct tj_shard_timings *timings,
+                            struct tj_package *pkgs, int *n, tj_error *err) {
+  const char **paths = calloc((size_t)*n + 1, sizeof(*paths));
+  int *of = calloc((size_t)*n + 1, sizeof(*of));
+  for (int i = 0; paths && i < *n; i++)
+    paths[i] = pkgs[i].import_path;
+  const char *strategy = paths && of ? tj_shard_assign(paths, *n, timings, sh->count, of) : NULL;
+  json_t *plan = json_array(), *mine = json_array();
+  for (int s = 0; strategy && s < sh->count; s++)
+    json_array_append_new(plan, json_array());
+  int kept = 0;
+  for (int i = 0; strategy && i < *n; i++) {
+    json_array_append_new(json_array_get(plan, (size_t)of[i]), json_string(pkgs[i].import_path));
+    if (of[i] == sh->index) {
+      json_array_append_new(mine, json_string(pkgs[i].import_path));
+      pkgs[kept++] = pkgs[i];
+    } else {
+      free(pkgs[i].import_path);
+      free(pkgs[i].dir);
+      free(pkgs[i].binary);
+    }
+  }
+  free(paths);
+  free(of);
+  if (!strategy) {
+    json_decref(plan);
+    json_decref(mine);
+    tj_error_set(err, ENOMEM, "--shard");
+    return NULL;
+  }
+  json_t *o = json_pack("{s:i,s:i,s:s,s:s,s:o,s:i,s:o}", "index", sh->index, "count", sh->count, "strategy", strategy,
+                        "source", sh->source, "packages", mine, "total_packages", *n, "plan", plan);
+  fprintf(stderr, "testjail: shard %d/%d (%s): %d of %d packages, split by %s\n", sh->index, sh->count, sh->source, kept,
+          *n, strategy);
+  *n = kept;
+  return o;
+}
+
 int tj_cmd_test(int argc, char **argv) {
   static struct tj_test_opts opts;
   tj_error err = {0};
@@ -261,6 +325,9 @@ int tj_cmd_test(int argc, char **argv) {
   if (opts.junit_path && tj_report_check_path("--junit", opts.junit_path, &err) < 0)
     return usage_error(err.msg);
   if (tj_spec_seccomp(&opts.spec, &err) < 0)
+    return usage_error(err.msg);
+  static struct tj_shard_timings timings;
+  if (shard_setup(&opts, &timings, &err) < 0)
     return usage_error(err.msg);
   if (opts.mon.plot_path && tj_report_check_path("--plot", opts.mon.plot_path, &err) < 0)
     return usage_error(err.msg);
@@ -350,19 +417,32 @@ int tj_cmd_test(int argc, char **argv) {
   /* One package under --build-timeout builds once, alone: a build that
    * hangs would else hang twice, in the shared build and in its own. */
   bool single = opts.n_packages == 0 || (opts.n_packages == 1 && !strstr(opts.packages[0], "..."));
-  if (!(single && opts.build_timeout_ms > 0))
+  /* A shard builds only its packages: its build waits for go list. */
+  if (!(single && opts.build_timeout_ms > 0) && !opts.shard.on)
     tj_prebuild_start(&pb, &pre, opts.packages, opts.n_packages, parallel);
-  /* After the build's fork: a worker sees the stop once we close ours. */
-  if (pipe2(stop, O_CLOEXEC) < 0)
-    stop[0] = stop[1] = -1;
 
   struct tj_package *pkgs = NULL;
   int n = 0;
   struct slot *slots = NULL;
+  json_t *shard_obj = NULL;
   int rr = tj_go_resolve(opts.packages, opts.n_packages, gflags.build, &go, &pkgs, &n, &err);
+  if (rr >= 0 && opts.shard.on && !(shard_obj = shard_filter(&opts.shard, &timings, pkgs, &n, &err)))
+    rr = -1;
   if (rr >= 0 && gflags.fuzz && n > 1)
     rr = tj_error_set(&err, 0, "bad TESTFLAGS: -fuzz takes one package, as under go test (%d given)", n);
-  if (rr < 0 || !(slots = calloc((size_t)n, sizeof(*slots)))) {
+  if (rr >= 0 && opts.shard.on && n > 0 && !(n == 1 && opts.build_timeout_ms > 0)) {
+    char **mine = calloc((size_t)n + 1, sizeof(*mine));
+    for (int i = 0; mine && i < n; i++)
+      mine[i] = pkgs[i].import_path;
+    pre.go = &go;
+    if (mine)
+      tj_prebuild_start(&pb, &pre, mine, n, parallel);
+    free(mine);
+  }
+  /* After the build's fork: a worker sees the stop once we close ours. */
+  if (pipe2(stop, O_CLOEXEC) < 0)
+    stop[0] = stop[1] = -1;
+  if (rr < 0 || !(slots = calloc((size_t)n + 1, sizeof(*slots)))) {
     if (!err.msg[0])
       tj_error_set(&err, ENOMEM, "setting up");
     /* Bad input: nothing of the build stays behind. */
@@ -372,6 +452,8 @@ int tj_cmd_test(int argc, char **argv) {
     tj_remove_tree(workdir);
     tj_cg_destroy(total, NULL);
     tj_packages_free(pkgs, n);
+    json_decref(shard_obj);
+    tj_shard_timings_free(&timings);
     tj_testflags_free(testflags);
     tj_go_flags_free(&gflags);
     close(sfd);
@@ -587,37 +669,22 @@ int tj_cmd_test(int argc, char **argv) {
   if (stop[1] >= 0)
     close(stop[1]);
 
-  /* The verdict of the whole run: the first outcome in the contract order. */
-  int best = -1, not_passed = 0;
   json_t *packages = json_array();
-  for (int i = 0; i < n; i++) {
-    json_t *res = slots[i].result;
-    if (!res)
-      continue;
-    int o = (int)json_integer_value(json_object_get(res, "_outcome"));
-    not_passed += o != TJ_PASSED;
-    if (best < 0 || tj_outcome_rank((enum tj_outcome)o) <
-                        tj_outcome_rank((enum tj_outcome)json_integer_value(json_object_get(slots[best].result, "_outcome"))))
-      best = i;
-    json_array_append(packages, res);
+  for (int i = 0; i < n; i++)
+    if (slots[i].result)
+      json_array_append(packages, slots[i].result);
+  struct tj_verdict top;
+  int code = tj_report_run_verdict(packages, n, &top);
+  if (opts.shard.on && n == 0 && !interrupted) {
+    /* go test refuses an empty package list; a shard may get none. */
+    code = 0;
+    top.outcome = TJ_PASSED;
+    snprintf(top.outcome_name, sizeof(top.outcome_name), "passed");
+    snprintf(top.diagnosis, sizeof(top.diagnosis), "passed: shard %d/%d has no package (%d packages over %d shards)",
+             opts.shard.index, opts.shard.count, (int)json_integer_value(json_object_get(shard_obj, "total_packages")),
+             opts.shard.count);
+    fprintf(stderr, "testjail: %s; nothing ran\n", top.diagnosis);
   }
-  struct tj_verdict top = {.outcome = TJ_SANDBOX_ERROR};
-  snprintf(top.outcome_name, sizeof(top.outcome_name), "sandbox_error");
-  snprintf(top.diagnosis, sizeof(top.diagnosis), "interrupted before any package finished");
-  if (best >= 0) {
-    json_t *b = slots[best].result;
-    top.outcome = (enum tj_outcome)json_integer_value(json_object_get(b, "_outcome"));
-    snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", json_string_value(json_object_get(b, "outcome")));
-    if (n == 1)
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "%s", json_string_value(json_object_get(b, "diagnosis")));
-    else if (top.outcome == TJ_PASSED)
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "passed: all %d packages", n);
-    else
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "%s: %s (%d of %d packages not passed)",
-               json_string_value(json_object_get(b, "package")), json_string_value(json_object_get(b, "diagnosis")),
-               not_passed, n);
-  }
-  int code = tj_outcome_exit_code(top.outcome);
   if (code != 0 && code != TJ_EXIT_USAGE && mode != TJ_OUT_JSON && opts.n_packages > 0) {
     fflush(stdout);
     tj_write_all(STDOUT_FILENO, "FAIL\n", 5);
@@ -657,6 +724,8 @@ int tj_cmd_test(int argc, char **argv) {
                            .go = go.version[0] ? go.version : NULL};
     json_t *report = tj_report_top("test", &top, code, &host, NULL);
     json_object_set(report, "packages", packages);
+    if (shard_obj)
+      json_object_set(report, "shard", shard_obj);
     if (tj_report_write(opts.spec.report_path, report, &err) < 0)
       fprintf(stderr, "testjail: %s\n", err.msg);
     json_decref(report);
@@ -672,6 +741,8 @@ int tj_cmd_test(int argc, char **argv) {
   }
   free(slots);
   tj_cg_destroy(total, NULL);
+  json_decref(shard_obj);
+  tj_shard_timings_free(&timings);
   tj_packages_free(pkgs, n);
   tj_testflags_free(testflags);
   tj_go_flags_free(&gflags);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "common/spec.h"
+#include "go/shard.h"
 
 /* What test and bisect-memory watch while the tests run, and how they show
  * it: the timeline's sampling, --plot, the live view, GOMEMLIMIT. */
@@ -42,6 +43,10 @@ struct tj_test_opts {
   char **testflags;
   int n_testflags;
   struct tj_monitor_opts mon;
+  /* --shard K/N|auto, --shard-count N (0: not given), --shard-timings REPORT */
+  struct tj_shard shard;
+  int shard_count;
+  const char *shard_timings;
 };
 
 /* `testjail bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]`: the

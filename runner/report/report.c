@@ -195,6 +195,42 @@ json_t *tj_report_top(const char *mode, const struct tj_verdict *v, int exit_cod
   return top;
 }
 
+static enum tj_outcome package_outcome(json_t *p) {
+  enum tj_outcome o;
+  return tj_outcome_from_name(json_string_value(json_object_get(p, "outcome")), &o) ? o : TJ_SANDBOX_ERROR;
+}
+
+int tj_report_run_verdict(json_t *packages, int n_total, struct tj_verdict *top) {
+  memset(top, 0, sizeof(*top));
+  top->outcome = TJ_SANDBOX_ERROR;
+  snprintf(top->outcome_name, sizeof(top->outcome_name), "sandbox_error");
+  snprintf(top->diagnosis, sizeof(top->diagnosis), "interrupted before any package finished");
+  json_t *best = NULL, *p;
+  int not_passed = 0;
+  size_t i;
+  json_array_foreach(packages, i, p) {
+    enum tj_outcome o = package_outcome(p);
+    not_passed += o != TJ_PASSED;
+    if (!best || tj_outcome_rank(o) < tj_outcome_rank(package_outcome(best)))
+      best = p;
+  }
+  if (best) {
+    const char *name = json_string_value(json_object_get(best, "outcome"));
+    const char *diag = json_string_value(json_object_get(best, "diagnosis"));
+    top->outcome = package_outcome(best);
+    snprintf(top->outcome_name, sizeof(top->outcome_name), "%s",
+             top->outcome == TJ_SANDBOX_ERROR ? "sandbox_error" : name);
+    if (n_total == 1)
+      snprintf(top->diagnosis, sizeof(top->diagnosis), "%s", diag ? diag : "");
+    else if (top->outcome == TJ_PASSED)
+      snprintf(top->diagnosis, sizeof(top->diagnosis), "passed: all %d packages", n_total);
+    else
+      snprintf(top->diagnosis, sizeof(top->diagnosis), "%s: %s (%d of %d packages not passed)",
+               json_string_value(json_object_get(best, "package")), diag ? diag : "", not_passed, n_total);
+  }
+  return tj_outcome_exit_code(top->outcome);
+}
+
 int tj_report_write(const char *path, json_t *report, tj_error *err) {
   char tmp[4096];
   snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());

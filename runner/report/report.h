@@ -29,6 +29,14 @@ json_t *tj_report_top(const char *mode, const struct tj_verdict *v, int exit_cod
  * goes to must be writable; the error names the option and the path. */
 int tj_report_check_path(const char *opt, const char *path, tj_error *err);
 
+/* The verdict of a whole test run from its packages' result objects
+ * (package, outcome, diagnosis), as one run and a merge of shards decide
+ * it: the first outcome in the contract's order; for one package (n_total
+ * 1) its diagnosis, else the package and a count of n_total. Without a
+ * result: sandbox_error. Returns the exit code. An outcome name that is
+ * none counts as sandbox_error. */
+int tj_report_run_verdict(json_t *packages, int n_total, struct tj_verdict *top);
+
 /* Write atomically (temp file + rename). */
 int tj_report_write(const char *path, json_t *report, tj_error *err);
 

@@ -1,0 +1,306 @@
+#!/usr/bin/env bats
+# `testjail test --shard` and `testjail report merge`: N shards run at once
+# as N pods of an Indexed Job would (JOB_COMPLETION_INDEX set), their merged
+# report against one unsharded run, a lost shard, an empty one, bad input.
+
+# 40 packages, built and run 2.25 times over, on a shared 2-core host.
+: "${BATS_TEST_TIMEOUT:=900}"
+load common
+load gotest
+
+setup_file() {
+  tj_setup_file
+  require_cmd go
+}
+
+setup() {
+  tjt_setup
+  # The host's CI may shard its own jobs: the tests set what they mean.
+  unset JOB_COMPLETION_INDEX CI_NODE_INDEX CI_NODE_TOTAL
+}
+
+# expect_bad_input NEEDLE COMMAND-ARGS...: one line naming the input, 125,
+# nothing on stdout, nothing left behind.
+expect_bad_input() {
+  local needle=$1
+  shift
+  run --separate-stderr tj "$@"
+  if [ "$status" -ne 125 ]; then
+    echo "status $status, expected 125; stdout: $output; stderr: $stderr" >&2
+    return 1
+  fi
+  assert_eq "$output" "" "nothing on stdout"
+  assert_eq "${#stderr_lines[@]}" 1 "exactly one line on stderr: $stderr"
+  assert_contains "$stderr" "$needle"
+  assert_nothing_left_test
+}
+
+# outcomes REPORT: "package outcome" lines, sorted.
+outcomes() {
+  "$PYTHON3" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+for p in sorted(r["packages"], key=lambda p: p["package"]):
+    print(p["package"], p["outcome"])' "$1"
+}
+
+# run_shards N DIR ARGS...: N `testjail test --shard auto` at once, each with
+# its JOB_COMPLETION_INDEX, reports to DIR/shard-K.json; fails unless each
+# exits with its report's exit_code.
+run_shards() {
+  local n=$1 dir=$2 k pids=() st
+  shift 2
+  mkdir -p "$dir"
+  for ((k = 0; k < n; k++)); do
+    JOB_COMPLETION_INDEX=$k tj test --quiet --env "TJMARK=$MARKER" --shard auto --shard-count "$n" \
+      --report "$dir/shard-$k.json" "$@" >"$dir/out-$k" 2>"$dir/err-$k" &
+    pids+=($!)
+  done
+  for ((k = 0; k < n; k++)); do
+    st=0
+    wait "${pids[$k]}" || st=$?
+    assert_contains "$(cat "$dir/err-$k")" "shard $k/$n (JOB_COMPLETION_INDEX=$k, --shard-count $n)"
+    assert_eq "$st" "$(json_get "$dir/shard-$k.json" exit_code)" "shard $k's status; stderr: $(cat "$dir/err-$k")"
+    assert_eq "$(json_get "$dir/shard-$k.json" shard.index)" "$k"
+  done
+}
+
+# gen_module DIR N: a module of N small packages; p07 fails a test, p13
+# exits 3 from TestMain, p21 does not build, the rest pass.
+gen_module() {
+  local dir=$1 n=$2 i p
+  mkdir -p "$dir"
+  printf 'module example.com/gen\n\ngo 1.19\n' >"$dir/go.mod"
+  for ((i = 0; i < n; i++)); do
+    p=$(printf p%02d "$i")
+    mkdir -p "$dir/$p"
+    printf 'package %s\n\nfunc Twice(x int) int { return 2 * x }\n' "$p" >"$dir/$p/$p.go"
+    case $p in
+    p07) printf 'package %s\n\nimport "testing"\n\nfunc TestTwice(t *testing.T) {\n\tif Twice(2) != 5 {\n\t\tt.Fatal("2*2 is not 5")\n\t}\n}\n' "$p" ;;
+    p13) printf 'package %s\n\nimport (\n\t"os"\n\t"testing"\n)\n\nfunc TestMain(m *testing.M) { os.Exit(3) }\n' "$p" ;;
+    p21) printf 'package %s\n\nimport "testing"\n\nfunc TestTwice(t *testing.T) { Twice("x") }\n' "$p" ;;
+    *) printf 'package %s\n\nimport "testing"\n\nfunc TestTwice(t *testing.T) {\n\tif Twice(2) != 4 {\n\t\tt.Fatal("2*2")\n\t}\n}\n' "$p" ;;
+    esac >"$dir/$p/${p}_test.go"
+  done
+}
+
+@test "examples: 3 shards at once merge to the unsharded run's outcomes, exit code and verdict" {
+  local pkgs=(./pass ./fail ./exit255 ./notests ./panic ./buildfail ./initpanic)
+  tjt --quiet "${pkgs[@]}"
+  local want_status=$status
+  cp "$REPORT" "$BATS_TEST_TMPDIR/full.json"
+  run_shards 3 "$BATS_TEST_TMPDIR/shards" "${pkgs[@]}"
+  run --separate-stderr tj report merge "$BATS_TEST_TMPDIR/merged.json" "$BATS_TEST_TMPDIR"/shards/shard-*.json \
+    --junit "$BATS_TEST_TMPDIR/merged.xml"
+  assert_eq "$status" "$want_status" "merge status; stderr: $stderr"
+  assert_eq "$(outcomes "$BATS_TEST_TMPDIR/merged.json")" "$(outcomes "$BATS_TEST_TMPDIR/full.json")"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/merged.json" outcome)" "$(json_get "$BATS_TEST_TMPDIR/full.json" outcome)"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/merged.json" exit_code)" "$want_status"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/merged.json" diagnosis)" "$(json_get "$BATS_TEST_TMPDIR/full.json" diagnosis)"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/merged.json" shard.missing)" "[]"
+  # every package in exactly one shard
+  local listed
+  listed=$(cat "$BATS_TEST_TMPDIR"/shards/shard-*.json | "$PYTHON3" -c '
+import json, sys
+dec = json.JSONDecoder(); s = sys.stdin.read().strip(); i = 0; out = []
+while i < len(s):
+    r, i = dec.raw_decode(s, i)
+    out += r["shard"]["packages"]
+    while i < len(s) and s[i].isspace(): i += 1
+print(len(out), len(set(out)))')
+  assert_eq "$listed" "7 7"
+  grep -q '<testsuite name="example.com/examples/fail"' "$BATS_TEST_TMPDIR/merged.xml"
+  grep -q 'testjail.outcome" value="build_failed"' "$BATS_TEST_TMPDIR/merged.xml"
+  assert_nothing_left_test
+}
+
+@test "40 generated packages: 4 shards merge to the unsharded outcomes; with timings the split is balanced" {
+  local mod="$BATS_TEST_TMPDIR/gen"
+  gen_module "$mod" 40
+  cd "$mod"
+  export TJ_TIMEOUT=600
+  tjt --quiet -p 2 ./...
+  local want_status=$status
+  # p13's exit_nonzero (7) comes before p21's build_failed and p07's tests_failed
+  assert_eq "$want_status" 7 "stderr: $stderr"
+  assert_eq "$(outcomes "$REPORT" | grep -c ' passed$')" 37
+  cp "$REPORT" "$BATS_TEST_TMPDIR/full.json"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/full.json" packages.39.package)" example.com/gen/p39
+  run_shards 4 "$BATS_TEST_TMPDIR/hash" -p 1 ./...
+  run --separate-stderr tj report merge "$BATS_TEST_TMPDIR/merged.json" "$BATS_TEST_TMPDIR"/hash/shard-*.json
+  assert_eq "$status" "$want_status" "stderr: $stderr"
+  assert_eq "$(outcomes "$BATS_TEST_TMPDIR/merged.json")" "$(outcomes "$BATS_TEST_TMPDIR/full.json")"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/hash/shard-0.json" shard.strategy)" hash
+
+  # The earlier durations balance the shards: the split's load (by those
+  # durations) is within 20% of the ideal. One shard's report holds the
+  # whole split.
+  TJ_TIMEOUT=600 JOB_COMPLETION_INDEX=0 tjt --quiet -p 2 --shard auto --shard-count 4 \
+    --shard-timings "$BATS_TEST_TMPDIR/full.json" ./...
+  assert_eq "$(json_get "$REPORT" shard.strategy)" timings "stderr: $stderr"
+  run "$PYTHON3" -c '
+import json, sys
+full = json.load(open(sys.argv[1]))
+ms = {p["package"]: p["duration_ms"] for p in full["packages"]}
+plan = json.load(open(sys.argv[2]))["shard"]["plan"]
+assert sorted(p for s in plan for p in s) == sorted(ms), "each package in one shard"
+loads = [sum(ms[p] for p in s) for s in plan]
+ideal = max(sum(ms.values()) / len(plan), max(ms.values()))
+print(loads, ideal)
+sys.exit(0 if max(loads) <= 1.2 * ideal else 1)' "$BATS_TEST_TMPDIR/full.json" "$REPORT"
+  assert_eq "$status" 0 "loads vs ideal: $output"
+  assert_nothing_left_test
+}
+
+@test "a lost shard: its packages are sandbox_error naming it, the merge exits 125" {
+  run_shards 3 "$BATS_TEST_TMPDIR/shards" ./pass ./notests ./fail ./exit255
+  local lost
+  for k in 0 1 2; do
+    [ "$(json_get "$BATS_TEST_TMPDIR/shards/shard-$k.json" shard.packages)" != "[]" ] && lost=$k
+  done
+  rm "$BATS_TEST_TMPDIR/shards/shard-$lost.json"
+  run --separate-stderr tj report merge "$BATS_TEST_TMPDIR/merged.json" "$BATS_TEST_TMPDIR"/shards/shard-*.json
+  assert_eq "$status" 125 "stderr: $stderr"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/merged.json" outcome)" sandbox_error
+  assert_contains "$(json_get "$BATS_TEST_TMPDIR/merged.json" diagnosis)" "shard $lost/3 is missing"
+  assert_contains "$stderr" "no report of shard $lost/3"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/merged.json" shard.missing)" "[$lost]"
+  # the packages of the other shards keep their own outcomes
+  local kept
+  kept=$(outcomes "$BATS_TEST_TMPDIR/merged.json" | grep -vc sandbox_error || true)
+  local others=0
+  for k in 0 1 2; do
+    [ "$k" = "$lost" ] && continue
+    [ -f "$BATS_TEST_TMPDIR/shards/shard-$k.json" ] &&
+      others=$((others + $(outcomes "$BATS_TEST_TMPDIR/shards/shard-$k.json" | wc -l)))
+  done
+  assert_eq "$kept" "$others"
+  # named but never written (a pod's path in a manifest): the same, with a note
+  run --separate-stderr tj report merge "$BATS_TEST_TMPDIR/merged2.json" "$BATS_TEST_TMPDIR"/shards/shard-{0,1,2}.json
+  assert_eq "$status" 125 "stderr: $stderr"
+  assert_contains "$stderr" "shard-$lost.json): lost shards"
+  assert_eq "$(json_get "$BATS_TEST_TMPDIR/merged2.json" shard.missing)" "[$lost]"
+}
+
+@test "a package in two reports is sandbox_error naming both shards" {
+  tjt --shard 0/1 ./pass
+  assert_eq "$status" 0 "stderr: $stderr"
+  run --separate-stderr tj report merge "$BATS_TEST_TMPDIR/merged.json" "$REPORT" "$REPORT"
+  assert_eq "$status" 125 "stderr: $stderr"
+  assert_contains "$(json_get "$BATS_TEST_TMPDIR/merged.json" packages.0.diagnosis)" "more than one shard: shard 0"
+}
+
+@test "a shard with no package passes with a note, and builds nothing" {
+  tjt_go_logger
+  local gobin=$GOLOG_DIR
+  PATH="$gobin:$PATH" tjt --bind "$gobin" --shard 5/6 ./pass ./fail
+  assert_eq "$status" 0 "stderr: $stderr"
+  assert_contains "$stderr" "shard 5/6 has no package"
+  assert_eq "$(json_get "$REPORT" outcome)" passed
+  assert_contains "$(json_get "$REPORT" diagnosis)" "has no package"
+  assert_eq "$(json_get "$REPORT" shard.packages)" "[]"
+  assert_eq "$(json_get "$REPORT" shard.total_packages)" 2
+  if grep -q -- '-exec=' "$gobin/log"; then
+    echo "an empty shard started a build: $(cat "$gobin/log")" >&2
+    return 1
+  fi
+  assert_nothing_left_test
+}
+
+@test "a shard's one shared build gets only the shard's import paths" {
+  tjt_go_logger
+  local gobin=$GOLOG_DIR
+  PATH="$gobin:$PATH" tjt --bind "$gobin" --shard 0/2 ./pass ./fail ./notests ./exit255
+  local mine others=()
+  mine=$(json_get "$REPORT" shard.packages)
+  assert_eq "$(grep -c -- '-exec=' "$gobin/log")" 1 "shared builds; log: $(cat "$gobin/log")"
+  local line p
+  line=$(grep -- '-exec=' "$gobin/log")
+  for p in pass fail notests exit255; do
+    if [[ "$mine" == *"example.com/examples/$p\""* ]]; then
+      assert_contains "$line" " example.com/examples/$p"
+    else
+      assert_not_contains "$line" "example.com/examples/$p"
+    fi
+  done
+  assert_not_contains "$line" "./pass"
+  assert_nothing_left_test
+}
+
+@test "--shard auto reads GitLab's CI_NODE_INDEX/CI_NODE_TOTAL (1-based) and says so" {
+  CI_NODE_INDEX=2 CI_NODE_TOTAL=2 tjt --shard auto ./pass ./fail
+  assert_contains "$stderr" "shard 1/2 (CI_NODE_INDEX=2/CI_NODE_TOTAL=2 (1-based))"
+  assert_eq "$(json_get "$REPORT" shard.index)" 1
+  assert_eq "$(json_get "$REPORT" shard.count)" 2
+}
+
+@test "bad input: K >= N" {
+  expect_bad_input "'3/3'" test --shard 3/3 ./pass
+}
+
+@test "bad input: N = 0" {
+  expect_bad_input "'0/0'" test --shard 0/0 ./pass
+}
+
+@test "bad input: not K/N" {
+  expect_bad_input "'half'" test --shard half ./pass
+}
+
+@test "bad input: a timings file that is not a testjail report" {
+  echo '{"packages": 3}' >"$BATS_TEST_TMPDIR/t.json"
+  expect_bad_input "$BATS_TEST_TMPDIR/t.json: not a testjail test report" \
+    test --shard 0/2 --shard-timings "$BATS_TEST_TMPDIR/t.json" ./pass
+  echo 'not json' >"$BATS_TEST_TMPDIR/t.json"
+  expect_bad_input "$BATS_TEST_TMPDIR/t.json: not a testjail report" \
+    test --shard 0/2 --shard-timings "$BATS_TEST_TMPDIR/t.json" ./pass
+  expect_bad_input "$BATS_TEST_TMPDIR/none.json" \
+    test --shard 0/2 --shard-timings "$BATS_TEST_TMPDIR/none.json" ./pass
+}
+
+@test "bad input: auto with no index in the environment" {
+  expect_bad_input "JOB_COMPLETION_INDEX" test --shard auto --shard-count 2 ./pass
+}
+
+@test "bad input: JOB_COMPLETION_INDEX without --shard-count, or out of range" {
+  JOB_COMPLETION_INDEX=1 expect_bad_input "--shard-count" test --shard auto ./pass
+  JOB_COMPLETION_INDEX=2 expect_bad_input "JOB_COMPLETION_INDEX='2'" test --shard auto --shard-count 2 ./pass
+}
+
+@test "bad input: --shard-count or --shard-timings without --shard" {
+  expect_bad_input "--shard-count needs --shard" test --shard-count 3 ./pass
+}
+
+@test "bad input after the shard is known: still one line (a package that does not exist)" {
+  expect_bad_input "nosuchdir" test --shard 0/2 ./pass ./nosuchdir
+}
+
+@test "merge refuses reports of different package lists or versions, and non-shard reports, writing nothing" {
+  tjt --shard 0/2 ./pass ./fail
+  cp "$REPORT" "$BATS_TEST_TMPDIR/a.json"
+  tjt --shard 1/2 ./pass ./fail ./notests
+  cp "$REPORT" "$BATS_TEST_TMPDIR/b.json"
+  local out="$BATS_TEST_TMPDIR/merged.json"
+  expect_bad_input "b.json: a different package list" report merge "$out" "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/b.json"
+  [ ! -e "$out" ]
+  sed 's/"testjail": "[^"]*"/"testjail": "9.9.9"/' "$BATS_TEST_TMPDIR/a.json" >"$BATS_TEST_TMPDIR/v.json"
+  expect_bad_input "testjail 9.9.9" report merge "$out" "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/v.json"
+  tjt ./pass
+  expect_bad_input "without --shard" report merge "$out" "$REPORT"
+  expect_bad_input "no SHARD.json" report merge "$out"
+  expect_bad_input "'--frob'" report merge "$out" "$BATS_TEST_TMPDIR/a.json" --frob
+  [ ! -e "$out" ]
+}
+
+@test "help: test --help names the shard options, report --help the merge" {
+  run tj test --help
+  assert_contains "$output" "--shard K/N|auto"
+  assert_contains "$output" "--shard-count N"
+  assert_contains "$output" "--shard-timings REPORT"
+  run tj report --help
+  assert_eq "$status" 0
+  assert_contains "$output" "testjail report merge OUT.json SHARD.json... [--junit FILE]"
+  run tj help report
+  assert_eq "$status" 0
+  run tj --help
+  assert_contains "$output" "report merge"
+}

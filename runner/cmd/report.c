@@ -1,0 +1,315 @@
+#include "cmd/report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/util.h"
+#include "go/testout.h"
+#include "report/report.h"
+#include "verdict.h"
+
+void tj_cmd_report_help(FILE *out) {
+  fprintf(out,
+          "Usage: testjail report merge OUT.json SHARD.json... [--junit FILE]\n"
+          "\n"
+          "Merge the reports of a sharded run (testjail test --shard K/N --report SHARD.json, one\n"
+          "per shard) into OUT.json, the report one unsharded run would have written: every\n"
+          "package's result, in import path order, and the run-wide outcome and exit code decided\n"
+          "as for one run (the first outcome present in the contract's order). A package no shard\n"
+          "reported (a lost pod, a shard never run) or that two reports hold is sandbox_error,\n"
+          "naming its shard. Reports of different package lists or testjail versions, or a file that\n"
+          "is not a shard's report, are refused (exit 125, nothing written).\n"
+          "\n"
+          "Options:\n"
+          "  --junit FILE   also write JUnit XML: a testsuite per package with its verdict and its\n"
+          "                 failing tests (a report keeps no passing test's name)\n"
+          "  -h, --help     show this help\n"
+          "\n"
+          "Exit status: as testjail test's for the merged outcome (0 passed, 1 tests_failed, ...,\n"
+          "125 sandbox_error or bad input).\n");
+}
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "testjail: report merge: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n");
+  va_end(ap);
+  return TJ_EXIT_USAGE;
+}
+
+struct shard_in {
+  const char *path;
+  json_t *r;
+  int index;
+};
+
+/* A shard's report, checked: a test report with a shard object. */
+static const char *check_shard(json_t *r, int *index) {
+  json_t *sh = json_object_get(r, "shard");
+  if (!json_is_string(json_object_get(r, "testjail")) || !json_is_array(json_object_get(r, "packages")))
+    return "not a testjail test report";
+  if (!json_is_object(sh))
+    return "a report of a run without --shard";
+  json_t *idx = json_object_get(sh, "index"), *count = json_object_get(sh, "count"), *plan = json_object_get(sh, "plan");
+  if (!json_is_integer(idx) || !json_is_integer(count) || !json_is_array(plan) ||
+      json_array_size(plan) != (size_t)json_integer_value(count) || json_integer_value(idx) < 0 ||
+      json_integer_value(idx) >= json_integer_value(count))
+    return "its shard object has no index, count and plan";
+  *index = (int)json_integer_value(idx);
+  return NULL;
+}
+
+static json_t *lost(const char *pkg, const char *msg) {
+  char diag[700];
+  snprintf(diag, sizeof(diag), "sandbox error: %s", msg);
+  return json_pack("{s:s,s:s,s:s,s:i,s:s,s:[s],s:n}", "package", pkg, "phase", "test", "outcome", "sandbox_error",
+                   "exit_code", TJ_EXIT_USAGE, "diagnosis", diag, "evidence", msg, "duration_ms");
+}
+
+static int by_package(const void *a, const void *b) {
+  return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "package")),
+                json_string_value(json_object_get(*(json_t *const *)b, "package")));
+}
+
+/* What JUnit needs of a package that a report keeps: its time and its
+ * failing tests' names. */
+static void junit_fields(json_t *p) {
+  json_t *d = json_object_get(p, "duration_ms");
+  json_object_set_new(p, "elapsed", json_real(json_is_number(d) ? json_number_value(d) / 1000.0 : 0));
+  json_t *cases = json_array(), *name;
+  size_t i;
+  json_array_foreach(json_object_get(json_object_get(p, "tests"), "failed_names"), i, name)
+      json_array_append_new(cases, json_pack("{s:O,s:s,s:s,s:f}", "name", name, "status", "fail", "output", "",
+                                             "elapsed", 0.0));
+  json_object_set_new(p, "junit_tests", cases);
+}
+
+static int merge(const char *out_path, const char *junit, char **files, int nfiles) {
+  tj_error err = {0};
+  if (tj_report_check_path("OUT", out_path, &err) < 0 || (junit && tj_report_check_path("--junit", junit, &err) < 0))
+    return usage("%s", err.msg);
+  struct shard_in *in = calloc((size_t)nfiles, sizeof(*in));
+  if (!in)
+    return usage("out of memory");
+  int rc = -1;
+  json_t *packages = json_array(), *report = NULL;
+  /* A shard's report that does not exist is a lost shard (its pod never
+   * wrote one); a file that is not a shard's report is a mistake. */
+  int loaded = 0, absent = 0;
+  const char *first_absent = NULL;
+  for (int f = 0; f < nfiles; f++) {
+    json_error_t je;
+    if (access(files[f], F_OK) < 0 && errno == ENOENT) {
+      absent++;
+      first_absent = first_absent ? first_absent : files[f];
+      continue;
+    }
+    int i = loaded++;
+    in[i].path = files[f];
+    in[i].r = json_load_file(files[f], 0, &je);
+    const char *why = in[i].r ? check_shard(in[i].r, &in[i].index) : je.text;
+    if (why) {
+      rc = usage("%s: not a shard's report (%s)", files[f], why);
+      goto out;
+    }
+    const char *v0 = json_string_value(json_object_get(in[0].r, "testjail"));
+    const char *v = json_string_value(json_object_get(in[i].r, "testjail"));
+    if (strcmp(v0, v) != 0) {
+      char msg[600];
+      snprintf(msg, sizeof(msg), "%s: written by testjail %s, %s by %s: reports of different testjail versions",
+               files[f], v, in[0].path, v0);
+      rc = usage("%s", msg);
+      goto out;
+    }
+    if (!json_equal(json_object_get(json_object_get(in[0].r, "shard"), "plan"),
+                    json_object_get(json_object_get(in[i].r, "shard"), "plan"))) {
+      rc = usage("%s: a different package list or split than %s (the shards must resolve the same packages, with the "
+                 "same --shard-timings)",
+                 files[f], in[0].path);
+      goto out;
+    }
+  }
+  if (loaded == 0) {
+    rc = usage("%s: no such file, nor any other SHARD.json given", first_absent);
+    goto out;
+  }
+  if (absent)
+    fprintf(stderr, "testjail: report merge: %d of the reports given do not exist (%s%s): lost shards\n", absent,
+            first_absent, absent > 1 ? ", ..." : "");
+  nfiles = loaded;
+  json_t *sh0 = json_object_get(in[0].r, "shard"), *plan = json_object_get(sh0, "plan"), *list;
+  int count = (int)json_array_size(plan), total = 0;
+  size_t s;
+  json_t *merged = json_array(), *missing = json_array();
+  for (int k = 0; k < count; k++) {
+    bool have = false;
+    for (int i = 0; i < nfiles && !have; i++)
+      have = in[i].index == k;
+    json_array_append_new(have ? merged : missing, json_integer(k));
+  }
+  json_array_foreach(plan, s, list) {
+    size_t j;
+    json_t *name;
+    json_array_foreach(list, j, name) {
+      const char *pkg = json_string_value(name);
+      json_t *found = NULL;
+      char where[600] = "";
+      int seen = 0;
+      total++;
+      for (int i = 0; i < nfiles && pkg; i++) {
+        size_t q;
+        json_t *p;
+        json_array_foreach(json_object_get(in[i].r, "packages"), q, p) {
+          const char *pn = json_string_value(json_object_get(p, "package"));
+          if (!pn || strcmp(pn, pkg) != 0)
+            continue;
+          size_t wl = strlen(where);
+          snprintf(where + wl, sizeof(where) - wl, "%sshard %d (%s: %s)", seen ? " and " : "", in[i].index,
+                   in[i].path, json_string_value(json_object_get(p, "outcome")));
+          seen++;
+          found = p;
+        }
+      }
+      char msg[700];
+      json_t *res;
+      if (seen == 1) {
+        res = json_deep_copy(found);
+      } else if (seen > 1) {
+        snprintf(msg, sizeof(msg), "%s has a result from more than one shard: %s", pkg, where);
+        res = lost(pkg, msg);
+      } else {
+        bool have = false;
+        for (int i = 0; i < nfiles && !have; i++)
+          have = in[i].index == (int)s;
+        if (have)
+          snprintf(msg, sizeof(msg), "no result for %s: the report of shard %zu/%d holds none (interrupted?)", pkg, s,
+                   count);
+        else
+          snprintf(msg, sizeof(msg), "no result for %s: the report of shard %zu/%d is missing (a lost pod?)", pkg, s,
+                   count);
+        res = lost(pkg, msg);
+      }
+      json_array_append_new(packages, res);
+    }
+  }
+  size_t np = json_array_size(packages);
+  json_t **sorted = calloc(np + 1, sizeof(*sorted));
+  for (size_t i = 0; sorted && i < np; i++)
+    sorted[i] = json_incref(json_array_get(packages, i));
+  if (sorted) {
+    qsort(sorted, np, sizeof(*sorted), by_package);
+    json_array_clear(packages);
+    for (size_t i = 0; i < np; i++)
+      json_array_append_new(packages, sorted[i]);
+  }
+  free(sorted);
+
+  struct tj_verdict top;
+  int code = tj_report_run_verdict(packages, total, &top);
+  if (total == 0) {
+    code = 0;
+    top.outcome = TJ_PASSED;
+    snprintf(top.outcome_name, sizeof(top.outcome_name), "passed");
+    snprintf(top.diagnosis, sizeof(top.diagnosis), "passed: no package in any shard");
+  }
+  json_t *h = json_object_get(in[0].r, "host");
+  struct tj_host host = {.cgroup = json_string_value(json_object_get(h, "cgroup")),
+                         .kernel = json_string_value(json_object_get(h, "kernel")),
+                         .go = json_string_value(json_object_get(h, "go"))};
+  report = tj_report_top("test", &top, code, &host, NULL);
+  json_object_set(report, "packages", packages);
+  json_t *all = json_array();
+  json_array_foreach(packages, s, list) json_array_append(all, json_object_get(list, "package"));
+  json_object_set_new(report, "shard",
+                      json_pack("{s:n,s:i,s:O,s:o,s:i,s:O,s:o,s:o}", "index", "count", count, "strategy",
+                                json_object_get(sh0, "strategy"), "packages", all, "total_packages", total, "plan",
+                                plan, "merged", merged, "missing", missing));
+  if (tj_report_write(out_path, report, &err) < 0) {
+    rc = usage("%s", err.msg);
+    goto out;
+  }
+  if (junit) {
+    json_t *p;
+    json_array_foreach(packages, s, p) junit_fields(p);
+    if (tj_junit_write(junit, packages, &err) < 0)
+      fprintf(stderr, "testjail: %s\n", err.msg);
+  }
+  json_t *k;
+  json_array_foreach(missing, s, k) fprintf(stderr, "testjail: report merge: no report of shard %d/%d: its %zu package%s "
+                                                    "count as sandbox_error\n",
+                                            (int)json_integer_value(k), count,
+                                            json_array_size(json_array_get(plan, (size_t)json_integer_value(k))),
+                                            json_array_size(json_array_get(plan, (size_t)json_integer_value(k))) == 1 ? "" : "s");
+  if (code != 0)
+    fprintf(stderr, "testjail: %s\n", top.diagnosis);
+  rc = code;
+out:
+  for (int i = 0; i < nfiles; i++)
+    json_decref(in[i].r);
+  free(in);
+  json_decref(packages);
+  json_decref(report);
+  return rc;
+}
+
+int tj_cmd_report(int argc, char **argv) {
+  if (argc < 2) {
+    tj_cmd_report_help(stderr);
+    return TJ_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    tj_cmd_report_help(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "merge") != 0)
+    return usage("unknown subcommand '%s' (see 'testjail report --help')", argv[1]);
+  const char *junit = NULL;
+  char **files = calloc((size_t)argc, sizeof(*files));
+  int nfiles = 0;
+  bool dashdash = false;
+  for (int i = 2; files && i < argc; i++) {
+    const char *a = argv[i];
+    if (!dashdash && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+      free(files);
+      tj_cmd_report_help(stdout);
+      return 0;
+    }
+    if (!dashdash && strcmp(a, "--") == 0) {
+      dashdash = true;
+    } else if (!dashdash && strcmp(a, "--junit") == 0) {
+      if (i + 1 >= argc || !argv[i + 1][0]) {
+        free(files);
+        return usage("--junit needs a file name");
+      }
+      junit = argv[++i];
+    } else if (!dashdash && strncmp(a, "--junit=", 8) == 0 && a[8]) {
+      junit = a + 8;
+    } else if (!dashdash && a[0] == '-' && a[1]) {
+      free(files);
+      return usage("unknown option '%s' (see 'testjail report --help')", a);
+    } else {
+      files[nfiles++] = argv[i];
+    }
+  }
+  if (!files)
+    return usage("out of memory");
+  int rc;
+  if (nfiles < 2)
+    rc = usage("no %s given (usage: testjail report merge OUT.json SHARD.json...)",
+               nfiles == 0 ? "OUT.json" : "SHARD.json");
+  else
+    rc = merge(files[0], junit, files + 1, nfiles - 1);
+  free(files);
+  return rc;
+}
