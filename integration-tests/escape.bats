@@ -118,7 +118,7 @@ isolation_devices() {
 @test "devices: under --userns host with CAP_MKNOD and CAP_SYS_ADMIN (seccomp unconfined), a block device node made on a tmpfs the workload mounted does not open: EPERM" {
   local blk=${ESC_BLOCKDEV:-$ESC_LOOPDEV}
   [ -n "$blk" ] || skip_because "the host's root can open no block device"
-  run tj exec --userns host --seccomp unconfined --cap-add CAP_MKNOD --cap-add CAP_SYS_ADMIN -- \
+  run tj exec --userns host --seccomp unconfined --cap-add CAP_MKNOD --cap-add CAP_SYS_ADMIN --ro-bind "$TJHELPER" -- \
     sh -c 'mkdir m && mount -t tmpfs -o mode=0755 tj m || exit 2; cd m && exec "$0" mknod-open b "$1"' "$TJHELPER" "$blk"
   assert_refused
   grep -q '^mknod: made b' <<<"$output"

@@ -1,4 +1,5 @@
 #include "cmd/cmd.h"
+#include "cmd/goargs.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -214,7 +215,7 @@ static json_t *plot_panels(const struct tj_bisect *b, const struct tj_bisect_ans
 }
 
 int tj_cmd_bisect(int argc, char **argv) {
-  static struct tj_bisect_opts opts;
+  struct tj_bisect_opts opts = {0};
   tj_error err = {0};
   int r = tj_cli_parse_bisect(argc, argv, &opts, &err);
   if (r == TJ_CLI_HELP)
@@ -222,23 +223,13 @@ int tj_cmd_bisect(int argc, char **argv) {
   if (r < 0)
     return usage_error(err.msg);
   const struct tj_monitor_opts *mon = &opts.test.mon;
-  if (opts.test.spec.report_path && tj_report_check_path("--report", opts.test.spec.report_path, &err) < 0)
+  __attribute__((cleanup(tj_go_args_free))) struct tj_go_args ga = {0};
+  /* the tests run under the profile they run under in test */
+  if (tj_go_args_parse(&opts.test, &ga, &err) < 0)
     return usage_error(err.msg);
-  if (mon->plot_path && tj_report_check_path("--plot", mon->plot_path, &err) < 0)
-    return usage_error(err.msg);
-  if (tj_spec_seccomp(&opts.test.spec, &err) < 0) /* the tests run under the profile they run under in test */
-    return usage_error(err.msg);
-  char **testflags = NULL;
-  bool flag_v = false, has_timeout = false;
-  static struct tj_go_flags gflags;
-  char **given = NULL;
-  int n_given = 0;
-  if (tj_testflags_goflags(opts.test.testflags, opts.test.n_testflags, &given, &n_given) < 0)
-    return usage_error("out of memory");
-  int tr = tj_testflags(given, n_given, &testflags, &flag_v, &has_timeout, &gflags, &err);
-  free(given);
-  if (tr < 0)
-    return usage_error(err.msg);
+  char **testflags = ga.testflags;
+  bool has_timeout = ga.has_timeout;
+  struct tj_go_flags *gflags = &ga.gflags;
   /* Bisection sets memory limits: without a memory controller to set them
    * in (a normal user without a delegated subtree, say) it is refused
    * before anything is built. */
@@ -246,16 +237,12 @@ int tj_cmd_bisect(int argc, char **argv) {
   char refused[1024];
   int k = snprintf(refused, sizeof(refused), "bisect-memory sets memory limits: ");
   if (tj_cg_limits_refused(&want, refused + k, sizeof(refused) - k) < 0) {
-    tj_testflags_free(testflags);
-    tj_go_flags_free(&gflags);
     return usage_error(refused);
   }
-  static struct tj_go_env go;
+  struct tj_go_env go = {0};
   struct tj_package *pkgs = NULL;
   int n = 0;
-  if (tj_go_resolve(opts.test.packages, opts.test.n_packages, gflags.build, &go, &pkgs, &n, &err) < 0) {
-    tj_testflags_free(testflags);
-    tj_go_flags_free(&gflags);
+  if (tj_go_resolve(opts.test.packages, opts.test.n_packages, gflags->build, &go, &pkgs, &n, &err) < 0) {
     return usage_error(err.msg);
   }
   int code = TJ_EXIT_USAGE;
@@ -266,8 +253,6 @@ int tj_cmd_bisect(int argc, char **argv) {
     else
       snprintf(msg, sizeof(msg), "package %s has no test files: nothing to bisect", pkgs[0].import_path);
     tj_packages_free(pkgs, n);
-    tj_testflags_free(testflags);
-    tj_go_flags_free(&gflags);
     return usage_error(msg);
   }
 
@@ -293,8 +278,6 @@ int tj_cmd_bisect(int argc, char **argv) {
       close(br.sfd);
     sigprocmask(SIG_SETMASK, &old, NULL);
     tj_packages_free(pkgs, n);
-    tj_testflags_free(testflags);
-    tj_go_flags_free(&gflags);
     json_decref(br.results);
     return usage_error(err.msg);
   }
@@ -303,15 +286,13 @@ int tj_cmd_bisect(int argc, char **argv) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     tj_remove_tree(workdir);
     tj_packages_free(pkgs, n);
-    tj_testflags_free(testflags);
-    tj_go_flags_free(&gflags);
     json_decref(br.results);
     return usage_error(err.msg);
   }
   br.bin = bin;
   tj_live_init(&br.live, STDERR_FILENO, mon->quiet);
   br.job = (struct tj_job){.opts = &opts.test, .go = &go, .pkg = &pkgs[0], .workdir = workdir,
-                           .testflags = testflags, .gflags = &gflags, .has_timeout = has_timeout, .mode = TJ_OUT_TEXT,
+                           .testflags = testflags, .gflags = gflags, .has_timeout = has_timeout, .mode = TJ_OUT_TEXT,
                            .stop_fd = -1, .sink = out_sink, .sink_ctx = &the_run, .total = 1,
                            .live = br.live.on ? live_cb : NULL, .live_ctx = &the_run};
 
@@ -433,8 +414,6 @@ int tj_cmd_bisect(int argc, char **argv) {
   json_decref(br.results);
   tj_bisect_free(&b);
   tj_packages_free(pkgs, n);
-  tj_testflags_free(testflags);
-  tj_go_flags_free(&gflags);
   free(opts.test.packages);
   free(opts.test.testflags);
   close(br.sfd);

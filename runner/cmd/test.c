@@ -1,4 +1,5 @@
 #include "cmd/cmd.h"
+#include "cmd/goargs.h"
 
 #include "seccomp/seccomp.h"
 
@@ -313,51 +314,35 @@ static json_t *shard_filter(const struct tj_shard *sh, const struct tj_shard_tim
 }
 
 int tj_cmd_test(int argc, char **argv) {
-  static struct tj_test_opts opts;
+  struct tj_test_opts opts = {0};
   tj_error err = {0};
   int r = tj_cli_parse_test(argc, argv, &opts, &err);
   if (r == TJ_CLI_HELP)
     return 0;
   if (r < 0)
     return usage_error(err.msg);
-  if (opts.spec.report_path && tj_report_check_path("--report", opts.spec.report_path, &err) < 0)
+  __attribute__((cleanup(tj_go_args_free))) struct tj_go_args ga = {0};
+  if (tj_go_args_parse(&opts, &ga, &err) < 0)
     return usage_error(err.msg);
   if (opts.junit_path && tj_report_check_path("--junit", opts.junit_path, &err) < 0)
     return usage_error(err.msg);
-  if (tj_spec_seccomp(&opts.spec, &err) < 0)
-    return usage_error(err.msg);
-  static struct tj_shard_timings timings;
+  __attribute__((cleanup(tj_shard_timings_free))) struct tj_shard_timings timings = {0};
   if (shard_setup(&opts, &timings, &err) < 0)
     return usage_error(err.msg);
-  if (opts.mon.plot_path && tj_report_check_path("--plot", opts.mon.plot_path, &err) < 0)
-    return usage_error(err.msg);
-  char **testflags = NULL;
-  bool flag_v = false, has_timeout = false;
-  static struct tj_go_flags gflags;
-  char **given = NULL;
-  int n_given = 0;
-  if (tj_testflags_goflags(opts.testflags, opts.n_testflags, &given, &n_given) < 0)
-    return usage_error("out of memory");
-  int tr = tj_testflags(given, n_given, &testflags, &flag_v, &has_timeout, &gflags, &err);
-  free(given);
-  if (tr < 0)
-    return usage_error(err.msg);
-  if (gflags.coverprofile && tj_report_check_path("-coverprofile", gflags.coverprofile, &err) < 0) {
-    tj_testflags_free(testflags);
-    tj_go_flags_free(&gflags);
+  char **testflags = ga.testflags;
+  bool flag_v = ga.verbose, has_timeout = ga.has_timeout;
+  struct tj_go_flags *gflags = &ga.gflags;
+  if (gflags->coverprofile && tj_report_check_path("-coverprofile", gflags->coverprofile, &err) < 0) {
     return usage_error(err.msg);
   }
   struct tj_cg_limits lim = {opts.spec.memory_bytes, opts.spec.pids, opts.spec.cpu_quota_us,
                             opts.spec.cpu_period_us, false};
   char refused[1024];
   if (tj_cg_limits_refused(&lim, refused, sizeof(refused)) < 0) {
-    tj_testflags_free(testflags);
-    tj_go_flags_free(&gflags);
     return usage_error(refused);
   }
-  static struct tj_go_env go, guess;
+  struct tj_go_env go = {0}, guess = {0};
   if (tj_go_find(&guess, &err) < 0) {
-    tj_testflags_free(testflags);
     return usage_error(err.msg);
   }
   tj_go_guess(&guess);
@@ -382,7 +367,6 @@ int tj_cmd_test(int argc, char **argv) {
       tj_error_set(&err, errno, "setting up (signalfd)");
     if (sfd >= 0)
       close(sfd);
-    tj_testflags_free(testflags);
     sigprocmask(SIG_SETMASK, &old, NULL);
     return setup_error(opts.spec.report_path, err.msg);
   }
@@ -404,8 +388,6 @@ int tj_cmd_test(int argc, char **argv) {
     if (tj_cg_create(&tl, &total, &err) < 0) {
       tj_error_wrap(&err, "--memory-total");
       tj_remove_tree(workdir);
-      tj_testflags_free(testflags);
-      tj_go_flags_free(&gflags);
       close(sfd);
       sigprocmask(SIG_SETMASK, &old, NULL);
       return usage_error(err.msg);
@@ -413,7 +395,7 @@ int tj_cmd_test(int argc, char **argv) {
     opts.spec.cg_parent = total;
   }
   struct tj_prebuild pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1};
-  struct tj_job pre = {.opts = &opts, .go = &guess, .gflags = &gflags, .workdir = workdir, .stop_fd = -1};
+  struct tj_job pre = {.opts = &opts, .go = &guess, .gflags = gflags, .workdir = workdir, .stop_fd = -1};
   /* One package under --build-timeout builds once, alone: a build that
    * hangs would else hang twice, in the shared build and in its own. */
   bool single = opts.n_packages == 0 || (opts.n_packages == 1 && !strstr(opts.packages[0], "..."));
@@ -425,10 +407,10 @@ int tj_cmd_test(int argc, char **argv) {
   int n = 0;
   struct slot *slots = NULL;
   json_t *shard_obj = NULL;
-  int rr = tj_go_resolve(opts.packages, opts.n_packages, gflags.build, &go, &pkgs, &n, &err);
+  int rr = tj_go_resolve(opts.packages, opts.n_packages, gflags->build, &go, &pkgs, &n, &err);
   if (rr >= 0 && opts.shard.on && !(shard_obj = shard_filter(&opts.shard, &timings, pkgs, &n, &err)))
     rr = -1;
-  if (rr >= 0 && gflags.fuzz && n > 1)
+  if (rr >= 0 && gflags->fuzz && n > 1)
     rr = tj_error_set(&err, 0, "bad TESTFLAGS: -fuzz takes one package, as under go test (%d given)", n);
   if (rr >= 0 && opts.shard.on && n > 0 && !(n == 1 && opts.build_timeout_ms > 0)) {
     char **mine = calloc((size_t)n + 1, sizeof(*mine));
@@ -453,9 +435,6 @@ int tj_cmd_test(int argc, char **argv) {
     tj_cg_destroy(total, NULL);
     tj_packages_free(pkgs, n);
     json_decref(shard_obj);
-    tj_shard_timings_free(&timings);
-    tj_testflags_free(testflags);
-    tj_go_flags_free(&gflags);
     close(sfd);
     if (stop[0] >= 0)
       close(stop[0]), close(stop[1]);
@@ -467,9 +446,9 @@ int tj_cmd_test(int argc, char **argv) {
   /* go test streams the output in its local directory mode (no package
    * named) and with -bench or -fuzz; it shows passing packages' output
    * then, and with -list. */
-  bool stream = opts.n_packages == 0 || gflags.bench || gflags.fuzz;
-  struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags, .gflags = &gflags,
-                         .stream = stream, .show_passing = stream || gflags.list,
+  bool stream = opts.n_packages == 0 || gflags->bench || gflags->fuzz;
+  struct tj_job proto = {.opts = &opts, .go = &go, .workdir = workdir, .testflags = testflags, .gflags = gflags,
+                         .stream = stream, .show_passing = stream || gflags->list,
                          .has_timeout = has_timeout, .mode = mode, .want_junit = opts.junit_path != NULL,
                          .stop_fd = stop[0], .sink = worker_sink, .total = n};
   /* With --json another program (gotestsum) writes to the terminal: a line
@@ -660,8 +639,8 @@ int tj_cmd_test(int argc, char **argv) {
   for (int i = 0; ho.real && i < n; i++)
     free(ho.real[i]);
   free(ho.real);
-  const char *covermode = gflags.covermode ? gflags.covermode : gflags.race ? "atomic" : "set";
-  if (gflags.coverprofile && merge_cover(gflags.coverprofile, covermode, workdir, n, &err) < 0)
+  const char *covermode = gflags->covermode ? gflags->covermode : gflags->race ? "atomic" : "set";
+  if (gflags->coverprofile && merge_cover(gflags->coverprofile, covermode, workdir, n, &err) < 0)
     fprintf(stderr, "testjail: %s\n", err.msg);
   tj_remove_tree(workdir);
   close(sfd);
@@ -742,10 +721,7 @@ int tj_cmd_test(int argc, char **argv) {
   free(slots);
   tj_cg_destroy(total, NULL);
   json_decref(shard_obj);
-  tj_shard_timings_free(&timings);
   tj_packages_free(pkgs, n);
-  tj_testflags_free(testflags);
-  tj_go_flags_free(&gflags);
   free(opts.packages);
   free(opts.testflags);
   if (interrupted) {
