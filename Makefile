@@ -140,6 +140,7 @@ bench: testjail
 	bash bench/gotest.sh
 	bash bench/seccomp.sh
 	bash bench/realworld.sh
+	bash bench/shard.sh
 
 # Real test suites of the Go standard library, then of popular modules at
 # pinned versions (integration-tests/realworld-modules.txt, through the Go
