@@ -203,16 +203,14 @@ func need(t *testing.T, name string) string {
 func TestEscapeBlockDevice(t *testing.T) { attempt(t, "mknod-open", "b", need(t, "TJ_ESC_BLOCKDEV")) }
 func TestEscapeLoopDevice(t *testing.T)  { attempt(t, "mknod-open", "b", need(t, "TJ_ESC_LOOPDEV")) }
 
-// Nodes the host planted on its disk, seen through the read-only view of /:
-// the device allow-list's EPERM, not the file's bits, must refuse them.
+// Nodes the host planted on its disk, open to all by their bits, seen
+// through the read-only view of / (nodev; the device allow-list behind it
+// is escape.bats' to test, through a --ro-bind): none may open.
 func TestEscapePlantedDevice(t *testing.T) {
 	args := append([]string{"open-dev"}, strings.Fields(need(t, "TJ_ESC_PLANTED"))...)
 	out, code := run(t, args...)
 	if code != 0 {
 		t.Fatalf("helper status %d (1: the escape WORKED, 2: cannot tell): %v:\n%s", code, args, out)
-	}
-	if strings.Count(out, ": EPERM\n") != len(args)-1 {
-		t.Fatalf("refused, but not each by the device allow-list's EPERM: %v:\n%s", args, out)
 	}
 	t.Logf("%v:\n%s", args, out)
 }

@@ -552,7 +552,11 @@ int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err) {
     }
   }
   rootfd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-  struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+  /* nodev too: a device node with open bits somewhere on the host's disks
+   * must not open through the host's view, also where no device cgroup
+   * stands behind it (a normal user's sandbox); /dev is the sandbox's own,
+   * and a path --bind names stays as it is. */
+  struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV};
   if (rootfd < 0 || mount_setattr(rootfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0) {
     tj_error_set(err, errno, "copying the mount tree of / read-only (open_tree/mount_setattr need Linux 5.12)");
     goto out;
