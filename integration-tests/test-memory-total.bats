@@ -104,7 +104,9 @@ PY
   tj_start test -v --env "TJMARK=$MARKER" --memory-total 150M --bind "$SHARED" --env "SHARED=$SHARED" ./a
   wait_for_line "=== RUN   TestNeed100MiB"
   local total
-  total="$(find /sys/fs/cgroup/memory -maxdepth 6 -type d -name "testjail-$TJ_PID-*" -print -quit 2>/dev/null)"
+  local root=/sys/fs/cgroup/memory # v1 and hybrid: the memory hierarchy; v2: the one tree
+  [ -d "$root" ] || root=/sys/fs/cgroup
+  total="$(find "$root" -maxdepth 8 -type d -name "testjail-$TJ_PID-*" -print -quit 2>/dev/null)"
   [ -n "$total" ] || { echo "no testjail-$TJ_PID-* memory cgroup" >&2; return 1; }
   [ -n "$(find "$total" -mindepth 1 -type d -name 'testjail-*' -print -quit)" ] ||
     { echo "no sandbox cgroup below $total" >&2; return 1; }
