@@ -11,9 +11,13 @@ setup() {
   require_controller memory
 }
 
-# Packages a and b each hold 100 MiB at once: both take a lock of their
-# own, meet at a FIFO, allocate, then wait for the other's lock, which the
-# kernel frees when the other ends, by an OOM kill or done.
+# Packages a and b each want 100 MiB at once: both take a lock of their
+# own, meet at a FIFO; a allocates first (b waits for the "alloc" lock a
+# holds until then, or until it dies), then b; each then waits for the
+# other's lock, which the kernel frees when the other ends, by an OOM kill
+# or done. In turn, not at once: two allocations racing to the limit can
+# both be OOM-killed; this way the kill of the run-wide limit takes a, the
+# larger, and b goes on.
 make_pair() {
   SHARED="$BATS_TEST_TMPDIR/shared"
   mkdir -p "$SHARED" a b
@@ -28,11 +32,12 @@ package $p
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 )
 
-func lock(t *testing.T, name string) {
+func lock(t *testing.T, name string) *os.File {
 	f, err := os.OpenFile(filepath.Join(os.Getenv("SHARED"), name), os.O_RDWR|os.O_CREATE, 0666)
 	if err != nil {
 		t.Fatal(err)
@@ -40,12 +45,17 @@ func lock(t *testing.T, name string) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
+	return f
 }
 
 func TestNeed100MiB(t *testing.T) {
-	lock(t, "$p.lock")
+	mine := lock(t, "$p.lock")
+	defer mine.Close() // held to the end: a lock the collector closed would free the other
 	mode := os.O_WRONLY
-	if "$p" == "b" {
+	var alloc *os.File
+	if "$p" == "a" {
+		alloc = lock(t, "alloc.lock")
+	} else {
 		mode = os.O_RDONLY
 	}
 	fifo, err := os.OpenFile(filepath.Join(os.Getenv("SHARED"), "meet"), mode, 0)
@@ -53,12 +63,19 @@ func TestNeed100MiB(t *testing.T) {
 		t.Fatal(err)
 	}
 	fifo.Close()
+	if "$p" == "b" {
+		lock(t, "alloc.lock")
+	}
 	buf := make([]byte, 100<<20)
 	for i := 0; i < len(buf); i += 4096 {
 		buf[i] = 1
 	}
+	if alloc != nil {
+		alloc.Close()
+	}
 	lock(t, "$other.lock")
 	t.Logf("held %d MiB", len(buf)>>20)
+	runtime.KeepAlive(buf) // held until the other ends, not collected before
 }
 GO
   done
