@@ -81,7 +81,7 @@ GO
   done
 }
 
-@test "two packages needing 100 MiB each at once under --memory-total 150M: one OOM-killed, the run-wide limit named" {
+@test "two packages needing 100 MiB each at once under --memory-total 150M: the first OOM-killed, the run-wide limit named" {
   make_pair
   tjt -p 2 --memory-total 150M --bind "$SHARED" --env "SHARED=$SHARED" ./a ./b -- -test.timeout=120s
   assert_eq "$status" 3
@@ -89,14 +89,17 @@ GO
   "$PYTHON3" - "$REPORT" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+# a first; b too at times: the kernel may kill again before a's memory is
+# freed. Every kill is the run-wide limit's, and says so.
 got = sorted(p["outcome"] for p in r["packages"])
-assert got == ["oom_killed", "passed"], got
-killed = [p for p in r["packages"] if p["outcome"] == "oom_killed"][0]
-d = killed["diagnosis"]
-assert d.startswith("OOM killed: the run's --memory-total of 150 MiB was hit (all packages' test sandboxes together, "
-                    "not this package's own limit); this one peaked at "), d
-assert "while running TestNeed100MiB" in d, d
-assert any(e.startswith("--memory-total cgroup's limit hit ") for e in killed["evidence"]), killed["evidence"]
+assert got in (["oom_killed", "passed"], ["oom_killed", "oom_killed"]), got
+for killed in (p for p in r["packages"] if p["outcome"] == "oom_killed"):
+    d = killed["diagnosis"]
+    assert d.startswith("OOM killed: the run's --memory-total of 150 MiB was hit (all packages' test sandboxes "
+                        "together, not this package's own limit); this one peaked at "), d
+    assert "while running TestNeed100MiB" in d, d
+    assert any(e.startswith("--memory-total cgroup's limit hit ") for e in killed["evidence"]), killed["evidence"]
+assert [p for p in r["packages"] if p["package"].endswith("/a")][0]["outcome"] == "oom_killed"
 PY
   # the run-wide cgroup went with the run
   assert_nothing_left_test
