@@ -28,6 +28,19 @@ static void test_go_env(void **state) {
   assert_int_equal(env.minor, 0);
 }
 
+/* Found by fuzz/gojson_fuzz: a GOVERSION whose minor overflows an int
+ * came out negative. */
+static void test_go_env_huge_minor(void **state) {
+  struct tj_go_env env = {0};
+  tj_error err = {0};
+  const char *out = "{\"GOVERSION\": \"go1.888888888888888888888888\", \"GOROOT\": \"/go\"}";
+  assert_int_equal(tj_go_env_parse(&env, out, strlen(out), &err), 0);
+  assert_int_equal(env.minor, 0);
+  const char *ok = "{\"GOVERSION\": \"go1.26rc2\", \"GOROOT\": \"/go\"}";
+  assert_int_equal(tj_go_env_parse(&env, ok, strlen(ok), &err), 0);
+  assert_int_equal(env.minor, 26);
+}
+
 static void test_go_list(void **state) {
   struct tj_package *pkgs = NULL;
   int n = 0;
@@ -59,6 +72,7 @@ static void test_go_list(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_go_env),
+      cmocka_unit_test(test_go_env_huge_minor),
       cmocka_unit_test(test_go_list),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

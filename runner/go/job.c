@@ -156,6 +156,22 @@ static int parse_go_env(struct tj_go_env *env, const struct capture *c, tj_error
   return tj_go_env_parse(env, c->out.p ? c->out.p : "", c->out.len, err);
 }
 
+/* The minor release of "go1.N[.P|rcK...]"; 0 when it is not Go 1 or N is
+ * not a plain number of a sane size (GOVERSION comes from a go.mod's
+ * toolchain line too). */
+static int go_minor(const char *version) {
+  if (strncmp(version, "go1.", 4) != 0)
+    return 0;
+  const char *p = version + 4;
+  int n = 0, digits = 0;
+  for (; *p >= '0' && *p <= '9'; p++)
+    if (++digits > 4)
+      return 0;
+    else
+      n = n * 10 + (*p - '0');
+  return digits ? n : 0;
+}
+
 int tj_go_env_parse(struct tj_go_env *env, const char *out, size_t len, tj_error *err) {
   json_error_t jerr;
   json_t *o = json_loadb(out, len, 0, &jerr);
@@ -172,9 +188,7 @@ int tj_go_env_parse(struct tj_go_env *env, const char *out, size_t len, tj_error
   json_decref(o);
   if (strcmp(env->gocache, "off") == 0)
     env->gocache[0] = 0;
-  int major = 0;
-  if (sscanf(env->version, "go%d.%d", &major, &env->minor) != 2 || major != 1)
-    env->minor = 0;
+  env->minor = go_minor(env->version);
   return 0;
 }
 
@@ -310,12 +324,10 @@ bool tj_go_guess(struct tj_go_env *env) {
   bool ok = vf && fgets(v, sizeof(v), vf);
   if (vf)
     fclose(vf);
-  int major = 0;
   v[strcspn(v, "\n")] = 0;
-  if (!ok || sscanf(v, "go%d.%d", &major, &env->minor) != 2 || major != 1) {
-    env->minor = 0;
+  env->minor = ok ? go_minor(v) : 0;
+  if (env->minor == 0)
     return false;
-  }
   snprintf(env->version, sizeof(env->version), "%s", v);
   /* From Go 1.21 on, go may switch to the toolchain go.mod names (and its
    * GOROOT): only go env knows, unless GOTOOLCHAIN=local. */
