@@ -155,11 +155,6 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
   return 0;
 }
 
-static int usage_error(const char *msg) {
-  fprintf(stderr, "testjail: %s\n", msg);
-  return TJ_EXIT_USAGE;
-}
-
 static void gomemlimit_line(struct bisect_run *br) {
   const char *value = json_string_value(json_object_get(br->gomemlimit, "value"));
   const char *source = json_string_value(json_object_get(br->gomemlimit, "source"));
@@ -221,12 +216,12 @@ int tj_cmd_bisect(int argc, char **argv) {
   if (r == TJ_CLI_HELP)
     return 0;
   if (r < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   const struct tj_monitor_opts *mon = &opts.test.mon;
   __attribute__((cleanup(tj_go_args_free))) struct tj_go_args ga = {0};
   /* the tests run under the profile they run under in test */
   if (tj_go_args_parse(&opts.test, &ga, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   char **testflags = ga.testflags;
   bool has_timeout = ga.has_timeout;
   struct tj_go_flags *gflags = &ga.gflags;
@@ -237,13 +232,13 @@ int tj_cmd_bisect(int argc, char **argv) {
   char refused[1024];
   int k = snprintf(refused, sizeof(refused), "bisect-memory sets memory limits: ");
   if (tj_cg_limits_refused(&want, refused + k, sizeof(refused) - k) < 0) {
-    return usage_error(refused);
+    return tj_cmd_usage_error(refused);
   }
   struct tj_go_env go = {0};
   struct tj_package *pkgs = NULL;
   int n = 0;
   if (tj_go_resolve(opts.test.packages, opts.test.n_packages, gflags->build, &go, &pkgs, &n, &err) < 0) {
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   }
   int code = TJ_EXIT_USAGE;
   if (n != 1 || !pkgs[0].has_tests) {
@@ -253,7 +248,7 @@ int tj_cmd_bisect(int argc, char **argv) {
     else
       snprintf(msg, sizeof(msg), "package %s has no test files: nothing to bisect", pkgs[0].import_path);
     tj_packages_free(pkgs, n);
-    return usage_error(msg);
+    return tj_cmd_usage_error(msg);
   }
 
   sigset_t mask, old;
@@ -279,7 +274,7 @@ int tj_cmd_bisect(int argc, char **argv) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     tj_packages_free(pkgs, n);
     json_decref(br.results);
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   }
   if (tj_job_binary_path(workdir, 0, &pkgs[0], bin, sizeof(bin), &err) < 0) {
     close(br.sfd);
@@ -287,7 +282,7 @@ int tj_cmd_bisect(int argc, char **argv) {
     tj_remove_tree(workdir);
     tj_packages_free(pkgs, n);
     json_decref(br.results);
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   }
   br.bin = bin;
   tj_live_init(&br.live, STDERR_FILENO, mon->quiet);

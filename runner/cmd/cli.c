@@ -1,5 +1,7 @@
 #include "cmd/cli.h"
 
+#include "cmd/cmd.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -1152,4 +1154,9 @@ int tj_cli_parse_init(int argc, char **argv, struct tj_init_spec *spec, tj_error
     return tj_error_set(err, 0, "empty command name");
   spec->sandbox.argv = &argv[first];
   return TJ_CLI_RUN;
+}
+
+int tj_cmd_usage_error(const char *msg) {
+  fprintf(stderr, "testjail: %s\n", msg);
+  return TJ_EXIT_USAGE;
 }

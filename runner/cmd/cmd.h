@@ -20,4 +20,8 @@ int tj_cmd_doctor(int argc, char **argv);
 /* profile check|show: 0, or TJ_EXIT_USAGE on a bad file or usage. */
 int tj_cmd_profile(int argc, char **argv);
 
+/* Bad input or a sandbox not set up: "testjail: MSG" on stderr, and the
+ * exit code that says so (TJ_EXIT_USAGE). */
+int tj_cmd_usage_error(const char *msg);
+
 #endif

@@ -22,11 +22,6 @@
 #include "seccomp/seccomp.h"
 #include "verdict.h"
 
-static int usage_error(const char *msg) {
-  fprintf(stderr, "testjail: %s\n", msg);
-  return TJ_EXIT_USAGE;
-}
-
 struct exec_ctx {
   struct tj_timeline *tl;
   struct tj_gowatch *watch;
@@ -56,25 +51,25 @@ int tj_cmd_exec(int argc, char **argv) {
   if (r == TJ_CLI_HELP)
     return 0;
   if (r < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   if (spec.report_path && tj_report_check_path("--report", spec.report_path, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   if (mon.plot_path && tj_report_check_path("--plot", mon.plot_path, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   int missing;
   if (tj_preexec_check_fds(spec.preserve_fds, &missing) < 0) {
     fprintf(stderr, "testjail: --preserve-fds %d: descriptor %d is not open\n", spec.preserve_fds, missing);
     return TJ_EXIT_USAGE;
   }
   if (tj_spec_seccomp(&spec, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
 
   /* The timeline only where it is drawn: sampling costs a timer and reads. */
   _cleanup_free_ struct tj_timeline *tl = calloc(1, sizeof(*tl));
   _cleanup_free_ struct tj_run_result *res = calloc(1, sizeof(*res));
   _cleanup_free_ struct tj_gowatch *watch = calloc(1, sizeof(*watch));
   if (!tl || !res || !watch)
-    return usage_error("out of memory");
+    return tj_cmd_usage_error("out of memory");
   bool tl_on = mon.plot_path && tj_timeline_init(tl, mon.sample_interval_ms, spec.memory_bytes,
                                                  tj_timeline_hint(spec.wall_timeout_ms, mon.sample_interval_ms)) == 0;
   bool go = tj_gowatch_start(watch, spec.argv);
@@ -89,7 +84,7 @@ int tj_cmd_exec(int argc, char **argv) {
     tj_gowatch_stop(watch);
   }
   if (r < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
 
   struct tj_evidence ev = tj_run_evidence(&spec, res, &res->notes);
   char sc_summary[400];

@@ -14,11 +14,6 @@
 #include "seccomp/seccomp.h"
 #include "verdict.h"
 
-static int usage_error(const char *msg) {
-  fprintf(stderr, "testjail: %s\n", msg);
-  return TJ_EXIT_USAGE;
-}
-
 /* Container entrypoint: the exit status is the workload's, whatever comes
  * after it started; the diagnosis goes to stderr, the termination message
  * file and the report. */
@@ -26,7 +21,7 @@ int tj_cmd_init(int argc, char **argv) {
   _cleanup_free_ struct tj_init_spec *spec = calloc(1, sizeof(*spec));
   _cleanup_free_ struct tj_init_result *res = calloc(1, sizeof(*res));
   if (!spec || !res)
-    return usage_error("out of memory");
+    return tj_cmd_usage_error("out of memory");
   tj_error err = {0};
   int r = tj_cli_parse_init(argc, argv, spec, &err);
   if (r == TJ_CLI_HELP)
@@ -35,15 +30,15 @@ int tj_cmd_init(int argc, char **argv) {
    * capabilities and seccomp filter rule unless a filter is asked for. */
   if (r < 0 || tj_init_check_paths(spec, &err) < 0 ||
       (spec->sandbox.seccomp_arg && tj_spec_seccomp(&spec->sandbox, &err) < 0))
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   bool pid1;
   if (tj_init_become_reaper(&pid1, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   if (!pid1)
     fprintf(stderr, "testjail: init: not PID 1 (pid %d): registered as a child subreaper, so orphans are reaped "
                     "here\n", (int)getpid());
   if (tj_init_run(spec, res, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
 
   struct tj_verdict v;
   int code = tj_init_verdict(spec, res, &v);

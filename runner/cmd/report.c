@@ -126,10 +126,8 @@ static int merge(const char *out_path, const char *junit, char **files, int nfil
     const char *v0 = json_string_value(json_object_get(in[0].r, "testjail"));
     const char *v = json_string_value(json_object_get(in[i].r, "testjail"));
     if (strcmp(v0, v) != 0) {
-      char msg[600];
-      snprintf(msg, sizeof(msg), "%s: written by testjail %s, %s by %s: reports of different testjail versions",
-               files[f], v, in[0].path, v0);
-      rc = usage("%s", msg);
+      rc = usage("%s: written by testjail %s, %s by %s: reports of different testjail versions", files[f], v,
+                 in[0].path, v0);
       goto out;
     }
     if (!json_equal(json_object_get(json_object_get(in[0].r, "shard"), "plan"),

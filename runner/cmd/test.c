@@ -95,11 +95,6 @@ static void handed_over(void *ctx, const char *dir, const char *bin, const char 
   snprintf(h->slots[idx].token, sizeof(h->slots[idx].token), "%s", token);
 }
 
-static int usage_error(const char *msg) {
-  fprintf(stderr, "testjail: %s\n", msg);
-  return TJ_EXIT_USAGE;
-}
-
 /* testjail could not set itself up (its work directory, a signalfd): a
  * sandbox error, with a report that says so when one was asked for. */
 static int setup_error(const char *report_path, const char *msg) {
@@ -320,30 +315,30 @@ int tj_cmd_test(int argc, char **argv) {
   if (r == TJ_CLI_HELP)
     return 0;
   if (r < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   __attribute__((cleanup(tj_go_args_free))) struct tj_go_args ga = {0};
   if (tj_go_args_parse(&opts, &ga, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   if (opts.junit_path && tj_report_check_path("--junit", opts.junit_path, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   __attribute__((cleanup(tj_shard_timings_free))) struct tj_shard_timings timings = {0};
   if (shard_setup(&opts, &timings, &err) < 0)
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   char **testflags = ga.testflags;
   bool flag_v = ga.verbose, has_timeout = ga.has_timeout;
   struct tj_go_flags *gflags = &ga.gflags;
   if (gflags->coverprofile && tj_report_check_path("-coverprofile", gflags->coverprofile, &err) < 0) {
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   }
   struct tj_cg_limits lim = {opts.spec.memory_bytes, opts.spec.pids, opts.spec.cpu_quota_us,
                             opts.spec.cpu_period_us, false};
   char refused[1024];
   if (tj_cg_limits_refused(&lim, refused, sizeof(refused)) < 0) {
-    return usage_error(refused);
+    return tj_cmd_usage_error(refused);
   }
   struct tj_go_env go = {0}, guess = {0};
   if (tj_go_find(&guess, &err) < 0) {
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   }
   tj_go_guess(&guess);
 
@@ -390,7 +385,7 @@ int tj_cmd_test(int argc, char **argv) {
       tj_remove_tree(workdir);
       close(sfd);
       sigprocmask(SIG_SETMASK, &old, NULL);
-      return usage_error(err.msg);
+      return tj_cmd_usage_error(err.msg);
     }
     opts.spec.cg_parent = total;
   }
@@ -439,7 +434,7 @@ int tj_cmd_test(int argc, char **argv) {
     if (stop[0] >= 0)
       close(stop[0]), close(stop[1]);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    return usage_error(err.msg);
+    return tj_cmd_usage_error(err.msg);
   }
 
   enum tj_out_mode mode = opts.json ? TJ_OUT_JSON : (opts.verbose || flag_v) ? TJ_OUT_VERBOSE : TJ_OUT_TEXT;
