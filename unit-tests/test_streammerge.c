@@ -108,12 +108,20 @@ static void test_dependency_in_two_streams(void **state) {
          "{\"ImportPath\":\"x/dep\",\"Action\":\"build-fail\"}\n{\"Action\":\"fail\",\"Package\":\"x/b\"}\n");
 }
 
+static void test_empty(void **state) {
+  (void)state;
+  /* shards that got no package wrote nothing */
+  struct tj_stream in[] = {S("s0", ""), S("s1", "\n")};
+  expect(in, 2, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_package_order),
       cmocka_unit_test(test_build_events),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_dependency_in_two_streams),
+      cmocka_unit_test(test_empty),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,7 +177,8 @@ int tj_stream_merge(const struct tj_stream *in, int n, struct tj_buf *out, tj_er
     r = packages(&e, in, &pkgs, &np, err);
   if (r == 0) {
     assign_groups(&e, pkgs, np);
-    qsort(e.v, e.n, sizeof(*e.v), by_group_then_seq);
+    if (e.n)
+      qsort(e.v, e.n, sizeof(*e.v), by_group_then_seq);
     size_t before = out->len, want = before;
     for (size_t i = 0; i < e.n; i++) {
       tj_buf_add(out, e.v[i].p, e.v[i].len);
