@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # `testjail test --shard` and `testjail report merge`: N shards run at once
 # as N pods of an Indexed Job would (JOB_COMPLETION_INDEX set), their merged
-# report against one unsharded run, a lost shard, an empty one, bad input.
+# report against one unsharded run, a lost shard, an empty one, bad input;
+# their go test -json streams merged against one unsharded stream.
 
 # 40 packages, built and run 2.25 times over, on a shared 2-core host.
 : "${BATS_TEST_TIMEOUT:=900}"
@@ -190,6 +191,97 @@ sys.exit(0 if max(loads) <= 1.2 * ideal else 1)' "$BATS_TEST_TMPDIR/full.json" "
   assert_contains "$(json_get "$BATS_TEST_TMPDIR/merged.json" packages.0.diagnosis)" "more than one shard: shard 0"
 }
 
+# events_by_package STREAM: checks every line is a JSON object with an
+# Action, and prints the packages in the order they come (each once: its
+# events are together), then per package its events' Action and Test (no
+# Time, Elapsed or Output: they differ from run to run). A build event
+# counts as its ImportPath's package.
+events_by_package() {
+  "$PYTHON3" -c '
+import json, sys
+order, events = [], {}
+for n, line in enumerate(open(sys.argv[1]), 1):
+    e = json.loads(line)
+    assert isinstance(e, dict) and isinstance(e.get("Action"), str), "line %d: %r" % (n, line)
+    key = e.get("Package") or e.get("ImportPath", "").split(" ")[0]
+    if not order or order[-1] != key:
+        assert key not in events, "line %d: %s again, after %s" % (n, key, order[-1])
+        order.append(key)
+        events[key] = []
+    events[key].append([e["Action"], e.get("Test", "")])
+print(" ".join(order))
+for k in sorted(events):
+    print(k, json.dumps(events[k]))' "$1"
+}
+
+@test "--json: the shards' streams merge to the unsharded stream, package by package, in import path order" {
+  local pkgs=(./pass ./fail ./exit255 ./notests ./panic ./buildfail ./initpanic)
+  local dir="$BATS_TEST_TMPDIR/shards" k pids=() st
+  run --separate-stderr tj test --env "TJMARK=$MARKER" --json "${pkgs[@]}"
+  assert_eq "$status" 7 "stderr: $stderr"
+  printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/full.jsonl"
+  mkdir -p "$dir"
+  for ((k = 0; k < 3; k++)); do
+    tj test --env "TJMARK=$MARKER" --shard "$k/3" --json "${pkgs[@]}" >"$dir/shard-$k.jsonl" 2>"$dir/err-$k" &
+    pids+=($!)
+  done
+  for ((k = 0; k < 3; k++)); do
+    st=0
+    wait "${pids[$k]}" || st=$?
+    # the shard's note on stderr; stdout all events (a reader such as
+    # gotestsum takes every line of it as one)
+    assert_contains "$(cat "$dir/err-$k")" "testjail: shard $k/3 (--shard $k/3)"
+    assert_not_contains "$(cat "$dir/shard-$k.jsonl")" "shard $k/3"
+    run events_by_package "$dir/shard-$k.jsonl"
+    assert_eq "$status" 0 "shard $k's stdout (status $st): $output"
+  done
+  run --separate-stderr tj report merge --json "$BATS_TEST_TMPDIR/merged.jsonl" "$dir"/shard-*.jsonl
+  assert_eq "$status" 0 "stderr: $stderr"
+  assert_eq "$output$stderr" "" "nothing on stdout or stderr"
+  run events_by_package "$BATS_TEST_TMPDIR/merged.jsonl"
+  assert_eq "$status" 0 "$output"
+  local merged=$output
+  assert_eq "${merged%%$'\n'*}" "$(printf 'example.com/examples/%s ' buildfail exit255 fail initpanic notests panic pass | sed 's/ $//')" "packages in import path order"
+  run events_by_package "$BATS_TEST_TMPDIR/full.jsonl"
+  assert_eq "$status" 0 "$output"
+  assert_eq "$(tail -n +2 <<<"$merged")" "$(tail -n +2 <<<"$output")" "each package's events as in the unsharded run"
+  # every line of the shards, once
+  assert_eq "$(sort "$BATS_TEST_TMPDIR/merged.jsonl")" "$(cat "$dir"/shard-*.jsonl | sort)"
+  # OUT - is stdout, the same stream
+  run --separate-stderr tj report merge --json - "$dir"/shard-*.jsonl
+  assert_eq "$status" 0 "stderr: $stderr"
+  assert_eq "$output" "$(cat "$BATS_TEST_TMPDIR/merged.jsonl")"
+  assert_nothing_left_test
+}
+
+@test "--json bad input: one line naming the input, 125, OUT not written" {
+  local d="$BATS_TEST_TMPDIR" out="$BATS_TEST_TMPDIR/out.jsonl"
+  printf '{"Action":"start","Package":"example.com/x"}\n{"Action":"pass","Package":"example.com/x"}\n' >"$d/x.jsonl"
+  printf '{"Action":"start","Package":"example.com/y"}\nok  \texample.com/y\t0.1s\n' >"$d/text.jsonl"
+  expect_bad_input "$d/text.jsonl:2: not a go test -json event" report merge --json "$out" "$d/x.jsonl" "$d/text.jsonl"
+  printf '{"Package":"example.com/y"}\n' >"$d/noaction.jsonl"
+  expect_bad_input "$d/noaction.jsonl:1: not a go test -json event" report merge --json "$out" "$d/noaction.jsonl"
+  # a report is no stream
+  tjt --shard 0/1 ./pass
+  expect_bad_input "$REPORT:1: not a go test -json event" report merge --json "$out" "$d/x.jsonl" "$REPORT"
+  # a lost shard's stream: the stream cannot say what it held
+  expect_bad_input "$d/none.jsonl: no such file" report merge --json "$out" "$d/x.jsonl" "$d/none.jsonl"
+  # the same shard twice: as a copy, and as the same file
+  cp "$d/x.jsonl" "$d/copy.jsonl"
+  expect_bad_input "$d/copy.jsonl:1: events of example.com/x, which $d/x.jsonl:1 has too" \
+    report merge --json "$out" "$d/x.jsonl" "$d/copy.jsonl"
+  expect_bad_input "$d/x.jsonl: given twice" report merge --json "$out" "$d/x.jsonl" "$d/x.jsonl"
+  expect_bad_input "no SHARD.jsonl given" report merge --json "$out"
+  expect_bad_input "--junit with --json" report merge --json "$out" "$d/x.jsonl" --junit "$d/j.xml"
+  [ ! -e "$out" ] && [ ! -e "$d/j.xml" ]
+  run ls "$d"
+  assert_not_contains "$output" ".tmp."
+  # OUT one of the inputs: refused, the input as it was
+  cp "$d/x.jsonl" "$d/keep.jsonl"
+  expect_bad_input "$d/x.jsonl: OUT is also one of the streams" report merge --json "$d/x.jsonl" "$d/x.jsonl"
+  assert_eq "$(cat "$d/x.jsonl")" "$(cat "$d/keep.jsonl")"
+}
+
 @test "a shard with no package passes with a note, and builds nothing" {
   tjt_go_logger
   local gobin=$GOLOG_DIR
@@ -299,6 +391,7 @@ sys.exit(0 if max(loads) <= 1.2 * ideal else 1)' "$BATS_TEST_TMPDIR/full.json" "
   run tj report --help
   assert_eq "$status" 0
   assert_contains "$output" "testjail report merge OUT.json SHARD.json... [--junit FILE]"
+  assert_contains "$output" "testjail report merge --json OUT.jsonl SHARD.jsonl..."
   run tj help report
   assert_eq "$status" 0
   run tj --help

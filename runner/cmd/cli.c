@@ -112,6 +112,8 @@ void tj_cli_help_main(FILE *out) {
           "  profile check FILE...                validate profiles and seccomp files; profile show NAME\n"
           "  report merge OUT.json SHARD.json... [--junit FILE]\n"
           "                                       merge the reports of a sharded test run (--shard) into one\n"
+          "  report merge --json OUT.jsonl SHARD.jsonl...\n"
+          "                                       merge their go test -json streams, packages in import path order\n"
           "  help [COMMAND]                       show help\n"
           "  --version                            print the version\n"
           "\n"

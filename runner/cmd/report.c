@@ -1,12 +1,14 @@
 #include "cmd/report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -14,11 +16,13 @@
 #include "common/util.h"
 #include "go/testout.h"
 #include "report/report.h"
+#include "report/streammerge.h"
 #include "verdict.h"
 
 void tj_cmd_report_help(FILE *out) {
   fprintf(out,
           "Usage: testjail report merge OUT.json SHARD.json... [--junit FILE]\n"
+          "       testjail report merge --json OUT.jsonl SHARD.jsonl...\n"
           "\n"
           "Merge the reports of a sharded run (testjail test --shard K/N --report SHARD.json, one\n"
           "per shard) into OUT.json, the report one unsharded run would have written: every\n"
@@ -28,13 +32,23 @@ void tj_cmd_report_help(FILE *out) {
           "naming its shard. Reports of different package lists or testjail versions, or a file that\n"
           "is not a shard's report, are refused (exit 125, nothing written).\n"
           "\n"
+          "With --json the files are go test -json streams (testjail test --shard K/N --json, one per\n"
+          "shard; OUT.jsonl - is stdout): OUT gets each package's events in the order they came,\n"
+          "packages in import path order, a package's build events (ImportPath) before its test\n"
+          "events, and events that name no package last. A stream holds no list of its shard's\n"
+          "packages, so it cannot tell a lost shard: a SHARD.jsonl that does not exist is refused,\n"
+          "like a line that is not a JSON object with an Action, a package in two streams, a file\n"
+          "given twice (exit 125, naming the file and line, nothing written). Name the streams there\n"
+          "are, and merge the reports for the verdict and the lost shards. Exits 0 once written.\n"
+          "\n"
           "Options:\n"
           "  --junit FILE   also write JUnit XML: a testsuite per package with its verdict and its\n"
-          "                 failing tests (a report keeps no passing test's name)\n"
+          "                 failing tests (a report keeps no passing test's name); not with --json\n"
+          "  --json         merge go test -json streams instead of reports\n"
           "  -h, --help     show this help\n"
           "\n"
           "Exit status: as testjail test's for the merged outcome (0 passed, 1 tests_failed, ...,\n"
-          "125 sandbox_error or bad input).\n");
+          "125 sandbox_error or bad input); with --json 0 once OUT is written, 125 for bad input.\n");
 }
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -261,6 +275,106 @@ out:
   return rc;
 }
 
+static int read_all(const char *path, struct tj_buf *b, struct stat *st) {
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, st) < 0)
+    return -errno;
+  if (S_ISDIR(st->st_mode))
+    return -EISDIR;
+  char chunk[65536];
+  for (;;) {
+    ssize_t r = read(fd, chunk, sizeof(chunk));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -errno;
+    if (r == 0)
+      return 0;
+    size_t len = b->len;
+    tj_buf_add(b, chunk, (size_t)r);
+    if (b->len != len + (size_t)r)
+      return -ENOMEM;
+  }
+}
+
+static int write_stream(const char *path, const struct tj_buf *b) {
+  if (strcmp(path, "-") == 0) {
+    tj_write_all(STDOUT_FILENO, b->p, b->len);
+    return 0;
+  }
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return -errno;
+  const char *p = b->p;
+  size_t n = b->len;
+  int e = 0;
+  while (n && !e) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    e = w < 0 ? errno : 0;
+    p += w > 0 ? w : 0;
+    n -= w > 0 ? (size_t)w : 0;
+  }
+  if (close(fd) < 0 && !e)
+    e = errno;
+  if (!e && rename(tmp, path) < 0)
+    e = errno;
+  if (e)
+    unlink(tmp);
+  return -e;
+}
+
+/* --json: the shards' go test -json streams. A stream holds no list of
+ * what its shard was to run, so a stream that is not there cannot be
+ * counted as a lost shard (the report merge does that): it is bad input. */
+static int merge_streams(const char *out_path, char **files, int nfiles) {
+  tj_error err = {0};
+  bool to_stdout = strcmp(out_path, "-") == 0;
+  if (!to_stdout && tj_report_check_path("OUT", out_path, &err) < 0)
+    return usage("%s", err.msg);
+  struct stat out_st;
+  bool out_exists = !to_stdout && stat(out_path, &out_st) == 0;
+  struct tj_buf *data = calloc((size_t)nfiles, sizeof(*data));
+  struct tj_stream *in = calloc((size_t)nfiles, sizeof(*in));
+  struct stat *st = calloc((size_t)nfiles, sizeof(*st));
+  struct tj_buf merged = {0};
+  int rc = 0;
+  if (!data || !in || !st)
+    rc = usage("out of memory");
+  for (int f = 0; f < nfiles && rc == 0; f++) {
+    int r = read_all(files[f], &data[f], &st[f]), twice = -1;
+    for (int g = 0; g < f && r == 0; g++)
+      if (st[g].st_dev == st[f].st_dev && st[g].st_ino == st[f].st_ino)
+        twice = g;
+    if (r == -ENOENT)
+      rc = usage("%s: no such file (a stream cannot say which packages its shard held: name only the streams "
+                 "there are, and merge the reports to count a lost shard)",
+                 files[f]);
+    else if (r < 0)
+      rc = usage("%s: %s", files[f], strerror(-r));
+    else if (out_exists && st[f].st_dev == out_st.st_dev && st[f].st_ino == out_st.st_ino)
+      rc = usage("%s: OUT is also one of the streams to merge", out_path);
+    else if (twice >= 0)
+      rc = usage("%s: given twice (as %s too)", files[f], files[twice]);
+    in[f] = (struct tj_stream){.name = files[f], .data = data[f].p ? data[f].p : "", .len = data[f].len};
+  }
+  if (rc == 0 && tj_stream_merge(in, nfiles, &merged, &err) < 0)
+    rc = usage("%s", err.msg);
+  int w = rc == 0 ? write_stream(out_path, &merged) : 0;
+  if (w < 0)
+    rc = usage("%s: %s", out_path, strerror(-w));
+  for (int f = 0; data && f < nfiles; f++)
+    tj_buf_free(&data[f]);
+  free(data);
+  free(in);
+  free(st);
+  tj_buf_free(&merged);
+  return rc;
+}
+
 int tj_cmd_report(int argc, char **argv) {
   if (argc < 2) {
     tj_cmd_report_help(stderr);
@@ -273,6 +387,7 @@ int tj_cmd_report(int argc, char **argv) {
   if (strcmp(argv[1], "merge") != 0)
     return usage("unknown subcommand '%s' (see 'testjail report --help')", argv[1]);
   const char *junit = NULL;
+  bool json = false;
   char **files = calloc((size_t)argc, sizeof(*files));
   int nfiles = 0;
   bool dashdash = false;
@@ -293,6 +408,8 @@ int tj_cmd_report(int argc, char **argv) {
       junit = argv[++i];
     } else if (!dashdash && strncmp(a, "--junit=", 8) == 0 && a[8]) {
       junit = a + 8;
+    } else if (!dashdash && strcmp(a, "--json") == 0) {
+      json = true;
     } else if (!dashdash && a[0] == '-' && a[1]) {
       free(files);
       return usage("unknown option '%s' (see 'testjail report --help')", a);
@@ -303,7 +420,15 @@ int tj_cmd_report(int argc, char **argv) {
   if (!files)
     return usage("out of memory");
   int rc;
-  if (nfiles < 2)
+  if (json && junit)
+    rc = usage("--junit with --json: the JUnit comes from the reports (testjail report merge OUT.json "
+               "SHARD.json... --junit FILE), or from the merged stream by a go test -json reader");
+  else if (json && nfiles < 2)
+    rc = usage("no %s given (usage: testjail report merge --json OUT.jsonl SHARD.jsonl...)",
+               nfiles == 0 ? "OUT.jsonl" : "SHARD.jsonl");
+  else if (json)
+    rc = merge_streams(files[0], files + 1, nfiles - 1);
+  else if (nfiles < 2)
     rc = usage("no %s given (usage: testjail report merge OUT.json SHARD.json...)",
                nfiles == 0 ? "OUT.json" : "SHARD.json");
   else
