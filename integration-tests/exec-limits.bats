@@ -82,6 +82,26 @@ MIB=$((1024 * 1024))
   [ "$cpu" = null ] || [ "$cpu" -ge 1500 ] || { echo "cpu_ms $cpu, expected about 2000" >&2; return 1; }
 }
 
+@test "--ulimit above testjail's own hard limit: given to the workload in its user namespace, or refused with the reason" {
+  # A container's init or a CI runner may start testjail with a low hard
+  # limit; inside the user namespace nothing can raise it: testjail, still
+  # privileged outside, raises its own first, if it holds CAP_SYS_RESOURCE.
+  ulimit -Sn 1024
+  ulimit -Hn 4096
+  run --separate-stderr tj exec --ulimit nofile=4096:8192 --report r.json -- sh -c 'ulimit -Sn; ulimit -Hn'
+  if (( (0x$(awk '/^CapEff:/ { print $2 }' /proc/self/status) >> 24) & 1 )); then
+    assert_eq "$status" 0 "stderr: $stderr"
+    assert_eq "$output" "4096
+8192"
+    assert_eq "$(json_get r.json isolation.userns)" true
+  else
+    echo "# root here lacks CAP_SYS_RESOURCE: the refusal is what can be checked" >&3
+    assert_eq "$status" 125
+    assert_eq "$stderr" "testjail: sandbox error: --ulimit nofile: the hard limit asked for is above the 4096 testjail was given, and raising a hard limit needs CAP_SYS_RESOURCE"
+  fi
+  assert_nothing_left
+}
+
 @test "writing past --ulimit fsize=1M: rlimit_fsize (SIGXFSZ)" {
   run --separate-stderr -153 tj exec --ulimit fsize=1M --report r.json -- "$TJHELPER" fsize 4
   assert_outcome r.json rlimit_fsize

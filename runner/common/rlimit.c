@@ -94,3 +94,16 @@ int tj_rlimit_apply(const struct tj_rlimits *set, const struct tj_rlimit **faile
   }
   return 0;
 }
+
+void tj_rlimit_lift_hard(const struct tj_rlimits *set) {
+  for (int k = 0; k < set->n; k++) {
+    struct rlimit rl;
+    rlim_t want = set->v[k].hard;
+    if (getrlimit(set->v[k].resource, &rl) < 0 || rl.rlim_max == RLIM_INFINITY ||
+        (want != RLIM_INFINITY && want <= rl.rlim_max))
+      continue;
+    rl.rlim_max = want;
+    /* EPERM without CAP_SYS_RESOURCE: the workload's setrlimit then says so */
+    (void)setrlimit(set->v[k].resource, &rl);
+  }
+}

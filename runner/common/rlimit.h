@@ -36,4 +36,9 @@ const char *tj_rlimit_names(void);
  * *failed to the offending entry. */
 int tj_rlimit_apply(const struct tj_rlimits *set, const struct tj_rlimit **failed);
 
+/* Raise this process's hard limits to those of set where they are lower,
+ * as far as privilege allows. Called before entering a user namespace: in
+ * there no process may raise a hard limit above what it inherited. */
+void tj_rlimit_lift_hard(const struct tj_rlimits *set);
+
 #endif

@@ -64,7 +64,15 @@ _Noreturn void tj_preexec_run(const struct tj_preexec *p) {
   const struct tj_rlimit *bad = NULL;
   int r = tj_rlimit_apply(p->rlimits, &bad);
   if (r < 0) {
-    tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, -r, "--ulimit %s: setrlimit: %s", bad->name, strerror(-r));
+    struct rlimit now;
+    if (r == -EPERM && getrlimit(bad->resource, &now) == 0 && now.rlim_max != RLIM_INFINITY &&
+        (bad->hard == RLIM_INFINITY || bad->hard > now.rlim_max))
+      tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, -r,
+                        "--ulimit %s: the hard limit asked for is above the %llu testjail was given, and raising "
+                        "a hard limit needs CAP_SYS_RESOURCE",
+                        bad->name, (unsigned long long)now.rlim_max);
+    else
+      tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, -r, "--ulimit %s: setrlimit: %s", bad->name, strerror(-r));
     _exit(TJ_EXIT_USAGE);
   }
   if (p->drop_caps) {

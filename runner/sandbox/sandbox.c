@@ -444,8 +444,10 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   ca.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
   if (plan->new_net)
     ca.flags |= CLONE_NEWNET;
-  if (idmap.active)
+  if (idmap.active) {
     ca.flags |= CLONE_NEWUSER;
+    tj_rlimit_lift_hard(&spec->rlimits);
+  }
   int cgfd = tj_cg_clone_fd(cg);
   if (cgfd >= 0) {
     ca.flags |= CLONE_INTO_CGROUP;
