@@ -10,7 +10,9 @@
 
 int tj_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, tj_error *err) {
   char *end;
-  if (!s || !*s || isspace((unsigned char)*s))
+  /* strtoll would also take blanks and a '+' in front, and "-0" for a count */
+  const char *digits = s && *s == '-' && min < 0 ? s + 1 : s;
+  if (!s || !isdigit((unsigned char)*digits))
     return tj_error_set(err, 0, "'%s' is not a number", s ? s : "");
   errno = 0;
   long long v = strtoll(s, &end, 10);
