@@ -117,6 +117,16 @@ static void test_user_cpus(void **state) {
   assert_true(tj_parse_user("nobody", &u, &g, &err) < 0);
   assert_true(tj_parse_user("1:x", &u, &g, &err) < 0);
   assert_true(tj_parse_user("-1", &u, &g, &err) < 0);
+  assert_int_equal(tj_parse_user("4294967294:0", &u, &g, &err), 0);
+  assert_int_equal(u, 4294967294u);
+  assert_int_equal(g, 0);
+  assert_true(tj_parse_user("4294967295", &u, &g, &err) < 0); /* (uid_t)-1: no id */
+  assert_true(tj_parse_user("1:2:3", &u, &g, &err) < 0);
+  assert_true(tj_parse_user("1:", &u, &g, &err) < 0);
+  const char *longer = "0000000000000000000000000000000000000000000000000000000000000001";
+  assert_true(tj_parse_user(longer, &u, &g, &err) < 0);
+  assert_non_null(strstr(err.msg, "--user"));
+  assert_non_null(strstr(err.msg, longer));
   int64_t q, p;
   assert_int_equal(tj_parse_cpus("0.5", &q, &p, &err), 0);
   assert_int_equal(q, 50000);
