@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cgroup/internal.h"
+#include "common/util.h"
 
 static const char hybrid[] = "9:name=systemd:/\n"
                              "8:pids:/\n"
@@ -150,6 +151,18 @@ static void test_read_all(void **state) {
   close(dfd);
   assert_int_equal(rmdir(dir), 0);
   free(want);
+}
+
+/* mountinfo writes a blank, tab, newline or backslash in a path as \ooo. */
+static void test_mountinfo_escapes(void **state) {
+  (void)state;
+  char mi[] = "30 25 0:26 /a\\134b /sys/fs/cgroup/my\\040cg rw shared:4 - cgroup2 cgroup2 rw\n";
+  char dir[256];
+  assert_int_equal(tj_cg_mountinfo_find(mi, NULL, "/a\\b/c", dir, sizeof(dir)), 0);
+  assert_string_equal(dir, "/sys/fs/cgroup/my cg/c");
+  char s[] = "tab\\011nl\\012\\400\\08\\1";
+  tj_unescape_octal(s);
+  assert_string_equal(s, "tab\tnl\n\\400\\08\\1"); /* past \377, not octal, cut short: as they are */
 }
 
 static void test_list_has(void **state) {
@@ -358,6 +371,7 @@ int main(void) {
       cmocka_unit_test(test_keyed),
       cmocka_unit_test(test_parse_int),
       cmocka_unit_test(test_read_all),
+      cmocka_unit_test(test_mountinfo_escapes),
       cmocka_unit_test(test_list_has),
       cmocka_unit_test(test_name_roundtrip),
       cmocka_unit_test(test_name_rejects),
