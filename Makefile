@@ -202,7 +202,7 @@ $(FUZZ_OBJ)/runner/seccomp/profiles_data.o: runner/seccomp/profiles_data.S $(PRO
 $(FUZZ_LIB): $(LIB_OBJS:%=$(FUZZ_OBJ)/%)
 	rm -f $@ && ar rcs $@ $^
 
-fuzz/%_fuzz: fuzz/%_fuzz.c $(FUZZ_LIB)
+fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/fuzz.h $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
 
 # fuzz-run-NAME: one target for FUZZ_TIME seconds. An input slower than 30 s

@@ -234,8 +234,7 @@ ssize_t tj_cg_read_at(int dfd, const char *file, char *buf, size_t size) {
   return read_fd(fd, buf, size);
 }
 
-/* Whole file, however long (cgroup.procs of a fork bomb). */
-static int read_all_at(int dfd, const char *file, char **out) {
+int tj_cg_read_all_at(int dfd, const char *file, char **out) {
   _cleanup_close_ int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return -errno;
@@ -244,24 +243,18 @@ static int read_all_at(int dfd, const char *file, char **out) {
   if (!buf)
     return -ENOMEM;
   for (;;) {
-    if (cap - len < 2) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb)
-        return -ENOMEM;
-      buf = nb;
-      cap *= 2;
-    }
-    ssize_t n = read(fd, buf + len, cap - 1 - len);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return -errno;
-    }
-    if (n == 0)
-      break;
+    ssize_t n = read_fd(fd, buf + len, cap - len);
+    if (n < 0)
+      return n;
     len += n;
+    if (len + 1 < cap) /* read_fd stops short of a full buffer only at EOF */
+      break;
+    char *nb = realloc(buf, cap * 2);
+    if (!nb)
+      return -ENOMEM;
+    buf = nb;
+    cap *= 2;
   }
-  buf[len] = '\0';
   *out = steal_pointer(&buf);
   return 0;
 }
@@ -404,7 +397,7 @@ int tj_cg_sweep_kill(int dfd, const char *path, tj_error *err) {
   pid_t self = getpid();
   for (;;) {
     _cleanup_free_ char *buf = NULL;
-    int r = read_all_at(dfd, "cgroup.procs", &buf);
+    int r = tj_cg_read_all_at(dfd, "cgroup.procs", &buf);
     if (r == -ENOENT || r == -ENODEV)
       return 0; /* the cgroup went away */
     if (r < 0)

@@ -106,6 +106,9 @@ int tj_cg_fail(tj_error *err, int code, const char *fmt, ...)
 
 /* Read a small file below dfd into buf (NUL-terminated): length or -errno. */
 ssize_t tj_cg_read_at(int dfd, const char *file, char *buf, size_t size);
+/* The whole file, however long (cgroup.procs of a fork bomb), into *out
+ * (malloc'd, NUL-terminated): 0 or -errno. */
+int tj_cg_read_all_at(int dfd, const char *file, char **out);
 /* Write val in one write(2), as cgroupfs wants it: 0 or -errno. */
 int tj_cg_write_at(int dfd, const char *file, const char *val);
 int tj_cg_read_int_at(int dfd, const char *file, int64_t *value);

@@ -38,20 +38,6 @@ static ssize_t read_small(const char *path, char *buf, size_t size) {
   return (ssize_t)len;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s) {
-  char *w = s;
-  for (char *r = s; *r; r++) {
-    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
-      *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-      r += 3;
-    } else {
-      *w++ = *r;
-    }
-  }
-  *w = '\0';
-}
-
 static bool path_within(const char *path, const char *root, size_t *skip) {
   if (strcmp(root, "/") == 0) {
     *skip = 0;
@@ -93,8 +79,8 @@ int tj_cg_mountinfo_find(char *mountinfo, const char *ctrl, const char *own, cha
         continue;
     }
     char *root = f[3], *mnt = f[4];
-    unescape(root);
-    unescape(mnt);
+    tj_unescape_octal(root);
+    tj_unescape_octal(mnt);
     size_t skip;
     if (!path_within(own, root, &skip) || (found && strlen(root) <= best))
       continue;

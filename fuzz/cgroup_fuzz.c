@@ -9,19 +9,16 @@
 #include <string.h>
 
 #include "cgroup/internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *const keys[] = {"oom_kill", "max", "oom", "low", "high", "anon", "file",
                                    "hierarchical_memory_limit", "usage_usec", "total_rss", ""};
 static const char *const ctrls[] = {NULL, "", "memory", "pids", "cpu", "cpuacct", "name=systemd"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  char *s = malloc(size + 1);
+  char *s = fuzz_cstring(data, size);
   if (!s)
     return 0;
-  memcpy(s, data, size);
-  s[size] = '\0';
   int64_t v, some, full;
   for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
     int r = tj_cg_keyed_get(s, keys[i], &v);

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "go/job.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct tj_go_env env;

@@ -12,8 +12,7 @@
 
 #include "go/gotest.h"
 #include "go/testout.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 struct sink {
   struct tj_gotest *gt;

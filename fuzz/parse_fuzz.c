@@ -10,8 +10,7 @@
 #include "init.h"
 #include "common/parse.h"
 #include "common/rlimit.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void failed(int r, const tj_error *err) {
   if (r >= 0 || !err->msg[0] || strnlen(err->msg, sizeof(err->msg)) >= sizeof(err->msg))
@@ -19,11 +18,9 @@ static void failed(int r, const tj_error *err) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  char *s = malloc(size + 1);
+  char *s = fuzz_cstring(data, size);
   if (!s)
     return 0;
-  memcpy(s, data, size);
-  s[size] = '\0';
   tj_error err = {0};
   int64_t v, q, p;
   int r;

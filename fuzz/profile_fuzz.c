@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "seccomp/profile.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void count_problem(void *ctx, const char *msg) {
   if (!msg[0])

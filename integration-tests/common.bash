@@ -355,3 +355,25 @@ assert_diagnosis_line() {
     return 1
   fi
 }
+
+# ---- bad input ----------------------------------------------------------------
+
+# expect_bad_input NEEDLE TESTJAIL-ARGS...: testjail refuses the input: exit
+# 125, nothing on stdout, one line on stderr starting "testjail: " that
+# contains NEEDLE, and nothing left behind. A file may set, in its setup,
+# TJ_BAD_INPUT_ARGS (the arguments every call starts with) and
+# TJ_BAD_INPUT_LEAK_CHECK (a stricter leak check than assert_nothing_left).
+expect_bad_input() {
+  local needle=$1
+  shift
+  run --separate-stderr tj ${TJ_BAD_INPUT_ARGS[@]+"${TJ_BAD_INPUT_ARGS[@]}"} "$@"
+  if [ "$status" -ne 125 ]; then
+    echo "status $status, expected 125; stdout: $output; stderr: $stderr" >&2
+    return 1
+  fi
+  assert_eq "$output" "" "nothing on stdout"
+  assert_eq "${#stderr_lines[@]}" 1 "exactly one line on stderr: $stderr"
+  [[ "$stderr" == "testjail: "* ]] || { echo "stderr does not start with 'testjail: ': $stderr" >&2; return 1; }
+  assert_contains "$stderr" "$needle"
+  "${TJ_BAD_INPUT_LEAK_CHECK:-assert_nothing_left}"
+}

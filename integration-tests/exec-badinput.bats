@@ -5,22 +5,6 @@
 
 load common
 
-# expect_bad_input NEEDLE TESTJAIL-ARGS...
-expect_bad_input() {
-  local needle=$1
-  shift
-  run --separate-stderr tj "$@"
-  if [ "$status" -ne 125 ]; then
-    echo "status $status, expected 125; stderr: $stderr" >&2
-    return 1
-  fi
-  assert_eq "$output" "" "nothing on stdout"
-  assert_eq "${#stderr_lines[@]}" 1 "exactly one line on stderr: $stderr"
-  [[ "$stderr" == "testjail: "* ]] || { echo "stderr does not start with 'testjail: ': $stderr" >&2; return 1; }
-  assert_contains "$stderr" "$needle"
-  assert_nothing_left
-}
-
 setup() {
   tj_setup
   WORKLOAD=("$TJHELPER" --tag="$MARKER" exit 0)

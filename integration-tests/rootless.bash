@@ -119,12 +119,3 @@ assert_scopes_as_made() {
     assert_eq "$(cat "$s/cgroup.subtree_control")" "" "controllers left enabled in $s" || return 1
   done <"$f"
 }
-
-# The testjail-* directories right below a cgroup, one path a line.
-run_dirs_below() {
-  local d=()
-  shopt -s nullglob
-  d=("$1"/testjail-*/)
-  shopt -u nullglob
-  [ ${#d[@]} -eq 0 ] || printf '%s\n' "${d[@]%/}"
-}

@@ -6,20 +6,12 @@
 load common
 load gotest
 
-# expect_bad_input NEEDLE TESTJAIL-TEST-ARGS...
-expect_bad_input() {
-  local needle=$1
-  shift
-  run --separate-stderr tj test --env "TJMARK=$MARKER" "$@"
-  if [ "$status" -ne 125 ]; then
-    echo "status $status, expected 125; stdout: $output; stderr: $stderr" >&2
-    return 1
-  fi
-  assert_eq "$output" "" "nothing on stdout"
-  assert_eq "${#stderr_lines[@]}" 1 "exactly one line on stderr: $stderr"
-  [[ "$stderr" == "testjail: "* ]] || { echo "stderr does not start with 'testjail: ': $stderr" >&2; return 1; }
-  assert_contains "$stderr" "$needle"
-  assert_nothing_left_test
+setup() {
+  tjt_setup
+  # The marker rides in the environment, so a build or test binary left
+  # running is found; the leak check also covers the work directory.
+  TJ_BAD_INPUT_ARGS=(test --env "TJMARK=$MARKER")
+  TJ_BAD_INPUT_LEAK_CHECK=assert_nothing_left_test
 }
 
 @test "a package directory that does not exist" {

@@ -1,15 +1,18 @@
 /* Pure parts of the cgroup layer: no root, no cgroupfs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cgroup/internal.h"
+#include "common/util.h"
 
 static const char hybrid[] = "9:name=systemd:/\n"
                              "8:pids:/\n"
@@ -115,6 +118,51 @@ static void test_parse_int(void **state) {
   assert_int_equal(tj_cg_parse_int("", &v), -EINVAL);
   assert_int_equal(tj_cg_parse_int("12 34", &v), -EINVAL);
   assert_int_equal(tj_cg_parse_int("99999999999999999999", &v), -EINVAL);
+}
+
+/* A file of each length around the reader's first buffer (4096) and
+ * several times it reads back whole. */
+static void test_read_all(void **state) {
+  (void)state;
+  char dir[] = "/tmp/tj-test-cgroup-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(dfd >= 0);
+  const size_t lens[] = {0, 1, 4094, 4095, 4096, 4097, 8191, 20000};
+  char *want = malloc(20001);
+  assert_non_null(want);
+  for (size_t i = 0; i < 20000; i++)
+    want[i] = i % 7 == 6 ? '\n' : (char)('0' + i % 10);
+  for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+    int fd = openat(dfd, "cgroup.procs", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, want, lens[i]), (ssize_t)lens[i]);
+    close(fd);
+    char *got = NULL;
+    assert_int_equal(tj_cg_read_all_at(dfd, "cgroup.procs", &got), 0);
+    assert_int_equal(strlen(got), lens[i]);
+    assert_memory_equal(got, want, lens[i]);
+    free(got);
+  }
+  char *none = NULL;
+  assert_int_equal(tj_cg_read_all_at(dfd, "missing", &none), -ENOENT);
+  assert_null(none);
+  assert_int_equal(unlinkat(dfd, "cgroup.procs", 0), 0);
+  close(dfd);
+  assert_int_equal(rmdir(dir), 0);
+  free(want);
+}
+
+/* mountinfo writes a blank, tab, newline or backslash in a path as \ooo. */
+static void test_mountinfo_escapes(void **state) {
+  (void)state;
+  char mi[] = "30 25 0:26 /a\\134b /sys/fs/cgroup/my\\040cg rw shared:4 - cgroup2 cgroup2 rw\n";
+  char dir[256];
+  assert_int_equal(tj_cg_mountinfo_find(mi, NULL, "/a\\b/c", dir, sizeof(dir)), 0);
+  assert_string_equal(dir, "/sys/fs/cgroup/my cg/c");
+  char s[] = "tab\\011nl\\012\\400\\08\\1";
+  tj_unescape_octal(s);
+  assert_string_equal(s, "tab\tnl\n\\400\\08\\1"); /* past \377, not octal, cut short: as they are */
 }
 
 static void test_list_has(void **state) {
@@ -322,6 +370,8 @@ int main(void) {
       cmocka_unit_test(test_proc_cgroup_v2),
       cmocka_unit_test(test_keyed),
       cmocka_unit_test(test_parse_int),
+      cmocka_unit_test(test_read_all),
+      cmocka_unit_test(test_mountinfo_escapes),
       cmocka_unit_test(test_list_has),
       cmocka_unit_test(test_name_roundtrip),
       cmocka_unit_test(test_name_rejects),

@@ -117,6 +117,16 @@ static void test_user_cpus(void **state) {
   assert_true(tj_parse_user("nobody", &u, &g, &err) < 0);
   assert_true(tj_parse_user("1:x", &u, &g, &err) < 0);
   assert_true(tj_parse_user("-1", &u, &g, &err) < 0);
+  assert_int_equal(tj_parse_user("4294967294:0", &u, &g, &err), 0);
+  assert_int_equal(u, 4294967294u);
+  assert_int_equal(g, 0);
+  assert_true(tj_parse_user("4294967295", &u, &g, &err) < 0); /* (uid_t)-1: no id */
+  assert_true(tj_parse_user("1:2:3", &u, &g, &err) < 0);
+  assert_true(tj_parse_user("1:", &u, &g, &err) < 0);
+  const char *longer = "0000000000000000000000000000000000000000000000000000000000000001";
+  assert_true(tj_parse_user(longer, &u, &g, &err) < 0);
+  assert_non_null(strstr(err.msg, "--user"));
+  assert_non_null(strstr(err.msg, longer));
   int64_t q, p;
   assert_int_equal(tj_parse_cpus("0.5", &q, &p, &err), 0);
   assert_int_equal(q, 50000);
@@ -177,10 +187,35 @@ static void test_cli(void **state) {
   assert_non_null(strstr(err.msg, "--pids-limit"));
 }
 
+static void test_int(void **state) {
+  int64_t v;
+  tj_error err = {0};
+  assert_int_equal(tj_parse_int("0", 0, 9, &v, &err), 0);
+  assert_int_equal(v, 0);
+  assert_int_equal(tj_parse_int("-5", -5, 9, &v, &err), 0);
+  assert_int_equal(v, -5);
+  assert_int_equal(tj_parse_int("9", 0, 9, &v, &err), 0);
+  assert_int_equal(v, 9);
+  /* in [0, 9]: digits only ("-0" and "+1" are not how a count is written) */
+  const char *bad[] = {"10", "", "-", "+1", " 1", "1 ", "-0", "-1", "1x", "0x1", "99999999999999999999"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    err.msg[0] = 0;
+    assert_true(tj_parse_int(bad[i], 0, 9, &v, &err) < 0);
+    assert_non_null(strstr(err.msg, bad[i]));
+  }
+  /* in [-5, 9]: a '-' in front, then digits */
+  const char *bad_signed[] = {"-6", "-", "--1", "-+1", "- 1", "+1"};
+  for (size_t i = 0; i < sizeof(bad_signed) / sizeof(bad_signed[0]); i++) {
+    err.msg[0] = 0;
+    assert_true(tj_parse_int(bad_signed[i], -5, 9, &v, &err) < 0);
+    assert_non_null(strstr(err.msg, bad_signed[i]));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sizes),     cmocka_unit_test(test_durations), cmocka_unit_test(test_ulimit),
-      cmocka_unit_test(test_user_cpus), cmocka_unit_test(test_cli),
+      cmocka_unit_test(test_user_cpus), cmocka_unit_test(test_cli),       cmocka_unit_test(test_int),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,7 +123,8 @@ static void test_parse(void **state) {
   assert_int_equal(s.count, 4);
   assert_int_equal(tj_shard_parse("auto", &s, &err), 0);
   assert_true(s.is_auto);
-  const char *bad[] = {"4/4", "1/0", "0/0", "-1/3", "a/3", "1/", "/3", "3", "1/3/4", "1 /3", "", "99999999999/3"};
+  const char *bad[] = {"4/4", "1/0", "0/0", "-1/3", "a/3", "1/", "/3", "3", "1/3/4", "1 /3", "", "99999999999/3",
+                       "+1/3", "1/+3", "-0/3", "0/ 3"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     err.msg[0] = 0;
     assert_true(tj_shard_parse(bad[i], &s, &err) < 0);

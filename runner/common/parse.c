@@ -10,7 +10,9 @@
 
 int tj_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, tj_error *err) {
   char *end;
-  if (!s || !*s || isspace((unsigned char)*s))
+  /* strtoll would also take blanks and a '+' in front, and "-0" for a count */
+  const char *digits = s && *s == '-' && min < 0 ? s + 1 : s;
+  if (!s || !isdigit((unsigned char)*digits))
     return tj_error_set(err, 0, "'%s' is not a number", s ? s : "");
   errno = 0;
   long long v = strtoll(s, &end, 10);
@@ -124,21 +126,29 @@ int tj_parse_cpus(const char *s, int64_t *quota_us, int64_t *period_us, tj_error
   return 0;
 }
 
-int tj_parse_user(const char *s, uid_t *uid, gid_t *gid, tj_error *err) {
-  int64_t u, g;
-  tj_error sub = {0};
+/* The highest uid or gid: (uid_t)-1 means "no id" to the kernel. */
+#define ID_MAX 0xfffffffe
+
+/* "A" or "A:B", whole numbers in [lo, ID_MAX]; B is A where there is none. */
+static bool id_pair(const char *s, int64_t lo, int64_t *a, int64_t *b) {
+  tj_error ignored = {0};
   char buf[64];
-  if (!s || strlen(s) >= sizeof(buf))
-    return tj_error_set(err, 0, "invalid --user '%s': expected UID[:GID]", s ? s : "");
+  if (strlen(s) >= sizeof(buf))
+    return false;
   strcpy(buf, s);
   char *colon = strchr(buf, ':');
   if (colon)
     *colon = 0;
-  if (tj_parse_int(buf, 0, 0xfffffffe, &u, &sub) < 0)
-    return tj_error_set(err, 0, "invalid --user '%s': expected numeric UID[:GID]", s);
-  g = u;
-  if (colon && tj_parse_int(colon + 1, 0, 0xfffffffe, &g, &sub) < 0)
-    return tj_error_set(err, 0, "invalid --user '%s': expected numeric UID[:GID]", s);
+  if (tj_parse_int(buf, lo, ID_MAX, a, &ignored) < 0)
+    return false;
+  *b = *a;
+  return !colon || tj_parse_int(colon + 1, lo, ID_MAX, b, &ignored) == 0;
+}
+
+int tj_parse_user(const char *s, uid_t *uid, gid_t *gid, tj_error *err) {
+  int64_t u, g;
+  if (!s || !id_pair(s, 0, &u, &g))
+    return tj_error_set(err, 0, "invalid --user '%s': expected numeric UID[:GID]", s ? s : "");
   *uid = (uid_t)u;
   *gid = (gid_t)g;
   return 0;
@@ -146,16 +156,11 @@ int tj_parse_user(const char *s, uid_t *uid, gid_t *gid, tj_error *err) {
 
 int tj_parse_id_range(const char *s, uid_t *start, uint32_t *count, tj_error *err) {
   int64_t a, n;
-  tj_error sub = {0};
-  char buf[64];
-  if (!s || strlen(s) >= sizeof(buf) || !strchr(s, ':'))
+  if (!s || !strchr(s, ':'))
     return tj_error_set(err, 0, "invalid --userns-range '%s': expected START:COUNT", s ? s : "");
-  strcpy(buf, s);
-  char *colon = strchr(buf, ':');
-  *colon = 0;
-  if (tj_parse_int(buf, 1, 0xfffffffe, &a, &sub) < 0 || tj_parse_int(colon + 1, 1, 0xfffffffe, &n, &sub) < 0)
+  if (!id_pair(s, 1, &a, &n))
     return tj_error_set(err, 0, "invalid --userns-range '%s': expected START:COUNT, whole numbers, START above 0", s);
-  if (a + n - 1 > 0xfffffffe)
+  if (a + n - 1 > ID_MAX)
     return tj_error_set(err, 0, "invalid --userns-range '%s': the range ends past 4294967294", s);
   *start = (uid_t)a;
   *count = (uint32_t)n;

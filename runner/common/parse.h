@@ -17,7 +17,8 @@ int tj_parse_size(const char *s, bool allow_zero, int64_t *out, tj_error *err);
  * milliseconds, rounded up; 0 and negative rejected. */
 int tj_parse_duration(const char *s, int64_t *out_ms, tj_error *err);
 
-/* A decimal integer in [min, max]. */
+/* A decimal integer in [min, max]: digits only, after a '-' where min is
+ * negative; no '+', blank or other text. */
 int tj_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, tj_error *err);
 
 /* "1.5" CPUs -> quota and period in microseconds (period 100000). */

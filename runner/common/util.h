@@ -86,4 +86,19 @@ static inline int tj_rm_entry(const char *path, const struct stat *st, int flag,
 /* rm -rf of a work directory of our own (no symlink is followed). */
 static inline void tj_remove_tree(const char *dir) { nftw(dir, tj_rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
+/* In place: /proc/self/mountinfo's \ooo escapes (of blanks, tabs, newlines
+ * and backslashes in paths) back to the bytes; anything else stays. */
+static inline void tj_unescape_octal(char *s) {
+  char *w = s;
+  for (char *r = s; *r; r++) {
+    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+      *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+      r += 3;
+    } else {
+      *w++ = *r;
+    }
+  }
+  *w = '\0';
+}
+
 #endif

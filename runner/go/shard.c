@@ -1,10 +1,11 @@
 #include "go/shard.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/parse.h"
 
 uint64_t tj_shard_fnv1a(const char *s) {
   uint64_t h = 14695981039346656037ULL;
@@ -15,14 +16,11 @@ uint64_t tj_shard_fnv1a(const char *s) {
   return h;
 }
 
-/* A whole number in [lo, hi], nothing else in s. */
-static bool whole(const char *s, long lo, long hi, int *out) {
-  if (!s || !*s || *s == '+' || *s == '-')
-    return false;
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || *end || v < lo || v > hi)
+/* A whole number in [lo, hi], nothing else in s; the callers name the input. */
+static bool whole(const char *s, int lo, int hi, int *out) {
+  int64_t v;
+  tj_error ignored = {0};
+  if (tj_parse_int(s, lo, hi, &v, &ignored) < 0)
     return false;
   *out = (int)v;
   return true;

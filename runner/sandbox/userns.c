@@ -245,20 +245,6 @@ int tj_userns_open(const struct tj_idmap *m, int *fd, tj_error *err) {
   return r;
 }
 
-/* mountinfo escapes blanks, tabs, newlines and backslashes as \ooo. */
-static void unescape_octal(char *s) {
-  char *w = s;
-  for (char *r = s; *r; r++) {
-    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
-      *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-      r += 3;
-    } else {
-      *w++ = *r;
-    }
-  }
-  *w = 0;
-}
-
 static void idmap_submounts(int treefd, const char *path, const struct mount_attr *a) {
   _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
   if (!f)
@@ -269,7 +255,7 @@ static void idmap_submounts(int treefd, const char *path, const struct mount_att
     char mp[4096];
     if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
       continue;
-    unescape_octal(mp);
+    tj_unescape_octal(mp);
     if (strncmp(mp, path, n) != 0 || (strcmp(path, "/") != 0 && mp[n] != '/') || !mp[n] || !mp[n + 1])
       continue;
     const char *rel = strcmp(path, "/") == 0 ? mp + 1 : mp + n + 1;
