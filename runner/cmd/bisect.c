@@ -27,24 +27,41 @@
 #include "common/error.h"
 
 
+/* One bisect-memory run, from the options to the exit code: what its
+ * phases and the search's tries hand one another, and what
+ * bisect_run_end takes down. */
 struct bisect_run {
-  const struct tj_bisect_opts *opts;
+  struct tj_bisect_opts opts;
+  struct tj_go_args ga;
+  struct tj_go_env go;
+  struct tj_package *pkgs; /* the one package */
+  int n;
+  bool masked;             /* our signals blocked; old_mask is the caller's */
+  sigset_t old_mask;
+  int sfd;                 /* our SIGINT/SIGTERM/SIGHUP */
+  int interrupted;         /* the signal that stops us */
+  char workdir[PATH_MAX];  /* "" while there is none */
+  char bin[PATH_MAX + 32]; /* the test binary, built once */
   struct tj_job job;
-  const char *bin;
-  int sfd;             /* our SIGINT/SIGTERM/SIGHUP */
-  int interrupted;     /* the signal that stops us */
   struct tj_live live;
   bool show_output;    /* the measuring runs print like go test; the tries do not */
   bool header_due;     /* the table's header, after the first run's go test output */
   json_t *results;     /* each try's result, in order */
   json_t *gomemlimit;  /* of the first run */
   int count;
+  struct tj_bisect b;
+  struct tj_bisect_answer a;
+  json_t *failure;     /* the build's result when it failed */
+  struct tj_verdict top;
 };
 
-static struct bisect_run *the_run;
+#define BISECT_RUN_INIT {.sfd = -1}
+
+/* What a phase returns when the run goes on; else the exit code. */
+enum { GO_ON = -1 };
 
 static void out_sink(void *ctx, int fd, const char *buf, size_t len) {
-  struct bisect_run *br = *(struct bisect_run **)ctx;
+  struct bisect_run *br = ctx;
   if (!br->show_output)
     return;
   tj_live_clear(&br->live);
@@ -52,7 +69,7 @@ static void out_sink(void *ctx, int fd, const char *buf, size_t len) {
 }
 
 static void live_cb(void *ctx, const struct tj_live_status *st) {
-  struct bisect_run *br = *(struct bisect_run **)ctx;
+  struct bisect_run *br = ctx;
   tj_live_update(&br->live, st, false);
 }
 
@@ -103,8 +120,7 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
   struct bisect_run *br = ctx;
   if (check_signals(br))
     return -EINTR;
-  static struct tj_spec spec;
-  spec = br->opts->test.spec;
+  struct tj_spec spec = br->opts.test.spec;
   spec.memory_bytes = limit;
   char phase[40], lim[32];
   mib(lim, sizeof(lim), limit);
@@ -158,7 +174,7 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
 static void gomemlimit_line(struct bisect_run *br) {
   const char *value = json_string_value(json_object_get(br->gomemlimit, "value"));
   const char *source = json_string_value(json_object_get(br->gomemlimit, "source"));
-  if (br->opts->test.mon.gomemlimit == TJ_GOMEMLIMIT_AUTO)
+  if (br->opts.test.mon.gomemlimit == TJ_GOMEMLIMIT_AUTO)
   {
     char eg[32];
     mib(eg, sizeof(eg), value ? atoll(value) : -1);
@@ -209,217 +225,257 @@ static json_t *plot_panels(const struct tj_bisect *b, const struct tj_bisect_ans
   return panels;
 }
 
-int tj_cmd_bisect(int argc, char **argv) {
-  struct tj_bisect_opts opts = {0};
+
+/* ---- the phases of a run, in order ---------------------------------------- */
+
+/* The options and go test's flags checked, the one package resolved: bad
+ * input ends the run here, before anything is made. */
+static int read_options(struct bisect_run *br, int argc, char **argv) {
+  struct tj_test_opts *o = &br->opts.test;
   tj_error err = {0};
-  int r = tj_cli_parse_bisect(argc, argv, &opts, &err);
+  int r = tj_cli_parse_bisect(argc, argv, &br->opts, &err);
   if (r == TJ_CLI_HELP)
     return 0;
-  if (r < 0)
-    return tj_cmd_usage_error(err.msg);
-  const struct tj_monitor_opts *mon = &opts.test.mon;
-  __attribute__((cleanup(tj_go_args_free))) struct tj_go_args ga = {0};
   /* the tests run under the profile they run under in test */
-  if (tj_go_args_parse(&opts.test, &ga, &err) < 0)
+  if (r < 0 || tj_go_args_parse(o, &br->ga, &err) < 0)
     return tj_cmd_usage_error(err.msg);
-  char **testflags = ga.testflags;
-  bool has_timeout = ga.has_timeout;
-  struct tj_go_flags *gflags = &ga.gflags;
   /* Bisection sets memory limits: without a memory controller to set them
    * in (a normal user without a delegated subtree, say) it is refused
    * before anything is built. */
   struct tj_cg_limits want = {.memory_bytes = 1, .pids = -1, .cpu_quota_us = -1};
   char refused[1024];
   int k = snprintf(refused, sizeof(refused), "bisect-memory sets memory limits: ");
-  if (tj_cg_limits_refused(&want, refused + k, sizeof(refused) - k) < 0) {
+  if (tj_cg_limits_refused(&want, refused + k, sizeof(refused) - k) < 0)
     return tj_cmd_usage_error(refused);
-  }
-  struct tj_go_env go = {0};
-  struct tj_package *pkgs = NULL;
-  int n = 0;
-  if (tj_go_resolve(opts.test.packages, opts.test.n_packages, gflags->build, &go, &pkgs, &n, &err) < 0) {
+  if (tj_go_resolve(o->packages, o->n_packages, br->ga.gflags.build, &br->go, &br->pkgs, &br->n, &err) < 0)
     return tj_cmd_usage_error(err.msg);
-  }
-  int code = TJ_EXIT_USAGE;
-  if (n != 1 || !pkgs[0].has_tests) {
+  if (br->n != 1 || !br->pkgs[0].has_tests) {
     char msg[600];
-    if (n != 1)
-      snprintf(msg, sizeof(msg), "bisect-memory takes one package; the pattern matched %d", n);
+    if (br->n != 1)
+      snprintf(msg, sizeof(msg), "bisect-memory takes one package; the pattern matched %d", br->n);
     else
-      snprintf(msg, sizeof(msg), "package %s has no test files: nothing to bisect", pkgs[0].import_path);
-    tj_packages_free(pkgs, n);
+      snprintf(msg, sizeof(msg), "package %s has no test files: nothing to bisect", br->pkgs[0].import_path);
     return tj_cmd_usage_error(msg);
   }
+  return GO_ON;
+}
 
-  sigset_t mask, old;
+/* Our signals on a signalfd, checked between the tries; the work
+ * directory; the job every try runs. */
+static int set_up(struct bisect_run *br) {
+  sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, &mask, &old);
-  static struct bisect_run br;
-  the_run = &br;
-  br.opts = &opts;
-  br.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  br.results = json_array();
-  char workdir[PATH_MAX], bin[PATH_MAX + 32];
+  sigprocmask(SIG_BLOCK, &mask, &br->old_mask);
+  br->masked = true;
+  br->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  br->results = json_array();
+  tj_error err = {0};
   int stale;
   tj_workdir_gc(&stale, &err);
   err.msg[0] = 0;
-  if (br.sfd < 0 || tj_workdir_make(workdir, sizeof(workdir), &err) < 0) {
-    if (br.sfd < 0)
-      tj_error_set(&err, errno, "setting up (signalfd)");
-    if (br.sfd >= 0)
-      close(br.sfd);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    tj_packages_free(pkgs, n);
-    json_decref(br.results);
+  if (br->sfd < 0) {
+    tj_error_set(&err, errno, "setting up (signalfd)");
     return tj_cmd_usage_error(err.msg);
   }
-  if (tj_job_binary_path(workdir, 0, &pkgs[0], bin, sizeof(bin), &err) < 0) {
-    close(br.sfd);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    tj_remove_tree(workdir);
-    tj_packages_free(pkgs, n);
-    json_decref(br.results);
+  if (tj_workdir_make(br->workdir, sizeof(br->workdir), &err) < 0) {
+    br->workdir[0] = 0; /* not ours */
     return tj_cmd_usage_error(err.msg);
   }
-  br.bin = bin;
-  tj_live_init(&br.live, STDERR_FILENO, mon->quiet);
-  br.job = (struct tj_job){.opts = &opts.test, .go = &go, .pkg = &pkgs[0], .workdir = workdir,
-                           .testflags = testflags, .gflags = gflags, .has_timeout = has_timeout, .mode = TJ_OUT_TEXT,
-                           .stop_fd = -1, .sink = out_sink, .sink_ctx = &the_run, .total = 1,
-                           .live = br.live.on ? live_cb : NULL, .live_ctx = &the_run};
+  if (tj_job_binary_path(br->workdir, 0, &br->pkgs[0], br->bin, sizeof(br->bin), &err) < 0)
+    return tj_cmd_usage_error(err.msg);
+  tj_live_init(&br->live, STDERR_FILENO, br->opts.test.mon.quiet);
+  br->job = (struct tj_job){.opts = &br->opts.test, .go = &br->go, .pkg = &br->pkgs[0], .workdir = br->workdir,
+                            .testflags = br->ga.testflags, .gflags = &br->ga.gflags,
+                            .has_timeout = br->ga.has_timeout, .mode = TJ_OUT_TEXT, .stop_fd = -1, .sink = out_sink,
+                            .sink_ctx = br, .total = 1, .live = br->live.on ? live_cb : NULL, .live_ctx = br};
+  struct tj_bisect_cfg cfg = {.floor_bytes = br->opts.floor_bytes >= 0 ? br->opts.floor_bytes : TJ_BISECT_DEFAULT_FLOOR,
+                              .tolerance_bytes = br->opts.tolerance_bytes, .runs = br->opts.runs};
+  tj_bisect_init(&br->b, &cfg);
+  tj_bisect_answer(&br->b, &br->a);
+  return GO_ON;
+}
 
-  struct tj_bisect b;
-  struct tj_bisect_cfg cfg = {.floor_bytes = opts.floor_bytes >= 0 ? opts.floor_bytes : TJ_BISECT_DEFAULT_FLOOR,
-                              .tolerance_bytes = opts.tolerance_bytes, .runs = opts.runs};
-  tj_bisect_init(&b, &cfg);
-  struct tj_bisect_answer a;
-  tj_bisect_answer(&b, &a);
-  struct tj_verdict top = {0};
-  json_t *failure = NULL;
-  const char *pkg = pkgs[0].import_path;
+/* The one build, with the compiler's errors shown as go test shows them:
+ * true when it built; else the top verdict says why not. */
+static bool build(struct bisect_run *br) {
+  struct tj_verdict *top = &br->top;
+  br->show_output = true;
+  int r = tj_job_build(&br->job, br->bin, &br->failure);
+  br->show_output = false;
+  if (r < 0 && !br->failure) {
+    top->outcome = TJ_SANDBOX_ERROR;
+    snprintf(top->diagnosis, sizeof(top->diagnosis), "sandbox error: out of memory building %s",
+             br->pkgs[0].import_path);
+  } else if (br->failure) {
+    top->outcome = (enum tj_outcome)json_integer_value(json_object_get(br->failure, "_outcome"));
+    snprintf(top->diagnosis, sizeof(top->diagnosis), "%s",
+             json_string_value(json_object_get(br->failure, "diagnosis")));
+  }
+  return r >= 0 && !br->failure;
+}
 
-  br.show_output = true; /* compiler errors, as go test shows them */
-  int br_r = tj_job_build(&br.job, bin, &failure);
-  br.show_output = false;
-  if (br_r < 0 && !failure) {
-    top.outcome = TJ_SANDBOX_ERROR;
-    snprintf(top.diagnosis, sizeof(top.diagnosis), "sandbox error: out of memory building %s", pkg);
-  } else if (failure) {
-    top.outcome = (enum tj_outcome)json_integer_value(json_object_get(failure, "_outcome"));
-    snprintf(top.diagnosis, sizeof(top.diagnosis), "%s", json_string_value(json_object_get(failure, "diagnosis")));
+/* The passing limit found, with the failing one below it; the top verdict
+ * when no answer came. */
+static void found(struct bisect_run *br, const char *pk) {
+  const struct tj_bisect_answer *a = &br->a;
+  struct tj_verdict *top = &br->top;
+  char lo[32], hi[32];
+  top->outcome = TJ_PASSED;
+  mib(hi, sizeof(hi), a->min_passing);
+  size_t off = (size_t)snprintf(top->diagnosis, sizeof(top->diagnosis), "passes with %s (%lld bytes)", hi,
+                                (long long)a->min_passing);
+  if (a->max_failing_try >= 0) {
+    const struct tj_bisect_try *t = &br->b.tries[a->max_failing_try];
+    mib(lo, sizeof(lo), a->max_failing);
+    off += (size_t)snprintf(top->diagnosis + off, sizeof(top->diagnosis) - off, "; fails with %s: %s%s%s", lo,
+                            t->outcome, t->running[0] ? " while running " : "", t->running);
   } else {
-    say(&br, "bisect-memory %s: tolerance %.2f MiB, floor %.2f MiB, %d run%s per limit\n", pkg,
-        (double)b.cfg.tolerance_bytes / (1 << 20), (double)b.cfg.floor_bytes / (1 << 20), b.cfg.runs,
-        b.cfg.runs > 1 ? "s" : "");
-    br.header_due = true;
-    r = tj_bisect_search(&b, bisect_try, &br);
-    tj_bisect_answer(&b, &a);
-    char lo[32], hi[32], pk[32];
-    mib(pk, sizeof(pk), a.unlimited_peak);
-    if (r == -EINTR || br.interrupted) {
-      top.outcome = TJ_SANDBOX_ERROR;
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "interrupted by SIG%s after %d tries",
-               sigabbrev_np(br.interrupted ? br.interrupted : SIGINT), b.n);
-    } else if (r == -ENODATA) {
-      top.outcome = TJ_SANDBOX_ERROR;
-      snprintf(top.diagnosis, sizeof(top.diagnosis),
-               "the unlimited run passed but its memory peak is unknown (no memory controller?): nothing to search");
-    } else if (r < 0) {
-      top.outcome = TJ_SANDBOX_ERROR;
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "sandbox error: %s", strerror(-r));
-    } else if (a.unlimited_failed) {
-      json_t *fr = json_array_get(br.results, (size_t)a.unlimited_fail_try);
-      top.outcome = (enum tj_outcome)json_integer_value(json_object_get(fr, "_outcome"));
-      snprintf(top.diagnosis, sizeof(top.diagnosis), "fails even without a memory limit: %s",
-               json_string_value(json_object_get(fr, "diagnosis")));
-    } else if (a.min_passing < 0) {
-      const struct tj_bisect_try *t = &b.tries[a.max_failing_try];
-      json_t *fr = json_array_get(br.results, (size_t)a.max_failing_try);
-      top.outcome = (enum tj_outcome)json_integer_value(json_object_get(fr, "_outcome"));
-      mib(lo, sizeof(lo), a.max_failing);
-      snprintf(top.diagnosis, sizeof(top.diagnosis),
-               "no limit passed up to %s (unlimited peak %s): %s%s%s; the tests need memory the cgroup counts "
-               "differently, or they are flaky",
-               lo, pk, t->outcome, t->running[0] ? " while running " : "", t->running);
-    } else {
-      top.outcome = TJ_PASSED;
-      mib(hi, sizeof(hi), a.min_passing);
-      size_t off = (size_t)snprintf(top.diagnosis, sizeof(top.diagnosis), "passes with %s (%lld bytes)", hi,
-                                    (long long)a.min_passing);
-      if (a.max_failing_try >= 0) {
-        const struct tj_bisect_try *t = &b.tries[a.max_failing_try];
-        mib(lo, sizeof(lo), a.max_failing);
-        off += (size_t)snprintf(top.diagnosis + off, sizeof(top.diagnosis) - off, "; fails with %s: %s%s%s", lo,
-                                t->outcome, t->running[0] ? " while running " : "", t->running);
-      } else {
-        off += (size_t)snprintf(top.diagnosis + off, sizeof(top.diagnosis) - off,
-                                "; nothing lower was tried (--floor)");
-      }
-      snprintf(top.diagnosis + off, sizeof(top.diagnosis) - off, "; unlimited peak %s", pk);
-    }
-    if (a.flaky && !br.interrupted)
-      say(&br, "flaky: a limit passed while a higher (or the same) one failed: the memory the tests need varies "
-               "from run to run (--runs N repeats each limit)\n");
-    if (!br.interrupted && b.n)
-      gomemlimit_line(&br);
+    off += (size_t)snprintf(top->diagnosis + off, sizeof(top->diagnosis) - off, "; nothing lower was tried (--floor)");
   }
-  tj_live_clear(&br.live);
-  /* A build the OOM killer ended leaves go's work dir in ours. */
-  tj_remove_tree(workdir);
-  snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", tj_outcome_name(top.outcome));
-  if (failure && json_string_value(json_object_get(failure, "outcome")))
-    snprintf(top.outcome_name, sizeof(top.outcome_name), "%s", json_string_value(json_object_get(failure, "outcome")));
-  code = tj_outcome_exit_code(top.outcome);
-  if (top.outcome == TJ_PASSED)
-    say(&br, "answer: %s\n", top.diagnosis);
-  else
-    fprintf(stderr, "testjail: %s: %s\n", pkg, top.diagnosis);
+  snprintf(top->diagnosis + off, sizeof(top->diagnosis) - off, "; unlimited peak %s", pk);
+}
 
-  if (mon->plot_path) {
-    json_t *panels = plot_panels(&b, &a, br.results, pkg);
-    if (tj_plot_write(mon->plot_path, panels, &err) < 0)
-      fprintf(stderr, "testjail: %s\n", err.msg);
-    json_decref(panels);
+/* The top verdict of a search that returned r. */
+static void judge(struct bisect_run *br, int r) {
+  const struct tj_bisect_answer *a = &br->a;
+  struct tj_verdict *top = &br->top;
+  char lo[32], pk[32];
+  mib(pk, sizeof(pk), a->unlimited_peak);
+  if (r == -EINTR || br->interrupted) {
+    top->outcome = TJ_SANDBOX_ERROR;
+    snprintf(top->diagnosis, sizeof(top->diagnosis), "interrupted by SIG%s after %d tries",
+             sigabbrev_np(br->interrupted ? br->interrupted : SIGINT), br->b.n);
+  } else if (r == -ENODATA) {
+    top->outcome = TJ_SANDBOX_ERROR;
+    snprintf(top->diagnosis, sizeof(top->diagnosis),
+             "the unlimited run passed but its memory peak is unknown (no memory controller?): nothing to search");
+  } else if (r < 0) {
+    top->outcome = TJ_SANDBOX_ERROR;
+    snprintf(top->diagnosis, sizeof(top->diagnosis), "sandbox error: %s", strerror(-r));
+  } else if (a->unlimited_failed) {
+    json_t *fr = json_array_get(br->results, (size_t)a->unlimited_fail_try);
+    top->outcome = (enum tj_outcome)json_integer_value(json_object_get(fr, "_outcome"));
+    snprintf(top->diagnosis, sizeof(top->diagnosis), "fails even without a memory limit: %s",
+             json_string_value(json_object_get(fr, "diagnosis")));
+  } else if (a->min_passing < 0) {
+    const struct tj_bisect_try *t = &br->b.tries[a->max_failing_try];
+    json_t *fr = json_array_get(br->results, (size_t)a->max_failing_try);
+    top->outcome = (enum tj_outcome)json_integer_value(json_object_get(fr, "_outcome"));
+    mib(lo, sizeof(lo), a->max_failing);
+    snprintf(top->diagnosis, sizeof(top->diagnosis),
+             "no limit passed up to %s (unlimited peak %s): %s%s%s; the tests need memory the cgroup counts "
+             "differently, or they are flaky",
+             lo, pk, t->outcome, t->running[0] ? " while running " : "", t->running);
+  } else {
+    found(br, pk);
   }
-  if (opts.test.spec.report_path) {
-    struct utsname u;
-    uname(&u);
-    enum tj_cg_mode m;
-    struct tj_host host = {.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL, .kernel = u.release,
-                           .go = go.version[0] ? go.version : NULL};
-    json_t *report = tj_report_top("bisect", &top, code, &host, NULL);
-    json_object_set_new(report, "package", json_string(pkg));
-    json_t *bo = tj_bisect_report(&b, &a, br.results);
-    json_object_set(bo, "gomemlimit", br.gomemlimit ? br.gomemlimit : json_null());
-    json_object_set_new(report, "bisect", bo);
-    if (failure) {
-      json_object_del(failure, "_outcome");
-      json_object_set_new(report, "build", failure);
-      failure = NULL;
-    }
-    if (tj_report_write(opts.test.spec.report_path, report, &err) < 0)
-      fprintf(stderr, "testjail: %s\n", err.msg);
-    json_decref(report);
+}
+
+/* The search, a try a line in the table, and what it found. */
+static void search(struct bisect_run *br) {
+  const struct tj_bisect_cfg *cfg = &br->b.cfg;
+  say(br, "bisect-memory %s: tolerance %.2f MiB, floor %.2f MiB, %d run%s per limit\n", br->pkgs[0].import_path,
+      (double)cfg->tolerance_bytes / (1 << 20), (double)cfg->floor_bytes / (1 << 20), cfg->runs,
+      cfg->runs > 1 ? "s" : "");
+  br->header_due = true;
+  int r = tj_bisect_search(&br->b, bisect_try, br);
+  tj_bisect_answer(&br->b, &br->a);
+  judge(br, r);
+  if (br->a.flaky && !br->interrupted)
+    say(br, "flaky: a limit passed while a higher (or the same) one failed: the memory the tests need varies "
+            "from run to run (--runs N repeats each limit)\n");
+  if (!br->interrupted && br->b.n)
+    gomemlimit_line(br);
+}
+
+/* The answer on stdout, or why there is none on stderr; the exit code. */
+static int answer(struct bisect_run *br) {
+  struct tj_verdict *top = &br->top;
+  tj_live_clear(&br->live);
+  snprintf(top->outcome_name, sizeof(top->outcome_name), "%s", tj_outcome_name(top->outcome));
+  const char *built = json_string_value(json_object_get(br->failure, "outcome"));
+  if (built)
+    snprintf(top->outcome_name, sizeof(top->outcome_name), "%s", built);
+  if (top->outcome == TJ_PASSED)
+    say(br, "answer: %s\n", top->diagnosis);
+  else
+    fprintf(stderr, "testjail: %s: %s\n", br->pkgs[0].import_path, top->diagnosis);
+  return tj_outcome_exit_code(top->outcome);
+}
+
+static void write_plot(const struct bisect_run *br) {
+  json_t *panels = plot_panels(&br->b, &br->a, br->results, br->pkgs[0].import_path);
+  tj_error err = {0};
+  if (tj_plot_write(br->opts.test.mon.plot_path, panels, &err) < 0)
+    fprintf(stderr, "testjail: %s\n", err.msg);
+  json_decref(panels);
+}
+
+static void write_report(struct bisect_run *br, int code) {
+  struct utsname u;
+  uname(&u);
+  enum tj_cg_mode m;
+  struct tj_host host = {.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL, .kernel = u.release,
+                         .go = br->go.version[0] ? br->go.version : NULL};
+  json_t *report = tj_report_top("bisect", &br->top, code, &host, NULL);
+  json_object_set_new(report, "package", json_string(br->pkgs[0].import_path));
+  json_t *bo = tj_bisect_report(&br->b, &br->a, br->results);
+  json_object_set(bo, "gomemlimit", br->gomemlimit ? br->gomemlimit : json_null());
+  json_object_set_new(report, "bisect", bo);
+  if (br->failure) {
+    json_object_del(br->failure, "_outcome");
+    json_object_set_new(report, "build", steal_pointer(&br->failure));
   }
-  json_decref(failure);
-  json_decref(br.gomemlimit);
-  json_decref(br.results);
-  tj_bisect_free(&b);
-  tj_packages_free(pkgs, n);
-  free(opts.test.packages);
-  free(opts.test.testflags);
-  close(br.sfd);
-  if (br.interrupted) {
-    signal(br.interrupted, SIG_DFL);
+  tj_error err = {0};
+  if (tj_report_write(br->opts.test.spec.report_path, report, &err) < 0)
+    fprintf(stderr, "testjail: %s\n", err.msg);
+  json_decref(report);
+}
+
+/* The one way out, on success and on every error: what the run made is
+ * taken down, then a run stopped by a signal dies of it. */
+static void bisect_run_end(struct bisect_run *br) {
+  /* A build the OOM killer ended leaves go's work dir in ours. */
+  if (br->workdir[0])
+    tj_remove_tree(br->workdir);
+  json_decref(br->failure);
+  json_decref(br->gomemlimit);
+  json_decref(br->results);
+  tj_bisect_free(&br->b);
+  tj_packages_free(br->pkgs, br->n);
+  free(br->opts.test.packages);
+  free(br->opts.test.testflags);
+  tj_go_args_free(&br->ga);
+  tj_closep(&br->sfd);
+  if (!br->masked)
+    return;
+  if (br->interrupted) {
+    signal(br->interrupted, SIG_DFL);
     sigset_t one;
     sigemptyset(&one);
-    sigaddset(&one, br.interrupted);
-    raise(br.interrupted);
+    sigaddset(&one, br->interrupted);
+    raise(br->interrupted);
     sigprocmask(SIG_UNBLOCK, &one, NULL);
   }
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  sigprocmask(SIG_SETMASK, &br->old_mask, NULL);
+}
+
+int tj_cmd_bisect(int argc, char **argv) {
+  __attribute__((cleanup(bisect_run_end))) struct bisect_run br = BISECT_RUN_INIT;
+  int code = read_options(&br, argc, argv);
+  if (code == GO_ON)
+    code = set_up(&br);
+  if (code != GO_ON)
+    return code;
+  if (build(&br))
+    search(&br);
+  code = answer(&br);
+  if (br.opts.test.mon.plot_path)
+    write_plot(&br);
+  if (br.opts.test.spec.report_path)
+    write_report(&br, code);
   return code;
 }

@@ -51,9 +51,9 @@ static void discard(void *ctx, int fd, const char *buf, size_t len) { (void)ctx,
 static _Noreturn void run_shared_build(const struct tj_job *proto, const struct tj_prebuild *pb, char **patterns,
                                        int n, int parallel) {
   const struct tj_test_opts *o = proto->opts;
-  static struct tj_spec bs;
-  static char gotmp[PATH_MAX + 32];
-  static struct tj_run_result res;
+  struct tj_spec bs;
+  char gotmp[PATH_MAX + 32];
+  struct tj_run_result res;
   tj_error err = {0};
   if (tj_job_build_spec(proto, &bs, "shared", gotmp, sizeof(gotmp), &err) < 0)
     _exit(1);
