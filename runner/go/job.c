@@ -711,6 +711,7 @@ struct job_ctx {
   char art_dir[PATH_MAX + 16], art_flag[PATH_MAX + 32];
   char fuzzcache[PATH_MAX + 64];
   char running[512]; /* job_running's answer */
+  struct tj_run_result res; /* the phase's sandbox run, ~46 KiB */
 };
 
 static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
@@ -1193,8 +1194,6 @@ static json_t *gomaxprocs(struct job_ctx *c, struct tj_spec *ts, const char *bin
 
 /* ---- the phases ------------------------------------------------------------- */
 
-static struct tj_run_result res;
-
 static json_t *setup_result(struct job_ctx *c, const tj_error *err) {
   const struct tj_job *job = c->job;
   struct tj_verdict v;
@@ -1359,19 +1358,19 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
   struct tj_sandbox_hooks bh = {.on_output = build_output, .on_line = build_line, .ctx = c,
                                 .sample_interval_ms = job->live ? o->mon.sample_interval_ms : 0,
                                 .on_sample = job->live ? run_sample : NULL};
-  int rr = tj_sandbox_run(bs, &bh, &res, &err);
+  int rr = tj_sandbox_run(bs, &bh, &c->res, &err);
   /* go removed its own work dir in it (unless the build was killed: the
    * work dir goes whole at the end). */
   if (gotmp[0])
     rmdir(gotmp + 9);
   if (rr < 0)
     return setup_result(c, &err);
-  struct tj_evidence bev = tj_run_evidence(bs, &res, NULL);
+  struct tj_evidence bev = tj_run_evidence(bs, &c->res, NULL);
   char sc_summary[400];
-  tj_run_seccomp_evidence(&res, &bev, sc_summary, sizeof(sc_summary));
+  tj_run_seccomp_evidence(&c->res, &bev, sc_summary, sizeof(sc_summary));
   tj_verdict_build(&bev, &c->build, &v);
   if (v.outcome != TJ_PASSED)
-    return build_failed(c, bs, &res, &v);
+    return build_failed(c, bs, &c->res, &v);
   return NULL;
 }
 
@@ -1491,7 +1490,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   set_phase(c, "test", ts->memory_bytes, ts->pids);
   struct tj_sandbox_hooks th = {.on_output = test_output, .on_start = run_started, .on_sample = run_sample,
                                 .sample_interval_ms = interval, .running_test = job_running, .ctx = c};
-  int rr = tj_sandbox_run(ts, &th, &res, &err);
+  int rr = tj_sandbox_run(ts, &th, &c->res, &err);
   free(targv);
   if (rr < 0) {
     json_decref(gml);
@@ -1499,33 +1498,33 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     return setup_result(c, &err);
   }
   flush_test_output(c);
-  if (res.isolation.fallback[0]) {
+  if (c->res.isolation.fallback[0]) {
     char *w = NULL;
     if (asprintf(&w, "testjail: %s: warning: %s; running as --userns host\n", job->pkg->import_path,
-                 res.isolation.fallback) >= 0) {
+                 c->res.isolation.fallback) >= 0) {
       sink_str(c, STDERR_FILENO, w);
       free(w);
     }
   }
 
-  struct tj_notes notes = res.notes;
+  struct tj_notes notes = c->res.notes;
   tj_gowatch_notes(c->gt, &notes);
-  struct tj_evidence tev = tj_run_evidence(ts, &res, &notes);
+  struct tj_evidence tev = tj_run_evidence(ts, &c->res, &notes);
   tev.go_test = true;
   if (ts->cg_parent)
     tev.memory_total_limit = o->memory_total_bytes;
   char sc_summary[400];
-  tj_run_seccomp_evidence(&res, &tev, sc_summary, sizeof(sc_summary));
+  tj_run_seccomp_evidence(&c->res, &tev, sc_summary, sizeof(sc_summary));
   tj_verdict_decide(&tev, &v);
 
-  double elapsed = (double)res.duration_ms / 1000;
+  double elapsed = (double)c->res.duration_ms / 1000;
   char secs[32], trailer[PATH_MAX + 64], why[64];
   tj_format_seconds(secs, sizeof(secs), elapsed);
-  bool ok = res.status_known && WIFEXITED(res.wstatus) && WEXITSTATUS(res.wstatus) == 0 && v.outcome == TJ_PASSED;
+  bool ok = c->res.status_known && WIFEXITED(c->res.wstatus) && WEXITSTATUS(c->res.wstatus) == 0 && v.outcome == TJ_PASSED;
   bool any = job->mode == TJ_OUT_TEXT ? c->text.len > 0 : tj_gotest_any_output(c->gt);
   why[0] = 0;
-  if ((!any || job->stream) && res.status_known)
-    exit_text(res.wstatus, why, sizeof(why));
+  if ((!any || job->stream) && c->res.status_known)
+    exit_text(c->res.wstatus, why, sizeof(why));
   bool cov = c->coverage[0] && !job->stream;
   if (ok)
     snprintf(trailer, sizeof(trailer), "ok  \t%s\t%s%s%s%s\n", job->pkg->import_path, secs, cov ? "\t" : "",
@@ -1533,7 +1532,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   else
     snprintf(trailer, sizeof(trailer), "%s%sFAIL\t%s\t%s\n", why, why[0] ? "\n" : "", job->pkg->import_path, secs);
   /* A flag the binary refused is a usage error: its one line says it all. */
-  bool usage = v.outcome == TJ_SANDBOX_ERROR && res.launch == TJ_LAUNCH_OK;
+  bool usage = v.outcome == TJ_SANDBOX_ERROR && c->res.launch == TJ_LAUNCH_OK;
   if (usage && job->mode != TJ_OUT_JSON) {
     diagnose(c, &v);
   } else if (job->mode == TJ_OUT_TEXT) {
@@ -1567,7 +1566,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     tj_gotest_close(c->gt, elapsed);
   }
   json_t *result = result_base(job, "test", &v, elapsed);
-  json_t *run = tj_report_run(ts, &res, &v);
+  json_t *run = tj_report_run(ts, &c->res, &v);
   json_object_update(result, run);
   json_decref(run);
   json_object_set_new(result, "tests", tests_json(c->gt, job->want_junit));
@@ -1576,7 +1575,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   json_object_set_new(result, "gomemlimit", gml);
   json_object_set_new(result, "gomaxprocs", gmp);
   if (c->tl_on) {
-    tj_timeline_finish(&c->tl, &res.stats, ts->pids);
+    tj_timeline_finish(&c->tl, &c->res.stats, ts->pids);
     json_object_set_new(result, "timeline", tj_timeline_json(&c->tl));
   }
   return result;
