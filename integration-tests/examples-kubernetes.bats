@@ -2,6 +2,7 @@
 # examples/kubernetes: the manifests decode strictly with Kubernetes' own API
 # types (k8s.io/api, through the module proxy), and the Indexed Job tells
 # testjail's exit codes apart. Its Go test is a module of its own.
+# v2vm: host only: a Go test of the manifests, which needs the module proxy the guests do not reach
 
 load common
 

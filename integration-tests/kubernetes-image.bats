@@ -3,6 +3,7 @@
 # stage from exactly the files it COPYs (dockerfile-stages.py), its RUN
 # steps in a sandbox whose / is the stage's own; the image then runs each
 # package's test binary from its package directory, as go test does.
+# v2vm: host only: builds the image stages in bubblewrap sandboxes, not testjail's; its Go builds take TCG past any bound
 
 load common
 

@@ -3,6 +3,7 @@
 # only, from the top down: a file may include headers of its own layer and of
 # layers below it, never above. Read from the sources, so a new include that
 # runs upward fails here.
+# v2vm: host only: reads the sources, runs nothing
 
 setup() {
   cd "$BATS_TEST_DIRNAME/.."

@@ -73,7 +73,7 @@ guest_path() {
     *) printf '%s\n' "$f" ;;
   esac
 }
-excluded=()
+excluded=() host_only=()
 files=()       # host paths
 gfiles=()      # the same files as the guest sees them
 if [ $# -gt 0 ]; then
@@ -90,6 +90,12 @@ else
       # shellcheck disable=SC2053
       [[ ${f##*/} != $x ]] || { excluded+=("${f##*/}"); continue 2; }
     done
+    # A file whose subject cannot differ between cgroup layouts says so
+    # in a "# v2vm: host only: REASON" line; naming it runs it all the same.
+    if reason=$(sed -n 's/^# v2vm: host only: //p' "$f" | head -1) && [ -n "$reason" ]; then
+      host_only+=("${f##*/} ($reason)")
+      continue
+    fi
     files+=("$f")
   done
   gfiles=(${files[@]+"${files[@]}"})
@@ -377,6 +383,7 @@ list_tests nested
 summarize root "root cgroup"
 summarize nested "delegated subtree, private cgroupns"
 [ ${#excluded[@]} -eq 0 ] || log "NOT RUN in the guests (V2VM_EXCLUDE): ${excluded[*]}"
+for h in ${host_only[@]+"${host_only[@]}"}; do log "NOT RUN in the guests, host only: $h"; done
 
 # Per-file seconds from bats' junit reports: the weights of the next run.
 if compgen -G "$results/*/*-junit/report.xml" >/dev/null; then
