@@ -688,7 +688,6 @@ int tj_cmd_test(int argc, char **argv) {
     json_t *p;
     json_array_foreach(packages, i, p) {
       json_object_del(p, "_outcome");
-      json_object_del(p, "junit_tests");
       json_object_del(p, "elapsed");
     }
     struct utsname u;
