@@ -148,13 +148,13 @@ print(len(out), len(set(out)))')
   local m="$BATS_TEST_TMPDIR/merged.json"
   assert_eq "$(json_get "$m" packages.6.package)" example.com/examples/pass
   assert_eq "$(json_get "$m" packages.6.tests.cases.0.name) $(json_get "$m" packages.6.tests.cases.0.status)" \
-    "TestUpper passed"
+    "TestUpper pass"
   if json_get "$m" packages.6.tests.cases.0.output 2>/dev/null; then
     echo "the report keeps a passing test's output" >&2
     return 1
   fi
   assert_eq "$(json_get "$m" packages.6.tests.cases.4.name) $(json_get "$m" packages.6.tests.cases.4.status)" \
-    "TestSkipped skipped"
+    "TestSkipped skip"
   assert_eq "$(json_get "$m" packages.6.tests.cases.4.output)" "    pass_test.go:25: nothing to do here"
   assert_nothing_left_test
 }

@@ -147,13 +147,13 @@ void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_
 void tj_format_seconds(char *buf, size_t len, double seconds) { snprintf(buf, len, "%.3fs", seconds); }
 
 json_t *tj_test_cases(const struct tj_gotest *gt) {
-  static const char *status[] = {"running", "paused", "passed", "failed", "skipped"};
+  static const char *status[] = {"running", "paused", "pass", "fail", "skip"};
   int n;
   const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
   json_t *a = json_array();
   for (int i = 0; i < n; i++) {
     bool failed = t[i].fail_reported && t[i].status <= TJ_GT_PAUSED;
-    json_t *o = json_pack("{s:s,s:s,s:o}", "name", t[i].name, "status", failed ? "failed" : status[t[i].status],
+    json_t *o = json_pack("{s:s,s:s,s:o}", "name", t[i].name, "status", failed ? "fail" : status[t[i].status],
                           "duration_ms",
                           t[i].elapsed < 0 ? json_null() : json_integer((json_int_t)llround(t[i].elapsed * 1000)));
     if (!o)
@@ -223,12 +223,12 @@ static void render_suite(struct tj_buf *b, json_t *pkg, int *tot, int *fail, int
     xml_attr(&cases, "classname", name);
     xml_attr(&cases, "name", jstr(t, "name"));
     tj_buf_printf(&cases, " time=\"%.3f\">", jnum(t, "duration_ms") / 1000.0);
-    if (strcmp(status, "failed") == 0) {
+    if (strcmp(status, "fail") == 0) {
       nf++;
       ADDS(&cases, "\n      <failure message=\"Failed\" type=\"\">");
       tj_xml_escape(&cases, out, strlen(out));
       ADDS(&cases, "</failure>\n    ");
-    } else if (strcmp(status, "skipped") == 0) {
+    } else if (strcmp(status, "skip") == 0) {
       ns++;
       ADDS(&cases, "\n      <skipped message=\"");
       tj_xml_escape(&cases, out, strlen(out));

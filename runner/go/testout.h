@@ -34,8 +34,9 @@ void tj_format_seconds(char *buf, size_t len, double seconds);
  * reasons are what is left on screen. */
 void tj_summary_table(struct tj_buf *b, json_t *packages);
 
-/* The report's tests.cases of a package: [{name, status (passed, failed,
- * skipped, or running or paused when the binary ended before the test did),
+/* The report's tests.cases of a package: [{name, status (pass, fail, skip
+ * as go test -json and the timeline say, or running or paused when the
+ * binary ended before the test did),
  * duration_ms (null when never reported), output}] in the order the tests
  * started. output, only of a test that did not pass, is what JUnit puts in its
  * failure, skipped or error element: the lines the test printed itself, as
