@@ -307,8 +307,8 @@ static void test_summary_table(void **state) {
 }
 
 /* The report's tests.cases: every test with its status and time, output
- * only for those that did not pass, invalid UTF-8 replaced so the report
- * stays JSON; and the JUnit rendered from them alone, as report merge
+ * only for those that did not pass, invalid UTF-8 and NUL replaced so the
+ * report reads back as JSON; and the JUnit rendered from them alone, as report merge
  * renders a shard's report. */
 static void test_cases_and_junit(void **state) {
   feed("=== RUN   TestA\n"
@@ -323,8 +323,8 @@ static void test_cases_and_junit(void **state) {
        "=== RUN   TestS\n"
        "    s_test.go:3: no network\n"
        "--- SKIP: TestS (0.00s)\n"
-       "=== RUN   TestR\n"
-       "still here\n");
+       "=== RUN   TestR\n");
+  tj_gotest_feed(gt, "still \0here\n", 12);
   json_t *cases = tj_test_cases(gt);
   char *got = json_dumps(cases, JSON_COMPACT | JSON_SORT_KEYS);
   assert_string_equal(got, "[{\"duration_ms\":250,\"name\":\"TestA\",\"output\":\"    a_test.go:9: log from A\\n\","
@@ -334,7 +334,10 @@ static void test_cases_and_junit(void **state) {
                            "<x>\\n\",\"status\":\"fail\"},"
                            "{\"duration_ms\":0,\"name\":\"TestS\",\"output\":\"    s_test.go:3: no network\\n\","
                            "\"status\":\"skip\"},"
-                           "{\"duration_ms\":null,\"name\":\"TestR\",\"output\":\"still here\\n\",\"status\":\"running\"}]");
+                           "{\"duration_ms\":null,\"name\":\"TestR\",\"output\":\"still \xef\xbf\xbdhere\\n\",\"status\":\"running\"}]");
+  json_t *back = json_loads(got, 0, NULL);
+  assert_non_null(back);
+  json_decref(back);
   free(got);
 
   json_t *pkgs = json_pack("[{s:s,s:s,s:s,s:s,s:I,s:[s],s:{s:o}}]", "package", "example.com/p", "phase", "test",
@@ -359,7 +362,7 @@ static void test_cases_and_junit(void **state) {
   assert_non_null(strstr(xml, "name=\"TestS\" time=\"0.000\">\n      <skipped message=\"    s_test.go:3: no "
                               "network\n\"></skipped>"));
   assert_non_null(strstr(xml, "name=\"TestR\" time=\"0.000\">\n      <error message=\"OOM killed\" "
-                              "type=\"oom_killed\">oom_kill 1\nstill here\n</error>"));
+                              "type=\"oom_killed\">oom_kill 1\nstill \xef\xbf\xbdhere\n</error>"));
   json_decref(pkgs);
 }
 

@@ -86,7 +86,7 @@ void tj_utf8_add(struct tj_buf *b, const char *str, size_t n) {
   while (i < n) {
     unsigned cp;
     size_t k = utf8_seq(s + i, n - i, &cp);
-    if (k) {
+    if (k && cp) {
       i += k;
       continue;
     }
