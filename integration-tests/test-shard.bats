@@ -45,6 +45,28 @@ for p in sorted(r["packages"], key=lambda p: p["package"]):
     print(p["package"], p["outcome"])' "$1"
 }
 
+# junit_cases FILE: a JUnit file's suites and cases as lines, sorted by
+# suite, without times: "suite S tests= failures= errors= skipped= outcome=
+# diagnosis=", and per case "case CLASSNAME NAME STATUS" (pass, failure,
+# skipped, error) then its message, type and text. A panic's stack shows
+# addresses and goroutine numbers that differ from run to run: masked.
+junit_cases() {
+  "$PYTHON3" -c '
+import re, sys, xml.etree.ElementTree as ET
+mask = lambda s: re.sub(r"goroutine \d+", "goroutine N", re.sub(r"0x[0-9a-f]+", "0xX", s or ""))
+root = ET.parse(sys.argv[1]).getroot()
+for s in sorted(root.iter("testsuite"), key=lambda s: s.get("name")):
+    props = {p.get("name"): p.get("value") for p in s.iter("property")}
+    print("suite", s.get("name"), *(k + "=" + s.get(k) for k in ("tests", "failures", "errors", "skipped")),
+          "outcome=" + props.get("testjail.outcome", ""), "diagnosis=" + props.get("testjail.diagnosis", ""))
+    for c in s.iter("testcase"):
+        kids = [k for k in c if k.tag in ("failure", "skipped", "error")]
+        k = kids[0] if kids else None
+        print("case", c.get("classname"), c.get("name"), k.tag if k is not None else "pass")
+        if k is not None:
+            print(repr(mask(k.get("message"))), repr(k.get("type")), repr(mask(k.text)))' "$1"
+}
+
 # run_shards N DIR ARGS...: N `testjail test --shard auto` at once, each with
 # its JOB_COMPLETION_INDEX, reports to DIR/shard-K.json; fails unless each
 # exits with its report's exit_code.
@@ -85,9 +107,9 @@ gen_module() {
   done
 }
 
-@test "examples: 3 shards at once merge to the unsharded run's outcomes, exit code and verdict" {
+@test "examples: 3 shards at once merge to the unsharded run's outcomes, exit code, verdict and JUnit" {
   local pkgs=(./pass ./fail ./exit255 ./notests ./panic ./buildfail ./initpanic)
-  tjt --quiet "${pkgs[@]}"
+  tjt --quiet --junit "$BATS_TEST_TMPDIR/full.xml" "${pkgs[@]}"
   local want_status=$status
   cp "$REPORT" "$BATS_TEST_TMPDIR/full.json"
   run_shards 3 "$BATS_TEST_TMPDIR/shards" "${pkgs[@]}"
@@ -110,8 +132,30 @@ while i < len(s):
     while i < len(s) and s[i].isspace(): i += 1
 print(len(out), len(set(out)))')
   assert_eq "$listed" "7 7"
-  grep -q '<testsuite name="example.com/examples/fail"' "$BATS_TEST_TMPDIR/merged.xml"
-  grep -q 'testjail.outcome" value="build_failed"' "$BATS_TEST_TMPDIR/merged.xml"
+  # the merged JUnit is the unsharded run's: every test, passing ones too,
+  # with its status and its failure or skip text
+  local want got
+  want=$(junit_cases "$BATS_TEST_TMPDIR/full.xml")
+  got=$(junit_cases "$BATS_TEST_TMPDIR/merged.xml")
+  assert_eq "$got" "$want" "the merged JUnit's cases"
+  assert_contains "$got" "case example.com/examples/pass TestUpper pass"
+  assert_contains "$got" "case example.com/examples/pass TestSkipped skipped"
+  assert_contains "$got" "case example.com/examples/fail TestArithmetic failure"
+  assert_contains "$got" "2 + 2 = 4, want 5"
+  assert_contains "$got" "case example.com/examples/initpanic [test binary] error"
+  assert_contains "$got" "outcome=build_failed"
+  # the report's public field they come from
+  local m="$BATS_TEST_TMPDIR/merged.json"
+  assert_eq "$(json_get "$m" packages.6.package)" example.com/examples/pass
+  assert_eq "$(json_get "$m" packages.6.tests.cases.0.name) $(json_get "$m" packages.6.tests.cases.0.status)" \
+    "TestUpper pass"
+  if json_get "$m" packages.6.tests.cases.0.output 2>/dev/null; then
+    echo "the report keeps a passing test's output" >&2
+    return 1
+  fi
+  assert_eq "$(json_get "$m" packages.6.tests.cases.4.name) $(json_get "$m" packages.6.tests.cases.4.status)" \
+    "TestSkipped skip"
+  assert_eq "$(json_get "$m" packages.6.tests.cases.4.output)" "    pass_test.go:25: nothing to do here"
   assert_nothing_left_test
 }
 

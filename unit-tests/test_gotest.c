@@ -1,13 +1,16 @@
 /* The -test.v parser against what cmd/test2json (Go 1.19) emits for the
  * same input, and the renderers: go test's non-verbose text, -json events,
- * XML escaping. */
+ * XML escaping, the report's tests.cases and the JUnit made of them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "go/gotest.h"
 #include "go/testout.h"
@@ -303,6 +306,66 @@ static void test_summary_table(void **state) {
   json_decref(pkgs);
 }
 
+/* The report's tests.cases: every test with its status and time, output
+ * only for those that did not pass, invalid UTF-8 and NUL replaced so the
+ * report reads back as JSON; and the JUnit rendered from them alone, as report merge
+ * renders a shard's report. */
+static void test_cases_and_junit(void **state) {
+  feed("=== RUN   TestA\n"
+       "    a_test.go:9: log from A\n"
+       "=== RUN   TestA/ok\n"
+       "    a_test.go:15: fine\n"
+       "=== RUN   TestA/bad\n"
+       "    a_test.go:13: got \xff <x>\n"
+       "--- FAIL: TestA (0.25s)\n"
+       "    --- PASS: TestA/ok (0.00s)\n"
+       "    --- FAIL: TestA/bad (0.01s)\n"
+       "=== RUN   TestS\n"
+       "    s_test.go:3: no network\n"
+       "--- SKIP: TestS (0.00s)\n"
+       "=== RUN   TestR\n");
+  tj_gotest_feed(gt, "still \0here\n", 12);
+  json_t *cases = tj_test_cases(gt);
+  char *got = json_dumps(cases, JSON_COMPACT | JSON_SORT_KEYS);
+  assert_string_equal(got, "[{\"duration_ms\":250,\"name\":\"TestA\",\"output\":\"    a_test.go:9: log from A\\n\","
+                           "\"status\":\"fail\"},"
+                           "{\"duration_ms\":0,\"name\":\"TestA/ok\",\"status\":\"pass\"},"
+                           "{\"duration_ms\":10,\"name\":\"TestA/bad\",\"output\":\"    a_test.go:13: got \xef\xbf\xbd "
+                           "<x>\\n\",\"status\":\"fail\"},"
+                           "{\"duration_ms\":0,\"name\":\"TestS\",\"output\":\"    s_test.go:3: no network\\n\","
+                           "\"status\":\"skip\"},"
+                           "{\"duration_ms\":null,\"name\":\"TestR\",\"output\":\"still \xef\xbf\xbdhere\\n\",\"status\":\"running\"}]");
+  json_t *back = json_loads(got, 0, NULL);
+  assert_non_null(back);
+  json_decref(back);
+  free(got);
+
+  json_t *pkgs = json_pack("[{s:s,s:s,s:s,s:s,s:I,s:[s],s:{s:o}}]", "package", "example.com/p", "phase", "test",
+                           "outcome", "oom_killed", "diagnosis", "OOM killed", "duration_ms", (json_int_t)1500,
+                           "evidence", "oom_kill 1", "tests", "cases", cases);
+  char path[] = "/tmp/tj-junit-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  tj_error err = {0};
+  assert_int_equal(tj_junit_write(path, pkgs, &err), 0);
+  FILE *f = fopen(path, "r");
+  char xml[4096] = "";
+  size_t n = fread(xml, 1, sizeof(xml) - 1, f);
+  fclose(f);
+  unlink(path);
+  xml[n] = 0;
+  assert_non_null(strstr(xml, "<testsuites tests=\"5\" failures=\"2\" errors=\"1\" skipped=\"1\" time=\"1.500\">"));
+  assert_non_null(strstr(xml, "<testcase classname=\"example.com/p\" name=\"TestA/ok\" time=\"0.000\"></testcase>"));
+  assert_non_null(strstr(xml, "name=\"TestA/bad\" time=\"0.010\">\n      <failure message=\"Failed\" type=\"\">    "
+                              "a_test.go:13: got \xef\xbf\xbd &lt;x&gt;\n</failure>"));
+  assert_non_null(strstr(xml, "name=\"TestS\" time=\"0.000\">\n      <skipped message=\"    s_test.go:3: no "
+                              "network\n\"></skipped>"));
+  assert_non_null(strstr(xml, "name=\"TestR\" time=\"0.000\">\n      <error message=\"OOM killed\" "
+                              "type=\"oom_killed\">oom_kill 1\nstill \xef\xbf\xbdhere\n</error>"));
+  json_decref(pkgs);
+}
+
 static void test_xml_escape(void **state) {
   struct tj_buf b = {0};
   tj_xml_escape(&b, "<a & 'b'>\x1b[0m\xc3\x28", 15);
@@ -395,6 +458,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_repeated_names, setup, teardown),
       cmocka_unit_test(test_json_event),
       cmocka_unit_test(test_xml_escape),
+      cmocka_unit_test_setup_teardown(test_cases_and_junit, setup, teardown),
       cmocka_unit_test(test_summary_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,8 +42,9 @@ void tj_cmd_report_help(FILE *out) {
           "are, and merge the reports for the verdict and the lost shards. Exits 0 once written.\n"
           "\n"
           "Options:\n"
-          "  --junit FILE   also write JUnit XML: a testsuite per package with its verdict and its\n"
-          "                 failing tests (a report keeps no passing test's name); not with --json\n"
+          "  --junit FILE   also write JUnit XML, as testjail test --junit writes it for one run: a\n"
+          "                 testsuite per package with its verdict and a testcase per test, from the\n"
+          "                 reports' tests.cases; not with --json\n"
           "  --json         merge go test -json streams instead of reports\n"
           "  -h, --help     show this help\n"
           "\n"
@@ -94,19 +95,6 @@ static json_t *lost(const char *pkg, const char *msg) {
 static int by_package(const void *a, const void *b) {
   return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "package")),
                 json_string_value(json_object_get(*(json_t *const *)b, "package")));
-}
-
-/* What JUnit needs of a package that a report keeps: its time and its
- * failing tests' names. */
-static void junit_fields(json_t *p) {
-  json_t *d = json_object_get(p, "duration_ms");
-  json_object_set_new(p, "elapsed", json_real(json_is_number(d) ? json_number_value(d) / 1000.0 : 0));
-  json_t *cases = json_array(), *name;
-  size_t i;
-  json_array_foreach(json_object_get(json_object_get(p, "tests"), "failed_names"), i, name)
-      json_array_append_new(cases, json_pack("{s:O,s:s,s:s,s:f}", "name", name, "status", "fail", "output", "",
-                                             "elapsed", 0.0));
-  json_object_set_new(p, "junit_tests", cases);
 }
 
 static int merge(const char *out_path, const char *junit, char **files, int nfiles) {
@@ -251,12 +239,8 @@ static int merge(const char *out_path, const char *junit, char **files, int nfil
     rc = usage("%s", err.msg);
     goto out;
   }
-  if (junit) {
-    json_t *p;
-    json_array_foreach(packages, s, p) junit_fields(p);
-    if (tj_junit_write(junit, packages, &err) < 0)
-      fprintf(stderr, "testjail: %s\n", err.msg);
-  }
+  if (junit && tj_junit_write(junit, packages, &err) < 0)
+    fprintf(stderr, "testjail: %s\n", err.msg);
   json_t *k;
   json_array_foreach(missing, s, k) fprintf(stderr, "testjail: report merge: no report of shard %d/%d: its %zu package%s "
                                                     "count as sandbox_error\n",

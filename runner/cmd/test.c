@@ -466,7 +466,7 @@ static void prepare_workers(struct test_run *t) {
   bool stream = o->n_packages == 0 || gf->bench || gf->fuzz;
   t->proto = (struct tj_job){.opts = o, .go = &t->go, .workdir = t->workdir, .testflags = t->ga.testflags,
                              .gflags = gf, .stream = stream, .show_passing = stream || gf->list,
-                             .has_timeout = t->ga.has_timeout, .mode = mode, .want_junit = o->junit_path != NULL,
+                             .has_timeout = t->ga.has_timeout, .mode = mode,
                              .stop_fd = t->stop[0], .sink = worker_sink, .total = t->n};
   /* With --json another program (gotestsum) writes to the terminal: a line
    * we redraw would land in the middle of its output. */
@@ -747,7 +747,6 @@ static void write_report(const struct test_run *t, const struct tj_verdict *top,
   json_t *p;
   json_array_foreach(t->packages, i, p) {
     json_object_del(p, "_outcome");
-    json_object_del(p, "junit_tests");
     json_object_del(p, "elapsed");
   }
   struct utsname u;

@@ -80,6 +80,23 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp) {
   return len;
 }
 
+void tj_utf8_add(struct tj_buf *b, const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0, start = 0;
+  while (i < n) {
+    unsigned cp;
+    size_t k = utf8_seq(s + i, n - i, &cp);
+    if (k && cp) {
+      i += k;
+      continue;
+    }
+    tj_buf_add(b, str + start, i - start);
+    ADDS(b, "\xef\xbf\xbd");
+    start = ++i;
+  }
+  tj_buf_add(b, str + start, i - start);
+}
+
 void tj_json_quote(struct tj_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   ADDS(b, "\"");

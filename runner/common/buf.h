@@ -15,6 +15,12 @@ void tj_buf_add(struct tj_buf *b, const char *s, size_t n);
 void tj_buf_printf(struct tj_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tj_buf_free(struct tj_buf *b);
 
+/* s appended with each byte that starts no valid UTF-8 sequence, and each
+ * NUL, replaced by U+FFFD (as tj_xml_escape replaces them), so it is a JSON
+ * string that jansson reads back: it refuses invalid UTF-8 and, by default,
+ * \u0000. */
+void tj_utf8_add(struct tj_buf *b, const char *s, size_t n);
+
 /* s as a JSON string (quotes included); invalid UTF-8 becomes U+FFFD, as
  * Go's encoding/json does. */
 void tj_json_quote(struct tj_buf *b, const char *s, size_t n);

@@ -966,8 +966,8 @@ static json_t *no_test_files(struct job_ctx *c) {
   snprintf(v.diagnosis, sizeof(v.diagnosis), "no test files");
   json_t *r = result_base(job, "test", &v, 0);
   json_object_set_new(r, "no_test_files", json_true());
-  json_object_set_new(r, "tests", json_pack("{s:i,s:i,s:i,s:[],s:[]}", "passed", 0, "failed", 0, "skipped", 0,
-                                            "failed_names", "running"));
+  json_object_set_new(r, "tests", json_pack("{s:i,s:i,s:i,s:[],s:[],s:[]}", "passed", 0, "failed", 0, "skipped",
+                                            0, "failed_names", "running", "cases"));
   return r;
 }
 
@@ -1017,7 +1017,7 @@ static void exit_text(int wstatus, char *buf, size_t len) {
   }
 }
 
-static json_t *tests_json(const struct tj_gotest *gt, bool junit) {
+static json_t *tests_json(const struct tj_gotest *gt) {
   int n, passed, failed, skipped;
   const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
   tj_gotest_counts(gt, &passed, &failed, &skipped);
@@ -1028,32 +1028,8 @@ static json_t *tests_json(const struct tj_gotest *gt, bool junit) {
     if (t[i].status == TJ_GT_RUNNING)
       json_array_append_new(running, json_string(t[i].name));
   }
-  json_t *o = json_pack("{s:i,s:i,s:i,s:o,s:o}", "passed", passed, "failed", failed, "skipped", skipped,
-                        "failed_names", names, "running", running);
-  (void)junit;
-  return o;
-}
-
-static json_t *junit_json(const struct tj_gotest *gt) {
-  static const char *status[] = {"running", "paused", "pass", "fail", "skip"};
-  int n;
-  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
-  json_t *a = json_array();
-  for (int i = 0; i < n; i++) {
-    struct tj_buf out = {0};
-    for (int k = 0; k < t[i].n_items; k++)
-      if (t[i].items[k].child < 0)
-        tj_buf_add(&out, t[i].items[k].line, t[i].items[k].len);
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(t[i].name));
-    json_object_set_new(o, "status", json_string(t[i].fail_reported && t[i].status <= TJ_GT_PAUSED ? "fail" : status[t[i].status]));
-    json_object_set_new(o, "elapsed", json_real(t[i].elapsed < 0 ? 0 : t[i].elapsed));
-    json_t *s = json_stringn(out.p ? out.p : "", out.len);
-    json_object_set_new(o, "output", s ? s : json_stringn_nocheck(out.p ? out.p : "", out.len));
-    json_array_append_new(a, o);
-    tj_buf_free(&out);
-  }
-  return a;
+  return json_pack("{s:i,s:i,s:i,s:o,s:o,s:o}", "passed", passed, "failed", failed, "skipped", skipped,
+                   "failed_names", names, "running", running, "cases", tj_test_cases(gt));
 }
 
 /* ---- the timeline and the live view ----------------------------------------- */
@@ -1569,9 +1545,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   json_t *run = tj_report_run(ts, &c->res, &v);
   json_object_update(result, run);
   json_decref(run);
-  json_object_set_new(result, "tests", tests_json(c->gt, job->want_junit));
-  if (job->want_junit)
-    json_object_set_new(result, "junit_tests", junit_json(c->gt));
+  json_object_set_new(result, "tests", tests_json(c->gt));
   json_object_set_new(result, "gomemlimit", gml);
   json_object_set_new(result, "gomaxprocs", gmp);
   if (c->tl_on) {

@@ -122,7 +122,6 @@ struct tj_job {
    * status line, an ok line no coverage and no [no tests to run]. */
   bool stream;
   enum tj_out_mode mode;
-  bool want_junit;
   int stop_fd;         /* readable or hung up: stop before the next phase */
   tj_job_sink sink;
   void *sink_ctx;
@@ -139,9 +138,9 @@ struct tj_job {
 
 /* Builds and tests one package. Returns its result: package, phase,
  * outcome, exit_code, diagnosis, elapsed, the run's report fields, tests
- * {passed, failed, skipped, failed_names, running}, and junit_tests when
- * wanted; "_outcome" holds the enum for aggregation. NULL only when out of
- * memory. */
+ * {passed, failed, skipped, failed_names, running, cases [{name, status,
+ * duration_ms, output}]}; "_outcome" holds the enum for aggregation. NULL
+ * only when out of memory. */
 json_t *tj_job_run(const struct tj_job *job);
 
 /* The two phases apart (bisect-memory builds once, tests many times).

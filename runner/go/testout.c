@@ -1,6 +1,7 @@
 #include "go/testout.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,31 @@ void tj_text_event(struct tj_buf *b, const struct tj_gotest *t, const struct tj_
 
 void tj_format_seconds(char *buf, size_t len, double seconds) { snprintf(buf, len, "%.3fs", seconds); }
 
+json_t *tj_test_cases(const struct tj_gotest *gt) {
+  static const char *status[] = {"running", "paused", "pass", "fail", "skip"};
+  int n;
+  const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
+  json_t *a = json_array();
+  for (int i = 0; i < n; i++) {
+    bool failed = t[i].fail_reported && t[i].status <= TJ_GT_PAUSED;
+    json_t *o = json_pack("{s:s,s:s,s:o}", "name", t[i].name, "status", failed ? "fail" : status[t[i].status],
+                          "duration_ms",
+                          t[i].elapsed < 0 ? json_null() : json_integer((json_int_t)llround(t[i].elapsed * 1000)));
+    if (!o)
+      continue;
+    if (t[i].status != TJ_GT_PASSED) {
+      struct tj_buf out = {0};
+      for (int k = 0; k < t[i].n_items; k++)
+        if (t[i].items[k].child < 0)
+          tj_utf8_add(&out, t[i].items[k].line, t[i].items[k].len);
+      json_object_set_new(o, "output", json_stringn(out.p ? out.p : "", out.len));
+      tj_buf_free(&out);
+    }
+    json_array_append_new(a, o);
+  }
+  return a;
+}
+
 static void xml_attr(struct tj_buf *b, const char *name, const char *value) {
   tj_buf_printf(b, " %s=\"", name);
   tj_xml_escape(b, value, strlen(value));
@@ -159,6 +185,13 @@ static const char *jstr(json_t *o, const char *key) {
 static double jnum(json_t *o, const char *key) {
   json_t *v = json_object_get(o, key);
   return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* A package's time: the job's elapsed when it ran here, the report's
+ * duration_ms in a report read back (report merge). */
+static double package_seconds(json_t *pkg) {
+  json_t *e = json_object_get(pkg, "elapsed");
+  return json_is_number(e) ? json_number_value(e) : jnum(pkg, "duration_ms") / 1000.0;
 }
 
 static void package_error_text(struct tj_buf *b, json_t *pkg) {
@@ -176,7 +209,7 @@ static void package_error_text(struct tj_buf *b, json_t *pkg) {
 static void render_suite(struct tj_buf *b, json_t *pkg, int *tot, int *fail, int *err, int *skip, double *time) {
   const char *name = jstr(pkg, "package"), *outcome = jstr(pkg, "outcome"), *diag = jstr(pkg, "diagnosis");
   bool verdict_error = strcmp(outcome, "passed") != 0 && strcmp(outcome, "tests_failed") != 0;
-  json_t *tests = json_object_get(pkg, "junit_tests"), *t;
+  json_t *tests = json_object_get(json_object_get(pkg, "tests"), "cases"), *t;
   size_t i;
   int n = 0, nf = 0, ne = 0, ns = 0;
   bool error_placed = false;
@@ -189,7 +222,7 @@ static void render_suite(struct tj_buf *b, json_t *pkg, int *tot, int *fail, int
     ADDS(&cases, "    <testcase");
     xml_attr(&cases, "classname", name);
     xml_attr(&cases, "name", jstr(t, "name"));
-    tj_buf_printf(&cases, " time=\"%.3f\">", jnum(t, "elapsed"));
+    tj_buf_printf(&cases, " time=\"%.3f\">", jnum(t, "duration_ms") / 1000.0);
     if (strcmp(status, "fail") == 0) {
       nf++;
       ADDS(&cases, "\n      <failure message=\"Failed\" type=\"\">");
@@ -219,14 +252,14 @@ static void render_suite(struct tj_buf *b, json_t *pkg, int *tot, int *fail, int
     ADDS(&cases, "    <testcase");
     xml_attr(&cases, "classname", name);
     xml_attr(&cases, "name", strcmp(jstr(pkg, "phase"), "build") == 0 ? "[build]" : "[test binary]");
-    tj_buf_printf(&cases, " time=\"%.3f\">\n      <error", jnum(pkg, "elapsed"));
+    tj_buf_printf(&cases, " time=\"%.3f\">\n      <error", package_seconds(pkg));
     xml_attr(&cases, "message", diag);
     xml_attr(&cases, "type", outcome);
     ADDS(&cases, ">");
     package_error_text(&cases, pkg);
     ADDS(&cases, "</error>\n    </testcase>\n");
   }
-  double secs = jnum(pkg, "elapsed");
+  double secs = package_seconds(pkg);
   ADDS(b, "  <testsuite");
   xml_attr(b, "name", name);
   tj_buf_printf(b, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", n, nf, ne, ns, secs);

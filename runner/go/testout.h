@@ -34,9 +34,21 @@ void tj_format_seconds(char *buf, size_t len, double seconds);
  * reasons are what is left on screen. */
 void tj_summary_table(struct tj_buf *b, json_t *packages);
 
-/* JUnit XML of the packages (each the result object of one package: package,
- * outcome, diagnosis, elapsed, evidence, junit_tests [{name, status,
- * elapsed, output}]) to path, atomically. */
+/* The report's tests.cases of a package: [{name, status (pass, fail, skip
+ * as go test -json and the timeline say, or running or paused when the
+ * binary ended before the test did),
+ * duration_ms (null when never reported), output}] in the order the tests
+ * started. output, only of a test that did not pass, is what JUnit puts in its
+ * failure, skipped or error element: the lines the test printed itself, as
+ * much as the parser keeps (TJ_GT_MAX_TEST_OUTPUT), invalid UTF-8 replaced.
+ * A passing test's output is left out: the report is not a log. */
+json_t *tj_test_cases(const struct tj_gotest *gt);
+
+/* JUnit XML of the packages (each a package's result object as the report
+ * holds it: package, phase, outcome, diagnosis, evidence, tests.cases
+ * [{name, status, duration_ms, output}], and elapsed or else duration_ms)
+ * to path, atomically. testjail test and report merge both write theirs
+ * here, so a merge of shards renders what one run would. */
 int tj_junit_write(const char *path, json_t *packages, tj_error *err);
 
 #endif
