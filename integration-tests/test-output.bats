@@ -389,6 +389,23 @@ PY
   assert_eq "$status" 0 "bisect-memory: $stderr"
 }
 
+@test "a failing test that prints invalid UTF-8 and NUL bytes: tests_failed, and every report is well-formed" {
+  mkdir -p rawbytes
+  printf '%s\n' 'package rawbytes' 'import (' '"os"' '"testing"' ')' \
+    'func TestBytes(t *testing.T) {' '	os.Stdout.Write([]byte("raw \xff\xfe and \x00 here\n"))' \
+    '	t.Fatal("cut \xc3")' '}' >rawbytes/rawbytes_test.go
+  tjt --junit j.xml ./rawbytes
+  assert_test_result tests_failed 1
+  assert_eq "$(json_get "$REPORT" packages.0.tests.failed_names)" '["TestBytes"]'
+  # the bytes are seen, each bad one as U+FFFD
+  "$PYTHON3" -c 'import json,sys; t=json.load(open(sys.argv[1]))["packages"][0]["output_tail"]; sys.exit(0 if any("raw \ufffd\ufffd and" in l for l in t) else 1)' "$REPORT" ||
+    { echo "output_tail: $(json_get "$REPORT" packages.0.output_tail)" >&2; return 1; }
+  xmllint --noout j.xml
+  run --separate-stderr tj test --json ./rawbytes
+  assert_eq "$status" 1
+  "$PYTHON3" -c 'import json,sys; [json.loads(l) for l in sys.stdin]' <<<"$output"
+}
+
 @test "--junit: well-formed, a testsuite per package, the verdict as an error" {
   require_cmd xmllint
   tjt --junit "$TJ_WORK/junit.xml" --memory 64M ./oom ./fail ./pass ./buildfail

@@ -1,5 +1,6 @@
 #include "report/report.h"
 
+#include "common/buf.h"
 #include "common/caps.h"
 #include "sandbox/contain.h"
 
@@ -165,9 +166,12 @@ json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *re
       if (*r != '\x16')
         *w++ = *r;
     *w = 0;
-    json_t *s = json_string(lines[i]);
-    /* Output need not be UTF-8; keep the line visible rather than drop it. */
-    json_array_append_new(tail, s ? s : json_stringn_nocheck(lines[i], strlen(lines[i])));
+    /* Output need not be UTF-8: kept visible, as the worker's result and
+     * the report must still read back as JSON. */
+    struct tj_buf b = {0};
+    tj_utf8_add(&b, lines[i], strlen(lines[i]));
+    json_array_append_new(tail, json_stringn(b.p ? b.p : "", b.len));
+    tj_buf_free(&b);
     free(lines[i]);
   }
   free(lines);
