@@ -31,7 +31,7 @@ UNIT_BINS := $(UNIT_SRCS:.c=)
 
 HELPER := integration-tests/helper/tjhelper
 
-.PHONY: all deps check check-go check-asan unit integration check-v2 demo install bench clean static realworld fuzz fuzz-smoke soak
+.PHONY: all deps format format-check check check-go check-asan unit integration check-v2 demo install bench clean static realworld fuzz fuzz-smoke soak
 
 all: testjail
 
@@ -68,6 +68,17 @@ $(HELPER): integration-tests/helper/tjhelper.c
 deps:
 	@bash .ci/deps.sh
 
+# The C sources in .clang-format's style: `make format` rewrites them,
+# format-check (part of check) names each file that differs.
+CLANG_FORMAT ?= clang-format
+C_SOURCES = $(shell find runner cgroup unit-tests fuzz integration-tests/helper -name '*.[ch]' | sort)
+format:
+	$(CLANG_FORMAT) -i $(C_SOURCES)
+format-check:
+	@command -v $(CLANG_FORMAT) >/dev/null || { echo "format-check: $(CLANG_FORMAT) is missing (make deps)" >&2; exit 1; }
+	@bad=$$($(CLANG_FORMAT) --dry-run $(C_SOURCES) 2>&1 | sed -n 's/^\([^:]*\.[ch]\):[0-9]*:[0-9]*: .*-Wclang-format-violations.*/\1/p' | sort -u); \
+	  for f in $$bad; do echo "$$f: not in .clang-format's style (make format)" >&2; done; [ -z "$$bad" ]
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
 
@@ -81,6 +92,7 @@ check-v2: testjail $(HELPER)
 # Not part of check: under TCG (no KVM) it takes 15-20 minutes of two cores,
 # which would push check past 30 minutes. Run it on its own.
 check: deps
+	$(MAKE) format-check
 	$(MAKE) testjail $(HELPER) $(UNIT_BINS)
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke

@@ -17,6 +17,8 @@ pkgs+=(tini dumb-init runc)
 # Podman's default seccomp profile (usr/share/containers/seccomp.json) for the
 # profile parser's tests; clang for the libFuzzer target (make fuzz, fuzz-smoke).
 pkgs+=(golang-github-containers-common clang libclang-rt-dev)
+# make format and format-check (in check): the C sources in .clang-format's style.
+pkgs+=(clang-format)
 # Go: the newest on the machine is the one the suite runs with (.ci/run puts
 # it first in PATH); Debian's (1.19 in bookworm) only where there is none,
 # so it never lands ahead of a newer one.

@@ -37,8 +37,7 @@ static bool controller_in_list(const char *list, size_t len, const char *want) {
   return false;
 }
 
-int tj_cg_proc_cgroup_find(const char *content, const char *controller,
-                           char *path, size_t size) {
+int tj_cg_proc_cgroup_find(const char *content, const char *controller, char *path, size_t size) {
   bool want_v2 = !controller || !*controller;
   const char *line = content;
   while (line && *line) {
@@ -96,8 +95,7 @@ int tj_cg_keyed_get(const char *content, const char *key, int64_t *value) {
   const char *line = content;
   while (*line) {
     const char *eol = strchrnul(line, '\n');
-    if ((size_t)(eol - line) > klen && memcmp(line, key, klen) == 0 &&
-        (line[klen] == ' ' || line[klen] == '\t')) {
+    if ((size_t)(eol - line) > klen && memcmp(line, key, klen) == 0 && (line[klen] == ' ' || line[klen] == '\t')) {
       char num[32];
       size_t n = eol - (line + klen);
       if (n >= sizeof(num))
@@ -126,10 +124,8 @@ bool tj_cg_list_has(const char *list, const char *word) {
   return false;
 }
 
-int tj_cg_make_name(char *buf, size_t size, pid_t pid,
-                    unsigned long long start, uint64_t rnd) {
-  int n = snprintf(buf, size, TJ_CG_PREFIX "%d-%llu-%016" PRIx64, (int)pid,
-                   start, rnd);
+int tj_cg_make_name(char *buf, size_t size, pid_t pid, unsigned long long start, uint64_t rnd) {
+  int n = snprintf(buf, size, TJ_CG_PREFIX "%d-%llu-%016" PRIx64, (int)pid, start, rnd);
   return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -281,8 +277,7 @@ int tj_cg_read_int_at(int dfd, const char *file, int64_t *value) {
   return tj_cg_parse_int(buf, value);
 }
 
-int tj_cg_read_keyed_at(int dfd, const char *file, const char *key,
-                        int64_t *value) {
+int tj_cg_read_keyed_at(int dfd, const char *file, const char *key, int64_t *value) {
   char buf[4096];
   ssize_t n = tj_cg_read_at(dfd, file, buf, sizeof(buf));
   if (n < 0)
@@ -351,8 +346,7 @@ bool tj_cg_name_is_stale(const char *name) {
 bool tj_cg_name_is_mine(const char *name) {
   pid_t pid;
   unsigned long long start, mine;
-  return tj_cg_parse_name(name, &pid, &start) && pid == getpid() &&
-         self_starttime(&mine) == 0 && start == mine;
+  return tj_cg_parse_name(name, &pid, &start) && pid == getpid() && self_starttime(&mine) == 0 && start == mine;
 }
 
 int tj_cg_new_name(char *buf, size_t size, tj_error *err) {
@@ -381,8 +375,7 @@ int tj_cg_new_name(char *buf, size_t size, tj_error *err) {
 static int elapsed_ms(const struct timespec *since) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int)((now.tv_sec - since->tv_sec) * 1000 +
-               (now.tv_nsec - since->tv_nsec) / 1000000);
+  return (int)((now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000);
 }
 
 static void close_pollfds(struct pollfd *p, size_t n) {
@@ -430,8 +423,7 @@ int tj_cg_sweep_kill(int dfd, const char *path, tj_error *err) {
         }
         continue;
       }
-      if (syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0 &&
-          errno != ESRCH) {
+      if (syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH) {
         int e = errno;
         close(pfd);
         close_pollfds(pfds, npfd);
@@ -487,9 +479,7 @@ static bool is_subdir(int dfd, const struct dirent *de) {
   if (de->d_type == DT_DIR)
     return true;
   struct stat st;
-  return de->d_type == DT_UNKNOWN &&
-         fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-         S_ISDIR(st.st_mode);
+  return de->d_type == DT_UNKNOWN && fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 static DIR *opendir_at(int dfd) {
@@ -515,8 +505,7 @@ int tj_cg_sweep_kill_tree(int dfd, const char *path, tj_error *err) {
       continue;
     char sub[PATH_MAX];
     snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-    _cleanup_close_ int cfd = openat(dfd, de->d_name,
-                                     O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    _cleanup_close_ int cfd = openat(dfd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (cfd >= 0)
       keep_first(&first, err, tj_cg_sweep_kill_tree(cfd, sub, &e), &e);
   }
@@ -535,8 +524,7 @@ int tj_cg_remove_children(int dfd, const char *path, tj_error *err) {
     char sub[PATH_MAX];
     tj_error e = {0};
     snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-    _cleanup_close_ int cfd = openat(dfd, de->d_name,
-                                     O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    _cleanup_close_ int cfd = openat(dfd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (cfd < 0) {
       if (errno != ENOENT)
         keep_first(&first, err, tj_error_set(&e, errno, "opening %s", sub), &e);
@@ -550,8 +538,7 @@ int tj_cg_remove_children(int dfd, const char *path, tj_error *err) {
   return first;
 }
 
-int tj_cg_gc_dir(int own_fd, const char *own_path, tj_cg_gc_fn fn, void *ctx,
-                 tj_error *err) {
+int tj_cg_gc_dir(int own_fd, const char *own_path, tj_cg_gc_fn fn, void *ctx, tj_error *err) {
   _cleanup_closedir_ DIR *d = opendir_at(own_fd);
   if (!d)
     return tj_error_set(err, errno, "opening %s", own_path);
@@ -560,8 +547,7 @@ int tj_cg_gc_dir(int own_fd, const char *own_path, tj_cg_gc_fn fn, void *ctx,
   while ((de = readdir(d))) {
     pid_t pid;
     unsigned long long start;
-    if (!tj_cg_parse_name(de->d_name, &pid, &start) ||
-        !is_subdir(dirfd(d), de) || !tj_cg_name_is_stale(de->d_name))
+    if (!tj_cg_parse_name(de->d_name, &pid, &start) || !is_subdir(dirfd(d), de) || !tj_cg_name_is_stale(de->d_name))
       continue;
     tj_error e = {0};
     int r = fn(ctx, own_fd, de->d_name, &e);
@@ -617,8 +603,7 @@ int tj_cg_detect(enum tj_cg_mode *mode, tj_error *err) {
                       "cgroup v1 hierarchies (filesystem magic 0x%lx): mount "
                       "cgroup2 there (mount -t cgroup2 none /sys/fs/cgroup)",
                       (unsigned long)fs.f_type);
-  if (statfs("/sys/fs/cgroup/unified", &fs) == 0 &&
-      fs.f_type == CGROUP2_SUPER_MAGIC)
+  if (statfs("/sys/fs/cgroup/unified", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
     *mode = TJ_CG_HYBRID;
   else
     *mode = TJ_CG_V1;
@@ -630,8 +615,7 @@ int tj_cg_detect(enum tj_cg_mode *mode, tj_error *err) {
  * not delegated safely (their limits are writable by the delegatee and
  * nothing stops it from leaving its subtree), so hybrid and v1 hosts give
  * a normal user no cgroup, as rootless podman does. why says why then. */
-static int choose_backend(enum tj_cg_mode *mode, const struct tj_cg_ops **ops,
-                          char *why, size_t size, tj_error *err) {
+static int choose_backend(enum tj_cg_mode *mode, const struct tj_cg_ops **ops, char *why, size_t size, tj_error *err) {
   int r = tj_cg_detect(mode, err);
   if (r < 0)
     return r;
@@ -653,8 +637,7 @@ static int choose_backend(enum tj_cg_mode *mode, const struct tj_cg_ops **ops,
 int tj_cg_probe(struct tj_cg_info *info, tj_error *err) {
   memset(info, 0, sizeof(*info));
   const struct tj_cg_ops *ops;
-  int r = choose_backend(&info->mode, &ops, info->why_not_delegated,
-                         sizeof(info->why_not_delegated), err);
+  int r = choose_backend(&info->mode, &ops, info->why_not_delegated, sizeof(info->why_not_delegated), err);
   if (r < 0)
     return r;
   info->rootless = geteuid() != 0;
@@ -705,8 +688,7 @@ int tj_cg_prepare(void) {
   return tj_cg_gc(&removed, &gc_err);
 }
 
-int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out,
-                 tj_error *err) {
+int tj_cg_create(const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err) {
   return tj_cg_create_in(NULL, limits, out, err);
 }
 
@@ -714,8 +696,7 @@ int64_t tj_cg_memory_limit_hits(tj_cgroup *cg) {
   return cg && cg->memory >= 0 && cg->ops->limit_hits ? cg->ops->limit_hits(cg) : -1;
 }
 
-int tj_cg_create_in(const tj_cgroup *parent, const struct tj_cg_limits *limits, tj_cgroup **out,
-                    tj_error *err) {
+int tj_cg_create_in(const tj_cgroup *parent, const struct tj_cg_limits *limits, tj_cgroup **out, tj_error *err) {
   static const struct tj_cg_limits none = {-1, -1, -1, -1, false};
   if (!limits)
     limits = &none;
@@ -760,9 +741,7 @@ int tj_cg_create_in(const tj_cgroup *parent, const struct tj_cg_limits *limits, 
   return 0;
 }
 
-int tj_cg_clone_fd(const tj_cgroup *cg) {
-  return cg && cg->ops->clone_into && cg->ndirs > 0 ? cg->dirs[0].fd : -1;
-}
+int tj_cg_clone_fd(const tj_cgroup *cg) { return cg && cg->ops->clone_into && cg->ndirs > 0 ? cg->dirs[0].fd : -1; }
 
 int tj_cg_enter(const tj_cgroup *cg) {
   for (int i = 0; i < cg->ndirs; i++) {
@@ -799,14 +778,11 @@ void tj_cg_sample(tj_cgroup *cg) {
   if (!cg || cg->memory < 0)
     return;
   int64_t v;
-  if (tj_cg_read_int_at(cg->dirs[cg->memory].fd, cg->ops->memory_usage, &v) == 0 &&
-      v > cg->sampled_peak)
+  if (tj_cg_read_int_at(cg->dirs[cg->memory].fd, cg->ops->memory_usage, &v) == 0 && v > cg->sampled_peak)
     cg->sampled_peak = v;
 }
 
-int tj_cg_kill_all(tj_cgroup *cg, tj_error *err) {
-  return cg->ops->kill_all(cg, err);
-}
+int tj_cg_kill_all(tj_cgroup *cg, tj_error *err) { return cg->ops->kill_all(cg, err); }
 
 int tj_cg_destroy(tj_cgroup *cg, tj_error *err) {
   if (!cg)

@@ -33,14 +33,14 @@ struct tj_cg_limits {
 
 /* Counters of one run cgroup; -1 means unknown (never a made-up 0). */
 struct tj_cg_stats {
-  int64_t memory_peak_bytes;   /* memory.peak / max_usage_in_bytes / sampled */
+  int64_t memory_peak_bytes; /* memory.peak / max_usage_in_bytes / sampled */
   int64_t memory_current_bytes;
-  int64_t oom_kills;           /* memory.events oom_kill / oom_control oom_kill */
-  int64_t memory_max_events;   /* memory.events max / memory.failcnt */
-  int64_t pids_peak;           /* pids.peak where present */
+  int64_t oom_kills;         /* memory.events oom_kill / oom_control oom_kill */
+  int64_t memory_max_events; /* memory.events max / memory.failcnt */
+  int64_t pids_peak;         /* pids.peak where present */
   int64_t pids_current;
-  int64_t pids_limit_hits;     /* pids.events max */
-  int64_t cpu_usage_us;        /* cpu.stat usage_usec / cpuacct.usage */
+  int64_t pids_limit_hits;      /* pids.events max */
+  int64_t cpu_usage_us;         /* cpu.stat usage_usec / cpuacct.usage */
   const char *memory_peak_from; /* the file memory_peak_bytes was read from, or "sampled"; NULL: unknown */
   /* memory.stat shmem (v1 total_shmem): tmpfs pages, the private /tmp's
    * among them, charged to the cgroup and never reclaimed without swap */
@@ -49,17 +49,24 @@ struct tj_cg_stats {
 
 /* Every counter unknown (-1), before anything was read. */
 #define TJ_CG_STATS_UNKNOWN                                                                                            \
-  ((struct tj_cg_stats){.memory_peak_bytes = -1, .memory_current_bytes = -1, .oom_kills = -1,                         \
-                        .memory_max_events = -1, .pids_peak = -1, .pids_current = -1, .pids_limit_hits = -1,           \
-                        .cpu_usage_us = -1, .memory_peak_from = NULL, .memory_shmem_bytes = -1})
+  ((struct tj_cg_stats){.memory_peak_bytes = -1,                                                                       \
+                        .memory_current_bytes = -1,                                                                    \
+                        .oom_kills = -1,                                                                               \
+                        .memory_max_events = -1,                                                                       \
+                        .pids_peak = -1,                                                                               \
+                        .pids_current = -1,                                                                            \
+                        .pids_limit_hits = -1,                                                                         \
+                        .cpu_usage_us = -1,                                                                            \
+                        .memory_peak_from = NULL,                                                                      \
+                        .memory_shmem_bytes = -1})
 
 struct tj_cg_info {
   enum tj_cg_mode mode;
-  char mount_v2[256];      /* cgroup2 mount point, "" if none */
-  char own_memory[512];    /* directory where run cgroups go, per controller */
+  char mount_v2[256];   /* cgroup2 mount point, "" if none */
+  char own_memory[512]; /* directory where run cgroups go, per controller */
   char own_pids[512];
   char own_cpu[512];
-  bool has_memory, has_pids, has_cpu; /* usable for run cgroups */
+  bool has_memory, has_pids, has_cpu;                /* usable for run cgroups */
   char why_memory[256], why_pids[256], why_cpu[256]; /* reason when not */
   /* Probed as a normal user (not root): run cgroups need a cgroup v2
    * subtree delegated to us. delegated_root is its top (the highest
@@ -110,8 +117,7 @@ int64_t tj_cg_memory_limit_hits(tj_cgroup *cg);
  * --pids-limit, --cpus), why there is no delegated subtree, and the ways
  * out (systemd's user delegation, or root; on hybrid/v1 hosts cgroup v2
  * first). Returns the length, as snprintf. */
-int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
-                  enum tj_cg_mode host, const char *why);
+int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim, enum tj_cg_mode host, const char *why);
 
 /* Before a command builds anything: -1 with the refusal in buf when
  * limits are asked for by a normal user without a delegated subtree (what
@@ -148,11 +154,11 @@ void tj_cg_sample(tj_cgroup *cg);
 /* One reading of the counters that change during a run, for a timeline and
  * a live view; -1 where unknown or not kept (PSI exists on v2 only). */
 struct tj_cg_sample {
-  int64_t memory_bytes; /* memory.current / memory.usage_in_bytes */
-  int64_t pids;         /* pids.current */
-  int64_t oom_kills;    /* memory.events / memory.oom_control oom_kill */
-  int64_t psi_some_us;  /* memory.pressure: total time some tasks stalled */
-  int64_t psi_full_us;  /* ... and all of them */
+  int64_t memory_bytes;      /* memory.current / memory.usage_in_bytes */
+  int64_t pids;              /* pids.current */
+  int64_t oom_kills;         /* memory.events / memory.oom_control oom_kill */
+  int64_t psi_some_us;       /* memory.pressure: total time some tasks stalled */
+  int64_t psi_full_us;       /* ... and all of them */
   int64_t memory_peak_bytes; /* memory.peak / max_usage_in_bytes so far */
 };
 
@@ -189,15 +195,15 @@ int tj_cg_gc(int *removed, tj_error *err);
 struct tj_cg_self {
   enum tj_cg_mode mode;
   char memory_dir[512], pids_dir[512]; /* "" when not found */
-  int64_t memory_limit;      /* memory.max / memory.limit_in_bytes (v1: or an ancestor's) */
-  int64_t memory_peak;       /* memory.peak / memory.max_usage_in_bytes */
+  int64_t memory_limit;                /* memory.max / memory.limit_in_bytes (v1: or an ancestor's) */
+  int64_t memory_peak;                 /* memory.peak / memory.max_usage_in_bytes */
   int64_t memory_current;
   int64_t oom_kills;         /* memory.events / memory.oom_control oom_kill */
   int64_t memory_max_events; /* memory.events max / memory.failcnt */
   int64_t oom_group;         /* v2 memory.oom.group: 1 when an OOM kill takes every process */
   int64_t pids_limit;        /* pids.max */
   int64_t pids_current;
-  int64_t pids_limit_hits;   /* pids.events max */
+  int64_t pids_limit_hits; /* pids.events max */
 };
 
 /* Read them now; a file that is missing leaves its field at -1. Fails only

@@ -27,15 +27,15 @@
  * and Docker (archive code under test makes nodes); such a node then opens
  * only when it is on the list. */
 const struct tj_cg_dev_rule tj_cg_dev_rules[] = {
-    {'c', -1, -1, M},    {'b', -1, -1, M},    /* mknod of any node */
-    {'c', 1, 3, R | W | M},                   /* null */
-    {'c', 1, 5, R | W | M},                   /* zero */
-    {'c', 1, 7, R | W | M},                   /* full */
-    {'c', 1, 8, R | W | M},                   /* random */
-    {'c', 1, 9, R | W | M},                   /* urandom */
-    {'c', 5, 0, R | W | M},                   /* tty */
-    {'c', 5, 2, R | W | M},                   /* ptmx */
-    {'c', 136, -1, R | W | M},                /* pts/N */
+    {'c', -1, -1, M},          {'b', -1, -1, M}, /* mknod of any node */
+    {'c', 1, 3, R | W | M},                      /* null */
+    {'c', 1, 5, R | W | M},                      /* zero */
+    {'c', 1, 7, R | W | M},                      /* full */
+    {'c', 1, 8, R | W | M},                      /* random */
+    {'c', 1, 9, R | W | M},                      /* urandom */
+    {'c', 5, 0, R | W | M},                      /* tty */
+    {'c', 5, 2, R | W | M},                      /* ptmx */
+    {'c', 136, -1, R | W | M},                   /* pts/N */
 };
 const size_t tj_cg_n_dev_rules = TJ_ARRAY_SIZE(tj_cg_dev_rules);
 
@@ -72,19 +72,17 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
   return (struct bpf_insn){.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
 }
 
-static int dev_type(char type) {
-  return type == 'b' ? BPF_DEVCG_DEV_BLOCK : type == 'c' ? BPF_DEVCG_DEV_CHAR : 0;
-}
+static int dev_type(char type) { return type == 'b' ? BPF_DEVCG_DEV_BLOCK : type == 'c' ? BPF_DEVCG_DEV_CHAR : 0; }
 
 #define RULE_MAX_INSNS 8
 
 int tj_cg_dev_bpf_build(const struct tj_cg_dev_rule *rules, size_t n, struct bpf_insn *out, size_t max) {
   size_t k = 0;
-#define EMIT(i)     \
-  do {              \
-    if (k == max)   \
-      return -ENOSPC; \
-    out[k++] = (i); \
+#define EMIT(i)                                                                                                        \
+  do {                                                                                                                 \
+    if (k == max)                                                                                                      \
+      return -ENOSPC;                                                                                                  \
+    out[k++] = (i);                                                                                                    \
   } while (0)
   EMIT(insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0));
   EMIT(insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0));
@@ -171,8 +169,8 @@ int tj_cg_dev_bpf_attach(int dfd, const char *path, tj_error *err) {
       *nl = '\0';
       nl = strrchr(log, '\n');
     }
-    return tj_error_set(err, e, "loading the device program (BPF_PROG_TYPE_CGROUP_DEVICE)%s%s",
-                        log[0] ? ": " : "", nl ? nl + 1 : log);
+    return tj_error_set(err, e, "loading the device program (BPF_PROG_TYPE_CGROUP_DEVICE)%s%s", log[0] ? ": " : "",
+                        nl ? nl + 1 : log);
   }
   _cleanup_close_ int cfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cfd < 0)

@@ -66,8 +66,7 @@ int tj_cg_psi_parse(const char *content, int64_t *some, int64_t *full);
  * or "" means the cgroup v2 line ("0::/path"); a v1 controller matches one
  * entry of the comma separated list ("cpu,cpuacct", "name=systemd").
  * 0, -ENOENT when absent, -ENAMETOOLONG when it does not fit. */
-int tj_cg_proc_cgroup_find(const char *content, const char *controller,
-                           char *path, size_t size);
+int tj_cg_proc_cgroup_find(const char *content, const char *controller, char *path, size_t size);
 
 /* Value of key in a flat-keyed file ("oom_kill 3\n", "usage_usec 12").
  * 0, -ENOENT when the key is absent, -EINVAL when the value is no integer. */
@@ -81,8 +80,7 @@ int tj_cg_parse_int(const char *content, int64_t *value);
 bool tj_cg_list_has(const char *list, const char *word);
 
 /* testjail-<pid>-<start>-<16 hex>. 0 or -ENAMETOOLONG. */
-int tj_cg_make_name(char *buf, size_t size, pid_t pid,
-                    unsigned long long start, uint64_t rnd);
+int tj_cg_make_name(char *buf, size_t size, pid_t pid, unsigned long long start, uint64_t rnd);
 
 /* True when name is a run cgroup name; fills owner pid and start time. */
 bool tj_cg_parse_name(const char *name, pid_t *pid, unsigned long long *start);
@@ -101,8 +99,7 @@ int tj_cg_mountinfo_find(char *mountinfo, const char *ctrl, const char *own, cha
 /* ---- helpers with I/O (cgroup.c) ---- */
 
 /* Message without a strerror suffix, code kept for the caller. */
-int tj_cg_fail(tj_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int tj_cg_fail(tj_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Read a small file below dfd into buf (NUL-terminated): length or -errno. */
 ssize_t tj_cg_read_at(int dfd, const char *file, char *buf, size_t size);
@@ -112,8 +109,7 @@ int tj_cg_read_all_at(int dfd, const char *file, char **out);
 /* Write val in one write(2), as cgroupfs wants it: 0 or -errno. */
 int tj_cg_write_at(int dfd, const char *file, const char *val);
 int tj_cg_read_int_at(int dfd, const char *file, int64_t *value);
-int tj_cg_read_keyed_at(int dfd, const char *file, const char *key,
-                        int64_t *value);
+int tj_cg_read_keyed_at(int dfd, const char *file, const char *key, int64_t *value);
 
 /* State and start time of pid (from /proc/<pid>/stat): 0 or -errno. */
 int tj_cg_pid_stat(pid_t pid, char *state, unsigned long long *start);
@@ -131,17 +127,15 @@ int tj_cg_remove_children(int dfd, const char *path, tj_error *err);
 
 /* Call fn for each stale run cgroup directly under own_fd (fn removes it
  * and counts). fn's first failure is kept in err and the walk goes on. */
-typedef int (*tj_cg_gc_fn)(void *ctx, int own_fd, const char *name,
-                           tj_error *err);
-int tj_cg_gc_dir(int own_fd, const char *own_path, tj_cg_gc_fn fn, void *ctx,
-                 tj_error *err);
+typedef int (*tj_cg_gc_fn)(void *ctx, int own_fd, const char *name, tj_error *err);
+int tj_cg_gc_dir(int own_fd, const char *own_path, tj_cg_gc_fn fn, void *ctx, tj_error *err);
 
 void tj_cg_dir_init(struct tj_cg_dir *d);
 void tj_cg_dir_close(struct tj_cg_dir *d);
 
 /* ---- device access (devices.c) ---- */
 
-#define TJ_CG_DEV_READ 2u  /* as BPF_DEVCG_ACC_* */
+#define TJ_CG_DEV_READ 2u /* as BPF_DEVCG_ACC_* */
 #define TJ_CG_DEV_WRITE 4u
 #define TJ_CG_DEV_MKNOD 1u
 
@@ -183,8 +177,8 @@ void tj_cg_dev_v2_hook(tj_cgroup *cg, const struct tj_cg_dir *d);
  * "none" for a caller that may create no cgroup at all (not root, no
  * delegated v2 subtree). Chosen once per run cgroup by tj_cg_create. */
 struct tj_cg_ops {
-  bool clone_into;      /* dirs[0].fd takes clone3(CLONE_INTO_CGROUP) */
-  bool peak_sampled;    /* memory.peak may be missing: sample instead */
+  bool clone_into;          /* dirs[0].fd takes clone3(CLONE_INTO_CGROUP) */
+  bool peak_sampled;        /* memory.peak may be missing: sample instead */
   const char *memory_usage; /* memory.current / memory.usage_in_bytes */
   const char *memory_peak;  /* memory.peak / memory.max_usage_in_bytes */
   const char *oom_events;   /* the file holding "oom_kill N" */

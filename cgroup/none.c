@@ -19,12 +19,9 @@ static int none_cg(tj_cgroup *cg, tj_error *err) {
   return 0;
 }
 
-static int none_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
-                       tj_error *err) {
+static int none_create(tj_cgroup *cg, const struct tj_cg_limits *lim, tj_error *err) {
   (void)cg;
-  return tj_cg_limits_any(lim)
-             ? tj_cg_fail(err, EPERM, "cgroup limits need a cgroup")
-             : 0;
+  return tj_cg_limits_any(lim) ? tj_cg_fail(err, EPERM, "cgroup limits need a cgroup") : 0;
 }
 
 static int none_gc(int *removed, tj_error *err) {
@@ -37,8 +34,7 @@ static int none_probe(struct tj_cg_info *info, tj_error *err) {
   (void)err;
   char *why[] = {info->why_memory, info->why_pids, info->why_cpu};
   for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
-    snprintf(why[i], sizeof(info->why_memory),
-             "no delegated cgroup v2 subtree");
+    snprintf(why[i], sizeof(info->why_memory), "no delegated cgroup v2 subtree");
   return 0;
 }
 
@@ -52,12 +48,10 @@ const struct tj_cg_ops tj_cg_none_ops = {
 };
 
 bool tj_cg_limits_any(const struct tj_cg_limits *lim) {
-  return lim &&
-         (lim->memory_bytes >= 0 || lim->pids >= 0 || lim->cpu_quota_us >= 0);
+  return lim && (lim->memory_bytes >= 0 || lim->pids >= 0 || lim->cpu_quota_us >= 0);
 }
 
-int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
-                  enum tj_cg_mode host, const char *why) {
+int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim, enum tj_cg_mode host, const char *why) {
   const char *asked[3];
   int n = 0;
   if (lim->memory_bytes >= 0)
@@ -69,17 +63,18 @@ int tj_cg_refusal(char *buf, size_t size, const struct tj_cg_limits *lim,
   char opts[64] = "";
   for (int i = 0; i < n; i++)
     snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), "%s%s",
-             i == 0 ? "" : i == n - 1 ? " and " : ", ", asked[i]);
+             i == 0       ? ""
+             : i == n - 1 ? " and "
+                          : ", ",
+             asked[i]);
   /* systemd delegates cgroup v2 only: on a hybrid or v1 host the user's
    * way out goes through booting with cgroup v2 first. */
-  const char *v2_first = host == TJ_CG_V2 ? ""
-                         : "boot with systemd.unified_cgroup_hierarchy=1 and ";
+  const char *v2_first = host == TJ_CG_V2 ? "" : "boot with systemd.unified_cgroup_hierarchy=1 and ";
   return snprintf(buf, size,
                   "%s %s a cgroup, and no delegated cgroup v2 subtree: %s: "
                   "%srun under `systemd-run --user "
                   "--scope -p Delegate=yes testjail ...`, or as root",
-                  n ? opts : "cgroup limits", n == 1 ? "needs" : "need",
-                  why && *why ? why : "none can be made",
+                  n ? opts : "cgroup limits", n == 1 ? "needs" : "need", why && *why ? why : "none can be made",
                   v2_first);
 }
 

@@ -108,8 +108,7 @@ static int fd_shortage(void) {
   return e == EMFILE || e == ENFILE ? e : 0;
 }
 
-static int v1_fail(tj_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int v1_fail(tj_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int v1_fail(tj_error *err, int code, const char *fmt, ...) {
   char ctx[384];
   va_list ap;
@@ -121,14 +120,11 @@ static int v1_fail(tj_error *err, int code, const char *fmt, ...) {
   int shortage = fd_shortage();
   if (shortage)
     return tj_error_set(err, shortage, "%s (libcgroup)", ctx);
-  return tj_cg_fail(err, v1_errno(code), "%s: libcgroup: %s (%d)", ctx,
-                    v1_strerror(code), code);
+  return tj_cg_fail(err, v1_errno(code), "%s: libcgroup: %s (%d)", ctx, v1_strerror(code), code);
 }
 
 /* libcgroup's default logger prints to stdout; library code stays quiet. */
-static void v1_quiet(void *ud, int level, const char *fmt, va_list ap) {
-  (void)ud, (void)level, (void)fmt, (void)ap;
-}
+static void v1_quiet(void *ud, int level, const char *fmt, va_list ap) { (void)ud, (void)level, (void)fmt, (void)ap; }
 
 /* 0 when libcgroup knows the mounts, else its code (ECGROUPNOTMOUNTED: no
  * hierarchy at all, which only matters when a limit is asked for). */
@@ -184,8 +180,7 @@ static int own_path_fallback(const char *ctrl, char *out, size_t size) {
 }
 
 /* 0, or -ENODEV with why filled when the controller cannot be used. */
-static int v1_hier_find(const char *ctrl, struct v1_hier *hh, char *why,
-                        size_t whylen) {
+static int v1_hier_find(const char *ctrl, struct v1_hier *hh, char *why, size_t whylen) {
   int r = v1_init();
   if (r) {
     int e = r == ECGOTHER ? cgroup_get_last_errno() : 0;
@@ -220,8 +215,7 @@ static int v1_hier_find(const char *ctrl, struct v1_hier *hh, char *why,
     return -ENODEV;
   }
   char *cur = NULL;
-  if (cgroup_get_current_controller_path(getpid(), ctrl, &cur) == 0 && cur &&
-      cur[0] == '/') {
+  if (cgroup_get_current_controller_path(getpid(), ctrl, &cur) == 0 && cur && cur[0] == '/') {
     snprintf(hh->own, sizeof(hh->own), "%s", cur);
   } else if (own_path_fallback(ctrl, hh->own, sizeof(hh->own)) < 0) {
     free(cur);
@@ -230,14 +224,12 @@ static int v1_hier_find(const char *ctrl, struct v1_hier *hh, char *why,
   }
   free(cur);
   bool root = strcmp(hh->own, "/") == 0;
-  if ((size_t)snprintf(hh->path, sizeof(hh->path), "%s%s", hh->mount,
-                       root ? "" : hh->own) >= sizeof(hh->path)) {
+  if ((size_t)snprintf(hh->path, sizeof(hh->path), "%s%s", hh->mount, root ? "" : hh->own) >= sizeof(hh->path)) {
     snprintf(why, whylen, "the path of our %s cgroup is too long", ctrl);
     return -ENODEV;
   }
   if (access(hh->path, W_OK) < 0) {
-    snprintf(why, whylen, "cannot create cgroups in %.300s: %s", hh->path,
-             strerror(errno));
+    snprintf(why, whylen, "cannot create cgroups in %.300s: %s", hh->path, strerror(errno));
     return -ENODEV;
   }
   return 0;
@@ -251,17 +243,13 @@ static struct cgroup *v1_lib_group(const char *rel, const char *ctrl) {
   return c;
 }
 
-static int v1_mkdir(tj_cgroup *cg, const char *ctrl, const struct v1_hier *hh,
-                    tj_error *err) {
+static int v1_mkdir(tj_cgroup *cg, const char *ctrl, const struct v1_hier *hh, tj_error *err) {
   struct tj_cg_dir *d = &cg->dirs[cg->ndirs];
   bool root = strcmp(hh->own, "/") == 0;
   snprintf(d->controller, sizeof(d->controller), "%s", ctrl);
-  if ((size_t)snprintf(d->rel, sizeof(d->rel), "%s/%s", root ? "" : hh->own,
-                       cg->name) >= sizeof(d->rel) ||
-      (size_t)snprintf(d->path, sizeof(d->path), "%s/%s", hh->path, cg->name) >=
-          sizeof(d->path))
-    return tj_cg_fail(err, ENAMETOOLONG, "cgroup path under %s too long",
-                      hh->path);
+  if ((size_t)snprintf(d->rel, sizeof(d->rel), "%s/%s", root ? "" : hh->own, cg->name) >= sizeof(d->rel) ||
+      (size_t)snprintf(d->path, sizeof(d->path), "%s/%s", hh->path, cg->name) >= sizeof(d->path))
+    return tj_cg_fail(err, ENAMETOOLONG, "cgroup path under %s too long", hh->path);
   d->parent_fd = open(hh->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (d->parent_fd < 0)
     return tj_error_set(err, errno, "opening %s", hh->path);
@@ -287,21 +275,18 @@ static int v1_mkdir(tj_cgroup *cg, const char *ctrl, const struct v1_hier *hh,
   return 0;
 }
 
-static int v1_write(const struct tj_cg_dir *d, const char *file, long long v,
-                    tj_error *err) {
+static int v1_write(const struct tj_cg_dir *d, const char *file, long long v, tj_error *err) {
   char val[32];
   snprintf(val, sizeof(val), "%lld", v);
   int r = tj_cg_write_at(d->fd, file, val);
   if (r == -ENOENT)
-    return tj_cg_fail(err, ENOENT, "controller %s not enabled under %s (no %s)",
-                      d->controller, d->path, file);
+    return tj_cg_fail(err, ENOENT, "controller %s not enabled under %s (no %s)", d->controller, d->path, file);
   if (r < 0)
     return tj_error_set(err, -r, "writing %s to %s/%s", val, d->path, file);
   return 0;
 }
 
-static int v1_apply(tj_cgroup *cg, const struct tj_cg_limits *lim,
-                    tj_error *err) {
+static int v1_apply(tj_cgroup *cg, const struct tj_cg_limits *lim, tj_error *err) {
   int r;
   if (lim->memory_bytes >= 0) {
     const struct tj_cg_dir *d = &cg->dirs[cg->memory];
@@ -326,8 +311,7 @@ static int v1_apply(tj_cgroup *cg, const struct tj_cg_limits *lim,
   }
   if (lim->cpu_quota_us >= 0) {
     const struct tj_cg_dir *d = &cg->dirs[cg->cpu];
-    long long period = lim->cpu_period_us > 0 ? lim->cpu_period_us
-                                              : TJ_CG_DEFAULT_CPU_PERIOD_US;
+    long long period = lim->cpu_period_us > 0 ? lim->cpu_period_us : TJ_CG_DEFAULT_CPU_PERIOD_US;
     r = v1_write(d, "cpu.cfs_period_us", period, err);
     if (r >= 0)
       r = v1_write(d, "cpu.cfs_quota_us", lim->cpu_quota_us, err);
@@ -337,8 +321,7 @@ static int v1_apply(tj_cgroup *cg, const struct tj_cg_limits *lim,
   return 0;
 }
 
-static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
-                           tj_error *err) {
+static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim, tj_error *err) {
   struct {
     const char *ctrl;
     const char *file; /* what needs it, for the message */
@@ -347,8 +330,7 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
   } want[] = {
       {"memory", "memory.limit_in_bytes", lim->memory_bytes >= 0, true, &cg->memory},
       {"pids", "pids.max", lim->pids >= 0, true, &cg->pids},
-      {"cpu", "cpu.cfs_quota_us", lim->cpu_quota_us >= 0,
-       lim->cpu_quota_us >= 0, &cg->cpu},
+      {"cpu", "cpu.cfs_quota_us", lim->cpu_quota_us >= 0, lim->cpu_quota_us >= 0, &cg->cpu},
       {"cpuacct", "cpuacct.usage", false, true, &cg->cpuacct},
       {"devices", "devices.deny", false, lim->devices, &cg->devices},
   };
@@ -363,8 +345,7 @@ static int tj_cg_v1_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
         snprintf(cg->devices_why, sizeof(cg->devices_why), "%s", why);
       if (!want[i].needed)
         continue;
-      return tj_cg_fail(err, ENODEV, "%s needs the %s controller: %s",
-                        want[i].file, want[i].ctrl, why);
+      return tj_cg_fail(err, ENODEV, "%s needs the %s controller: %s", want[i].file, want[i].ctrl, why);
     }
     if (cg->parent && cg->parent->memory >= 0 && strcmp(want[i].ctrl, "memory") == 0) {
       /* below the parent's memory cgroup: its limit holds for all of them
@@ -470,10 +451,9 @@ static int tj_cg_v1_kill_all(tj_cgroup *cg, tj_error *err) {
 /* Sweep, remove what lies below, then the group itself through libcgroup.
  * CGFLAG_DELETE_EMPTY_ONLY: the default would migrate leftover tasks into
  * our own cgroup, which belongs to whoever started us. */
-static int v1_delete(int parent_fd, const char *name, const char *rel,
-                     const char *ctrl, const char *path, tj_error *err) {
-  _cleanup_close_ int fd =
-      openat(parent_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+static int v1_delete(int parent_fd, const char *name, const char *rel, const char *ctrl, const char *path,
+                     tj_error *err) {
+  _cleanup_close_ int fd = openat(parent_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return errno == ENOENT ? -ENOENT : tj_error_set(err, errno, "opening %s", path);
   int r = tj_cg_sweep_kill_tree(fd, path, err);
@@ -524,12 +504,9 @@ static int v1_gc_one(void *ctx, int own_fd, const char *name, tj_error *err) {
   struct v1_gc_ctx *c = ctx;
   bool root = strcmp(c->hh->own, "/") == 0;
   char rel[PATH_MAX], path[PATH_MAX];
-  if ((size_t)snprintf(rel, sizeof(rel), "%s/%s", root ? "" : c->hh->own,
-                       name) >= sizeof(rel) ||
-      (size_t)snprintf(path, sizeof(path), "%s/%s", c->hh->path, name) >=
-          sizeof(path))
-    return tj_cg_fail(err, ENAMETOOLONG, "path of %s under %s too long", name,
-                      c->hh->path);
+  if ((size_t)snprintf(rel, sizeof(rel), "%s/%s", root ? "" : c->hh->own, name) >= sizeof(rel) ||
+      (size_t)snprintf(path, sizeof(path), "%s/%s", c->hh->path, name) >= sizeof(path))
+    return tj_cg_fail(err, ENAMETOOLONG, "path of %s under %s too long", name, c->hh->path);
   int r = v1_delete(own_fd, name, rel, c->ctrl, path, err);
   if (r < 0)
     return r;

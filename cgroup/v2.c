@@ -47,10 +47,8 @@ static int v2_home_open(struct v2_home *h, tj_error *err) {
   if (slash && tj_cg_name_is_mine(slash + 1))
     *(slash == h->rel ? slash + 1 : slash) = '\0';
   bool ns_root = strcmp(h->rel, "/") == 0;
-  if ((size_t)snprintf(h->path, sizeof(h->path), "%s%s", V2_MOUNT,
-                       ns_root ? "" : h->rel) >= sizeof(h->path))
-    return tj_cg_fail(err, ENAMETOOLONG, "cgroup path %s%s too long", V2_MOUNT,
-                      h->rel);
+  if ((size_t)snprintf(h->path, sizeof(h->path), "%s%s", V2_MOUNT, ns_root ? "" : h->rel) >= sizeof(h->path))
+    return tj_cg_fail(err, ENAMETOOLONG, "cgroup path %s%s too long", V2_MOUNT, h->rel);
   h->fd = open(h->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (h->fd < 0)
     return tj_error_set(err, errno, "opening our own cgroup %s", h->path);
@@ -76,16 +74,14 @@ static int v2_home_of(struct v2_home *h, const tj_cgroup *parent, tj_error *err)
 /* What systemd-run needs to give testjail a cgroup of its own: the
  * caller's user manager delegates to a normal user. */
 static const char *scope_cmd(void) {
-  return geteuid() == 0 ? "systemd-run --scope -p Delegate=yes"
-                        : "systemd-run --user --scope -p Delegate=yes";
+  return geteuid() == 0 ? "systemd-run --scope -p Delegate=yes" : "systemd-run --user --scope -p Delegate=yes";
 }
 
 /* Delegation as cgroup-v2.rst ("Delegation Containment") and systemd's
  * Delegate= grant it: the directory (to create children), cgroup.procs
  * (to move processes in) and cgroup.subtree_control (to enable
  * controllers) writable by us. */
-static const char *const v2_delegated_files[] = {".", "cgroup.procs",
-                                                   "cgroup.subtree_control"};
+static const char *const v2_delegated_files[] = {".", "cgroup.procs", "cgroup.subtree_control"};
 
 /* 0, or the errno of the first of them we may not write, *which naming it. */
 static int v2_writable_err(int dfd, const char **which) {
@@ -125,9 +121,7 @@ bool tj_cg_v2_delegated(char *why, size_t size) {
     snprintf(why, size,
              "our cgroup %.200s is not "
              "delegated to uid %u (%s belongs to uid %u)",
-             h.path, (unsigned)geteuid(),
-             strcmp(which, ".") == 0 ? "the directory" : which,
-             (unsigned)st.st_uid);
+             h.path, (unsigned)geteuid(), strcmp(which, ".") == 0 ? "the directory" : which, (unsigned)st.st_uid);
   else
     snprintf(why, size,
              "our cgroup %.200s is not "
@@ -202,13 +196,11 @@ static int v2_move_self(struct v2_home *h, tj_error *err) {
     return r;
   if (mkdirat(h->fd, leaf, 0755) < 0)
     return tj_error_set(err, errno, "creating %s/%s", h->path, leaf);
-  _cleanup_close_ int lfd =
-      openat(h->fd, leaf, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  _cleanup_close_ int lfd = openat(h->fd, leaf, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   r = lfd < 0 ? -errno : tj_cg_write_at(lfd, "cgroup.procs", "0");
   if (r < 0) {
     unlinkat(h->fd, leaf, AT_REMOVEDIR);
-    return tj_error_set(err, -r, "moving testjail into %s/%s/cgroup.procs",
-                        h->path, leaf);
+    return tj_error_set(err, -r, "moving testjail into %s/%s/cgroup.procs", h->path, leaf);
   }
   v2_leaf.pid = getpid();
   snprintf(v2_leaf.name, sizeof(v2_leaf.name), "%s", leaf);
@@ -247,8 +239,8 @@ static bool v2_only_child(int home_fd, const char *name) {
   }
   bool only = true;
   for (struct dirent *e; only && (e = readdir(dir));)
-    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
-        strcmp(e->d_name, "..") != 0 && strcmp(e->d_name, name) != 0)
+    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+        strcmp(e->d_name, name) != 0)
       only = false;
   closedir(dir);
   return only;
@@ -264,15 +256,13 @@ static bool v2_only_child(int home_fd, const char *name) {
 static void v2_leave_leaf(int home_fd) {
   if (v2_leaf.pid != getpid())
     return;
-  _cleanup_close_ int lfd = openat(home_fd, v2_leaf.name,
-                                   O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  _cleanup_close_ int lfd = openat(home_fd, v2_leaf.name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   bool self = false, others = true;
   if (lfd >= 0)
     procs_in(lfd, &self, &others);
   if (!self || others || !v2_only_child(home_fd, v2_leaf.name))
     return;
-  if (v2_leaf.enabled[0] &&
-      tj_cg_write_at(home_fd, "cgroup.subtree_control", v2_leaf.enabled) < 0)
+  if (v2_leaf.enabled[0] && tj_cg_write_at(home_fd, "cgroup.subtree_control", v2_leaf.enabled) < 0)
     return;
   if (tj_cg_write_at(home_fd, "cgroup.procs", "0") < 0)
     return;
@@ -283,8 +273,8 @@ static void v2_leave_leaf(int home_fd) {
 /* Make ctrl available to children of home. *ok tells whether it is; an
  * error only when needed (a limit was asked for). *moved: 0 not tried yet,
  * 1 testjail sits in its leaf, -1 tried and it did not help. */
-static int v2_enable(struct v2_home *h, const char *ctrl, const char *file,
-                     bool needed, int *moved, bool *ok, tj_error *err) {
+static int v2_enable(struct v2_home *h, const char *ctrl, const char *file, bool needed, int *moved, bool *ok,
+                     tj_error *err) {
   char avail[1024], on[1024];
   *ok = false;
   ssize_t n = tj_cg_read_at(h->fd, "cgroup.controllers", avail, sizeof(avail));
@@ -349,8 +339,9 @@ static int v2_enable(struct v2_home *h, const char *ctrl, const char *file,
         return 0;
       if (err)
         *err = e;
-      return tj_error_wrap(err, "enabling %s in %s/cgroup.subtree_control "
-                                "(%s holds processes)",
+      return tj_error_wrap(err,
+                           "enabling %s in %s/cgroup.subtree_control "
+                           "(%s holds processes)",
                            ctrl, h->path, h->path);
     }
     *moved = 1;
@@ -379,32 +370,29 @@ static int v2_enable(struct v2_home *h, const char *ctrl, const char *file,
                       "into a child cgroup, or start testjail in a cgroup of "
                       "its own (%s testjail ...)",
                       file, ctrl, h->path, h->path, scope_cmd());
-  return tj_error_set(err, -r, "enabling %s in %s/cgroup.subtree_control "
-                               "(needed for %s)",
+  return tj_error_set(err, -r,
+                      "enabling %s in %s/cgroup.subtree_control "
+                      "(needed for %s)",
                       ctrl, h->path, file);
 }
 
-static int v2_write_limit(struct tj_cg_dir *d, const char *file,
-                          const char *ctrl, const char *val, tj_error *err) {
+static int v2_write_limit(struct tj_cg_dir *d, const char *file, const char *ctrl, const char *val, tj_error *err) {
   int r = tj_cg_write_at(d->fd, file, val);
   if (r == -ENOENT)
-    return tj_cg_fail(err, ENOENT, "controller %s not enabled under %s (no %s)",
-                      ctrl, d->path, file);
+    return tj_cg_fail(err, ENOENT, "controller %s not enabled under %s (no %s)", ctrl, d->path, file);
   if (r < 0)
     return tj_error_set(err, -r, "writing %s to %s/%s", val, d->path, file);
   return 0;
 }
 
-static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
-                           tj_error *err) {
+static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim, tj_error *err) {
   _cleanup_home_ struct v2_home h = {.fd = -1};
   int r = cg->parent ? v2_home_of(&h, cg->parent, err) : v2_home_open(&h, err);
   if (r < 0)
     return r;
   int moved = 0;
   bool mem_ok = false, pids_ok = false, cpu_ok = false;
-  r = v2_enable(&h, "memory", "memory.max", lim->memory_bytes >= 0, &moved,
-                &mem_ok, err);
+  r = v2_enable(&h, "memory", "memory.max", lim->memory_bytes >= 0, &moved, &mem_ok, err);
   if (r >= 0)
     r = v2_enable(&h, "pids", "pids.max", lim->pids >= 0, &moved, &pids_ok, err);
   if (r >= 0 && lim->cpu_quota_us >= 0)
@@ -415,11 +403,9 @@ static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
   }
 
   struct tj_cg_dir *d = &cg->dirs[0];
-  if ((size_t)snprintf(d->rel, sizeof(d->rel), "%s/%s",
-                       strcmp(h.rel, "/") == 0 ? "" : h.rel,
-                       cg->name) >= sizeof(d->rel) ||
-      (size_t)snprintf(d->path, sizeof(d->path), "%s/%s", h.path, cg->name) >=
-          sizeof(d->path))
+  if ((size_t)snprintf(d->rel, sizeof(d->rel), "%s/%s", strcmp(h.rel, "/") == 0 ? "" : h.rel, cg->name) >=
+          sizeof(d->rel) ||
+      (size_t)snprintf(d->path, sizeof(d->path), "%s/%s", h.path, cg->name) >= sizeof(d->path))
     return tj_cg_fail(err, ENAMETOOLONG, "cgroup path under %s too long", h.path);
   if (mkdirat(h.fd, cg->name, 0755) < 0) {
     r = tj_error_set(err, errno, "creating %s", d->path);
@@ -458,8 +444,7 @@ static int tj_cg_v2_create(tj_cgroup *cg, const struct tj_cg_limits *lim,
       return r;
   }
   if (lim->cpu_quota_us >= 0) {
-    long long period = lim->cpu_period_us > 0 ? lim->cpu_period_us
-                                              : TJ_CG_DEFAULT_CPU_PERIOD_US;
+    long long period = lim->cpu_period_us > 0 ? lim->cpu_period_us : TJ_CG_DEFAULT_CPU_PERIOD_US;
     snprintf(val, sizeof(val), "%lld %lld", (long long)lim->cpu_quota_us, period);
     r = v2_write_limit(d, "cpu.max", "cpu", val, err);
     if (r < 0)
@@ -507,17 +492,14 @@ static int tj_cg_v2_stats(tj_cgroup *cg, struct tj_cg_stats *st, tj_error *err) 
 static int v2_wait_empty(int dfd, const char *path, tj_error *err) {
   _cleanup_close_ int fd = openat(dfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return errno == ENOENT || errno == ENODEV
-               ? 0
-               : tj_error_set(err, errno, "opening %s/cgroup.events", path);
+    return errno == ENOENT || errno == ENODEV ? 0 : tj_error_set(err, errno, "opening %s/cgroup.events", path);
   struct timespec t0, now;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
     char buf[256];
     ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
     if (n < 0)
-      return errno == ENODEV ? 0
-                             : tj_error_set(err, errno, "reading %s/cgroup.events", path);
+      return errno == ENODEV ? 0 : tj_error_set(err, errno, "reading %s/cgroup.events", path);
     buf[n] = '\0';
     int64_t populated;
     if (tj_cg_keyed_get(buf, "populated", &populated) < 0)
@@ -525,8 +507,7 @@ static int v2_wait_empty(int dfd, const char *path, tj_error *err) {
     if (populated == 0)
       return 0;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    long left = TJ_CG_KILL_TIMEOUT_MS - ((now.tv_sec - t0.tv_sec) * 1000 +
-                                         (now.tv_nsec - t0.tv_nsec) / 1000000);
+    long left = TJ_CG_KILL_TIMEOUT_MS - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
     if (left <= 0)
       return tj_cg_fail(err, ETIMEDOUT,
                         "%s still populated %d s after SIGKILL (a zombie not "
@@ -557,10 +538,8 @@ static int tj_cg_v2_kill_all(tj_cgroup *cg, tj_error *err) {
   return v2_kill_dir(cg->dirs[0].fd, cg->dirs[0].path, err);
 }
 
-static int v2_remove_dir(int parent_fd, const char *name, const char *path,
-                         tj_error *err) {
-  _cleanup_close_ int fd =
-      openat(parent_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+static int v2_remove_dir(int parent_fd, const char *name, const char *path, tj_error *err) {
+  _cleanup_close_ int fd = openat(parent_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return errno == ENOENT ? 0 : tj_error_set(err, errno, "opening %s", path);
   int r = tj_cg_remove_children(fd, path, err);
@@ -592,8 +571,7 @@ static int v2_gc_one(void *ctx, int own_fd, const char *name, tj_error *err) {
   struct v2_gc_ctx *c = ctx;
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%s/%s", c->home, name);
-  _cleanup_close_ int fd =
-      openat(own_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  _cleanup_close_ int fd = openat(own_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return errno == ENOENT ? -ENOENT : tj_error_set(err, errno, "opening %s", path);
   int r = v2_kill_dir(fd, path, err);
@@ -620,8 +598,7 @@ static int tj_cg_v2_probe(struct tj_cg_info *info, tj_error *err) {
   int r = v2_home_open(&h, err);
   if (r < 0)
     return r;
-  if ((size_t)snprintf(info->own_memory, sizeof(info->own_memory), "%s",
-                       h.path) >= sizeof(info->own_memory))
+  if ((size_t)snprintf(info->own_memory, sizeof(info->own_memory), "%s", h.path) >= sizeof(info->own_memory))
     return tj_cg_fail(err, ENAMETOOLONG, "cgroup path %s too long", h.path);
   if (info->rootless)
     v2_delegation_root(&h, info->delegated_root, sizeof(info->delegated_root));

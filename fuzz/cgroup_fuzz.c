@@ -11,8 +11,9 @@
 #include "cgroup/internal.h"
 #include "fuzz.h"
 
-static const char *const keys[] = {"oom_kill", "max", "oom", "low", "high", "anon", "file",
-                                   "hierarchical_memory_limit", "usage_usec", "total_rss", ""};
+static const char *const keys[] = {"oom_kill",   "max",       "oom",  "low",
+                                   "high",       "anon",      "file", "hierarchical_memory_limit",
+                                   "usage_usec", "total_rss", ""};
 static const char *const ctrls[] = {NULL, "", "memory", "pids", "cpu", "cpuacct", "name=systemd"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

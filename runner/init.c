@@ -100,7 +100,8 @@ int tj_init_parse_rewrite(const char *arg, struct tj_init_spec *spec, tj_error *
     return tj_error_set(err, 0, "invalid --rewrite '%s': %s", arg, sub.msg);
   if (f == SIGKILL || f == SIGSTOP || f == SIGCHLD)
     return tj_error_set(err, 0, "invalid --rewrite '%s': %s", arg,
-                        f == SIGCHLD ? "SIGCHLD is init's own, never forwarded" : "SIGKILL and SIGSTOP cannot be caught");
+                        f == SIGCHLD ? "SIGCHLD is init's own, never forwarded"
+                                     : "SIGKILL and SIGSTOP cannot be caught");
   spec->rewrite[f] = t;
   return 0;
 }
@@ -113,16 +114,12 @@ static int64_t min_limit(int64_t a, int64_t b) {
   return a < b ? a : b;
 }
 
-static int64_t delta(int64_t before, int64_t after) {
-  return before < 0 || after < 0 ? -1 : after - before;
-}
+static int64_t delta(int64_t before, int64_t after) { return before < 0 || after < 0 ? -1 : after - before; }
 
 /* A counter seen twice, in the workload's cgroup and as the growth of the
  * container's: v2 counts events up the tree and v1 where they happened, so
  * the larger one never counts a kill twice. */
-static int64_t either(int64_t a, int64_t b) {
-  return a > b ? a : b;
-}
+static int64_t either(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* "64.0MiB": a size without the space, for key=value figures. */
 static void figure_size(int64_t bytes, char *buf, size_t len) {
@@ -149,9 +146,9 @@ static void figure_int(int64_t v, const char *unknown, char *buf, size_t len) {
 int tj_init_verdict(const struct tj_init_spec *spec, const struct tj_init_result *res, struct tj_verdict *v) {
   const struct tj_run_result *run = &res->run;
   struct tj_evidence ev = tj_run_evidence(&spec->sandbox, run,
-                                           /* only a Go test binary's -test.v stream is read; any other
-                                            * output goes straight to the container's */
-                                           res->go_watched ? &run->notes : NULL);
+                                          /* only a Go test binary's -test.v stream is read; any other
+                                           * output goes straight to the container's */
+                                          res->go_watched ? &run->notes : NULL);
   ev.memory_limit = res->memory_limit; /* the container's, when it set none */
   ev.pids_limit = res->pids_limit;
   ev.private_tmp = false; /* the container's own /tmp */
@@ -161,8 +158,8 @@ int tj_init_verdict(const struct tj_init_spec *spec, const struct tj_init_result
   if (res->container_known) {
     const struct tj_cg_self *b = &res->before, *a = &res->after;
     if (a->oom_kills >= 0 && b->oom_kills >= 0 && v->n_evidence < TJ_MAX_EVIDENCE)
-      snprintf(v->evidence[v->n_evidence++], sizeof(v->evidence[0]), "container cgroup oom_kill %" PRId64 " -> %" PRId64,
-               b->oom_kills, a->oom_kills);
+      snprintf(v->evidence[v->n_evidence++], sizeof(v->evidence[0]),
+               "container cgroup oom_kill %" PRId64 " -> %" PRId64, b->oom_kills, a->oom_kills);
     if (a->pids_limit_hits >= 0 && b->pids_limit_hits >= 0 && v->n_evidence < TJ_MAX_EVIDENCE)
       snprintf(v->evidence[v->n_evidence++], sizeof(v->evidence[0]),
                "container cgroup pids.events max %" PRId64 " -> %" PRId64, b->pids_limit_hits, a->pids_limit_hits);
@@ -532,9 +529,13 @@ static void on_timer(struct init_state *s) {
     break;
   }
   case KILLING:
-    snprintf(s->res->note, sizeof(s->res->note), "processes left by the workload still there %d s after SIGKILL (%s); "
-             "exiting anyway", KILL_BACKSTOP_MS / 1000, s->pid1 || access("/proc/self", F_OK) == 0
-             ? "stuck in the kernel?" : "without /proc a subreaper finds only the workload's process group");
+    snprintf(s->res->note, sizeof(s->res->note),
+             "processes left by the workload still there %d s after SIGKILL (%s); "
+             "exiting anyway",
+             KILL_BACKSTOP_MS / 1000,
+             s->pid1 || access("/proc/self", F_OK) == 0
+                 ? "stuck in the kernel?"
+                 : "without /proc a subreaper finds only the workload's process group");
     s->phase = DONE;
     break;
   case DONE:
@@ -682,7 +683,8 @@ static _Noreturn void run_child(const struct child_args *c) {
     tcsetpgrp(STDIN_FILENO, getpgrp());
   }
   if (c->cg && tj_cg_enter(c->cg) < 0) {
-    tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "moving the workload into %s: %s", tj_cg_path(c->cg), strerror(errno));
+    tj_child_msg_send(c->msg_fd, TJ_MSG_SETUP, errno, "moving the workload into %s: %s", tj_cg_path(c->cg),
+                      strerror(errno));
     _exit(TJ_EXIT_USAGE);
   }
   if (c->out_fd >= 0 && dup2(c->out_fd, STDOUT_FILENO) < 0) {
@@ -702,9 +704,15 @@ static _Noreturn void run_child(const struct child_args *c) {
    * syscalls a profile may deny. Without --cap-add/--cap-drop (or a
    * profile's list) the container's set stays, as under tini; a non-root
    * init has nothing to drop. */
-  struct tj_preexec p = {.rlimits = &spec->rlimits, .drop_caps = geteuid() == 0 && c->caps_asked,
-                         .caps = c->caps, .preserve_fds = spec->preserve_fds, .sc_plan = c->sc_plan,
-                         .sc_sock = c->sc_sock, .msg_fd = c->msg_fd, .exe = c->exe, .argv = spec->argv,
+  struct tj_preexec p = {.rlimits = &spec->rlimits,
+                         .drop_caps = geteuid() == 0 && c->caps_asked,
+                         .caps = c->caps,
+                         .preserve_fds = spec->preserve_fds,
+                         .sc_plan = c->sc_plan,
+                         .sc_sock = c->sc_sock,
+                         .msg_fd = c->msg_fd,
+                         .exe = c->exe,
+                         .argv = spec->argv,
                          .envp = environ};
   tj_preexec_run(&p);
 }
@@ -790,7 +798,10 @@ static void write_premortem(const struct tj_init_spec *spec, const struct tj_ini
            group ? "an OOM kill of the whole container (memory.oom.group=1) if the reason is OOMKilled, else a "
                    "SIGKILL from outside"
                  : "a SIGKILL from outside (or the OOM killer picked init)",
-           lim, group ? "1" : res->container_known && res->before.oom_group == 0 ? "0" : "?");
+           lim,
+           group                                                ? "1"
+           : res->container_known && res->before.oom_group == 0 ? "0"
+                                                                : "?");
   tj_init_write_termination_log(path, msg, NULL);
 }
 
@@ -961,9 +972,16 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
       tj_gowatch_stop(&watch);
     }
   }
-  struct child_args ca = {.spec = spec, .exe = exe, .cg = cg, .msg_fd = msg_p[1], .oom_score_adj = oom_orig,
-                          .caps = res->run.caps, .caps_asked = caps_asked, .sc_plan = s.sc_plan,
-                          .sc_sock = sc_p[1], .out_fd = out_p[1]};
+  struct child_args ca = {.spec = spec,
+                          .exe = exe,
+                          .cg = cg,
+                          .msg_fd = msg_p[1],
+                          .oom_score_adj = oom_orig,
+                          .caps = res->run.caps,
+                          .caps_asked = caps_asked,
+                          .sc_plan = s.sc_plan,
+                          .sc_sock = sc_p[1],
+                          .out_fd = out_p[1]};
   s.start_ms = tj_now_ms();
   pid_t pid = spawn(&ca, tj_cg_clone_fd(cg), &s.pidfd);
   close(msg_p[1]);

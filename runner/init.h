@@ -24,24 +24,24 @@
 #define TJ_INIT_GRACE_MS 10000
 
 struct tj_init_spec {
-  struct tj_spec sandbox; /* limits, rlimits, wall timeout, grace (of the drain), report, argv */
-  bool single_child;      /* signals to the workload alone, not its process group */
-  int rewrite[TJ_INIT_NSIG]; /* -1: forward as received; 0: drop; else the signal sent instead */
+  struct tj_spec sandbox;      /* limits, rlimits, wall timeout, grace (of the drain), report, argv */
+  bool single_child;           /* signals to the workload alone, not its process group */
+  int rewrite[TJ_INIT_NSIG];   /* -1: forward as received; 0: drop; else the signal sent instead */
   const char *termination_log; /* NULL: TJ_TERMINATION_LOG when it exists */
 };
 
 struct tj_init_result {
   struct tj_run_result run; /* status, timers, duration, counters: what the verdict and report read */
   bool pid1;
-  bool own_cgroup;          /* the workload ran in a child cgroup (run.cgroup_path) */
-  char no_cgroup_why[256];  /* why not, when not */
-  bool container_known;     /* before and after were read */
-  struct tj_cg_self before, after; /* the cgroup testjail itself sits in */
+  bool own_cgroup;                  /* the workload ran in a child cgroup (run.cgroup_path) */
+  char no_cgroup_why[256];          /* why not, when not */
+  bool container_known;             /* before and after were read */
+  struct tj_cg_self before, after;  /* the cgroup testjail itself sits in */
   int64_t memory_limit, pids_limit; /* in force: the smaller of the option and the container's; -1 none */
-  int leftovers;            /* processes still there when the workload exited; -1 unknown */
-  int killed_after_grace;   /* of those, still there after the grace: SIGKILLed */
+  int leftovers;                    /* processes still there when the workload exited; -1 unknown */
+  int killed_after_grace;           /* of those, still there after the grace: SIGKILLed */
   int64_t drain_ms;
-  char note[512];           /* a problem after the start that changed nothing for the workload */
+  char note[512]; /* a problem after the start that changed nothing for the workload */
   /* The workload is a Go test binary run with -test.v: its stdout came
    * through a pipe, unchanged, and run.notes hold what it said (the tests
    * running at its end). */

@@ -17,14 +17,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"test", tj_cmd_test, tj_cli_help_test},
-    {"exec", tj_cmd_exec, tj_cli_help_exec},
-    {"init", tj_cmd_init, tj_cli_help_init},
-    {"bisect-memory", tj_cmd_bisect, tj_cli_help_bisect},
-    {"doctor", tj_cmd_doctor, tj_cli_help_doctor},
-    {"profile", tj_cmd_profile, tj_cli_help_profile},
-    {"report", tj_cmd_report, tj_cmd_report_help},
-    {"__handoff", tj_cmd_handoff, NULL},
+    {"test", tj_cmd_test, tj_cli_help_test},       {"exec", tj_cmd_exec, tj_cli_help_exec},
+    {"init", tj_cmd_init, tj_cli_help_init},       {"bisect-memory", tj_cmd_bisect, tj_cli_help_bisect},
+    {"doctor", tj_cmd_doctor, tj_cli_help_doctor}, {"profile", tj_cmd_profile, tj_cli_help_profile},
+    {"report", tj_cmd_report, tj_cmd_report_help}, {"__handoff", tj_cmd_handoff, NULL},
 };
 
 static const struct command *find(const char *name) {

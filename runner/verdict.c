@@ -81,8 +81,8 @@ static void runtime_signal_note(struct tj_notes *notes, const char *buf) {
     snprintf(notes->rt_signal, sizeof(notes->rt_signal), "%s", buf);
     return;
   }
-  const char *code = notes->rt_signal[0] && !notes->rt_sigcode_known && strncmp(buf, "PC=", 3) == 0
-                         ? strstr(buf, " sigcode=") : NULL;
+  const char *code =
+      notes->rt_signal[0] && !notes->rt_sigcode_known && strncmp(buf, "PC=", 3) == 0 ? strstr(buf, " sigcode=") : NULL;
   if (code && sscanf(code + 9, "%d", &notes->rt_sigcode) == 1)
     notes->rt_sigcode_known = true;
 }
@@ -125,7 +125,8 @@ static void notes_segment(struct tj_notes *notes, const char *line, size_t len) 
     enum tj_pattern p = patterns[i].pat;
     if (notes->seen[p])
       continue;
-    bool hit = patterns[i].line_start ? starts(buf, n, patterns[i].needle) : strcasestr(buf, patterns[i].needle) != NULL;
+    bool hit =
+        patterns[i].line_start ? starts(buf, n, patterns[i].needle) : strcasestr(buf, patterns[i].needle) != NULL;
     if (hit) {
       notes->seen[p] = true;
       snprintf(notes->first[p], TJ_NOTE_LEN, "%.*s", TJ_NOTE_LEN - 1, buf);
@@ -151,20 +152,34 @@ void tj_notes_line(struct tj_notes *notes, const char *line, size_t len) {
 
 const char *tj_outcome_name(enum tj_outcome o) {
   switch (o) {
-  case TJ_PASSED: return "passed";
-  case TJ_TESTS_FAILED: return "tests_failed";
-  case TJ_BUILD_FAILED: return "build_failed";
-  case TJ_OOM_KILLED: return "oom_killed";
-  case TJ_SECCOMP_DENIED: return "seccomp_denied";
-  case TJ_PIDS_LIMIT: return "pids_limit";
-  case TJ_RLIMIT: return "rlimit";
-  case TJ_TIMEOUT: return "timeout";
-  case TJ_TEST_TIMEOUT: return "test_timeout";
-  case TJ_INIT_PANIC: return "init_panic";
-  case TJ_DEADLOCK: return "deadlock";
-  case TJ_SIGNALED: return "signaled";
-  case TJ_EXIT_NONZERO: return "exit_nonzero";
-  case TJ_SANDBOX_ERROR: return "sandbox_error";
+  case TJ_PASSED:
+    return "passed";
+  case TJ_TESTS_FAILED:
+    return "tests_failed";
+  case TJ_BUILD_FAILED:
+    return "build_failed";
+  case TJ_OOM_KILLED:
+    return "oom_killed";
+  case TJ_SECCOMP_DENIED:
+    return "seccomp_denied";
+  case TJ_PIDS_LIMIT:
+    return "pids_limit";
+  case TJ_RLIMIT:
+    return "rlimit";
+  case TJ_TIMEOUT:
+    return "timeout";
+  case TJ_TEST_TIMEOUT:
+    return "test_timeout";
+  case TJ_INIT_PANIC:
+    return "init_panic";
+  case TJ_DEADLOCK:
+    return "deadlock";
+  case TJ_SIGNALED:
+    return "signaled";
+  case TJ_EXIT_NONZERO:
+    return "exit_nonzero";
+  case TJ_SANDBOX_ERROR:
+    return "sandbox_error";
   }
   return "sandbox_error";
 }
@@ -186,23 +201,42 @@ bool tj_outcome_from_name(const char *name, enum tj_outcome *o) {
 
 int tj_outcome_rank(enum tj_outcome o) {
   switch (o) {
-  case TJ_SANDBOX_ERROR: return 0;
-  case TJ_OOM_KILLED: return 1;
-  case TJ_SECCOMP_DENIED: return 2;
-  case TJ_PIDS_LIMIT: case TJ_RLIMIT: return 3;
-  case TJ_TIMEOUT: case TJ_TEST_TIMEOUT: return 4;
-  case TJ_INIT_PANIC: case TJ_SIGNALED: case TJ_EXIT_NONZERO: return 5;
-  case TJ_BUILD_FAILED: return 6;
-  case TJ_DEADLOCK: return 7;
-  case TJ_TESTS_FAILED: return 8;
-  case TJ_PASSED: return 9;
+  case TJ_SANDBOX_ERROR:
+    return 0;
+  case TJ_OOM_KILLED:
+    return 1;
+  case TJ_SECCOMP_DENIED:
+    return 2;
+  case TJ_PIDS_LIMIT:
+  case TJ_RLIMIT:
+    return 3;
+  case TJ_TIMEOUT:
+  case TJ_TEST_TIMEOUT:
+    return 4;
+  case TJ_INIT_PANIC:
+  case TJ_SIGNALED:
+  case TJ_EXIT_NONZERO:
+    return 5;
+  case TJ_BUILD_FAILED:
+    return 6;
+  case TJ_DEADLOCK:
+    return 7;
+  case TJ_TESTS_FAILED:
+    return 8;
+  case TJ_PASSED:
+    return 9;
   }
   return 0;
 }
 
 bool tj_outcome_imposed(enum tj_outcome o) {
   switch (o) {
-  case TJ_OOM_KILLED: case TJ_SECCOMP_DENIED: case TJ_PIDS_LIMIT: case TJ_RLIMIT: case TJ_TIMEOUT: case TJ_SIGNALED:
+  case TJ_OOM_KILLED:
+  case TJ_SECCOMP_DENIED:
+  case TJ_PIDS_LIMIT:
+  case TJ_RLIMIT:
+  case TJ_TIMEOUT:
+  case TJ_SIGNALED:
     return true;
   default:
     return false;
@@ -211,15 +245,29 @@ bool tj_outcome_imposed(enum tj_outcome o) {
 
 int tj_outcome_exit_code(enum tj_outcome o) {
   switch (o) {
-  case TJ_PASSED: return 0;
-  case TJ_TESTS_FAILED: case TJ_DEADLOCK: return 1;
-  case TJ_BUILD_FAILED: return 2;
-  case TJ_OOM_KILLED: return 3;
-  case TJ_SECCOMP_DENIED: return 4;
-  case TJ_PIDS_LIMIT: case TJ_RLIMIT: return 5;
-  case TJ_TIMEOUT: case TJ_TEST_TIMEOUT: return 6;
-  case TJ_INIT_PANIC: case TJ_SIGNALED: case TJ_EXIT_NONZERO: return 7;
-  case TJ_SANDBOX_ERROR: return TJ_EXIT_USAGE;
+  case TJ_PASSED:
+    return 0;
+  case TJ_TESTS_FAILED:
+  case TJ_DEADLOCK:
+    return 1;
+  case TJ_BUILD_FAILED:
+    return 2;
+  case TJ_OOM_KILLED:
+    return 3;
+  case TJ_SECCOMP_DENIED:
+    return 4;
+  case TJ_PIDS_LIMIT:
+  case TJ_RLIMIT:
+    return 5;
+  case TJ_TIMEOUT:
+  case TJ_TEST_TIMEOUT:
+    return 6;
+  case TJ_INIT_PANIC:
+  case TJ_SIGNALED:
+  case TJ_EXIT_NONZERO:
+    return 7;
+  case TJ_SANDBOX_ERROR:
+    return TJ_EXIT_USAGE;
   }
   return TJ_EXIT_USAGE;
 }
@@ -303,24 +351,28 @@ static bool rlimit_hit(const struct tj_evidence *ev, struct tj_verdict *v, const
   /* A shell between testjail and the process that hit the limit reports its
    * death as 128+N (sh -c 'head -c 5M /dev/zero >f' under fsize=1M exits
    * 153): with the limit of signal N set, that limit is the likely cause. */
-  int shell_sig = ev->status_known && ev->exited && ev->exit_code > 128 && ev->exit_code < 128 + 65
-                      ? ev->exit_code - 128 : 0;
+  int shell_sig =
+      ev->status_known && ev->exited && ev->exit_code > 128 && ev->exit_code < 128 + 65 ? ev->exit_code - 128 : 0;
   if (shell_sig == SIGXFSZ && fsize && fsize->soft != RLIM_INFINITY) {
     format_limit(fsize->soft, true, lim, sizeof(lim));
     set_outcome(v, TJ_RLIMIT, "fsize");
     add_evidence(v, "exit status %d: 128+SIGXFSZ, a shell's word for a child killed by SIGXFSZ", ev->exit_code);
-    diag(v, "file size limit hit, likely: exit status %d is a shell's report of a process killed by SIGXFSZ, "
-            "the signal of --ulimit fsize (%s)%s", ev->exit_code, lim, run);
+    diag(v,
+         "file size limit hit, likely: exit status %d is a shell's report of a process killed by SIGXFSZ, "
+         "the signal of --ulimit fsize (%s)%s",
+         ev->exit_code, lim, run);
     return true;
   }
   if ((shell_sig == SIGXCPU || shell_sig == SIGKILL) && cpu && cpu->soft != RLIM_INFINITY &&
-      (shell_sig == SIGXCPU || (ev->cpu_ms >= 0 && cpu->hard != RLIM_INFINITY &&
-                                ev->cpu_ms * 3 >= (int64_t)cpu->hard * 2000))) {
+      (shell_sig == SIGXCPU ||
+       (ev->cpu_ms >= 0 && cpu->hard != RLIM_INFINITY && ev->cpu_ms * 3 >= (int64_t)cpu->hard * 2000))) {
     set_outcome(v, TJ_RLIMIT, "cpu");
     add_evidence(v, "exit status %d: 128+%s, a shell's word for a child killed by it", ev->exit_code,
                  shell_sig == SIGXCPU ? "SIGXCPU" : "SIGKILL");
-    diag(v, "CPU time limit hit, likely: exit status %d is a shell's report of a process killed by %s, the signal "
-            "of --ulimit cpu (%llus)%s", ev->exit_code, shell_sig == SIGXCPU ? "SIGXCPU" : "SIGKILL",
+    diag(v,
+         "CPU time limit hit, likely: exit status %d is a shell's report of a process killed by %s, the signal "
+         "of --ulimit cpu (%llus)%s",
+         ev->exit_code, shell_sig == SIGXCPU ? "SIGXCPU" : "SIGKILL",
          (unsigned long long)(shell_sig == SIGXCPU ? cpu->soft : cpu->hard), run);
     return true;
   }
@@ -513,15 +565,16 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
     if (ev->memory_total_limit > 0 && ev->memory_total_hits > 0 && !own_hit) {
       tj_format_size(ev->memory_total_limit, limit, sizeof(limit));
       add_evidence(v, "--memory-total cgroup's limit hit %" PRId64 "x", ev->memory_total_hits);
-      diag(v, "OOM killed: the run's --memory-total of %s was hit (all packages' test sandboxes together, not "
-              "this package's own limit); this one peaked at %s (oom_kill %" PRId64 ")%s%s",
+      diag(v,
+           "OOM killed: the run's --memory-total of %s was hit (all packages' test sandboxes together, not "
+           "this package's own limit); this one peaked at %s (oom_kill %" PRId64 ")%s%s",
            limit, peak, ev->oom_kills, run, shm);
       return;
     }
     if (ev->memory_limit >= 0) {
       tj_format_size(ev->memory_limit, limit, sizeof(limit));
-      diag(v, "OOM killed: memory peaked at %s of the %s limit (oom_kill %" PRId64 ")%s%s", peak, limit,
-           ev->oom_kills, run, shm);
+      diag(v, "OOM killed: memory peaked at %s of the %s limit (oom_kill %" PRId64 ")%s%s", peak, limit, ev->oom_kills,
+           run, shm);
     } else {
       diag(v, "OOM killed: memory peaked at %s (oom_kill %" PRId64 ")%s%s", peak, ev->oom_kills, run, shm);
     }
@@ -537,7 +590,8 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
     set_outcome(v, TJ_PIDS_LIMIT, NULL);
     if (n && n->seen[TJ_PAT_NOTHREAD])
       add_evidence(v, "output: %s", n->first[TJ_PAT_NOTHREAD]);
-    diag(v, "pids limit hit: the kernel refused %" PRId64 " new task(s) at the limit of %" PRId64 " (pids.events max)%s",
+    diag(v,
+         "pids limit hit: the kernel refused %" PRId64 " new task(s) at the limit of %" PRId64 " (pids.events max)%s",
          ev->pids_limit_hits, ev->pids_limit, run);
     return;
   }
@@ -618,8 +672,10 @@ static void decide(const struct tj_evidence *ev, struct tj_verdict *v) {
   }
   set_outcome(v, TJ_EXIT_NONZERO, NULL);
   if (ev->go_test && n && !n->test_started)
-    diag(v, "exited with status %d before any test started, with no panic and no failing test (os.Exit in TestMain "
-            "or an init function?)", ev->exit_code);
+    diag(v,
+         "exited with status %d before any test started, with no panic and no failing test (os.Exit in TestMain "
+         "or an init function?)",
+         ev->exit_code);
   else
     diag(v, "exited with status %d%s%s", ev->exit_code, n && n->test_started ? " without a failing test" : "", run);
 }
@@ -675,8 +731,7 @@ void tj_verdict_build(const struct tj_evidence *ev, const struct tj_build_notes 
     return;
   case TJ_OOM_KILLED:
     snprintf(buf, sizeof(buf), "%s", v->diagnosis);
-    diag(v, "build %s%s", buf,
-         ev->memory_limit >= 0 ? " (the build's own limit: raise --build-memory)" : "");
+    diag(v, "build %s%s", buf, ev->memory_limit >= 0 ? " (the build's own limit: raise --build-memory)" : "");
     return;
   case TJ_SECCOMP_DENIED:
   case TJ_PIDS_LIMIT:
@@ -691,16 +746,16 @@ void tj_verdict_build(const struct tj_evidence *ev, const struct tj_build_notes 
   set_outcome(v, TJ_BUILD_FAILED, NULL);
   if (b->cgo_cc[0]) {
     add_evidence(v, "cgo: C compiler \"%s\" not found", b->cgo_cc);
-    diag(v, "build failed: cgo needs the C compiler \"%s\", which is not installed: install it (e.g. apt-get install "
-            "gcc) or build without cgo (CGO_ENABLED=0, e.g. --env CGO_ENABLED=0)",
+    diag(v,
+         "build failed: cgo needs the C compiler \"%s\", which is not installed: install it (e.g. apt-get install "
+         "gcc) or build without cgo (CGO_ENABLED=0, e.g. --env CGO_ENABLED=0)",
          b->cgo_cc);
     return;
   }
   for (int i = 0; i < b->n_errors; i++)
     add_evidence(v, "%s", b->errors[i]);
   if (b->n_errors > 0)
-    diag(v, "build failed: %s%s", b->errors[0],
-         b->total_errors > 1 ? " (and more, see the output)" : "");
+    diag(v, "build failed: %s%s", b->errors[0], b->total_errors > 1 ? " (and more, see the output)" : "");
   else if (b->first_other[0])
     diag(v, "build failed: %s", b->first_other);
   else

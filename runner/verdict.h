@@ -54,7 +54,7 @@ struct tj_notes {
   bool test_started;                     /* an "=== RUN" was seen */
   char running[TJ_NOTES_RUNNING][96];    /* tests started and not ended */
   int n_running;
-  char failed[8][96];                    /* first failing tests */
+  char failed[8][96]; /* first failing tests */
   int n_failed;
   /* A signal the Go runtime caught and died of with exit status 2, as it
    * prints it: "SIGSEGV: segmentation violation", then "PC=... sigcode=0"
@@ -72,13 +72,13 @@ struct tj_evidence {
   bool exited;
   int exit_code;
   int signal;
-  bool timed_out;   /* testjail's wall clock fired */
-  bool sent_kill;   /* ... and testjail had to SIGKILL after the grace */
+  bool timed_out; /* testjail's wall clock fired */
+  bool sent_kill; /* ... and testjail had to SIGKILL after the grace */
   int64_t wall_timeout_ms;
   int64_t oom_kills, pids_limit_hits, memory_peak, cpu_ms; /* -1 unknown */
   int64_t memory_limit, pids_limit;                        /* -1 none */
-  int64_t memory_shmem;    /* tmpfs pages charged at the end (memory.stat shmem); -1 unknown */
-  bool private_tmp;        /* /tmp was the sandbox's own tmpfs (not --tmp-dir) */
+  int64_t memory_shmem;      /* tmpfs pages charged at the end (memory.stat shmem); -1 unknown */
+  bool private_tmp;          /* /tmp was the sandbox's own tmpfs (not --tmp-dir) */
   int64_t memory_max_events; /* the sandbox's own memory limit hit (memory.events max, failcnt); -1 unknown */
   /* --memory-total: the run-wide cgroup over every package's sandbox, its
    * limit and how often that limit was hit during this run; > 0 when set */

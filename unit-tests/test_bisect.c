@@ -15,12 +15,12 @@
 #define MiB (1LL << 20)
 
 struct fake {
-  int64_t need;           /* passes at limit >= need */
+  int64_t need; /* passes at limit >= need */
   int64_t unlimited_peak;
-  int64_t high_need;      /* flaky: every other run needs this much */
+  int64_t high_need; /* flaky: every other run needs this much */
   bool unlimited_fails;
-  int calls, stop_after;  /* stop_after > 0: return -EINTR on that call */
-  int high_after;         /* > 0: from this call on, high_need always */
+  int calls, stop_after; /* stop_after > 0: return -EINTR on that call */
+  int high_after;        /* > 0: from this call on, high_need always */
 };
 
 static int fake_run(void *ctx, int64_t limit, struct tj_bisect_try *t) {
@@ -225,11 +225,17 @@ static void test_answer_from_tries(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_threshold_within_tolerance), cmocka_unit_test(test_runs_repeat_each_step),
-      cmocka_unit_test(test_need_above_peak_raises_bound), cmocka_unit_test(test_nothing_passes),
-      cmocka_unit_test(test_unlimited_fails),         cmocka_unit_test(test_floor_passes),
-      cmocka_unit_test(test_flaky_detected),          cmocka_unit_test(test_confirmation_moves_answer),
-      cmocka_unit_test(test_confirmation_fails_at_the_bound), cmocka_unit_test(test_runner_stops_search),     cmocka_unit_test(test_answer_from_tries),
+      cmocka_unit_test(test_threshold_within_tolerance),
+      cmocka_unit_test(test_runs_repeat_each_step),
+      cmocka_unit_test(test_need_above_peak_raises_bound),
+      cmocka_unit_test(test_nothing_passes),
+      cmocka_unit_test(test_unlimited_fails),
+      cmocka_unit_test(test_floor_passes),
+      cmocka_unit_test(test_flaky_detected),
+      cmocka_unit_test(test_confirmation_moves_answer),
+      cmocka_unit_test(test_confirmation_fails_at_the_bound),
+      cmocka_unit_test(test_runner_stops_search),
+      cmocka_unit_test(test_answer_from_tries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,9 +40,7 @@ static void test_proc_cgroup_hybrid(void **state) {
   assert_string_equal(p, "/");
   assert_int_equal(tj_cg_proc_cgroup_find(hybrid, "blkio", p, sizeof(p)), -ENOENT);
   /* "cpu" must not match "cpuacct" and the other way round. */
-  assert_int_equal(tj_cg_proc_cgroup_find("2:cpuacct:/a\n1:cpu:/b\n", "cpu", p,
-                                          sizeof(p)),
-                   0);
+  assert_int_equal(tj_cg_proc_cgroup_find("2:cpuacct:/a\n1:cpu:/b\n", "cpu", p, sizeof(p)), 0);
   assert_string_equal(p, "/b");
 }
 
@@ -71,8 +69,7 @@ static void test_proc_cgroup_v2(void **state) {
   assert_string_equal(p, "/a:b");
   assert_int_equal(tj_cg_proc_cgroup_find(v2, NULL, p, 8), -ENAMETOOLONG);
   assert_int_equal(tj_cg_proc_cgroup_find("", NULL, p, sizeof(p)), -ENOENT);
-  assert_int_equal(tj_cg_proc_cgroup_find("garbage\n0:/x\n", NULL, p, sizeof(p)),
-                   -ENOENT);
+  assert_int_equal(tj_cg_proc_cgroup_find("garbage\n0:/x\n", NULL, p, sizeof(p)), -ENOENT);
 }
 
 static void test_keyed(void **state) {
@@ -178,9 +175,7 @@ static void test_list_has(void **state) {
 static void test_name_roundtrip(void **state) {
   (void)state;
   char name[TJ_CG_NAME_MAX];
-  assert_int_equal(tj_cg_make_name(name, sizeof(name), 4242, 987654321ULL,
-                                   0xdeadbeef01234567ULL),
-                   0);
+  assert_int_equal(tj_cg_make_name(name, sizeof(name), 4242, 987654321ULL, 0xdeadbeef01234567ULL), 0);
   assert_string_equal(name, "testjail-4242-987654321-deadbeef01234567");
   pid_t pid;
   unsigned long long start;
@@ -204,10 +199,10 @@ static void test_name_rejects(void **state) {
       "testjail-12",
       "testjail-12-34",
       "testjail-12-34-",
-      "testjail-0-34-ab",          /* pid 0 */
-      "testjail--1-34-ab",         /* sign */
-      "testjail-12-34-xyz",        /* not hex */
-      "testjail-12-34-ABCD",       /* upper case is not ours */
+      "testjail-0-34-ab",    /* pid 0 */
+      "testjail--1-34-ab",   /* sign */
+      "testjail-12-34-xyz",  /* not hex */
+      "testjail-12-34-ABCD", /* upper case is not ours */
       "testjail-12-34-ab/c",
       "testjail-99999999999-1-ab", /* pid overflow */
       "testjail-12-99999999999999999999999-ab",
@@ -293,12 +288,10 @@ static void test_refusal_one_option(void **state) {
   (void)state;
   char buf[512];
   struct tj_cg_limits mem = {64 << 20, -1, -1, -1, false};
-  tj_cg_refusal(buf, sizeof(buf), &mem, TJ_CG_V2,
-                "our cgroup X is not delegated to uid 1000");
-  assert_string_equal(
-      buf, "--memory needs a cgroup, and no delegated cgroup v2 subtree: our "
-           "cgroup X is not delegated to uid 1000: run under `systemd-run "
-           "--user --scope -p Delegate=yes testjail ...`, or as root");
+  tj_cg_refusal(buf, sizeof(buf), &mem, TJ_CG_V2, "our cgroup X is not delegated to uid 1000");
+  assert_string_equal(buf, "--memory needs a cgroup, and no delegated cgroup v2 subtree: our "
+                           "cgroup X is not delegated to uid 1000: run under `systemd-run "
+                           "--user --scope -p Delegate=yes testjail ...`, or as root");
   assert_null(strchr(buf, '\n'));
 }
 
@@ -307,7 +300,8 @@ static void test_refusal_several_options(void **state) {
   char buf[512];
   struct tj_cg_limits all = {1 << 20, 5, 50000, 100000, false};
   tj_cg_refusal(buf, sizeof(buf), &all, TJ_CG_V2, "why");
-  assert_non_null(strstr(buf, "--memory, --pids-limit and --cpus need a cgroup, and no delegated cgroup v2 subtree: why: "));
+  assert_non_null(
+      strstr(buf, "--memory, --pids-limit and --cpus need a cgroup, and no delegated cgroup v2 subtree: why: "));
   struct tj_cg_limits two = {-1, 5, 50000, 100000, false};
   tj_cg_refusal(buf, sizeof(buf), &two, TJ_CG_V2, "why");
   assert_non_null(strstr(buf, "--pids-limit and --cpus need a cgroup"));

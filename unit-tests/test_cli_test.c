@@ -184,12 +184,9 @@ static void test_json_spellings(void **state) {
 /* cmd/go's testBinaryName in module mode. */
 static void test_binary_name(void **state) {
   const char *cases[][3] = {
-      {"strings", "strings", "strings.test"},
-      {"example.com/deep/strings", "strings", "strings.test"},
-      {"example.com/tool/v2", "tool", "tool.test"},
-      {"example.com/tool/v1", "tool", "v1.test"},
-      {"example.com/v2", "v2", "example.com.test"},
-      {"gopkg.in/yaml.v3", "yaml", "yaml.v3.test"},
+      {"strings", "strings", "strings.test"},          {"example.com/deep/strings", "strings", "strings.test"},
+      {"example.com/tool/v2", "tool", "tool.test"},    {"example.com/tool/v1", "tool", "v1.test"},
+      {"example.com/v2", "v2", "example.com.test"},    {"gopkg.in/yaml.v3", "yaml", "yaml.v3.test"},
       {"command-line-arguments", "main", "main.test"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -229,8 +226,9 @@ static void test_testflags(void **state) {
 
 /* go test's build flags go to the build, as go test does with them. */
 static void test_testflags_build(void **state) {
-  char *in[] = {"-race", "-tags", "a,b", "-run=X", "--ldflags=-s", "-coverprofile", "c.out", "-bench", ".",
-                "-covermode=atomic", "-update", NULL};
+  char *in[] = {"-race",         "-tags", "a,b",    "-run=X", "--ldflags=-s",
+                "-coverprofile", "c.out", "-bench", ".",      "-covermode=atomic",
+                "-update",       NULL};
   char **out = NULL;
   bool v, timeout;
   struct tj_go_flags gf;
@@ -348,9 +346,10 @@ static void test_bisect_usage_as_test(void **state) {
   assert_int_equal(o.floor_bytes, 8 << 20);
   assert_int_equal(o.test.n_testflags, 4);
   char *bisect = usage_line(tj_cli_help_bisect), *test = usage_line(tj_cli_help_test);
-  assert_string_equal(test, "Usage: testjail test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]");
-  assert_string_equal(bisect,
-                      "Usage: testjail bisect-memory [OPTIONS] [GOTESTFLAGS] [PACKAGE] [GOTESTFLAGS] [-- TESTFLAGS...]");
+  assert_string_equal(test,
+                      "Usage: testjail test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]");
+  assert_string_equal(
+      bisect, "Usage: testjail bisect-memory [OPTIONS] [GOTESTFLAGS] [PACKAGE] [GOTESTFLAGS] [-- TESTFLAGS...]");
   free(bisect);
   free(test);
 }
@@ -358,8 +357,26 @@ static void test_bisect_usage_as_test(void **state) {
 static void test_bisect_and_monitor_options(void **state) {
   static struct tj_bisect_opts o;
   tj_error err = {0};
-  char *ok[] = {"bisect-memory", "--tolerance", "2M", "--runs", "3", "./p", "--floor", "8M", "--gomemlimit", "auto",
-                "--sample-interval", "20ms", "--plot", "x.svg", "--quiet", "--pids-limit", "64", "--", "-run", "X",
+  char *ok[] = {"bisect-memory",
+                "--tolerance",
+                "2M",
+                "--runs",
+                "3",
+                "./p",
+                "--floor",
+                "8M",
+                "--gomemlimit",
+                "auto",
+                "--sample-interval",
+                "20ms",
+                "--plot",
+                "x.svg",
+                "--quiet",
+                "--pids-limit",
+                "64",
+                "--",
+                "-run",
+                "X",
                 NULL};
   assert_int_equal(parse_bisect(&o, ok, &err), TJ_CLI_RUN);
   assert_int_equal(o.tolerance_bytes, 2 << 20);
@@ -384,9 +401,9 @@ static void test_bisect_and_monitor_options(void **state) {
   char *size[] = {"bisect-memory", "--gomemlimit", "512MiB", NULL};
   assert_int_equal(parse_bisect(&o, size, &err), TJ_CLI_RUN);
   assert_int_equal(o.test.mon.gomemlimit_bytes, 512 << 20);
-  char *bad[][4] = {{"bisect-memory", "--memory", "64M", NULL}, {"bisect-memory", "--runs", "0", NULL},
+  char *bad[][4] = {{"bisect-memory", "--memory", "64M", NULL},    {"bisect-memory", "--runs", "0", NULL},
                     {"bisect-memory", "--tolerance", "100", NULL}, {"bisect-memory", "--gomemlimit", "x", NULL},
-                    {"bisect-memory", "./a", "./b", NULL},        {"bisect-memory", "--sample-interval", "1ms", NULL}};
+                    {"bisect-memory", "./a", "./b", NULL},         {"bisect-memory", "--sample-interval", "1ms", NULL}};
   const char *names[] = {"--memory", "--runs", "--tolerance", "--gomemlimit", "one package", "--sample-interval"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     assert_true(parse_bisect(&o, bad[i], &err) < 0);

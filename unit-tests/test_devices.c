@@ -18,8 +18,7 @@
 
 /* What the rules say: some rule covers the type, the numbers and every
  * access bit asked for. */
-static int rules_allow(const struct tj_cg_dev_rule *r, size_t n, char type, uint32_t maj, uint32_t min,
-                       unsigned acc) {
+static int rules_allow(const struct tj_cg_dev_rule *r, size_t n, char type, uint32_t maj, uint32_t min, unsigned acc) {
   for (size_t i = 0; i < n; i++)
     if ((r[i].type == 'a' || r[i].type == type) && (r[i].major < 0 || (uint32_t)r[i].major == maj) &&
         (r[i].minor < 0 || (uint32_t)r[i].minor == min) && (acc & ~r[i].access) == 0)
@@ -103,10 +102,10 @@ static void test_default_list(void **state) {
   assert_true(rules_allow(r, n, 'c', 1, 1, TJ_CG_DEV_MKNOD));
   assert_false(rules_allow(r, n, 'b', 7, 0, TJ_CG_DEV_READ));
   assert_false(rules_allow(r, n, 'b', 8, 0, TJ_CG_DEV_WRITE));
-  assert_false(rules_allow(r, n, 'b', 1, 3, TJ_CG_DEV_READ)); /* null's numbers, block type */
-  assert_false(rules_allow(r, n, 'c', 1, 1, TJ_CG_DEV_READ)); /* /dev/mem */
-  assert_false(rules_allow(r, n, 'c', 1, 11, TJ_CG_DEV_READ)); /* /dev/kmsg */
-  assert_false(rules_allow(r, n, 'c', 5, 1, TJ_CG_DEV_READ)); /* /dev/console */
+  assert_false(rules_allow(r, n, 'b', 1, 3, TJ_CG_DEV_READ));    /* null's numbers, block type */
+  assert_false(rules_allow(r, n, 'c', 1, 1, TJ_CG_DEV_READ));    /* /dev/mem */
+  assert_false(rules_allow(r, n, 'c', 1, 11, TJ_CG_DEV_READ));   /* /dev/kmsg */
+  assert_false(rules_allow(r, n, 'c', 5, 1, TJ_CG_DEV_READ));    /* /dev/console */
   assert_false(rules_allow(r, n, 'c', 10, 200, TJ_CG_DEV_READ)); /* /dev/net/tun */
   char buf[64];
   tj_cg_dev_rule_format(&r[0], buf, sizeof(buf));

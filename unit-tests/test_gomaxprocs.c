@@ -16,8 +16,11 @@
 #include "go/gomaxprocs.h"
 
 static struct tj_gmp decide(int minor, double cpus, int ncpu, bool sees) {
-  struct tj_gmp_in in = {.go_minor = minor, .cpu_quota_us = cpus < 0 ? -1 : (int64_t)(cpus * 100000),
-                         .cpu_period_us = 100000, .ncpu = ncpu, .runtime_sees_cgroup = sees};
+  struct tj_gmp_in in = {.go_minor = minor,
+                         .cpu_quota_us = cpus < 0 ? -1 : (int64_t)(cpus * 100000),
+                         .cpu_period_us = 100000,
+                         .ncpu = ncpu,
+                         .runtime_sees_cgroup = sees};
   struct tj_gmp g;
   tj_gomaxprocs_decide(&in, &g);
   return g;
@@ -47,7 +50,7 @@ static void test_go125_runtime_reads_the_limit(void **state) {
   assert_int_equal(g.set, 0);
   assert_int_equal(g.value, 3);
   assert_string_equal(g.source, "runtime (cgroup cpu limit)");
-  assert_int_equal(decide(26, 1, 8, true).value, 2); /* at least 2 */
+  assert_int_equal(decide(26, 1, 8, true).value, 2);   /* at least 2 */
   assert_int_equal(decide(26, 0.2, 1, true).value, 1); /* at most the CPUs */
   assert_int_equal(decide(26, 2.01, 8, true).value, 3);
 }
@@ -60,8 +63,12 @@ static void test_go125_without_its_cgroup_testjail_stands_in(void **state) {
 }
 
 static void test_containermaxprocs_off(void **state) {
-  struct tj_gmp_in in = {.go_minor = 26, .cpu_quota_us = 100000, .cpu_period_us = 100000, .ncpu = 8,
-                         .runtime_sees_cgroup = true, .godebug_default = "asynctimerchan=1,containermaxprocs=0"};
+  struct tj_gmp_in in = {.go_minor = 26,
+                         .cpu_quota_us = 100000,
+                         .cpu_period_us = 100000,
+                         .ncpu = 8,
+                         .runtime_sees_cgroup = true,
+                         .godebug_default = "asynctimerchan=1,containermaxprocs=0"};
   struct tj_gmp g;
   tj_gomaxprocs_decide(&in, &g);
   assert_int_equal(g.set, 1);
@@ -92,8 +99,7 @@ static void test_user_value_wins(void **state) {
 static void test_user_value_ignored(void **state) {
   static const char *const bad[] = {"", "0", "-2", "two", "3x", "99999999999"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    struct tj_gmp_in in = {.go_minor = 19, .cpu_quota_us = 100000, .cpu_period_us = 100000, .ncpu = 2,
-                           .user = bad[i]};
+    struct tj_gmp_in in = {.go_minor = 19, .cpu_quota_us = 100000, .cpu_period_us = 100000, .ncpu = 2, .user = bad[i]};
     struct tj_gmp g;
     tj_gomaxprocs_decide(&in, &g);
     assert_int_equal(g.set, 0);
@@ -143,7 +149,9 @@ static void test_binary_godebug(void **state) {
   close(fd);
   char buf[256];
   static const char info[] = "\xff Go buildinf:\x08\x02\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
-                             "\x09go1.26.8\x60" "0w\xaf\x0c\x92t\x08\x02" "A\xe1\xc1\x07\xe9\xd9\xf2path\texample.com/x.test\n"
+                             "\x09go1.26.8\x60"
+                             "0w\xaf\x0c\x92t\x08\x02"
+                             "A\xe1\xc1\x07\xe9\xd9\xf2path\texample.com/x.test\n"
                              "build\t-compiler=gc\nbuild\tDefaultGODEBUG=containermaxprocs=0,updatemaxprocs=0\n"
                              "build\tGOOS=linux\n";
   write_elf(path, info, sizeof(info) - 1);

@@ -22,8 +22,8 @@ static struct tj_gotest *gt;
 static void record(void *ctx, const struct tj_gt_event *ev) {
   static const char *names[] = {"run", "pause", "cont", "pass", "fail", "skip", "bench", "output"};
   if (ev->action == TJ_GT_OUTPUT) {
-    tj_buf_printf(&events, "output %s |%.*s|\n", ev->test, (int)ev->output_len - (ev->output_len &&
-                  ev->output[ev->output_len - 1] == '\n'), ev->output);
+    tj_buf_printf(&events, "output %s |%.*s|\n", ev->test,
+                  (int)ev->output_len - (ev->output_len && ev->output[ev->output_len - 1] == '\n'), ev->output);
   } else if (ev->elapsed >= 0) {
     tj_buf_printf(&events, "%s %s %.2f\n", names[ev->action], ev->test, ev->elapsed);
   } else {
@@ -49,56 +49,54 @@ static int teardown(void **state) {
 static void feed(const char *s) { tj_gotest_feed(gt, s, strlen(s)); }
 
 /* go test -v of a package with a failing nested subtest (Go 1.19). */
-static const char *nested =
-    "=== RUN   TestA\n"
-    "    a_test.go:9: log from A\n"
-    "print from A\n"
-    "=== RUN   TestA/inner\n"
-    "    a_test.go:12: log inner\n"
-    "=== RUN   TestA/inner/deep\n"
-    "    a_test.go:13: deep fail\n"
-    "=== RUN   TestA/ok\n"
-    "    a_test.go:15: fine\n"
-    "--- FAIL: TestA (0.01s)\n"
-    "    --- FAIL: TestA/inner (0.01s)\n"
-    "        --- FAIL: TestA/inner/deep (0.00s)\n"
-    "    --- PASS: TestA/ok (0.00s)\n"
-    "=== RUN   TestB\n"
-    "--- PASS: TestB (0.00s)\n"
-    "FAIL\n";
+static const char *nested = "=== RUN   TestA\n"
+                            "    a_test.go:9: log from A\n"
+                            "print from A\n"
+                            "=== RUN   TestA/inner\n"
+                            "    a_test.go:12: log inner\n"
+                            "=== RUN   TestA/inner/deep\n"
+                            "    a_test.go:13: deep fail\n"
+                            "=== RUN   TestA/ok\n"
+                            "    a_test.go:15: fine\n"
+                            "--- FAIL: TestA (0.01s)\n"
+                            "    --- FAIL: TestA/inner (0.01s)\n"
+                            "        --- FAIL: TestA/inner/deep (0.00s)\n"
+                            "    --- PASS: TestA/ok (0.00s)\n"
+                            "=== RUN   TestB\n"
+                            "--- PASS: TestB (0.00s)\n"
+                            "FAIL\n";
 
 static void test_events_like_test2json(void **state) {
   feed(nested);
   tj_gotest_exited(gt, false);
   tj_gotest_close(gt, 0.5);
-  const char *want =
-      "run TestA\n"
-      "output TestA |=== RUN   TestA|\n"
-      "output TestA |    a_test.go:9: log from A|\n"
-      "output TestA |print from A|\n"
-      "run TestA/inner\n"
-      "output TestA/inner |=== RUN   TestA/inner|\n"
-      "output TestA/inner |    a_test.go:12: log inner|\n"
-      "run TestA/inner/deep\n"
-      "output TestA/inner/deep |=== RUN   TestA/inner/deep|\n"
-      "output TestA/inner/deep |    a_test.go:13: deep fail|\n"
-      "run TestA/ok\n"
-      "output TestA/ok |=== RUN   TestA/ok|\n"
-      "output TestA/ok |    a_test.go:15: fine|\n"
-      "output TestA |--- FAIL: TestA (0.01s)|\n"
-      "output TestA/inner |    --- FAIL: TestA/inner (0.01s)|\n"
-      "output TestA/inner/deep |        --- FAIL: TestA/inner/deep (0.00s)|\n"
-      "fail TestA/inner/deep 0.00\n"
-      "fail TestA/inner 0.01\n"
-      "output TestA/ok |    --- PASS: TestA/ok (0.00s)|\n"
-      "pass TestA/ok 0.00\n"
-      "fail TestA 0.01\n"
-      "run TestB\n"
-      "output TestB |=== RUN   TestB|\n"
-      "output TestB |--- PASS: TestB (0.00s)|\n"
-      "pass TestB 0.00\n"
-      "output  |FAIL|\n"
-      "fail  0.50\n";
+  const char *want = "run TestA\n"
+                     "output TestA |=== RUN   TestA|\n"
+                     "output TestA |    a_test.go:9: log from A|\n"
+                     "output TestA |print from A|\n"
+                     "run TestA/inner\n"
+                     "output TestA/inner |=== RUN   TestA/inner|\n"
+                     "output TestA/inner |    a_test.go:12: log inner|\n"
+                     "run TestA/inner/deep\n"
+                     "output TestA/inner/deep |=== RUN   TestA/inner/deep|\n"
+                     "output TestA/inner/deep |    a_test.go:13: deep fail|\n"
+                     "run TestA/ok\n"
+                     "output TestA/ok |=== RUN   TestA/ok|\n"
+                     "output TestA/ok |    a_test.go:15: fine|\n"
+                     "output TestA |--- FAIL: TestA (0.01s)|\n"
+                     "output TestA/inner |    --- FAIL: TestA/inner (0.01s)|\n"
+                     "output TestA/inner/deep |        --- FAIL: TestA/inner/deep (0.00s)|\n"
+                     "fail TestA/inner/deep 0.00\n"
+                     "fail TestA/inner 0.01\n"
+                     "output TestA/ok |    --- PASS: TestA/ok (0.00s)|\n"
+                     "pass TestA/ok 0.00\n"
+                     "fail TestA 0.01\n"
+                     "run TestB\n"
+                     "output TestB |=== RUN   TestB|\n"
+                     "output TestB |--- PASS: TestB (0.00s)|\n"
+                     "pass TestB 0.00\n"
+                     "output  |FAIL|\n"
+                     "fail  0.50\n";
   assert_string_equal(events.p, want);
   int p, f, s;
   tj_gotest_counts(gt, &p, &f, &s);
@@ -209,7 +207,8 @@ static void test_framing_mid_line_marker(void **state) {
        "\x16=== NAME\n"
        "\x16=== RUN   TestB\n"
        "\x16--- FAIL: TestB (0.01s)\n"
-       "\x16" "FAIL\n");
+       "\x16"
+       "FAIL\n");
   tj_gotest_close(gt, 0.5);
   assert_string_equal(events.p, "run TestA\n"
                                 "output TestA |=== RUN   TestA|\n"
@@ -273,8 +272,8 @@ static void test_fail_unfinished(void **state) {
 
 static void test_json_event(void **state) {
   struct tj_buf b = {0};
-  struct tj_gt_event ev = {.action = TJ_GT_OUTPUT, .test = "TestX", .elapsed = -1, .output = "a<b> \"q\"\xff\n",
-                           .output_len = 10};
+  struct tj_gt_event ev = {
+      .action = TJ_GT_OUTPUT, .test = "TestX", .elapsed = -1, .output = "a<b> \"q\"\xff\n", .output_len = 10};
   tj_json_event(&b, NULL, "example.com/p", &ev);
   assert_string_equal(b.p, "{\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestX\","
                            "\"Output\":\"a\\u003cb\\u003e \\\"q\\\"\\ufffd\\n\"}\n");
@@ -288,13 +287,13 @@ static void test_json_event(void **state) {
 /* Columns as wide as their widest cell; a plain pass has no diagnosis, an
  * unknown peak is "-", no row ends in spaces. */
 static void test_summary_table(void **state) {
-  json_t *pkgs = json_pack(
-      "[{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s}]",
-      "package", "example.com/oom", "outcome", "oom_killed", "elapsed", 0.25, "diagnosis",
-      "OOM killed: memory peaked at 64 MiB of the 64 MiB limit (oom_kill 1) while running TestBig", "usage",
-      "memory_peak_bytes", (json_int_t)64 << 20, "package", "example.com/ok", "outcome", "passed", "elapsed", 0.0125,
-      "diagnosis", "passed", "usage", "memory_peak_bytes", (json_int_t)1536 * 1024, "package", "example.com/none",
-      "outcome", "passed", "elapsed", 0.0, "diagnosis", "no test files");
+  json_t *pkgs =
+      json_pack("[{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s}]", "package", "example.com/oom",
+                "outcome", "oom_killed", "elapsed", 0.25, "diagnosis",
+                "OOM killed: memory peaked at 64 MiB of the 64 MiB limit (oom_kill 1) while running TestBig", "usage",
+                "memory_peak_bytes", (json_int_t)64 << 20, "package", "example.com/ok", "outcome", "passed", "elapsed",
+                0.0125, "diagnosis", "passed", "usage", "memory_peak_bytes", (json_int_t)1536 * 1024, "package",
+                "example.com/none", "outcome", "passed", "elapsed", 0.0, "diagnosis", "no test files");
   struct tj_buf b = {0};
   tj_summary_table(&b, pkgs);
   assert_string_equal(b.p, "PACKAGE           OUTCOME     TIME    PEAK MEMORY  DIAGNOSIS\n"
@@ -327,14 +326,16 @@ static void test_cases_and_junit(void **state) {
   tj_gotest_feed(gt, "still \0here\n", 12);
   json_t *cases = tj_test_cases(gt);
   char *got = json_dumps(cases, JSON_COMPACT | JSON_SORT_KEYS);
-  assert_string_equal(got, "[{\"duration_ms\":250,\"name\":\"TestA\",\"output\":\"    a_test.go:9: log from A\\n\","
-                           "\"status\":\"fail\"},"
-                           "{\"duration_ms\":0,\"name\":\"TestA/ok\",\"status\":\"pass\"},"
-                           "{\"duration_ms\":10,\"name\":\"TestA/bad\",\"output\":\"    a_test.go:13: got \xef\xbf\xbd "
-                           "<x>\\n\",\"status\":\"fail\"},"
-                           "{\"duration_ms\":0,\"name\":\"TestS\",\"output\":\"    s_test.go:3: no network\\n\","
-                           "\"status\":\"skip\"},"
-                           "{\"duration_ms\":null,\"name\":\"TestR\",\"output\":\"still \xef\xbf\xbdhere\\n\",\"status\":\"running\"}]");
+  assert_string_equal(
+      got,
+      "[{\"duration_ms\":250,\"name\":\"TestA\",\"output\":\"    a_test.go:9: log from A\\n\","
+      "\"status\":\"fail\"},"
+      "{\"duration_ms\":0,\"name\":\"TestA/ok\",\"status\":\"pass\"},"
+      "{\"duration_ms\":10,\"name\":\"TestA/bad\",\"output\":\"    a_test.go:13: got \xef\xbf\xbd "
+      "<x>\\n\",\"status\":\"fail\"},"
+      "{\"duration_ms\":0,\"name\":\"TestS\",\"output\":\"    s_test.go:3: no network\\n\","
+      "\"status\":\"skip\"},"
+      "{\"duration_ms\":null,\"name\":\"TestR\",\"output\":\"still \xef\xbf\xbdhere\\n\",\"status\":\"running\"}]");
   json_t *back = json_loads(got, 0, NULL);
   assert_non_null(back);
   json_decref(back);

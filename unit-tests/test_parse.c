@@ -143,8 +143,9 @@ static int parse(struct tj_spec *spec, tj_error *err, int argc, char **argv) {
 static void test_cli(void **state) {
   struct tj_spec spec;
   tj_error err = {0};
-  char *ok[] = {"exec", "--memory", "64M", "--pids-limit", "16", "--ulimit", "cpu=1", "--wall-timeout", "5s",
-                "--network", "host", "--env", "A=B", "--bind", "/src:/dst", "--", "prog", "-x", NULL};
+  char *ok[] = {"exec",           "--memory", "64M",       "--pids-limit", "16",    "--ulimit", "cpu=1",
+                "--wall-timeout", "5s",       "--network", "host",         "--env", "A=B",      "--bind",
+                "/src:/dst",      "--",       "prog",      "-x",           NULL};
   assert_int_equal(parse(&spec, &err, 18, ok), TJ_CLI_RUN);
   assert_int_equal(spec.memory_bytes, 64 << 20);
   assert_int_equal(spec.pids, 16);

@@ -124,8 +124,11 @@ static void test_arg_splitting(void **state) {
   assert_int_equal(tj_sc_arg_set(a, 3, 1, set), 2);
   assert_int_equal(set[0].value, 8);
   assert_int_equal(set[1].index, 1);
-  struct tj_sc_arg b[] = {{.index = 0, .value = 1}, {.index = 0, .value = 2}, {.index = 2, .value = 1},
-                          {.index = 2, .value = 2}, {.index = 2, .value = 3}};
+  struct tj_sc_arg b[] = {{.index = 0, .value = 1},
+                          {.index = 0, .value = 2},
+                          {.index = 2, .value = 1},
+                          {.index = 2, .value = 2},
+                          {.index = 2, .value = 3}};
   assert_int_equal(tj_sc_arg_sets(b, 5), 6);
 }
 
@@ -142,7 +145,8 @@ static void test_arg_matches(void **state) {
  * personality allowed for 0 and 8 (two comparisons on arg0); an unknown name. */
 static char *names_unknown[] = {"no_such_syscall_tj", "getpid"};
 static char *names_getpid[] = {"getpid"};
-static struct tj_sc_arg pers_args[] = {{.index = 0, .value = 0, .op = TJ_SC_EQ}, {.index = 0, .value = 8, .op = TJ_SC_EQ}};
+static struct tj_sc_arg pers_args[] = {{.index = 0, .value = 0, .op = TJ_SC_EQ},
+                                       {.index = 0, .value = 8, .op = TJ_SC_EQ}};
 static struct tj_sc_rule rules[] = {
     {.names = names_ptrace, .n_names = 1, .action = TJ_SC_ERRNO, .has_errno = true, .errno_ret = EACCES},
     {.names = names_clone3, .n_names = 1, .action = TJ_SC_ERRNO},
@@ -303,7 +307,7 @@ static void test_spec_caps(void **state) {
   struct tj_spec s;
   tj_spec_defaults(&s);
   assert_int_equal(tj_spec_caps(&s), 0); /* exec and init: none */
-  s.root_default_caps = true;          /* the test phase, as root */
+  s.root_default_caps = true;            /* the test phase, as root */
   assert_int_equal(tj_spec_caps(&s), tj_caps_docker_default());
   s.has_user = true;
   s.uid = 1000;
@@ -331,16 +335,25 @@ static void test_spec_caps(void **state) {
 static void test_verdict_lines(void **state) {
   struct tj_notes notes;
   memset(&notes, 0, sizeof(notes));
-  struct tj_evidence ev = {.status_known = true, .exited = true, .exit_code = 1, .oom_kills = 0, .pids_limit_hits = 0,
-                           .memory_peak = -1, .cpu_ms = -1, .memory_limit = -1, .pids_limit = -1,
-                           .wall_timeout_ms = -1, .notes = &notes, .go_test = true};
+  struct tj_evidence ev = {.status_known = true,
+                           .exited = true,
+                           .exit_code = 1,
+                           .oom_kills = 0,
+                           .pids_limit_hits = 0,
+                           .memory_peak = -1,
+                           .cpu_ms = -1,
+                           .memory_limit = -1,
+                           .pids_limit = -1,
+                           .wall_timeout_ms = -1,
+                           .notes = &notes,
+                           .go_test = true};
   struct tj_sc_result r;
   memset(&r, 0, sizeof(r));
   r.n_denials = 2;
   r.total = 3;
   r.denials[0] = (struct tj_sc_denial){.syscall = "bpf", .count = 1, .action = TJ_SC_ERRNO, .err = EPERM};
-  r.denials[1] = (struct tj_sc_denial){.syscall = "ptrace", .test = "TestAttach", .count = 2, .action = TJ_SC_ERRNO,
-                                       .err = EPERM};
+  r.denials[1] =
+      (struct tj_sc_denial){.syscall = "ptrace", .test = "TestAttach", .count = 2, .action = TJ_SC_ERRNO, .err = EPERM};
   char sum[300];
   tj_sc_result_summary(&r, sum, sizeof(sum));
   assert_string_equal(sum, "ptrace (2x, in TestAttach), bpf (1x)");
@@ -354,8 +367,8 @@ static void test_verdict_lines(void **state) {
   /* ENOSYS fallbacks are neither named nor counted; past four, "and N more" */
   struct tj_sc_result many;
   memset(&many, 0, sizeof(many));
-  many.denials[0] = (struct tj_sc_denial){.syscall = "clone3", .count = 9, .action = TJ_SC_ERRNO, .err = ENOSYS,
-                                          .enosys = true};
+  many.denials[0] =
+      (struct tj_sc_denial){.syscall = "clone3", .count = 9, .action = TJ_SC_ERRNO, .err = ENOSYS, .enosys = true};
   const char *names6[] = {"a", "b", "c", "d", "e", "f"};
   for (int i = 0; i < 6; i++)
     many.denials[1 + i] = (struct tj_sc_denial){.count = 6 - i, .action = TJ_SC_ERRNO, .err = EPERM};
@@ -399,7 +412,6 @@ static void test_verdict_lines(void **state) {
   assert_string_equal(v.outcome_name, "signaled");
 }
 
-
 /* ---- the compiled program's cache ---------------------------------------- */
 
 static char cache_home[64]; /* XDG_CACHE_HOME for every plan of this file */
@@ -442,9 +454,9 @@ static void test_sha256(void **state) {
   assert_string_equal(h, "f3a25aa93aa2fbba28d79260535bbd6a5eb0fc1c24a8b0f04e12b484c1dfe363");
 }
 
-static const struct sock_filter three[] = {
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 39, 0, 1),
-    BPF_STMT(BPF_RET | BPF_K, 0x7fff0000)};
+static const struct sock_filter three[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+                                           BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 39, 0, 1),
+                                           BPF_STMT(BPF_RET | BPF_K, 0x7fff0000)};
 
 static void test_cache_image(void **state) {
   struct tj_scc_key key = {{1, 2, 3}}, other = {{1, 2, 4}};

@@ -123,8 +123,8 @@ static void test_parse(void **state) {
   assert_int_equal(s.count, 4);
   assert_int_equal(tj_shard_parse("auto", &s, &err), 0);
   assert_true(s.is_auto);
-  const char *bad[] = {"4/4", "1/0", "0/0", "-1/3", "a/3", "1/", "/3", "3", "1/3/4", "1 /3", "", "99999999999/3",
-                       "+1/3", "1/+3", "-0/3", "0/ 3"};
+  const char *bad[] = {"4/4",   "1/0",  "0/0", "-1/3",          "a/3",  "1/",   "/3",   "3",
+                       "1/3/4", "1 /3", "",    "99999999999/3", "+1/3", "1/+3", "-0/3", "0/ 3"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     err.msg[0] = 0;
     assert_true(tj_shard_parse(bad[i], &s, &err) < 0);
@@ -206,8 +206,8 @@ static void test_timings_file(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_hash_split), cmocka_unit_test(test_fnv1a), cmocka_unit_test(test_timings_balance),
-      cmocka_unit_test(test_median),     cmocka_unit_test(test_parse), cmocka_unit_test(test_auto),
+      cmocka_unit_test(test_hash_split),   cmocka_unit_test(test_fnv1a), cmocka_unit_test(test_timings_balance),
+      cmocka_unit_test(test_median),       cmocka_unit_test(test_parse), cmocka_unit_test(test_auto),
       cmocka_unit_test(test_timings_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,8 @@
 
 #include "report/streammerge.h"
 
-#define S(name, text) {name, text, sizeof(text) - 1}
+#define S(name, text)                                                                                                  \
+  { name, text, sizeof(text) - 1 }
 
 static void expect(const struct tj_stream *in, int n, const char *want) {
   struct tj_buf out = {0};
@@ -117,10 +118,8 @@ static void test_empty(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_package_order),
-      cmocka_unit_test(test_build_events),
-      cmocka_unit_test(test_bad_input),
-      cmocka_unit_test(test_dependency_in_two_streams),
+      cmocka_unit_test(test_package_order), cmocka_unit_test(test_build_events),
+      cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_dependency_in_two_streams),
       cmocka_unit_test(test_empty),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

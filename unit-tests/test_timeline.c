@@ -16,8 +16,8 @@
 #include "report/timeline.h"
 
 static struct tj_cg_sample sample(int64_t mem, int64_t oom) {
-  return (struct tj_cg_sample){.memory_bytes = mem, .pids = 3, .oom_kills = oom, .psi_some_us = -1,
-                               .psi_full_us = -1, .memory_peak_bytes = -1};
+  return (struct tj_cg_sample){
+      .memory_bytes = mem, .pids = 3, .oom_kills = oom, .psi_some_us = -1, .psi_full_us = -1, .memory_peak_bytes = -1};
 }
 
 static void test_timeline_series_spans_oom(void **state) {
@@ -124,9 +124,15 @@ static json_t *spiky_run(int64_t peak, int64_t pids_limit) {
       tj_timeline_test_start(&tl, "TestDies", i * 100);
     }
   }
-  struct tj_cg_stats st = {.memory_peak_bytes = peak, .memory_current_bytes = -1, .oom_kills = 1,
-                           .memory_max_events = 7, .pids_peak = 31, .pids_current = -1, .pids_limit_hits = 2,
-                           .cpu_usage_us = -1, .memory_peak_from = "memory.max_usage_in_bytes"};
+  struct tj_cg_stats st = {.memory_peak_bytes = peak,
+                           .memory_current_bytes = -1,
+                           .oom_kills = 1,
+                           .memory_max_events = 7,
+                           .pids_peak = 31,
+                           .pids_current = -1,
+                           .pids_limit_hits = 2,
+                           .cpu_usage_us = -1,
+                           .memory_peak_from = "memory.max_usage_in_bytes"};
   tj_timeline_finish(&tl, &st, pids_limit);
   json_t *j = tj_timeline_json(&tl);
   tj_timeline_free(&tl);
@@ -185,8 +191,8 @@ static void test_plot_peak_seen_by_sampling(void **state) {
 }
 
 static void test_live_line(void **state) {
-  struct tj_live_status s = {.index = 2, .total = 5, .mem_current = 48 << 20, .mem_limit = 64 << 20,
-                             .pids_current = 7, .pids_limit = 64};
+  struct tj_live_status s = {
+      .index = 2, .total = 5, .mem_current = 48 << 20, .mem_limit = 64 << 20, .pids_current = 7, .pids_limit = 64};
   strcpy(s.phase, "test");
   strcpy(s.package, "example.com/p");
   strcpy(s.test, "TestBig");
@@ -238,9 +244,12 @@ static void test_psi_parse(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_timeline_series_spans_oom), cmocka_unit_test(test_plot_without_samples),
-      cmocka_unit_test(test_live_line),                 cmocka_unit_test(test_live_off_when_not_a_terminal),
-      cmocka_unit_test(test_psi_parse),                 cmocka_unit_test(test_plot_recorded_peak_missed),
+      cmocka_unit_test(test_timeline_series_spans_oom),
+      cmocka_unit_test(test_plot_without_samples),
+      cmocka_unit_test(test_live_line),
+      cmocka_unit_test(test_live_off_when_not_a_terminal),
+      cmocka_unit_test(test_psi_parse),
+      cmocka_unit_test(test_plot_recorded_peak_missed),
       cmocka_unit_test(test_plot_peak_seen_by_sampling),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

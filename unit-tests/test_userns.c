@@ -48,8 +48,8 @@ static void test_id_range(void **state) {
   assert_int_equal(tj_parse_id_range("100000:65536", &start, &count, &err), 0);
   assert_int_equal(start, 100000);
   assert_int_equal(count, 65536);
-  const char *bad[] = {"0:65536", "100000", "100000:0", ":5", "5:", "x:5", "4294967290:100", "-1:5", "",
-                       "1:2:3", "+1:5", "1:4294967295"};
+  const char *bad[] = {"0:65536",        "100000", "100000:0", ":5",    "5:",   "x:5",
+                       "4294967290:100", "-1:5",   "",         "1:2:3", "+1:5", "1:4294967295"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     memset(&err, 0, sizeof(err));
     assert_true(tj_parse_id_range(bad[i], &start, &count, &err) < 0);

@@ -20,9 +20,17 @@ static int setup(void **state) {
 }
 
 static struct tj_evidence base(void) {
-  return (struct tj_evidence){.status_known = true, .exited = true, .oom_kills = 0, .pids_limit_hits = 0,
-                              .memory_peak = -1, .cpu_ms = -1, .memory_limit = -1, .pids_limit = -1,
-                              .wall_timeout_ms = -1, .rlimits = &rls, .notes = &notes};
+  return (struct tj_evidence){.status_known = true,
+                              .exited = true,
+                              .oom_kills = 0,
+                              .pids_limit_hits = 0,
+                              .memory_peak = -1,
+                              .cpu_ms = -1,
+                              .memory_limit = -1,
+                              .pids_limit = -1,
+                              .wall_timeout_ms = -1,
+                              .rlimits = &rls,
+                              .notes = &notes};
 }
 
 static void lines(const char *const *l) {
@@ -120,8 +128,8 @@ static void test_oom_of_a_child_names_the_failed_test(void **state) {
   struct tj_evidence ev = base();
   ev.exit_code = 1;
   ev.oom_kills = 2;
-  const char *l[] = {"=== RUN   TestBuild", "    exec_test.go:5: go build: signal: killed", "--- FAIL: TestBuild (1.00s)",
-                     "FAIL", NULL};
+  const char *l[] = {"=== RUN   TestBuild", "    exec_test.go:5: go build: signal: killed",
+                     "--- FAIL: TestBuild (1.00s)", "FAIL", NULL};
   lines(l);
   struct tj_verdict v = decide(&ev);
   assert_string_equal(v.outcome_name, "oom_killed");
@@ -199,8 +207,12 @@ static void test_runtime_caught_signal(void **state) {
   struct tj_evidence ev = base();
   ev.exit_code = 2;
   ev.go_test = true;
-  const char *l[] = {"\x16=== RUN   TestSent", "SIGSEGV: segmentation violation", "PC=0x408fee m=0 sigcode=0 addr=0x259c",
-                     "", "goroutine 0 gp=0x5f2e40 m=0 mp=0x5f3760 [idle]:", NULL};
+  const char *l[] = {"\x16=== RUN   TestSent",
+                     "SIGSEGV: segmentation violation",
+                     "PC=0x408fee m=0 sigcode=0 addr=0x259c",
+                     "",
+                     "goroutine 0 gp=0x5f2e40 m=0 mp=0x5f3760 [idle]:",
+                     NULL};
   lines(l);
   struct tj_verdict v = decide(&ev);
   assert_string_equal(v.outcome_name, "signaled");
@@ -284,8 +296,13 @@ static void test_go_patterns(void **state) {
   assert_string_equal(decide(&ev).outcome_name, "init_panic");
 
   setup(NULL);
-  const char *f[] = {"=== RUN   TestA", "    a_test.go:5: nope", "--- FAIL: TestA (0.00s)", "=== RUN   TestB",
-                     "--- PASS: TestB (0.00s)", "FAIL", NULL};
+  const char *f[] = {"=== RUN   TestA",
+                     "    a_test.go:5: nope",
+                     "--- FAIL: TestA (0.00s)",
+                     "=== RUN   TestB",
+                     "--- PASS: TestB (0.00s)",
+                     "FAIL",
+                     NULL};
   lines(f);
   ev.exit_code = 1;
   v = decide(&ev);
@@ -333,8 +350,13 @@ static void test_subtests_running(void **state) {
 static void test_framed_lines(void **state) {
   struct tj_evidence ev = base();
   ev.exit_code = 1;
-  const char *l[] = {"\x16=== RUN   TestA", "\x16--- FAIL: TestA (0.00s)", "\x16=== RUN   TestB",
-                     "partial\x16=== RUN   TestB/sub", "\x16" "FAIL", NULL};
+  const char *l[] = {"\x16=== RUN   TestA",
+                     "\x16--- FAIL: TestA (0.00s)",
+                     "\x16=== RUN   TestB",
+                     "partial\x16=== RUN   TestB/sub",
+                     "\x16"
+                     "FAIL",
+                     NULL};
   lines(l);
   assert_true(notes.test_started);
   assert_int_equal(notes.n_running, 2);
@@ -368,8 +390,15 @@ static void build_lines(struct tj_build_notes *b, const char *const *l) {
 static void test_failing_tests_named_once(void **state) {
   struct tj_evidence ev = base();
   ev.exit_code = 1;
-  const char *l[] = {"=== RUN   TestA", "--- FAIL: TestA (0.00s)", "=== RUN   FuzzX", "--- FAIL: FuzzX (0.55s)",
-                     "    --- FAIL: FuzzX (0.00s)", "=== RUN   TestA", "--- FAIL: TestA (0.00s)", "FAIL", NULL};
+  const char *l[] = {"=== RUN   TestA",
+                     "--- FAIL: TestA (0.00s)",
+                     "=== RUN   FuzzX",
+                     "--- FAIL: FuzzX (0.55s)",
+                     "    --- FAIL: FuzzX (0.00s)",
+                     "=== RUN   TestA",
+                     "--- FAIL: TestA (0.00s)",
+                     "FAIL",
+                     NULL};
   lines(l);
   assert_int_equal(notes.n_failed, 2);
   struct tj_verdict v = decide(&ev);
@@ -396,8 +425,8 @@ static void test_build_failed_names_first_error(void **state) {
 
 static void test_build_cgo_missing_compiler(void **state) {
   struct tj_build_notes b = {0};
-  const char *l[] = {"# runtime/cgo", "cgo: C compiler \"gcc\" not found: exec: \"gcc\": executable file not found in $PATH",
-                     NULL};
+  const char *l[] = {"# runtime/cgo",
+                     "cgo: C compiler \"gcc\" not found: exec: \"gcc\": executable file not found in $PATH", NULL};
   build_lines(&b, l);
   struct tj_evidence ev = base();
   ev.exit_code = 2;
@@ -460,8 +489,8 @@ static void test_exit_before_tests_in_go_test(void **state) {
 static void test_aggregation_order(void **state) {
   /* the contract: sandbox_error, oom, seccomp, limits, timeouts, 7-class,
    * build_failed, tests_failed, passed */
-  enum tj_outcome order[] = {TJ_SANDBOX_ERROR, TJ_OOM_KILLED, TJ_SECCOMP_DENIED, TJ_PIDS_LIMIT, TJ_TIMEOUT,
-                             TJ_INIT_PANIC, TJ_BUILD_FAILED, TJ_TESTS_FAILED, TJ_PASSED};
+  enum tj_outcome order[] = {TJ_SANDBOX_ERROR, TJ_OOM_KILLED,   TJ_SECCOMP_DENIED, TJ_PIDS_LIMIT, TJ_TIMEOUT,
+                             TJ_INIT_PANIC,    TJ_BUILD_FAILED, TJ_TESTS_FAILED,   TJ_PASSED};
   for (size_t i = 0; i + 1 < sizeof(order) / sizeof(order[0]); i++)
     assert_true(tj_outcome_rank(order[i]) < tj_outcome_rank(order[i + 1]));
   assert_int_equal(tj_outcome_rank(TJ_RLIMIT), tj_outcome_rank(TJ_PIDS_LIMIT));
@@ -473,20 +502,23 @@ static void test_aggregation_order(void **state) {
 /* Kills the tests did not cause; a test's own panic, timeout or exit did. */
 static void test_imposed_outcomes(void **state) {
   enum tj_outcome imposed[] = {TJ_OOM_KILLED, TJ_SECCOMP_DENIED, TJ_PIDS_LIMIT, TJ_RLIMIT, TJ_TIMEOUT, TJ_SIGNALED};
-  enum tj_outcome own[] = {TJ_PASSED, TJ_TESTS_FAILED, TJ_BUILD_FAILED, TJ_TEST_TIMEOUT, TJ_INIT_PANIC,
-                           TJ_DEADLOCK, TJ_EXIT_NONZERO, TJ_SANDBOX_ERROR};
+  enum tj_outcome own[] = {TJ_PASSED,     TJ_TESTS_FAILED, TJ_BUILD_FAILED, TJ_TEST_TIMEOUT,
+                           TJ_INIT_PANIC, TJ_DEADLOCK,     TJ_EXIT_NONZERO, TJ_SANDBOX_ERROR};
   for (size_t i = 0; i < sizeof(imposed) / sizeof(imposed[0]); i++)
     assert_true(tj_outcome_imposed(imposed[i]));
   for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
     assert_false(tj_outcome_imposed(own[i]));
 }
 
-
 /* net/http: strace in TestLinuxSendfile is denied ptrace and the test skips;
  * TestCmdGoNoHTTPServer fails on its own. The denial does not explain it. */
 static void test_seccomp_denial_in_a_test_that_did_not_fail(void **state) {
-  const char *const l[] = {"=== RUN   TestLinuxSendfile", "--- SKIP: TestLinuxSendfile (0.01s)",
-                           "=== RUN   TestCmdGoNoHTTPServer", "--- FAIL: TestCmdGoNoHTTPServer (0.20s)", "FAIL", NULL};
+  const char *const l[] = {"=== RUN   TestLinuxSendfile",
+                           "--- SKIP: TestLinuxSendfile (0.01s)",
+                           "=== RUN   TestCmdGoNoHTTPServer",
+                           "--- FAIL: TestCmdGoNoHTTPServer (0.20s)",
+                           "FAIL",
+                           NULL};
   lines(l);
   struct tj_evidence ev = base();
   ev.go_test = true;

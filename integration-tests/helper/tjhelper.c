@@ -108,16 +108,12 @@ static const struct {
   int sig;
   const char *name;
 } signames[] = {
-    {SIGHUP, "SIGHUP"},     {SIGINT, "SIGINT"},       {SIGQUIT, "SIGQUIT"},
-    {SIGILL, "SIGILL"},     {SIGTRAP, "SIGTRAP"},     {SIGABRT, "SIGABRT"},
-    {SIGBUS, "SIGBUS"},     {SIGFPE, "SIGFPE"},       {SIGKILL, "SIGKILL"},
-    {SIGUSR1, "SIGUSR1"},   {SIGSEGV, "SIGSEGV"},     {SIGUSR2, "SIGUSR2"},
-    {SIGPIPE, "SIGPIPE"},   {SIGALRM, "SIGALRM"},     {SIGTERM, "SIGTERM"},
-    {SIGSTKFLT, "SIGSTKFLT"}, {SIGCHLD, "SIGCHLD"},   {SIGCONT, "SIGCONT"},
-    {SIGSTOP, "SIGSTOP"},   {SIGTSTP, "SIGTSTP"},     {SIGTTIN, "SIGTTIN"},
-    {SIGTTOU, "SIGTTOU"},   {SIGURG, "SIGURG"},       {SIGXCPU, "SIGXCPU"},
-    {SIGXFSZ, "SIGXFSZ"},   {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"},
-    {SIGWINCH, "SIGWINCH"}, {SIGIO, "SIGIO"},         {SIGPWR, "SIGPWR"},
+    {SIGHUP, "SIGHUP"},       {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"},   {SIGILL, "SIGILL"},   {SIGTRAP, "SIGTRAP"},
+    {SIGABRT, "SIGABRT"},     {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},     {SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"},
+    {SIGSEGV, "SIGSEGV"},     {SIGUSR2, "SIGUSR2"}, {SIGPIPE, "SIGPIPE"},   {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
+    {SIGSTKFLT, "SIGSTKFLT"}, {SIGCHLD, "SIGCHLD"}, {SIGCONT, "SIGCONT"},   {SIGSTOP, "SIGSTOP"}, {SIGTSTP, "SIGTSTP"},
+    {SIGTTIN, "SIGTTIN"},     {SIGTTOU, "SIGTTOU"}, {SIGURG, "SIGURG"},     {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+    {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGWINCH, "SIGWINCH"}, {SIGIO, "SIGIO"},     {SIGPWR, "SIGPWR"},
     {SIGSYS, "SIGSYS"},
 };
 
@@ -523,7 +519,7 @@ static int cmd_zombies(int argc, char **argv) {
       close(parent_gone[1]);
       char ch;
       while (read(parent_gone[0], &ch, 1) < 0 && errno == EINTR)
-        ; /* EOF: the child exited, we are an orphan now */
+        ;       /* EOF: the child exited, we are an orphan now */
       _exit(0); /* closes alive[1] */
     }
     close(alive[1]);
@@ -619,8 +615,7 @@ static int cmd_output(int argc, char **argv) {
       used += 64;
       line++;
     }
-    if ((to_out && write_all(STDOUT_FILENO, chunk, used) < 0) ||
-        (to_err && write_all(STDERR_FILENO, chunk, used) < 0))
+    if ((to_out && write_all(STDOUT_FILENO, chunk, used) < 0) || (to_err && write_all(STDERR_FILENO, chunk, used) < 0))
       return 1;
   }
   return 0;
@@ -676,8 +671,7 @@ static int cmd_caps(int argc, char **argv) {
   (void)argv;
   if (argc)
     usage_exit("usage: caps");
-  static const char *const keys[] = {"CapInh", "CapPrm", "CapEff", "CapBnd",
-                                     "CapAmb", "NoNewPrivs", "Seccomp", NULL};
+  static const char *const keys[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", NULL};
   return print_status(keys);
 }
 
@@ -687,8 +681,7 @@ static int cmd_ids(int argc, char **argv) {
     usage_exit("usage: ids");
   gid_t groups[256];
   int ng = getgroups(256, groups);
-  say("uid=%d gid=%d euid=%d egid=%d groups=", (int)getuid(), (int)getgid(),
-      (int)geteuid(), (int)getegid());
+  say("uid=%d gid=%d euid=%d egid=%d groups=", (int)getuid(), (int)getgid(), (int)geteuid(), (int)getegid());
   for (int i = 0; i < ng; i++)
     say("%s%d", i ? "," : "", (int)groups[i]);
   say("\n");
@@ -780,9 +773,7 @@ static const char *errname(int e) {
 }
 
 /* The errors that mean "not allowed" or "not there to be had". */
-static bool refusal_errno(int e) {
-  return e == EPERM || e == EACCES || e == ENOENT || e == EROFS;
-}
+static bool refusal_errno(int e) { return e == EPERM || e == EACCES || e == ENOENT || e == EROFS; }
 
 static int refused(const char *what, int e) {
   say("refused: %s: %s\n", what, errname(e));
@@ -832,8 +823,7 @@ static int parse_devnum(const char *s, unsigned *maj, unsigned *min) {
  * read one block. Opening is the escape (the device's whole contents). */
 static int cmd_mknod_open(int argc, char **argv) {
   unsigned maj, min;
-  if (argc != 2 || (strcmp(argv[0], "b") && strcmp(argv[0], "c")) ||
-      parse_devnum(argv[1], &maj, &min) < 0)
+  if (argc != 2 || (strcmp(argv[0], "b") && strcmp(argv[0], "c")) || parse_devnum(argv[1], &maj, &min) < 0)
     usage_exit("usage: mknod-open b|c MAJ:MIN");
   mode_t type = argv[0][0] == 'b' ? S_IFBLK : S_IFCHR;
   char node[64], what[128];
@@ -1029,8 +1019,7 @@ static int cmd_create(int argc, char **argv) {
     snprintf(what, sizeof(what), "create %s", argv[i]);
     int fd = open(argv[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
-      res = worse(res, errno == EEXIST ? unclear(what, "EEXIST: it is there already")
-                                       : failed_step(what, errno));
+      res = worse(res, errno == EEXIST ? unclear(what, "EEXIST: it is there already") : failed_step(what, errno));
       continue;
     }
     close(fd);
@@ -1236,7 +1225,8 @@ static int nested_mounts(void) {
                {v1 ? "cgroup" : "cgroup2", v1 ? ctrl : NULL, v1 ? "release_agent" : "cgroup.procs", false}};
   for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++) {
     char what[64];
-    snprintf(what, sizeof(what), "mount a fresh %s%s%s on /tmp", fresh[i].type, fresh[i].data ? " -o " : "", fresh[i].data ? fresh[i].data : "");
+    snprintf(what, sizeof(what), "mount a fresh %s%s%s on /tmp", fresh[i].type, fresh[i].data ? " -o " : "",
+             fresh[i].data ? fresh[i].data : "");
     if (mount(fresh[i].type, "/tmp", fresh[i].type, MS_NOSUID | MS_NODEV | MS_NOEXEC, fresh[i].data) < 0) {
       int e = errno;
       res = worse(res, refusal_errno(e) || e == EBUSY ? refused(what, e) : unclear(what, errname(e)));
@@ -1254,10 +1244,22 @@ static int nested_mounts(void) {
     umount2("/tmp", MNT_DETACH);
   }
   static const char *const masked[] = {
-      "/proc/sys",       "/proc/sysrq-trigger", "/proc/irq",  "/proc/bus",  "/proc/fs",
-      "/proc/kcore",     "/proc/keys",          "/proc/timer_list",       "/proc/sched_debug",
-      "/proc/latency_stats", "/proc/acpi",      "/proc/scsi", "/sys/firmware",
-      "/sys/devices/virtual/powercap", "/sys", "/sys/fs/cgroup",
+      "/proc/sys",
+      "/proc/sysrq-trigger",
+      "/proc/irq",
+      "/proc/bus",
+      "/proc/fs",
+      "/proc/kcore",
+      "/proc/keys",
+      "/proc/timer_list",
+      "/proc/sched_debug",
+      "/proc/latency_stats",
+      "/proc/acpi",
+      "/proc/scsi",
+      "/sys/firmware",
+      "/sys/devices/virtual/powercap",
+      "/sys",
+      "/sys/fs/cgroup",
   };
   int seen = 0;
   for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
@@ -1387,7 +1389,8 @@ static int cmd_shocker(int argc, char **argv) {
         n++;
       if (d)
         closedir(d);
-      res = worse(res, worked("open_by_handle_at with a forged handle of inode 2 (the disk's root): opened, %ld entries\n", n));
+      res = worse(
+          res, worked("open_by_handle_at with a forged handle of inode 2 (the disk's root): opened, %ld entries\n", n));
     } else if (errno == ESTALE) {
       say("open_by_handle_at with a forged handle of inode 2: ESTALE (not this file system's root)\n");
     } else {
@@ -1816,7 +1819,8 @@ static const struct {
     {"listen-unix", cmd_listen_unix, "PATH: (outside) leave a daemon listening at PATH, mode 0600"},
     {"read-fd", cmd_read_fd, "N: is fd N open, what does it read"},
     {"mount", cmd_mount, "FSTYPE [OPTIONS]: mount a file system in the cwd"},
-    {"cgroup-write", cmd_cgroup_write, ": open release_agent, notify_on_release, the parent's cgroup.procs for writing"},
+    {"cgroup-write", cmd_cgroup_write,
+     ": open release_agent, notify_on_release, the parent's cgroup.procs for writing"},
     {"userns-mount", cmd_userns_mount, ": new user+mount+pid+net namespaces, then proc/sysfs mounts and unmasking"},
     {"shocker", cmd_shocker, ": open_by_handle_at with the cwd's and the disk root's handle"},
     {"setns", cmd_setns, "FD|PATH: enter that namespace"},

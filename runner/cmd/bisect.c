@@ -26,7 +26,6 @@
 #include "verdict.h"
 #include "common/error.h"
 
-
 /* One bisect-memory run, from the options to the exit code: what its
  * phases and the search's tries hand one another, and what
  * bisect_run_end takes down. */
@@ -36,7 +35,7 @@ struct bisect_run {
   struct tj_go_env go;
   struct tj_package *pkgs; /* the one package */
   int n;
-  bool masked;             /* our signals blocked; old_mask is the caller's */
+  bool masked; /* our signals blocked; old_mask is the caller's */
   sigset_t old_mask;
   int sfd;                 /* our SIGINT/SIGTERM/SIGHUP */
   int interrupted;         /* the signal that stops us */
@@ -44,18 +43,19 @@ struct bisect_run {
   char bin[PATH_MAX + 32]; /* the test binary, built once */
   struct tj_job job;
   struct tj_live live;
-  bool show_output;    /* the measuring runs print like go test; the tries do not */
-  bool header_due;     /* the table's header, after the first run's go test output */
-  json_t *results;     /* each try's result, in order */
-  json_t *gomemlimit;  /* of the first run */
+  bool show_output;   /* the measuring runs print like go test; the tries do not */
+  bool header_due;    /* the table's header, after the first run's go test output */
+  json_t *results;    /* each try's result, in order */
+  json_t *gomemlimit; /* of the first run */
   int count;
   struct tj_bisect b;
   struct tj_bisect_answer a;
-  json_t *failure;     /* the build's result when it failed */
+  json_t *failure; /* the build's result when it failed */
   struct tj_verdict top;
 };
 
-#define BISECT_RUN_INIT {.sfd = -1}
+#define BISECT_RUN_INIT                                                                                                \
+  { .sfd = -1 }
 
 /* What a phase returns when the run goes on; else the exit code. */
 enum { GO_ON = -1 };
@@ -151,9 +151,8 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
   }
   /* A signal we forwarded to the tests is no result of theirs. */
   const char *sig = json_string_value(json_object_get(json_object_get(r, "exit"), "signal"));
-  if (check_signals(br) ||
-      (sig && strcmp(t->outcome, "signaled") == 0 &&
-       (!strcmp(sig, "SIGINT") || !strcmp(sig, "SIGTERM") || !strcmp(sig, "SIGHUP")))) {
+  if (check_signals(br) || (sig && strcmp(t->outcome, "signaled") == 0 &&
+                            (!strcmp(sig, "SIGINT") || !strcmp(sig, "SIGTERM") || !strcmp(sig, "SIGHUP")))) {
     if (!br->interrupted)
       br->interrupted = !strcmp(sig, "SIGINT") ? SIGINT : !strcmp(sig, "SIGTERM") ? SIGTERM : SIGHUP;
     json_decref(r);
@@ -174,19 +173,18 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
 static void gomemlimit_line(struct bisect_run *br) {
   const char *value = json_string_value(json_object_get(br->gomemlimit, "value"));
   const char *source = json_string_value(json_object_get(br->gomemlimit, "source"));
-  if (br->opts.test.mon.gomemlimit == TJ_GOMEMLIMIT_AUTO)
-  {
+  if (br->opts.test.mon.gomemlimit == TJ_GOMEMLIMIT_AUTO) {
     char eg[32];
     mib(eg, sizeof(eg), value ? atoll(value) : -1);
     say(br, "GOMEMLIMIT: 90%% of each try's limit (--gomemlimit auto), e.g. %s; none for the unlimited runs\n", eg);
-  }
-  else if (!value)
+  } else if (!value)
     say(br, "GOMEMLIMIT: not set (the Go runtime has no soft limit; --gomemlimit auto sets one from each limit)\n");
   else
     say(br, "GOMEMLIMIT=%s (%s)\n", value,
-        !source ? "" : !strcmp(source, "inherited") ? "inherited from the environment"
-                   : !strcmp(source, "env")        ? "from --env"
-                                                   : "from --gomemlimit");
+        !source                        ? ""
+        : !strcmp(source, "inherited") ? "inherited from the environment"
+        : !strcmp(source, "env")       ? "from --env"
+                                       : "from --gomemlimit");
 }
 
 /* Panels: the unlimited run, the largest failing limit, the smallest passing. */
@@ -224,7 +222,6 @@ static json_t *plot_panels(const struct tj_bisect *b, const struct tj_bisect_ans
   }
   return panels;
 }
-
 
 /* ---- the phases of a run, in order ---------------------------------------- */
 
@@ -287,12 +284,23 @@ static int set_up(struct bisect_run *br) {
   if (tj_job_binary_path(br->workdir, 0, &br->pkgs[0], br->bin, sizeof(br->bin), &err) < 0)
     return tj_cmd_usage_error(err.msg);
   tj_live_init(&br->live, STDERR_FILENO, br->opts.test.mon.quiet);
-  br->job = (struct tj_job){.opts = &br->opts.test, .go = &br->go, .pkg = &br->pkgs[0], .workdir = br->workdir,
-                            .testflags = br->ga.testflags, .gflags = &br->ga.gflags,
-                            .has_timeout = br->ga.has_timeout, .mode = TJ_OUT_TEXT, .stop_fd = -1, .sink = out_sink,
-                            .sink_ctx = br, .total = 1, .live = br->live.on ? live_cb : NULL, .live_ctx = br};
+  br->job = (struct tj_job){.opts = &br->opts.test,
+                            .go = &br->go,
+                            .pkg = &br->pkgs[0],
+                            .workdir = br->workdir,
+                            .testflags = br->ga.testflags,
+                            .gflags = &br->ga.gflags,
+                            .has_timeout = br->ga.has_timeout,
+                            .mode = TJ_OUT_TEXT,
+                            .stop_fd = -1,
+                            .sink = out_sink,
+                            .sink_ctx = br,
+                            .total = 1,
+                            .live = br->live.on ? live_cb : NULL,
+                            .live_ctx = br};
   struct tj_bisect_cfg cfg = {.floor_bytes = br->opts.floor_bytes >= 0 ? br->opts.floor_bytes : TJ_BISECT_DEFAULT_FLOOR,
-                              .tolerance_bytes = br->opts.tolerance_bytes, .runs = br->opts.runs};
+                              .tolerance_bytes = br->opts.tolerance_bytes,
+                              .runs = br->opts.runs};
   tj_bisect_init(&br->b, &cfg);
   tj_bisect_answer(&br->b, &br->a);
   return GO_ON;
@@ -418,7 +426,8 @@ static void write_report(struct bisect_run *br, int code) {
   struct utsname u;
   uname(&u);
   enum tj_cg_mode m;
-  struct tj_host host = {.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL, .kernel = u.release,
+  struct tj_host host = {.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL,
+                         .kernel = u.release,
                          .go = br->go.version[0] ? br->go.version : NULL};
   json_t *report = tj_report_top("bisect", &br->top, code, &host, NULL);
   json_object_set_new(report, "package", json_string(br->pkgs[0].import_path));

@@ -50,11 +50,14 @@ static const struct tj_option sandbox_options[] = {
     {"wall-timeout", "DURATION", OPT_WALL_TIMEOUT,
      "wall-clock limit (Go syntax: 90s, 5m, 1h30m); SIGQUIT first so Go prints its stacks, then SIGKILL after --grace"},
     {"grace", "DURATION", OPT_GRACE, "time between the timeout's SIGQUIT and the SIGKILL (default 2s)"},
-    {"network", "none|host", OPT_NETWORK, "none (default): own network namespace with loopback only; host: share the host's"},
+    {"network", "none|host", OPT_NETWORK,
+     "none (default): own network namespace with loopback only; host: share the host's"},
     {"bind", "SRC[:DST]", OPT_BIND, "make the host path SRC writable inside at DST (default SRC); repeatable"},
     {"ro-bind", "SRC[:DST]", OPT_RO_BIND, "make the host path SRC visible read-only at DST; repeatable"},
-    {"user", "UID[:GID]", OPT_USER, "run the workload with these numeric ids (default: stay root, without capabilities)"},
-    {"env", "NAME=VALUE", OPT_ENV, "set a variable for the workload (the rest of the environment is inherited); repeatable"},
+    {"user", "UID[:GID]", OPT_USER,
+     "run the workload with these numeric ids (default: stay root, without capabilities)"},
+    {"env", "NAME=VALUE", OPT_ENV,
+     "set a variable for the workload (the rest of the environment is inherited); repeatable"},
     {"report", "FILE", OPT_REPORT, "write the JSON report to FILE"},
     {"seccomp", "PROFILE", OPT_SECCOMP,
      "seccomp profile: a shipped name (default when not given), an OCI/Docker seccomp JSON file, or unconfined; "
@@ -95,29 +98,30 @@ static void print_options(FILE *out, const struct tj_option *opts, size_t n) {
 }
 
 void tj_cli_help_main(FILE *out) {
-  fprintf(out,
-          "Usage: testjail COMMAND [OPTIONS]\n"
-          "\n"
-          "Run a program in a namespaced cgroup sandbox with explicit memory, pids and rlimit\n"
-          "limits, and say why it died: OOM kill, limit hit, timeout, signal, or its own failure.\n"
-          "\n"
-          "Commands:\n"
-          "  test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
-          "                                       build and run Go tests, each phase in its own sandbox\n"
-          "  exec [OPTIONS] -- COMMAND [ARG...]   run COMMAND in the sandbox; its exit status passes through\n"
-          "  init [OPTIONS] -- COMMAND [ARG...]   container entrypoint: PID 1 that forwards, reaps, drains, explains\n"
-          "  bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]\n"
-          "                                       find the smallest memory limit under which the tests pass\n"
-          "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups and work directories\n"
-          "  profile check FILE...                validate profiles and seccomp files; profile show NAME\n"
-          "  report merge OUT.json SHARD.json... [--junit FILE]\n"
-          "                                       merge the reports of a sharded test run (--shard) into one\n"
-          "  report merge --json OUT.jsonl SHARD.jsonl...\n"
-          "                                       merge their go test -json streams, packages in import path order\n"
-          "  help [COMMAND]                       show help\n"
-          "  --version                            print the version\n"
-          "\n"
-          "Run 'testjail help test' or 'testjail help exec' for the options and outcomes.\n");
+  fprintf(
+      out,
+      "Usage: testjail COMMAND [OPTIONS]\n"
+      "\n"
+      "Run a program in a namespaced cgroup sandbox with explicit memory, pids and rlimit\n"
+      "limits, and say why it died: OOM kill, limit hit, timeout, signal, or its own failure.\n"
+      "\n"
+      "Commands:\n"
+      "  test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
+      "                                       build and run Go tests, each phase in its own sandbox\n"
+      "  exec [OPTIONS] -- COMMAND [ARG...]   run COMMAND in the sandbox; its exit status passes through\n"
+      "  init [OPTIONS] -- COMMAND [ARG...]   container entrypoint: PID 1 that forwards, reaps, drains, explains\n"
+      "  bisect-memory [OPTIONS] [PACKAGE] [-- TESTFLAGS...]\n"
+      "                                       find the smallest memory limit under which the tests pass\n"
+      "  doctor [--gc]                        explain what this host supports; --gc removes stale cgroups and work directories\n"
+      "  profile check FILE...                validate profiles and seccomp files; profile show NAME\n"
+      "  report merge OUT.json SHARD.json... [--junit FILE]\n"
+      "                                       merge the reports of a sharded test run (--shard) into one\n"
+      "  report merge --json OUT.jsonl SHARD.jsonl...\n"
+      "                                       merge their go test -json streams, packages in import path order\n"
+      "  help [COMMAND]                       show help\n"
+      "  --version                            print the version\n"
+      "\n"
+      "Run 'testjail help test' or 'testjail help exec' for the options and outcomes.\n");
 }
 
 static const struct tj_option exec_monitor_options[2];
@@ -345,8 +349,8 @@ int tj_cli_parse(int argc, char **argv, const struct tj_option *const *tables, c
   size_t k = 0, ns = strlen(shortopts);
   for (int t = 0; t < ntables; t++)
     for (size_t i = 0; i < counts[t]; i++) {
-      longopts[k++] = (struct option){tables[t][i].name, tables[t][i].metavar ? required_argument : no_argument,
-                                      NULL, tables[t][i].id};
+      longopts[k++] = (struct option){tables[t][i].name, tables[t][i].metavar ? required_argument : no_argument, NULL,
+                                      tables[t][i].id};
       if (is_short(&tables[t][i]) && ns + 3 < sizeof(shortopts)) {
         shortopts[ns++] = tables[t][i].name[0];
         if (tables[t][i].metavar)
@@ -536,7 +540,8 @@ int tj_cli_parse_exec(int argc, char **argv, struct tj_spec *spec, struct tj_mon
     return r;
   if (first >= argc || !dashdash) {
     if (first < argc)
-      return tj_error_set(err, 0, "missing '--' before the command '%s' (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])",
+      return tj_error_set(err, 0,
+                          "missing '--' before the command '%s' (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])",
                           argv[first]);
     return tj_error_set(err, 0, "no command given (usage: testjail exec [OPTIONS] -- COMMAND [ARG...])");
   }
@@ -554,66 +559,64 @@ static void monitor_defaults(struct tj_monitor_opts *m) {
 }
 
 void tj_cli_help_test(FILE *out) {
-  fprintf(out,
-          "Usage: testjail test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
-          "\n"
-          "For each package (default \".\"; Go patterns such as ./... work), build the test binary\n"
-          "(as go test does, with its vet checks) in a build sandbox, then run it in a test sandbox\n"
-          "whose working directory is the package directory, and say why it ended. The build sandbox\n"
-          "has its own limits (--build-memory, --build-timeout; none by default), shares the host's\n"
-          "network and has GOCACHE writable; GOCACHE, GOPATH, GOFLAGS, GOPROXY and CGO_ENABLED are\n"
-          "honoured. The sandbox options below apply to the test sandbox (--env, --bind, --ro-bind to\n"
-          "both). TESTFLAGS go to the test binary, with or without the test. prefix (-run X, -count 1,\n"
-          "-timeout 30s, -short...); -timeout defaults to 10m as under go test. go test's build flags\n"
-          "among them go to the build (-race, -tags, -ldflags, -gcflags, -mod, -trimpath...), and\n"
-          "-cover, -covermode, -coverpkg and -coverprofile FILE work as in go test (one profile of all\n"
-          "packages, the coverage on each ok line); go test's -json, -vet and -p are testjail's\n"
-          "--json, --vet and -p, either spelling, anywhere; -exec, -c and -o have no place here;\n"
-          "-fuzz builds for fuzzing and takes one package, as in go test; -artifacts writes t.ArtifactDir\n"
-          "under _artifacts of the working directory (or -outputdir), as go test. go test's test flags in\n"
-          "GOFLAGS (-timeout=30m, -short) apply too, before TESTFLAGS.\n"
-          "\n"
-          "go test's flags may also stand before and among the packages, as go test takes them\n"
-          "(testjail test -run X -count=1 -race ./...), mixed with the options below; they come\n"
-          "before TESTFLAGS. As under go test: a boolean flag takes a value only as -flag=false; a\n"
-          "word is a package until a go test flag follows the package list, and a word after that\n"
-          "goes to the test binary with the rest up to '--'; a flag go test does not know goes to\n"
-          "the test binary after the packages, and is an error before them; -args hands the rest to\n"
-          "the binary as it is. testjail's own options take two dashes and may stand anywhere.\n"
-          "The test binary is named as go test names it (strings.test, tool.test for tool/v2).\n"
-          "\n"
-          "The packages build in one go test -exec run (testjail __handoff hands each binary over);\n"
-          "a package it could not build builds again alone (go test -c), for its own verdict.\n"
-          "\n"
-          "Output: go test's (ok/FAIL lines, --- FAIL blocks; -v: every test's output; a passing\n"
-          "package's output too with -bench, -list, -fuzz or when no package is named), then one\n"
-          "diagnosis line on stderr for each package whose outcome is not passed or tests_failed.\n"
-          "\n"
-          "Test options:\n");
+  fprintf(out, "Usage: testjail test [OPTIONS] [GOTESTFLAGS] [PACKAGE...] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
+               "\n"
+               "For each package (default \".\"; Go patterns such as ./... work), build the test binary\n"
+               "(as go test does, with its vet checks) in a build sandbox, then run it in a test sandbox\n"
+               "whose working directory is the package directory, and say why it ended. The build sandbox\n"
+               "has its own limits (--build-memory, --build-timeout; none by default), shares the host's\n"
+               "network and has GOCACHE writable; GOCACHE, GOPATH, GOFLAGS, GOPROXY and CGO_ENABLED are\n"
+               "honoured. The sandbox options below apply to the test sandbox (--env, --bind, --ro-bind to\n"
+               "both). TESTFLAGS go to the test binary, with or without the test. prefix (-run X, -count 1,\n"
+               "-timeout 30s, -short...); -timeout defaults to 10m as under go test. go test's build flags\n"
+               "among them go to the build (-race, -tags, -ldflags, -gcflags, -mod, -trimpath...), and\n"
+               "-cover, -covermode, -coverpkg and -coverprofile FILE work as in go test (one profile of all\n"
+               "packages, the coverage on each ok line); go test's -json, -vet and -p are testjail's\n"
+               "--json, --vet and -p, either spelling, anywhere; -exec, -c and -o have no place here;\n"
+               "-fuzz builds for fuzzing and takes one package, as in go test; -artifacts writes t.ArtifactDir\n"
+               "under _artifacts of the working directory (or -outputdir), as go test. go test's test flags in\n"
+               "GOFLAGS (-timeout=30m, -short) apply too, before TESTFLAGS.\n"
+               "\n"
+               "go test's flags may also stand before and among the packages, as go test takes them\n"
+               "(testjail test -run X -count=1 -race ./...), mixed with the options below; they come\n"
+               "before TESTFLAGS. As under go test: a boolean flag takes a value only as -flag=false; a\n"
+               "word is a package until a go test flag follows the package list, and a word after that\n"
+               "goes to the test binary with the rest up to '--'; a flag go test does not know goes to\n"
+               "the test binary after the packages, and is an error before them; -args hands the rest to\n"
+               "the binary as it is. testjail's own options take two dashes and may stand anywhere.\n"
+               "The test binary is named as go test names it (strings.test, tool.test for tool/v2).\n"
+               "\n"
+               "The packages build in one go test -exec run (testjail __handoff hands each binary over);\n"
+               "a package it could not build builds again alone (go test -c), for its own verdict.\n"
+               "\n"
+               "Output: go test's (ok/FAIL lines, --- FAIL blocks; -v: every test's output; a passing\n"
+               "package's output too with -bench, -list, -fuzz or when no package is named), then one\n"
+               "diagnosis line on stderr for each package whose outcome is not passed or tests_failed.\n"
+               "\n"
+               "Test options:\n");
   print_options(out, test_options, TJ_ARRAY_SIZE(test_options));
   fprintf(out, "\nMonitoring options:\n");
   print_options(out, monitor_options, TJ_ARRAY_SIZE(monitor_options));
   fprintf(out, "\nSandbox options (the test sandbox):\n");
   print_options(out, sandbox_options, TJ_ARRAY_SIZE(sandbox_options));
-  fprintf(out,
-          "\n"
-          "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
-          "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
-          "\n"
-          "Capabilities: a root test binary gets Docker's default set (CHOWN DAC_OVERRIDE FOWNER\n"
-          "FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE\n"
-          "SETFCAP), as Go's suites expect of root; --cap-add/--cap-drop change it, --cap-drop ALL\n"
-          "gives none; the build gets none. Seccomp: both sandboxes load the profile; each denied\n"
-          "syscall is named with the test that made it (seccomp_denied if the run then failed, a\n"
-          "warning if it passed).\n"
-          "\n"
-          "Outcomes and exit status (several packages: the first present in this order):\n"
-          "  125 sandbox_error, usage error      3 oom_killed (build or test)   4 seccomp_denied\n"
-          "    5 pids_limit, rlimit_<name>       6 timeout, test_timeout\n"
-          "    7 init_panic, signaled, exit_nonzero                            2 build_failed\n"
-          "    1 tests_failed, deadlock          0 passed\n"
-          "Interrupted (SIGINT, SIGTERM, SIGHUP): the sandboxes are stopped, the work directory\n"
-          "removed, and testjail dies of the same signal.\n");
+  fprintf(out, "\n"
+               "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
+               "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
+               "\n"
+               "Capabilities: a root test binary gets Docker's default set (CHOWN DAC_OVERRIDE FOWNER\n"
+               "FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE\n"
+               "SETFCAP), as Go's suites expect of root; --cap-add/--cap-drop change it, --cap-drop ALL\n"
+               "gives none; the build gets none. Seccomp: both sandboxes load the profile; each denied\n"
+               "syscall is named with the test that made it (seccomp_denied if the run then failed, a\n"
+               "warning if it passed).\n"
+               "\n"
+               "Outcomes and exit status (several packages: the first present in this order):\n"
+               "  125 sandbox_error, usage error      3 oom_killed (build or test)   4 seccomp_denied\n"
+               "    5 pids_limit, rlimit_<name>       6 timeout, test_timeout\n"
+               "    7 init_panic, signaled, exit_nonzero                            2 build_failed\n"
+               "    1 tests_failed, deadlock          0 passed\n"
+               "Interrupted (SIGINT, SIGTERM, SIGHUP): the sandboxes are stopped, the work directory\n"
+               "removed, and testjail dies of the same signal.\n");
 }
 
 struct test_ctx {
@@ -769,8 +772,8 @@ static int one_flag(const struct pkg_parse *pp, const char *arg, const char *nex
     if (o) {
       bool b = true;
       if (!o->metavar && gvalue && !tj_goflag_bool(gvalue, &b))
-        return tj_error_set(err, 0, "invalid value \"%s\" for %.*s: expected true or false", gvalue,
-                            (int)(eq - arg), arg);
+        return tj_error_set(err, 0, "invalid value \"%s\" for %.*s: expected true or false", gvalue, (int)(eq - arg),
+                            arg);
       return pp->fn(pp->ctx, o->id, o->metavar ? gvalue : b ? NULL : "false", err);
     }
     if (g->owner == TJ_GOFLAG_GOTEST)
@@ -802,8 +805,8 @@ static int one_flag(const struct pkg_parse *pp, const char *arg, const char *nex
  * as is all that follows it, unless it is the value of a flag go test does
  * not know. Such a flag goes to the test binary only after the packages.
  * testjail's own options may stand anywhere and leave the list open. */
-static int split_args(const struct pkg_parse *pp, char **argv, int from, int to, struct tj_test_opts *opts,
-                      int *tail, tj_error *err) {
+static int split_args(const struct pkg_parse *pp, char **argv, int from, int to, struct tj_test_opts *opts, int *tail,
+                      tj_error *err) {
   bool listed = false, in_list = false, after_bare = false;
   const char *unknown_first = NULL;
   *tail = to;
@@ -932,7 +935,8 @@ int tj_cli_parse_test(int argc, char **argv, struct tj_test_opts *opts, tj_error
 /* ---- testjail bisect-memory ----------------------------------------------------- */
 
 static const struct tj_option bisect_options[] = {
-    {"tolerance", "SIZE", OPT_TOLERANCE, "stop when the smallest passing and the largest failing limit are this close (default 1M)"},
+    {"tolerance", "SIZE", OPT_TOLERANCE,
+     "stop when the smallest passing and the largest failing limit are this close (default 1M)"},
     {"runs", "N", OPT_RUNS, "run each limit N times; a limit passes only when every run passed (default 1)"},
     {"floor", "SIZE", OPT_FLOOR, "the lowest limit tried (default 4M; the upper bound when that is lower)"},
     {"build-memory", "SIZE", OPT_BUILD_MEMORY, "memory limit of the build sandbox (default: none)"},
@@ -951,39 +955,37 @@ static const struct tj_option bisect_options[] = {
 void tj_cli_help_bisect(FILE *out) {
   size_t n;
   const struct tj_option *sandbox = tj_cli_sandbox_options(&n);
-  fprintf(out,
-          "Usage: testjail bisect-memory [OPTIONS] [GOTESTFLAGS] [PACKAGE] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
-          "\n"
-          "Find the smallest memory limit under which the package's tests pass. Build the test binary once,\n"
-          "run it once without a memory limit to measure its peak, then binary-search the limit between\n"
-          "--floor and that peak (plus the tolerance) until the smallest passing and the largest failing\n"
-          "limit are at most --tolerance apart. Each try is a full test run in its own sandbox (the\n"
-          "sandbox options below apply, --memory excepted); TESTFLAGS (-run X to narrow it to one test)\n"
-          "go to the binary. go test's flags may also stand before and after the package, as for\n"
-          "testjail test (testjail bisect-memory -run TestBig -count=1 ./pkg).\n"
-          "The answer is confirmed by running it again (a failure moves it up); a pass at a lower\n"
-          "limit and a failure at a higher (or the same) one is reported as flaky.\n"
-          "\n"
-          "Prints a line per try (limit, outcome, peak, duration, the test running when it failed), then\n"
-          "the answer: the smallest limit that passed every time, and the largest that failed with its\n"
-          "outcome (oom_killed, or tests_failed from allocation errors) and test.\n"
-          "\n"
-          "Search options:\n");
+  fprintf(out, "Usage: testjail bisect-memory [OPTIONS] [GOTESTFLAGS] [PACKAGE] [GOTESTFLAGS] [-- TESTFLAGS...]\n"
+               "\n"
+               "Find the smallest memory limit under which the package's tests pass. Build the test binary once,\n"
+               "run it once without a memory limit to measure its peak, then binary-search the limit between\n"
+               "--floor and that peak (plus the tolerance) until the smallest passing and the largest failing\n"
+               "limit are at most --tolerance apart. Each try is a full test run in its own sandbox (the\n"
+               "sandbox options below apply, --memory excepted); TESTFLAGS (-run X to narrow it to one test)\n"
+               "go to the binary. go test's flags may also stand before and after the package, as for\n"
+               "testjail test (testjail bisect-memory -run TestBig -count=1 ./pkg).\n"
+               "The answer is confirmed by running it again (a failure moves it up); a pass at a lower\n"
+               "limit and a failure at a higher (or the same) one is reported as flaky.\n"
+               "\n"
+               "Prints a line per try (limit, outcome, peak, duration, the test running when it failed), then\n"
+               "the answer: the smallest limit that passed every time, and the largest that failed with its\n"
+               "outcome (oom_killed, or tests_failed from allocation errors) and test.\n"
+               "\n"
+               "Search options:\n");
   print_options(out, bisect_options, TJ_ARRAY_SIZE(bisect_options));
   fprintf(out, "\nMonitoring options:\n");
   print_options(out, monitor_options, TJ_ARRAY_SIZE(monitor_options));
   fprintf(out, "\nSandbox options (each try's test sandbox):\n");
   print_options(out, sandbox, n);
-  fprintf(out,
-          "\n"
-          "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
-          "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
-          "\n"
-          "Exit status: 0 when a passing limit was found (flaky or not); when even the unlimited run\n"
-          "fails, the code of its outcome as for test (1 tests_failed, 2 build_failed, 3 oom_killed, ...);\n"
-          "3 when no limit up to 4 times the peak passed; 125 for bad input and sandbox errors.\n"
-          "--report FILE writes the JSON report (mode \"bisect\", with a bisect object listing every try,\n"
-          "each with its timeline).\n");
+  fprintf(out, "\n"
+               "SIZE: bytes, or with a suffix K, M, G (powers of 1024; KiB, MiB, GiB and Kubernetes' Ki, Mi, Gi too),\n"
+               "a fraction with a suffix rounded down to whole bytes (1.5G, 0.5Gi).\n"
+               "\n"
+               "Exit status: 0 when a passing limit was found (flaky or not); when even the unlimited run\n"
+               "fails, the code of its outcome as for test (1 tests_failed, 2 build_failed, 3 oom_killed, ...);\n"
+               "3 when no limit up to 4 times the peak passed; 125 for bad input and sandbox errors.\n"
+               "--report FILE writes the JSON report (mode \"bisect\", with a bisect object listing every try,\n"
+               "each with its timeline).\n");
 }
 
 struct bisect_ctx {
@@ -1065,8 +1067,8 @@ static const struct tj_option init_options[] = {
 
 /* The sandbox options that mean something in a container's own namespaces;
  * a name the sandbox table lacks (not yet there) is skipped. */
-static const char *const init_sandbox_names[] = {"memory",   "pids-limit", "cpus",   "ulimit",      "wall-timeout",
-                                                 "seccomp",  "cap-add",    "cap-drop", "preserve-fds", "report"};
+static const char *const init_sandbox_names[] = {"memory",  "pids-limit", "cpus",     "ulimit",       "wall-timeout",
+                                                 "seccomp", "cap-add",    "cap-drop", "preserve-fds", "report"};
 
 static size_t init_sandbox_options(struct tj_option *out) {
   size_t n, k = 0;

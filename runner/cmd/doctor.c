@@ -48,9 +48,8 @@ int tj_doctor_status_parse(const char *status, uint64_t *cap_eff, int *seccomp_m
   return 0;
 }
 
-static const char container_fix[] =
-    "run the container with --privileged, or with --cap-add SYS_ADMIN and "
-    "--security-opt seccomp=unconfined";
+static const char container_fix[] = "run the container with --privileged, or with --cap-add SYS_ADMIN and "
+                                    "--security-opt seccomp=unconfined";
 
 void tj_doctor_userns_cause(const struct tj_doctor_facts *f, enum tj_userns_step step, int err, char *buf,
                             size_t size) {
@@ -66,8 +65,7 @@ void tj_doctor_userns_cause(const struct tj_doctor_facts *f, enum tj_userns_step
              "user.max_user_namespaces is 0 (user namespaces switched off): "
              "sysctl -w user.max_user_namespaces=15000 as root");
   else if (step == TJ_USERNS_UNSHARE && err == ENOSPC)
-    snprintf(cause, sizeof(cause), "the limit user.max_user_namespaces (%ld) is reached",
-             f->max_user_namespaces);
+    snprintf(cause, sizeof(cause), "the limit user.max_user_namespaces (%ld) is reached", f->max_user_namespaces);
   else if (step == TJ_USERNS_UNSHARE && err == EINVAL)
     snprintf(cause, sizeof(cause), "the kernel is built without user namespaces (CONFIG_USER_NS)");
   else if (denied && !f->root && step == TJ_USERNS_UNSHARE && f->unprivileged_userns_clone == 0)
@@ -258,9 +256,10 @@ static const char *fs_name(long type) {
   static const struct {
     long type;
     const char *name;
-  } names[] = {{EXT4_SUPER_MAGIC, "ext4"}, {XFS_SUPER_MAGIC, "xfs"},        {BTRFS_SUPER_MAGIC, "btrfs"},
-               {TMPFS_MAGIC, "tmpfs"},     {OVERLAYFS_SUPER_MAGIC, "overlay"}, {V9FS_MAGIC, "9p"},
-               {NFS_SUPER_MAGIC, "nfs"},   {0x65735546, "fuse"}};
+  } names[] = {{EXT4_SUPER_MAGIC, "ext4"},         {XFS_SUPER_MAGIC, "xfs"},
+               {BTRFS_SUPER_MAGIC, "btrfs"},       {TMPFS_MAGIC, "tmpfs"},
+               {OVERLAYFS_SUPER_MAGIC, "overlay"}, {V9FS_MAGIC, "9p"},
+               {NFS_SUPER_MAGIC, "nfs"},           {0x65735546, "fuse"}};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(names); i++)
     if (names[i].type == type)
       return names[i].name;
@@ -313,7 +312,8 @@ static int try_idmap(const char *dir, const char **step) {
     snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
     _cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
     *step = "open_tree(OPEN_TREE_CLONE)";
-    _cleanup_close_ int tree = ns < 0 ? -1 : (int)syscall(SYS_open_tree, AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    _cleanup_close_ int tree =
+        ns < 0 ? -1 : (int)syscall(SYS_open_tree, AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     r = ns < 0 || tree < 0 ? -errno : 0;
     if (r == 0) {
       *step = "mount_setattr(MOUNT_ATTR_IDMAP)";
@@ -343,8 +343,8 @@ static int check_idmap(FILE *out) {
     snprintf(cwd, sizeof(cwd), ".");
   struct statfs fs;
   const char *type = statfs(cwd, &fs) == 0 ? fs_name((long)fs.f_type) : NULL;
-  snprintf(what, sizeof(what), "idmapped mounts on the working directory's file system (%s%s%s)", cwd,
-           type ? ", " : "", type ? type : "");
+  snprintf(what, sizeof(what), "idmapped mounts on the working directory's file system (%s%s%s)", cwd, type ? ", " : "",
+           type ? type : "");
   if (geteuid() != 0)
     return check(out, true, what, "not needed: your own files map to root inside");
   const char *step;
@@ -460,7 +460,8 @@ int tj_doctor(FILE *out, bool gc) {
   char gopath[PATH_MAX];
   tj_error sub = {0};
   bool go = tj_resolve_command("go", environ, gopath, sizeof(gopath), &sub) == TJ_RESOLVE_OK;
-  problems += check(out, go, "Go toolchain", go ? gopath : "no 'go' in PATH: install golang-go (Debian) or put go in PATH");
+  problems +=
+      check(out, go, "Go toolchain", go ? gopath : "no 'go' in PATH: install golang-go (Debian) or put go in PATH");
   fprintf(out, problems ? "%d problem(s) found\n" : "everything testjail uses is available\n", problems);
   return problems;
 }

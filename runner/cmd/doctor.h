@@ -29,24 +29,20 @@ struct tj_doctor_facts {
 /* CapEff and the Seccomp mode from /proc/<pid>/status text. 0 or -EINVAL
  * when a field is missing (Seccomp: is absent without CONFIG_SECCOMP:
  * mode 0 then). */
-int tj_doctor_status_parse(const char *status, uint64_t *cap_eff,
-                           int *seccomp_mode);
+int tj_doctor_status_parse(const char *status, uint64_t *cap_eff, int *seccomp_mode);
 
 /* The steps of trying a user namespace as the sandbox will use it. */
 enum tj_userns_step {
-  TJ_USERNS_UNSHARE,  /* unshare(CLONE_NEWUSER) */
-  TJ_USERNS_MAP,      /* writing uid_map/gid_map (own id to 0) */
-  TJ_USERNS_MOUNTNS,  /* a mount namespace inside it (CAP_SYS_ADMIN there) */
+  TJ_USERNS_UNSHARE, /* unshare(CLONE_NEWUSER) */
+  TJ_USERNS_MAP,     /* writing uid_map/gid_map (own id to 0) */
+  TJ_USERNS_MOUNTNS, /* a mount namespace inside it (CAP_SYS_ADMIN there) */
 };
 
 /* Why the step failed with err, and the fix, in one line (no newline). */
-void tj_doctor_userns_cause(const struct tj_doctor_facts *f,
-                            enum tj_userns_step step, int err, char *buf,
-                            size_t size);
+void tj_doctor_userns_cause(const struct tj_doctor_facts *f, enum tj_userns_step step, int err, char *buf, size_t size);
 
 /* Why clone3 into new namespaces (what the sandbox does) failed with err,
  * and the fix, in one line. */
-void tj_doctor_clone3_cause(const struct tj_doctor_facts *f, int err,
-                            char *buf, size_t size);
+void tj_doctor_clone3_cause(const struct tj_doctor_facts *f, int err, char *buf, size_t size);
 
 #endif

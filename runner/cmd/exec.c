@@ -74,8 +74,10 @@ int tj_cmd_exec(int argc, char **argv) {
                                                  tj_timeline_hint(spec.wall_timeout_ms, mon.sample_interval_ms)) == 0;
   bool go = tj_gowatch_start(watch, spec.argv);
   struct exec_ctx ctx = {.tl = tl, .watch = watch};
-  struct tj_sandbox_hooks hooks = {.on_sample = tl_on ? exec_sample : NULL, .on_line = go ? exec_line : NULL,
-                                   .running_test = go ? exec_running : NULL, .ctx = &ctx,
+  struct tj_sandbox_hooks hooks = {.on_sample = tl_on ? exec_sample : NULL,
+                                   .on_line = go ? exec_line : NULL,
+                                   .running_test = go ? exec_running : NULL,
+                                   .ctx = &ctx,
                                    .sample_interval_ms = tl_on ? mon.sample_interval_ms : 0};
   r = tj_sandbox_run(&spec, &hooks, res, &err);
   if (go) {

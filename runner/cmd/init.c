@@ -35,8 +35,10 @@ int tj_cmd_init(int argc, char **argv) {
   if (tj_init_become_reaper(&pid1, &err) < 0)
     return tj_cmd_usage_error(err.msg);
   if (!pid1)
-    fprintf(stderr, "testjail: init: not PID 1 (pid %d): registered as a child subreaper, so orphans are reaped "
-                    "here\n", (int)getpid());
+    fprintf(stderr,
+            "testjail: init: not PID 1 (pid %d): registered as a child subreaper, so orphans are reaped "
+            "here\n",
+            (int)getpid());
   if (tj_init_run(spec, res, &err) < 0)
     return tj_cmd_usage_error(err.msg);
 
@@ -49,8 +51,7 @@ int tj_cmd_init(int argc, char **argv) {
       nl = strchr(line, '\n');
       fprintf(stderr, "testjail: %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
     }
-  }
-  else if (v.warning[0])
+  } else if (v.warning[0])
     fprintf(stderr, "testjail: warning: %s\n", v.warning);
   if (res->note[0])
     fprintf(stderr, "testjail: init: %s\n", res->note);

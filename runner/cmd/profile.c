@@ -10,12 +10,16 @@
 #include "common/util.h"
 #include "common/error.h"
 
-
 static const char *action_name(enum tj_sc_action a) {
   static const char *const names[] = {
-      [TJ_SC_ALLOW] = "SCMP_ACT_ALLOW",   [TJ_SC_ERRNO] = "SCMP_ACT_ERRNO", [TJ_SC_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
-      [TJ_SC_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS", [TJ_SC_TRAP] = "SCMP_ACT_TRAP", [TJ_SC_TRACE] = "SCMP_ACT_TRACE",
-      [TJ_SC_LOG] = "SCMP_ACT_LOG",       [TJ_SC_NOTIFY] = "SCMP_ACT_NOTIFY",
+      [TJ_SC_ALLOW] = "SCMP_ACT_ALLOW",
+      [TJ_SC_ERRNO] = "SCMP_ACT_ERRNO",
+      [TJ_SC_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
+      [TJ_SC_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
+      [TJ_SC_TRAP] = "SCMP_ACT_TRAP",
+      [TJ_SC_TRACE] = "SCMP_ACT_TRACE",
+      [TJ_SC_LOG] = "SCMP_ACT_LOG",
+      [TJ_SC_NOTIFY] = "SCMP_ACT_NOTIFY",
   };
   return (unsigned)a < TJ_ARRAY_SIZE(names) ? names[a] : "?";
 }
@@ -34,8 +38,8 @@ static bool arch_is_native(const char *name) {
   }
   static const struct {
     const char *go, *scmp;
-  } go_names[] = {{"amd64", "x86_64"}, {"386", "x86"}, {"arm64", "aarch64"}, {"ppc64le", "ppc64le"},
-                  {"s390x", "s390x"},  {"arm", "arm"},  {"riscv64", "riscv64"}, {"x86", "x86"}};
+  } go_names[] = {{"amd64", "x86_64"}, {"386", "x86"}, {"arm64", "aarch64"},   {"ppc64le", "ppc64le"},
+                  {"s390x", "s390x"},  {"arm", "arm"}, {"riscv64", "riscv64"}, {"x86", "x86"}};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(go_names); i++)
     if (strcmp(name, go_names[i].go) == 0)
       return seccomp_arch_resolve_name(go_names[i].scmp) == native;
@@ -90,8 +94,8 @@ int tj_profile_check(const char *arg, FILE *out, FILE *err) {
   for (size_t i = 0; p && !p->unconfined && i < p->n_rules; i++) {
     const struct tj_sc_rule *r = &p->rules[i];
     if (r->action == p->default_action &&
-        (r->action != TJ_SC_ERRNO ||
-         effective_errno(r->has_errno, r->errno_ret, p) == effective_errno(p->has_default_errno, p->default_errno, p))) {
+        (r->action != TJ_SC_ERRNO || effective_errno(r->has_errno, r->errno_ret, p) ==
+                                         effective_errno(p->has_default_errno, p->default_errno, p))) {
       fprintf(err, "%s: %ssyscalls[%zu]: warning: the action is the default action (%s): the rule has no effect\n", src,
               pre, i, action_name(r->action));
       warnings++;
@@ -100,8 +104,8 @@ int tj_profile_check(const char *arg, FILE *out, FILE *err) {
       continue;
     for (size_t k = 0; k < r->n_names; k++)
       if (seccomp_syscall_resolve_name(r->names[k]) == __NR_SCMP_ERROR) {
-        fprintf(err, "%s: %ssyscalls[%zu]: warning: syscall \"%s\" is unknown on %s to libseccomp %u.%u: skipped\n", src,
-                pre, i, r->names[k], u.machine, seccomp_version()->major, seccomp_version()->minor);
+        fprintf(err, "%s: %ssyscalls[%zu]: warning: syscall \"%s\" is unknown on %s to libseccomp %u.%u: skipped\n",
+                src, pre, i, r->names[k], u.machine, seccomp_version()->major, seccomp_version()->minor);
         warnings++;
       }
   }

@@ -20,36 +20,35 @@
 #include "verdict.h"
 
 void tj_cmd_report_help(FILE *out) {
-  fprintf(out,
-          "Usage: testjail report merge OUT.json SHARD.json... [--junit FILE]\n"
-          "       testjail report merge --json OUT.jsonl SHARD.jsonl...\n"
-          "\n"
-          "Merge the reports of a sharded run (testjail test --shard K/N --report SHARD.json, one\n"
-          "per shard) into OUT.json, the report one unsharded run would have written: every\n"
-          "package's result, in import path order, and the run-wide outcome and exit code decided\n"
-          "as for one run (the first outcome present in the contract's order). A package no shard\n"
-          "reported (a lost pod, a shard never run) or that two reports hold is sandbox_error,\n"
-          "naming its shard. Reports of different package lists or testjail versions, or a file that\n"
-          "is not a shard's report, are refused (exit 125, nothing written).\n"
-          "\n"
-          "With --json the files are go test -json streams (testjail test --shard K/N --json, one per\n"
-          "shard; OUT.jsonl - is stdout): OUT gets each package's events in the order they came,\n"
-          "packages in import path order, a package's build events (ImportPath) before its test\n"
-          "events, and events that name no package last. A stream holds no list of its shard's\n"
-          "packages, so it cannot tell a lost shard: a SHARD.jsonl that does not exist is refused,\n"
-          "like a line that is not a JSON object with an Action, a package in two streams, a file\n"
-          "given twice (exit 125, naming the file and line, nothing written). Name the streams there\n"
-          "are, and merge the reports for the verdict and the lost shards. Exits 0 once written.\n"
-          "\n"
-          "Options:\n"
-          "  --junit FILE   also write JUnit XML, as testjail test --junit writes it for one run: a\n"
-          "                 testsuite per package with its verdict and a testcase per test, from the\n"
-          "                 reports' tests.cases; not with --json\n"
-          "  --json         merge go test -json streams instead of reports\n"
-          "  -h, --help     show this help\n"
-          "\n"
-          "Exit status: as testjail test's for the merged outcome (0 passed, 1 tests_failed, ...,\n"
-          "125 sandbox_error or bad input); with --json 0 once OUT is written, 125 for bad input.\n");
+  fprintf(out, "Usage: testjail report merge OUT.json SHARD.json... [--junit FILE]\n"
+               "       testjail report merge --json OUT.jsonl SHARD.jsonl...\n"
+               "\n"
+               "Merge the reports of a sharded run (testjail test --shard K/N --report SHARD.json, one\n"
+               "per shard) into OUT.json, the report one unsharded run would have written: every\n"
+               "package's result, in import path order, and the run-wide outcome and exit code decided\n"
+               "as for one run (the first outcome present in the contract's order). A package no shard\n"
+               "reported (a lost pod, a shard never run) or that two reports hold is sandbox_error,\n"
+               "naming its shard. Reports of different package lists or testjail versions, or a file that\n"
+               "is not a shard's report, are refused (exit 125, nothing written).\n"
+               "\n"
+               "With --json the files are go test -json streams (testjail test --shard K/N --json, one per\n"
+               "shard; OUT.jsonl - is stdout): OUT gets each package's events in the order they came,\n"
+               "packages in import path order, a package's build events (ImportPath) before its test\n"
+               "events, and events that name no package last. A stream holds no list of its shard's\n"
+               "packages, so it cannot tell a lost shard: a SHARD.jsonl that does not exist is refused,\n"
+               "like a line that is not a JSON object with an Action, a package in two streams, a file\n"
+               "given twice (exit 125, naming the file and line, nothing written). Name the streams there\n"
+               "are, and merge the reports for the verdict and the lost shards. Exits 0 once written.\n"
+               "\n"
+               "Options:\n"
+               "  --junit FILE   also write JUnit XML, as testjail test --junit writes it for one run: a\n"
+               "                 testsuite per package with its verdict and a testcase per test, from the\n"
+               "                 reports' tests.cases; not with --json\n"
+               "  --json         merge go test -json streams instead of reports\n"
+               "  -h, --help     show this help\n"
+               "\n"
+               "Exit status: as testjail test's for the merged outcome (0 passed, 1 tests_failed, ...,\n"
+               "125 sandbox_error or bad input); with --json 0 once OUT is written, 125 for bad input.\n");
 }
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -76,7 +75,8 @@ static const char *check_shard(json_t *r, int *index) {
     return "not a testjail test report";
   if (!json_is_object(sh))
     return "a report of a run without --shard";
-  json_t *idx = json_object_get(sh, "index"), *count = json_object_get(sh, "count"), *plan = json_object_get(sh, "plan");
+  json_t *idx = json_object_get(sh, "index"), *count = json_object_get(sh, "count"),
+         *plan = json_object_get(sh, "plan");
   if (!json_is_integer(idx) || !json_is_integer(count) || !json_is_array(plan) ||
       json_array_size(plan) != (size_t)json_integer_value(count) || json_integer_value(idx) < 0 ||
       json_integer_value(idx) >= json_integer_value(count))
@@ -175,8 +175,8 @@ static int merge(const char *out_path, const char *junit, char **files, int nfil
           if (!pn || strcmp(pn, pkg) != 0)
             continue;
           size_t wl = strlen(where);
-          snprintf(where + wl, sizeof(where) - wl, "%sshard %d (%s: %s)", seen ? " and " : "", in[i].index,
-                   in[i].path, json_string_value(json_object_get(p, "outcome")));
+          snprintf(where + wl, sizeof(where) - wl, "%sshard %d (%s: %s)", seen ? " and " : "", in[i].index, in[i].path,
+                   json_string_value(json_object_get(p, "outcome")));
           seen++;
           found = p;
         }
@@ -242,11 +242,12 @@ static int merge(const char *out_path, const char *junit, char **files, int nfil
   if (junit && tj_junit_write(junit, packages, &err) < 0)
     fprintf(stderr, "testjail: %s\n", err.msg);
   json_t *k;
-  json_array_foreach(missing, s, k) fprintf(stderr, "testjail: report merge: no report of shard %d/%d: its %zu package%s "
-                                                    "count as sandbox_error\n",
-                                            (int)json_integer_value(k), count,
-                                            json_array_size(json_array_get(plan, (size_t)json_integer_value(k))),
-                                            json_array_size(json_array_get(plan, (size_t)json_integer_value(k))) == 1 ? "" : "s");
+  json_array_foreach(missing, s, k)
+      fprintf(stderr,
+              "testjail: report merge: no report of shard %d/%d: its %zu package%s "
+              "count as sandbox_error\n",
+              (int)json_integer_value(k), count, json_array_size(json_array_get(plan, (size_t)json_integer_value(k))),
+              json_array_size(json_array_get(plan, (size_t)json_integer_value(k))) == 1 ? "" : "s");
   if (code != 0)
     fprintf(stderr, "testjail: %s\n", top.diagnosis);
   rc = code;

@@ -65,7 +65,7 @@ struct test_run {
   struct tj_go_env guess; /* go's settings read without go, for the build that starts early */
   struct tj_go_env go;    /* as go env said */
   int parallel;
-  bool masked;            /* our signals blocked; old_mask is the caller's */
+  bool masked; /* our signals blocked; old_mask is the caller's */
   sigset_t old_mask;
   int sfd;                /* the signalfd of our signals */
   int stop[2];            /* the workers' stop_fd; stop[1] closed on the first signal */
@@ -80,12 +80,15 @@ struct test_run {
   struct tj_job proto;    /* every worker's job but for its package */
   struct tj_live live;    /* the status line; workers send what it shows as FRAME_LIVE */
   bool live_known;
-  int head, running;      /* the package printing now; workers alive */
-  int interrupted;        /* the first signal but SIGQUIT */
-  json_t *packages;       /* the packages' results, in order */
+  int head, running; /* the package printing now; workers alive */
+  int interrupted;   /* the first signal but SIGQUIT */
+  json_t *packages;  /* the packages' results, in order */
 };
 
-#define TEST_RUN_INIT {.sfd = -1, .stop = {-1, -1}, .pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1}}
+#define TEST_RUN_INIT                                                                                                  \
+  {                                                                                                                    \
+    .sfd = -1, .stop = {-1, -1}, .pb = {.fifo_rd = -1, .fifo_wr = -1, .done_rd = -1 }                                  \
+  }
 
 /* What a phase returns when the run goes on; else the exit code. */
 enum { GO_ON = -1 };
@@ -120,7 +123,8 @@ static void handed_over(void *ctx, const char *dir, const char *bin, const char 
 static void this_host(struct tj_host *host, struct utsname *u, const char *go_version) {
   uname(u);
   enum tj_cg_mode m;
-  *host = (struct tj_host){.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL, .kernel = u->release,
+  *host = (struct tj_host){.cgroup = tj_cg_detect(&m, NULL) == 0 ? tj_cg_mode_name(m) : NULL,
+                           .kernel = u->release,
                            .go = go_version && go_version[0] ? go_version : NULL};
 }
 
@@ -298,8 +302,8 @@ static int shard_setup(struct tj_test_opts *o, struct tj_shard_timings *timings,
 /* Keeps the shard's packages of the resolved list (in its order) and
  * returns the report's shard object: the split of the whole list too, so a
  * merge can tell a lost shard's packages. */
-static json_t *shard_filter(const struct tj_shard *sh, const struct tj_shard_timings *timings,
-                            struct tj_package *pkgs, int *n, tj_error *err) {
+static json_t *shard_filter(const struct tj_shard *sh, const struct tj_shard_timings *timings, struct tj_package *pkgs,
+                            int *n, tj_error *err) {
   const char **paths = calloc((size_t)*n + 1, sizeof(*paths));
   int *of = calloc((size_t)*n + 1, sizeof(*of));
   for (int i = 0; paths && i < *n; i++)
@@ -330,12 +334,11 @@ static json_t *shard_filter(const struct tj_shard *sh, const struct tj_shard_tim
   }
   json_t *o = json_pack("{s:i,s:i,s:s,s:s,s:o,s:i,s:o}", "index", sh->index, "count", sh->count, "strategy", strategy,
                         "source", sh->source, "packages", mine, "total_packages", *n, "plan", plan);
-  fprintf(stderr, "testjail: shard %d/%d (%s): %d of %d packages, split by %s\n", sh->index, sh->count, sh->source, kept,
-          *n, strategy);
+  fprintf(stderr, "testjail: shard %d/%d (%s): %d of %d packages, split by %s\n", sh->index, sh->count, sh->source,
+          kept, *n, strategy);
   *n = kept;
   return o;
 }
-
 
 /* ---- the phases of a run, in order ---------------------------------------- */
 
@@ -464,10 +467,18 @@ static void prepare_workers(struct test_run *t) {
    * named) and with -bench or -fuzz; it shows passing packages' output
    * then, and with -list. */
   bool stream = o->n_packages == 0 || gf->bench || gf->fuzz;
-  t->proto = (struct tj_job){.opts = o, .go = &t->go, .workdir = t->workdir, .testflags = t->ga.testflags,
-                             .gflags = gf, .stream = stream, .show_passing = stream || gf->list,
-                             .has_timeout = t->ga.has_timeout, .mode = mode,
-                             .stop_fd = t->stop[0], .sink = worker_sink, .total = t->n};
+  t->proto = (struct tj_job){.opts = o,
+                             .go = &t->go,
+                             .workdir = t->workdir,
+                             .testflags = t->ga.testflags,
+                             .gflags = gf,
+                             .stream = stream,
+                             .show_passing = stream || gf->list,
+                             .has_timeout = t->ga.has_timeout,
+                             .mode = mode,
+                             .stop_fd = t->stop[0],
+                             .sink = worker_sink,
+                             .total = t->n};
   /* With --json another program (gotestsum) writes to the terminal: a line
    * we redraw would land in the middle of its output. */
   tj_live_init(&t->live, STDERR_FILENO, o->mon.quiet || mode == TJ_OUT_JSON);
@@ -477,8 +488,8 @@ static void prepare_workers(struct test_run *t) {
   }
   if (t->live.on && t->pb.pid > 0) {
     /* Until a package's tests start, the shared build is what runs. */
-    struct tj_live_status st = {.phase = "build", .total = 0, .mem_current = -1, .mem_limit = -1,
-                                .pids_current = -1, .pids_limit = -1};
+    struct tj_live_status st = {
+        .phase = "build", .total = 0, .mem_current = -1, .mem_limit = -1, .pids_current = -1, .pids_limit = -1};
     snprintf(st.package, sizeof(st.package), "%d package%s in one go test", t->n, t->n == 1 ? "" : "s");
     tj_live_update(&t->live, &st, false);
     t->live_known = true;
@@ -721,8 +732,8 @@ static int run_verdict(struct test_run *t, struct tj_verdict *top) {
     top->outcome = TJ_PASSED;
     snprintf(top->outcome_name, sizeof(top->outcome_name), "passed");
     snprintf(top->diagnosis, sizeof(top->diagnosis), "passed: shard %d/%d has no package (%d packages over %d shards)",
-             o->shard.index, o->shard.count,
-             (int)json_integer_value(json_object_get(t->shard_obj, "total_packages")), o->shard.count);
+             o->shard.index, o->shard.count, (int)json_integer_value(json_object_get(t->shard_obj, "total_packages")),
+             o->shard.count);
     fprintf(stderr, "testjail: %s; nothing ran\n", top->diagnosis);
   }
   return code;

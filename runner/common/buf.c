@@ -112,13 +112,27 @@ void tj_json_quote(struct tj_buf *b, const char *str, size_t n) {
     if (k == 1) {
       char c = (char)s[i];
       switch (c) {
-      case '"': ADDS(b, "\\\""); break;
-      case '\\': ADDS(b, "\\\\"); break;
-      case '\n': ADDS(b, "\\n"); break;
-      case '\r': ADDS(b, "\\r"); break;
-      case '\t': ADDS(b, "\\t"); break;
+      case '"':
+        ADDS(b, "\\\"");
+        break;
+      case '\\':
+        ADDS(b, "\\\\");
+        break;
+      case '\n':
+        ADDS(b, "\\n");
+        break;
+      case '\r':
+        ADDS(b, "\\r");
+        break;
+      case '\t':
+        ADDS(b, "\\t");
+        break;
       /* encoding/json escapes these for HTML safety; match it byte for byte */
-      case '<': case '>': case '&': tj_buf_printf(b, "\\u%04x", (unsigned)c); break;
+      case '<':
+      case '>':
+      case '&':
+        tj_buf_printf(b, "\\u%04x", (unsigned)c);
+        break;
       default:
         if (s[i] < 0x20)
           tj_buf_printf(b, "\\u%04x", (unsigned)s[i]);
@@ -147,13 +161,26 @@ void tj_xml_escape(struct tj_buf *b, const char *str, size_t n) {
       continue;
     }
     switch (cp) {
-    case '&': ADDS(b, "&amp;"); break;
-    case '<': ADDS(b, "&lt;"); break;
-    case '>': ADDS(b, "&gt;"); break;
-    case '"': ADDS(b, "&quot;"); break;
-    case '\'': ADDS(b, "&apos;"); break;
-    case '\r': ADDS(b, "&#13;"); break;
-    default: tj_buf_add(b, str + i, k);
+    case '&':
+      ADDS(b, "&amp;");
+      break;
+    case '<':
+      ADDS(b, "&lt;");
+      break;
+    case '>':
+      ADDS(b, "&gt;");
+      break;
+    case '"':
+      ADDS(b, "&quot;");
+      break;
+    case '\'':
+      ADDS(b, "&apos;");
+      break;
+    case '\r':
+      ADDS(b, "&#13;");
+      break;
+    default:
+      tj_buf_add(b, str + i, k);
     }
     i += k;
   }

@@ -53,9 +53,9 @@ void tj_cap_name(int cap, char *buf, size_t len) {
 }
 
 uint64_t tj_caps_docker_default(void) {
-  static const int caps[] = {CAP_CHOWN,  CAP_DAC_OVERRIDE,     CAP_FOWNER,  CAP_FSETID,     CAP_KILL,
-                             CAP_SETGID, CAP_SETUID,           CAP_SETPCAP, CAP_NET_BIND_SERVICE,
-                             CAP_NET_RAW, CAP_SYS_CHROOT,      CAP_MKNOD,   CAP_AUDIT_WRITE, CAP_SETFCAP};
+  static const int caps[] = {CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FOWNER,      CAP_FSETID,           CAP_KILL,
+                             CAP_SETGID,     CAP_SETUID,       CAP_SETPCAP,     CAP_NET_BIND_SERVICE, CAP_NET_RAW,
+                             CAP_SYS_CHROOT, CAP_MKNOD,        CAP_AUDIT_WRITE, CAP_SETFCAP};
   uint64_t m = 0;
   for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
     m |= 1ULL << caps[i];
@@ -143,8 +143,7 @@ int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, uint64_t keep, const char 
         *what = "the bounding set lost a capability asked for";
         return -EPERM;
       }
-      if (!want && held &&
-          (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)) {
+      if (!want && held && (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)) {
         *what = "bounding set still holds a capability";
         return errno ? -errno : -EPERM;
       }

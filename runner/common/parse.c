@@ -29,13 +29,13 @@ int tj_parse_size(const char *s, bool allow_zero, int64_t *out, tj_error *err) {
     const char *suffix;
     int shift;
   } units[] = {
-      {"", 0},    {"b", 0},    {"k", 10},   {"kb", 10}, {"kib", 10}, {"ki", 10}, {"m", 20},
-      {"mb", 20}, {"mib", 20}, {"mi", 20},  {"g", 30},  {"gb", 30},  {"gib", 30}, {"gi", 30},
-      {"t", 40},  {"tb", 40},  {"tib", 40}, {"ti", 40},
+      {"", 0},    {"b", 0},  {"k", 10},  {"kb", 10},  {"kib", 10}, {"ki", 10}, {"m", 20},  {"mb", 20},  {"mib", 20},
+      {"mi", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}, {"gi", 30},  {"t", 40},  {"tb", 40}, {"tib", 40}, {"ti", 40},
   };
   char *end;
   if (!s || !isdigit((unsigned char)*s))
-    return tj_error_set(err, 0, "invalid size '%s': expected a number of bytes with an optional K, M or G suffix", s ? s : "");
+    return tj_error_set(err, 0, "invalid size '%s': expected a number of bytes with an optional K, M or G suffix",
+                        s ? s : "");
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);
   if (errno == ERANGE)
@@ -58,14 +58,15 @@ int tj_parse_size(const char *s, bool allow_zero, int64_t *out, tj_error *err) {
     if (v > (unsigned long long)(INT64_MAX >> units[i].shift))
       return tj_error_set(err, 0, "invalid size '%s': too large", s);
     /* below INT64_MAX: the fraction adds less than one unit */
-    unsigned __int128 bytes = ((unsigned __int128)v << units[i].shift) +
-                              ((unsigned __int128)frac << units[i].shift) / scale;
+    unsigned __int128 bytes =
+        ((unsigned __int128)v << units[i].shift) + ((unsigned __int128)frac << units[i].shift) / scale;
     if (bytes == 0 && !allow_zero)
       return tj_error_set(err, 0, "invalid size '%s': must be greater than 0", s);
     *out = (int64_t)bytes;
     return 0;
   }
-  return tj_error_set(err, 0, "invalid size '%s': unknown suffix '%s' (use K, M, G, KiB, MiB, GiB or Ki, Mi, Gi)", s, end);
+  return tj_error_set(err, 0, "invalid size '%s': unknown suffix '%s' (use K, M, G, KiB, MiB, GiB or Ki, Mi, Gi)", s,
+                      end);
 }
 
 int tj_parse_duration(const char *s, int64_t *out_ms, tj_error *err) {
@@ -73,8 +74,7 @@ int tj_parse_duration(const char *s, int64_t *out_ms, tj_error *err) {
     const char *unit;
     double ns;
   } units[] = {
-      {"ns", 1},         {"us", 1e3},        {"\xc2\xb5s", 1e3}, {"ms", 1e6},
-      {"s", 1e9},        {"m", 60e9},        {"h", 3600e9},
+      {"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
   };
   if (!s || !*s)
     return tj_error_set(err, 0, "invalid duration '': expected e.g. 90s, 5m, 1h30m");

@@ -10,14 +10,14 @@ static const struct {
   int resource;
   bool bytes;
 } names[] = {
-    {"core", RLIMIT_CORE, true},          {"cpu", RLIMIT_CPU, false},
-    {"data", RLIMIT_DATA, true},          {"fsize", RLIMIT_FSIZE, true},
-    {"locks", RLIMIT_LOCKS, false},       {"memlock", RLIMIT_MEMLOCK, true},
-    {"msgqueue", RLIMIT_MSGQUEUE, true},  {"nice", RLIMIT_NICE, false},
-    {"nofile", RLIMIT_NOFILE, false},     {"nproc", RLIMIT_NPROC, false},
-    {"rss", RLIMIT_RSS, true},            {"rtprio", RLIMIT_RTPRIO, false},
-    {"rttime", RLIMIT_RTTIME, false},     {"sigpending", RLIMIT_SIGPENDING, false},
-    {"stack", RLIMIT_STACK, true},        {"as", RLIMIT_AS, true},
+    {"core", RLIMIT_CORE, true},         {"cpu", RLIMIT_CPU, false},
+    {"data", RLIMIT_DATA, true},         {"fsize", RLIMIT_FSIZE, true},
+    {"locks", RLIMIT_LOCKS, false},      {"memlock", RLIMIT_MEMLOCK, true},
+    {"msgqueue", RLIMIT_MSGQUEUE, true}, {"nice", RLIMIT_NICE, false},
+    {"nofile", RLIMIT_NOFILE, false},    {"nproc", RLIMIT_NPROC, false},
+    {"rss", RLIMIT_RSS, true},           {"rtprio", RLIMIT_RTPRIO, false},
+    {"rttime", RLIMIT_RTTIME, false},    {"sigpending", RLIMIT_SIGPENDING, false},
+    {"stack", RLIMIT_STACK, true},       {"as", RLIMIT_AS, true},
 };
 
 const char *tj_rlimit_names(void) {

@@ -42,8 +42,18 @@ static inline void tj_closedirp(DIR **d) {
 #define _cleanup_closedir_ __attribute__((cleanup(tj_closedirp)))
 
 /* Hand ownership over: returns the value and leaves a harmless one behind. */
-#define steal_pointer(pp) ({ __typeof__(*(pp)) _v = *(pp); *(pp) = NULL; _v; })
-#define steal_fd(fdp) ({ int _v = *(fdp); *(fdp) = -1; _v; })
+#define steal_pointer(pp)                                                                                              \
+  ({                                                                                                                   \
+    __typeof__(*(pp)) _v = *(pp);                                                                                      \
+    *(pp) = NULL;                                                                                                      \
+    _v;                                                                                                                \
+  })
+#define steal_fd(fdp)                                                                                                  \
+  ({                                                                                                                   \
+    int _v = *(fdp);                                                                                                   \
+    *(fdp) = -1;                                                                                                       \
+    _v;                                                                                                                \
+  })
 
 #define TJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

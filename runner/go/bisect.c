@@ -67,8 +67,8 @@ static int step(struct tj_bisect *b, enum tj_bisect_kind kind, int64_t limit, tj
 static int64_t rank(int64_t limit) { return limit == TJ_BISECT_UNLIMITED ? INT64_MAX : limit; }
 
 void tj_bisect_answer(const struct tj_bisect *b, struct tj_bisect_answer *a) {
-  *a = (struct tj_bisect_answer){.unlimited_peak = -1, .min_passing = -1, .max_failing = -1,
-                                 .max_failing_try = -1, .unlimited_fail_try = -1};
+  *a = (struct tj_bisect_answer){
+      .unlimited_peak = -1, .min_passing = -1, .max_failing = -1, .max_failing_try = -1, .unlimited_fail_try = -1};
   bool unlimited_passed = false, any_unlimited = false, any_pass = false;
   int64_t lowest_pass = INT64_MAX, highest_fail = -1;
   for (int i = 0; i < b->n; i++) {

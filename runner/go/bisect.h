@@ -35,9 +35,9 @@ struct tj_bisect_try {
   /* filled by the runner: */
   bool passed;
   char outcome[32];
-  int64_t peak_bytes;       /* -1: unknown */
+  int64_t peak_bytes; /* -1: unknown */
   int64_t duration_ms;
-  char running[96];         /* the test running when it failed, "" */
+  char running[96]; /* the test running when it failed, "" */
 };
 
 /* Run once at limit; fill out. < 0 stops the search (interrupted, a fault
@@ -45,18 +45,18 @@ struct tj_bisect_try {
 typedef int (*tj_bisect_run_fn)(void *ctx, int64_t limit, struct tj_bisect_try *out);
 
 struct tj_bisect_cfg {
-  int64_t floor_bytes;     /* the lowest limit tried */
+  int64_t floor_bytes; /* the lowest limit tried */
   int64_t tolerance_bytes;
-  int runs;                /* >= 1 */
+  int runs; /* >= 1 */
 };
 
 struct tj_bisect_answer {
-  bool unlimited_failed;   /* no unlimited run passed: nothing to search */
-  int64_t unlimited_peak;  /* max peak of the unlimited runs that passed; -1 */
-  int64_t min_passing;     /* -1: no limit passed every time */
-  int64_t max_failing;     /* -1: none below min_passing failed */
-  int max_failing_try;     /* index of the last failed try at max_failing, -1 */
-  int unlimited_fail_try;  /* index of a failed unlimited try, -1 */
+  bool unlimited_failed;  /* no unlimited run passed: nothing to search */
+  int64_t unlimited_peak; /* max peak of the unlimited runs that passed; -1 */
+  int64_t min_passing;    /* -1: no limit passed every time */
+  int64_t max_failing;    /* -1: none below min_passing failed */
+  int max_failing_try;    /* index of the last failed try at max_failing, -1 */
+  int unlimited_fail_try; /* index of a failed unlimited try, -1 */
   bool flaky;
 };
 

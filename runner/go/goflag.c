@@ -9,34 +9,81 @@
 #include "common/parse.h"
 #include "common/util.h"
 
-#define TEST(n, k) {n, TJ_GOFLAG_TEST, TJ_GOFLAG_##k, NULL}
-#define BUILD(n, k) {n, TJ_GOFLAG_BUILD, TJ_GOFLAG_##k, NULL}
-#define GOTEST(n, k, why) {n, TJ_GOFLAG_GOTEST, TJ_GOFLAG_##k, why}
+#define TEST(n, k)                                                                                                     \
+  { n, TJ_GOFLAG_TEST, TJ_GOFLAG_##k, NULL }
+#define BUILD(n, k)                                                                                                    \
+  { n, TJ_GOFLAG_BUILD, TJ_GOFLAG_##k, NULL }
+#define GOTEST(n, k, why)                                                                                              \
+  { n, TJ_GOFLAG_GOTEST, TJ_GOFLAG_##k, why }
 
 static const struct tj_goflag flags[] = {
     /* The testing package's, Go 1.19 and later (go help testflag). */
-    TEST("bench", STRING), TEST("benchmem", BOOL), TEST("benchtime", BENCHTIME), TEST("blockprofile", STRING),
-    TEST("blockprofilerate", INT), TEST("count", INT), TEST("coverprofile", STRING), TEST("cpu", STRING),
-    TEST("cpuprofile", STRING), TEST("failfast", BOOL), TEST("fuzz", STRING), TEST("fuzzcachedir", STRING),
-    TEST("fuzzminimizetime", BENCHTIME), TEST("fuzztime", BENCHTIME), TEST("list", STRING),
-    TEST("memprofile", STRING), TEST("memprofilerate", INT), TEST("mutexprofile", STRING),
-    TEST("mutexprofilefraction", INT), TEST("outputdir", STRING), TEST("parallel", INT), TEST("paniconexit0", BOOL),
-    TEST("run", STRING), TEST("short", BOOL), TEST("shuffle", SHUFFLE), TEST("skip", STRING),
-    TEST("timeout", DURATION), TEST("trace", STRING), TEST("v", BOOL), TEST("testlogfile", STRING),
+    TEST("bench", STRING),
+    TEST("benchmem", BOOL),
+    TEST("benchtime", BENCHTIME),
+    TEST("blockprofile", STRING),
+    TEST("blockprofilerate", INT),
+    TEST("count", INT),
+    TEST("coverprofile", STRING),
+    TEST("cpu", STRING),
+    TEST("cpuprofile", STRING),
+    TEST("failfast", BOOL),
+    TEST("fuzz", STRING),
+    TEST("fuzzcachedir", STRING),
+    TEST("fuzzminimizetime", BENCHTIME),
+    TEST("fuzztime", BENCHTIME),
+    TEST("list", STRING),
+    TEST("memprofile", STRING),
+    TEST("memprofilerate", INT),
+    TEST("mutexprofile", STRING),
+    TEST("mutexprofilefraction", INT),
+    TEST("outputdir", STRING),
+    TEST("parallel", INT),
+    TEST("paniconexit0", BOOL),
+    TEST("run", STRING),
+    TEST("short", BOOL),
+    TEST("shuffle", SHUFFLE),
+    TEST("skip", STRING),
+    TEST("timeout", DURATION),
+    TEST("trace", STRING),
+    TEST("v", BOOL),
+    TEST("testlogfile", STRING),
     TEST("gocoverdir", STRING),
     /* -fullpath since Go 1.21, -artifacts since Go 1.26 (t.ArtifactDir) */
-    TEST("fullpath", BOOL), TEST("artifacts", BOOL),
+    TEST("fullpath", BOOL),
+    TEST("artifacts", BOOL),
     /* The build's (go help build); go test hands them to the build. */
-    BUILD("a", BOOL), BUILD("asan", BOOL), BUILD("asmflags", STRING), BUILD("buildmode", STRING),
-    BUILD("buildvcs", BOOL), BUILD("compiler", STRING), BUILD("cover", BOOL), BUILD("covermode", STRING),
-    BUILD("coverpkg", STRING), BUILD("gccgoflags", STRING), BUILD("gcflags", STRING), BUILD("installsuffix", STRING),
-    BUILD("ldflags", STRING), BUILD("linkshared", BOOL), BUILD("mod", STRING), BUILD("modcacherw", BOOL),
-    BUILD("modfile", STRING), BUILD("msan", BOOL), BUILD("overlay", STRING), BUILD("pgo", STRING),
-    BUILD("pkgdir", STRING), BUILD("race", BOOL), BUILD("tags", STRING), BUILD("toolexec", STRING),
-    BUILD("trimpath", BOOL), BUILD("work", BOOL), BUILD("x", BOOL),
+    BUILD("a", BOOL),
+    BUILD("asan", BOOL),
+    BUILD("asmflags", STRING),
+    BUILD("buildmode", STRING),
+    BUILD("buildvcs", BOOL),
+    BUILD("compiler", STRING),
+    BUILD("cover", BOOL),
+    BUILD("covermode", STRING),
+    BUILD("coverpkg", STRING),
+    BUILD("gccgoflags", STRING),
+    BUILD("gcflags", STRING),
+    BUILD("installsuffix", STRING),
+    BUILD("ldflags", STRING),
+    BUILD("linkshared", BOOL),
+    BUILD("mod", STRING),
+    BUILD("modcacherw", BOOL),
+    BUILD("modfile", STRING),
+    BUILD("msan", BOOL),
+    BUILD("overlay", STRING),
+    BUILD("pgo", STRING),
+    BUILD("pkgdir", STRING),
+    BUILD("race", BOOL),
+    BUILD("tags", STRING),
+    BUILD("toolexec", STRING),
+    BUILD("trimpath", BOOL),
+    BUILD("work", BOOL),
+    BUILD("x", BOOL),
     /* go test's own: testjail test does the first three itself; the rest
      * have no place here. */
-    GOTEST("json", BOOL, "use testjail test --json"), GOTEST("vet", STRING, "use testjail test --vet"),
+    GOTEST("json", BOOL, "use testjail test --json"),
+    GOTEST("vet", STRING, "use testjail test --vet"),
     GOTEST("p", INT, "use testjail test -p N"),
     GOTEST("exec", STRING, "testjail runs the test binary itself"),
     GOTEST("c", BOOL, "testjail test runs the tests it builds"),
@@ -99,9 +146,15 @@ static bool valid_duration(const char *v) {
 bool tj_goflag_valid(const struct tj_goflag *f, const char *v, const char **expect) {
   bool b;
   switch (f->kind) {
-  case TJ_GOFLAG_BOOL: *expect = "true or false"; return tj_goflag_bool(v, &b);
-  case TJ_GOFLAG_INT: *expect = "a whole number"; return valid_int(v);
-  case TJ_GOFLAG_DURATION: *expect = "a duration such as 30s or 5m"; return valid_duration(v);
+  case TJ_GOFLAG_BOOL:
+    *expect = "true or false";
+    return tj_goflag_bool(v, &b);
+  case TJ_GOFLAG_INT:
+    *expect = "a whole number";
+    return valid_int(v);
+  case TJ_GOFLAG_DURATION:
+    *expect = "a duration such as 30s or 5m";
+    return valid_duration(v);
   case TJ_GOFLAG_BENCHTIME: {
     *expect = "a duration such as 1s, or a count such as 100x";
     size_t n = strlen(v);
@@ -112,8 +165,12 @@ bool tj_goflag_valid(const struct tj_goflag *f, const char *v, const char **expe
     }
     return valid_duration(v);
   }
-  case TJ_GOFLAG_SHUFFLE: *expect = "off, on or a seed"; return !strcmp(v, "off") || !strcmp(v, "on") || valid_int(v);
-  case TJ_GOFLAG_STRING: *expect = ""; return true;
+  case TJ_GOFLAG_SHUFFLE:
+    *expect = "off, on or a seed";
+    return !strcmp(v, "off") || !strcmp(v, "on") || valid_int(v);
+  case TJ_GOFLAG_STRING:
+    *expect = "";
+    return true;
   }
   return true;
 }

@@ -15,8 +15,14 @@ enum tj_goflag_owner {
 };
 
 /* The value a flag takes; TJ_GOFLAG_BOOL takes one only as -name=V. */
-enum tj_goflag_kind { TJ_GOFLAG_BOOL, TJ_GOFLAG_INT, TJ_GOFLAG_DURATION, TJ_GOFLAG_STRING, TJ_GOFLAG_SHUFFLE,
-                      TJ_GOFLAG_BENCHTIME };
+enum tj_goflag_kind {
+  TJ_GOFLAG_BOOL,
+  TJ_GOFLAG_INT,
+  TJ_GOFLAG_DURATION,
+  TJ_GOFLAG_STRING,
+  TJ_GOFLAG_SHUFFLE,
+  TJ_GOFLAG_BENCHTIME
+};
 
 struct tj_goflag {
   const char *name;

@@ -9,15 +9,15 @@
 #include <stdint.h>
 
 struct tj_gmp_in {
-  int go_minor;                 /* the Go release of the binary: 19 for go1.19; 0 unknown */
-  int64_t cpu_quota_us;         /* --cpus; < 0: none */
+  int go_minor;         /* the Go release of the binary: 19 for go1.19; 0 unknown */
+  int64_t cpu_quota_us; /* --cpus; < 0: none */
   int64_t cpu_period_us;
-  int ncpu;                     /* CPUs the sandbox may run on; <= 0 unknown */
-  bool runtime_sees_cgroup;     /* the runtime can find the sandbox cgroup's cpu limit */
-  const char *user;             /* GOMAXPROCS of --env or the environment; NULL: unset */
-  bool user_inherited;          /* from the environment, not --env */
-  const char *godebug;          /* the sandbox's GODEBUG; NULL: unset */
-  const char *godebug_default;  /* the binary's DefaultGODEBUG; NULL: unknown */
+  int ncpu;                    /* CPUs the sandbox may run on; <= 0 unknown */
+  bool runtime_sees_cgroup;    /* the runtime can find the sandbox cgroup's cpu limit */
+  const char *user;            /* GOMAXPROCS of --env or the environment; NULL: unset */
+  bool user_inherited;         /* from the environment, not --env */
+  const char *godebug;         /* the sandbox's GODEBUG; NULL: unset */
+  const char *godebug_default; /* the binary's DefaultGODEBUG; NULL: unknown */
 };
 
 struct tj_gmp {

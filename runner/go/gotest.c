@@ -37,12 +37,12 @@ struct tj_gotest {
    * unfinished ones of a name form a stack. */
   struct name_slot {
     int latest, top;
-  } *slots;
+  } * slots;
   size_t n_slots, used_slots; /* n_slots: 0 or a power of two */
   int *below;
   bool started, any_output;
   bool head_shown; /* a fail_head went out for report[0] */
-  bool root_named;  /* the last directive named no test */
+  bool root_named; /* the last directive named no test */
   /* test2json's needMarker: after a framed directive, only framed lines
    * are directives */
   bool need_marker;
@@ -166,7 +166,7 @@ static bool add_item(struct tj_gt_test *t, int child, const char *line, size_t l
 /* Subtest names may contain '/' themselves: the parent is the longest
  * prefix at a '/' that names a test still going. */
 static int find_parent(struct tj_gotest *p, const char *name) {
-  for (const char *s = strrchr(name, '/'); s; ) {
+  for (const char *s = strrchr(name, '/'); s;) {
     int i = find_test(p, name, (size_t)(s - name), true);
     if (i >= 0)
       return i;
@@ -202,9 +202,11 @@ static void track(struct tj_gotest *p, const struct tj_gt_event *e) {
       free(name);
       return;
     }
-    p->tests[p->n_tests] = (struct tj_gt_test){.name = name, .parent = parent,
+    p->tests[p->n_tests] = (struct tj_gt_test){.name = name,
+                                               .parent = parent,
                                                .depth = parent >= 0 ? p->tests[parent].depth + 1 : 0,
-                                               .status = TJ_GT_RUNNING, .elapsed = -1,
+                                               .status = TJ_GT_RUNNING,
+                                               .elapsed = -1,
                                                .run_at = p->now ? p->now(p->ctx) : -1};
     struct name_slot *sl = slot_of(p, name, nl);
     if (sl->latest < 0)
@@ -274,8 +276,13 @@ static void output_at(struct tj_gotest *p, const char *line, size_t len, bool di
   if (!len)
     return;
   p->any_output = true;
-  struct tj_gt_event e = {.action = TJ_GT_OUTPUT, .elapsed = -1, .output = line, .output_len = len,
-                          .directive = directive, .root_log = p->root_named && !directive, .log_at = log_at};
+  struct tj_gt_event e = {.action = TJ_GT_OUTPUT,
+                          .elapsed = -1,
+                          .output = line,
+                          .output_len = len,
+                          .directive = directive,
+                          .root_log = p->root_named && !directive,
+                          .log_at = log_at};
   if (!directive && p->n_report == 1 && p->report[0].action == TJ_GT_FAIL && !p->head_shown &&
       !tj_gt_is_log_line(line, len))
     e.fail_head = p->head_shown = true;
@@ -298,8 +305,8 @@ static void flush_report(struct tj_gotest *p, int depth) {
   set_test_name(p, "", 0);
   while (p->n_report > depth) {
     struct report *r = &p->report[--p->n_report];
-    struct tj_gt_event e = {.action = r->action, .test = r->name, .elapsed = r->elapsed,
-                            .fail_head = p->n_report == 0 && p->head_shown};
+    struct tj_gt_event e = {
+        .action = r->action, .test = r->name, .elapsed = r->elapsed, .fail_head = p->n_report == 0 && p->head_shown};
     emit(p, &e);
     free(r->name);
   }
@@ -344,7 +351,9 @@ static bool has_prefix(const char *s, size_t len, const char *prefix) {
   return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-static bool equals(const char *s, size_t len, const char *what) { return strlen(what) == len && memcmp(s, what, len) == 0; }
+static bool equals(const char *s, size_t len, const char *what) {
+  return strlen(what) == len && memcmp(s, what, len) == 0;
+}
 
 static const char *trim(const char *s, size_t *len) {
   while (*len && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
@@ -357,9 +366,13 @@ static const char *trim(const char *s, size_t *len) {
 static const struct {
   const char *prefix;
   int action; /* -1: === NAME, attribution only */
-} updates[] = {{"=== RUN   ", TJ_GT_RUN}, {"=== PAUSE ", TJ_GT_PAUSE}, {"=== CONT  ", TJ_GT_CONT}, {"=== NAME  ", -1},
+} updates[] = {{"=== RUN   ", TJ_GT_RUN},
+               {"=== PAUSE ", TJ_GT_PAUSE},
+               {"=== CONT  ", TJ_GT_CONT},
+               {"=== NAME  ", -1},
                {"=== FUZZ  ", TJ_GT_RUN}},
-  reports[] = {{"--- PASS: ", TJ_GT_PASS}, {"--- FAIL: ", TJ_GT_FAIL}, {"--- SKIP: ", TJ_GT_SKIP}, {"--- BENCH: ", TJ_GT_BENCH}};
+  reports[] = {
+      {"--- PASS: ", TJ_GT_PASS}, {"--- FAIL: ", TJ_GT_FAIL}, {"--- SKIP: ", TJ_GT_SKIP}, {"--- BENCH: ", TJ_GT_BENCH}};
 
 /* The same for a t.Log line streamed under -test.v: "half a line    x_test.go:7: msg". */
 static size_t embedded_log(const char *line, size_t len) {
@@ -463,8 +476,8 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
     }
     /* Nested deeper than any pending report; or a fuzz target's failure,
      * which reports the target again inside its own block. */
-    if (p->n_report < indent ||
-        (indent > 0 && strlen(p->report[indent - 1].name) == nlen && memcmp(p->report[indent - 1].name, name, nlen) == 0)) {
+    if (p->n_report < indent || (indent > 0 && strlen(p->report[indent - 1].name) == nlen &&
+                                 memcmp(p->report[indent - 1].name, name, nlen) == 0)) {
       output(p, orig, orig_len, false);
       return;
     }
@@ -563,8 +576,8 @@ void tj_gotest_fail_unfinished(struct tj_gotest *p, const char *line) {
     double secs = now >= 0 && t->run_at >= 0 && now > t->run_at ? now - t->run_at : 0;
     /* to the hundredth, as the testing package reports a test's time */
     secs = (double)(long long)(secs * 100 + 0.5) / 100;
-    struct tj_gt_event out = {.action = TJ_GT_OUTPUT, .test = t->name, .elapsed = -1, .output = line,
-                              .output_len = strlen(line)};
+    struct tj_gt_event out = {
+        .action = TJ_GT_OUTPUT, .test = t->name, .elapsed = -1, .output = line, .output_len = strlen(line)};
     struct tj_gt_event fail = {.action = TJ_GT_FAIL, .test = t->name, .elapsed = secs};
     if (p->emit) {
       p->emit(p->ctx, &out);
@@ -591,7 +604,8 @@ void tj_gotest_close(struct tj_gotest *p, double elapsed) {
   struct tj_gt_event e = {.action = strcmp(p->result, "pass") == 0   ? TJ_GT_PASS
                                     : strcmp(p->result, "skip") == 0 ? TJ_GT_SKIP
                                                                      : TJ_GT_FAIL,
-                          .test = "", .elapsed = elapsed};
+                          .test = "",
+                          .elapsed = elapsed};
   if (e.action == TJ_GT_FAIL)
     e.failed_build = p->failed_build;
   emit(p, &e);

@@ -27,7 +27,7 @@ struct tj_gt_event {
   double elapsed;     /* < 0: none */
   const char *output; /* OUTPUT: the text, newline included */
   size_t output_len;
-  bool directive;     /* OUTPUT: the === / --- line itself */
+  bool directive; /* OUTPUT: the === / --- line itself */
   /* OUTPUT: the first plain line after a top-level test's --- FAIL line
    * (an example's got/want, a panic): go test prints the failure's block
    * before it. FAIL: that block was shown then. */
@@ -51,7 +51,7 @@ enum tj_gt_status { TJ_GT_RUNNING, TJ_GT_PAUSED, TJ_GT_PASSED, TJ_GT_FAILED, TJ_
  * a subtest that ended (as the testing package folds a subtest's output into
  * its parent's when it ends). */
 struct tj_gt_item {
-  int child; /* index of the subtest, or -1 for a line */
+  int child;  /* index of the subtest, or -1 for a line */
   char *line; /* newline included */
   size_t len;
 };

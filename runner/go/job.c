@@ -226,8 +226,9 @@ int tj_go_find(struct tj_go_env *env, tj_error *err) {
   memset(env, 0, sizeof(*env));
   tj_error sub = {0};
   if (tj_resolve_command("go", environ, env->go, sizeof(env->go), &sub) != TJ_RESOLVE_OK)
-    return tj_error_set(err, 0, "go: not found in PATH (testjail test builds with the Go toolchain: install it, "
-                                "e.g. apt-get install golang-go)");
+    return tj_error_set(err, 0,
+                        "go: not found in PATH (testjail test builds with the Go toolchain: install it, "
+                        "e.g. apt-get install golang-go)");
   find_up(".", "go.mod", env->modroot, sizeof(env->modroot));
   const char *gowork = getenv("GOWORK");
   if (gowork && *gowork) {
@@ -354,7 +355,8 @@ int tj_go_list_parse(const char *out, size_t len, struct tj_package **pkgs, int 
   char line[480];
   int cap = 0;
   while (left) {
-    while (left && (*p == '\n' || *p == ' ')) p++, left--;
+    while (left && (*p == '\n' || *p == ' '))
+      p++, left--;
     if (!left)
       break;
     json_error_t jerr;
@@ -639,12 +641,12 @@ static int testflags(char **flags, int n, char ***out, bool *verbose, bool *has_
     const char *expect = "";
     if (value && !tj_goflag_valid(f, value, &expect)) {
       tj_testflags_free(res);
-      return tj_error_set(err, 0, "bad TESTFLAGS: invalid value \"%s\" for %.*s: expected %s", value, (int)(nl + 1 + (name - a) - 1),
-                          a, expect);
+      return tj_error_set(err, 0, "bad TESTFLAGS: invalid value \"%s\" for %.*s: expected %s", value,
+                          (int)(nl + 1 + (name - a) - 1), a, expect);
     }
     if (strcmp(f->name, "v") == 0) {
-      *verbose = !value || (strcmp(value, "false") && strcmp(value, "0") && strcmp(value, "f") &&
-                            strcmp(value, "F") && strcmp(value, "FALSE") && strcmp(value, "False"));
+      *verbose = !value || (strcmp(value, "false") && strcmp(value, "0") && strcmp(value, "f") && strcmp(value, "F") &&
+                            strcmp(value, "FALSE") && strcmp(value, "False"));
       continue; /* the binary always runs with -test.v */
     }
     if (strcmp(f->name, "paniconexit0") == 0)
@@ -687,18 +689,18 @@ struct line_asm {
 };
 
 struct job_ctx {
-  bool json_started; /* the package's start event is out (Go 1.20+) */
+  bool json_started;       /* the package's start event is out (Go 1.20+) */
   bool failing_unfinished; /* tj_gotest_fail_unfinished's events: not the timeline's */
   const struct tj_job *job;
   struct tj_gotest *gt;
-  struct tj_buf text;   /* TJ_OUT_TEXT: shown only when the package fails */
+  struct tj_buf text; /* TJ_OUT_TEXT: shown only when the package fails */
   struct line_asm asm_;
   struct tj_build_notes build;
   bool no_tests_to_run;
   char coverage[160]; /* the binary's last "coverage: ..." line, for the ok line */
   struct tj_timeline tl;
   bool tl_on;
-  int64_t start_mono;          /* the test run's start, CLOCK_MONOTONIC ms */
+  int64_t start_mono; /* the test run's start, CLOCK_MONOTONIC ms */
   struct tj_live_status st;
   char gomemlimit_env[64];
   char gomaxprocs_env[32];
@@ -710,7 +712,7 @@ struct job_ctx {
   char cover_dir[PATH_MAX], cover_flag[PATH_MAX + 32];
   char art_dir[PATH_MAX + 16], art_flag[PATH_MAX + 32];
   char fuzzcache[PATH_MAX + 64];
-  char running[512]; /* job_running's answer */
+  char running[512];        /* job_running's answer */
   struct tj_run_result res; /* the phase's sandbox run, ~46 KiB */
 };
 
@@ -966,8 +968,9 @@ static json_t *no_test_files(struct job_ctx *c) {
   snprintf(v.diagnosis, sizeof(v.diagnosis), "no test files");
   json_t *r = result_base(job, "test", &v, 0);
   json_object_set_new(r, "no_test_files", json_true());
-  json_object_set_new(r, "tests", json_pack("{s:i,s:i,s:i,s:[],s:[],s:[]}", "passed", 0, "failed", 0, "skipped",
-                                            0, "failed_names", "running", "cases"));
+  json_object_set_new(r, "tests",
+                      json_pack("{s:i,s:i,s:i,s:[],s:[],s:[]}", "passed", 0, "failed", 0, "skipped", 0, "failed_names",
+                                "running", "cases"));
   return r;
 }
 
@@ -1028,8 +1031,8 @@ static json_t *tests_json(const struct tj_gotest *gt) {
     if (t[i].status == TJ_GT_RUNNING)
       json_array_append_new(running, json_string(t[i].name));
   }
-  return json_pack("{s:i,s:i,s:i,s:o,s:o,s:o}", "passed", passed, "failed", failed, "skipped", skipped,
-                   "failed_names", names, "running", running, "cases", tj_test_cases(gt));
+  return json_pack("{s:i,s:i,s:i,s:o,s:o,s:o}", "passed", passed, "failed", failed, "skipped", skipped, "failed_names",
+                   names, "running", running, "cases", tj_test_cases(gt));
 }
 
 /* ---- the timeline and the live view ----------------------------------------- */
@@ -1065,11 +1068,20 @@ static void timeline_event(struct job_ctx *c, const struct tj_gt_event *ev) {
     return;
   int64_t t = tj_now_ms() - c->start_mono;
   switch (ev->action) {
-  case TJ_GT_RUN: tj_timeline_test_start(&c->tl, ev->test, t); break;
-  case TJ_GT_PASS: tj_timeline_test_end(&c->tl, ev->test, "pass", t); break;
-  case TJ_GT_FAIL: tj_timeline_test_end(&c->tl, ev->test, "fail", t); break;
-  case TJ_GT_SKIP: tj_timeline_test_end(&c->tl, ev->test, "skip", t); break;
-  default: return;
+  case TJ_GT_RUN:
+    tj_timeline_test_start(&c->tl, ev->test, t);
+    break;
+  case TJ_GT_PASS:
+    tj_timeline_test_end(&c->tl, ev->test, "pass", t);
+    break;
+  case TJ_GT_FAIL:
+    tj_timeline_test_end(&c->tl, ev->test, "fail", t);
+    break;
+  case TJ_GT_SKIP:
+    tj_timeline_test_end(&c->tl, ev->test, "skip", t);
+    break;
+  default:
+    return;
   }
   snprintf(c->st.test, sizeof(c->st.test), "%s", tj_timeline_running(&c->tl));
   live_send(c);
@@ -1085,8 +1097,7 @@ static json_t *gomemlimit(struct job_ctx *c, struct tj_spec *ts) {
     if (ts->memory_bytes > 0) {
       /* 90%: room for what the runtime does not count (stacks of cgo
        * threads, the binary's own pages) before the cgroup limit. */
-      snprintf(c->gomemlimit_env, sizeof(c->gomemlimit_env), "GOMEMLIMIT=%lld",
-               (long long)(ts->memory_bytes / 10 * 9));
+      snprintf(c->gomemlimit_env, sizeof(c->gomemlimit_env), "GOMEMLIMIT=%lld", (long long)(ts->memory_bytes / 10 * 9));
       source = "auto";
     }
     break;
@@ -1126,8 +1137,8 @@ static json_t *gomemlimit(struct job_ctx *c, struct tj_spec *ts) {
  * for the whole run, so the runtime's own updates (GODEBUG updatemaxprocs,
  * Go 1.25) keep the value reported unless a test changes its affinity. */
 static json_t *gomaxprocs(struct job_ctx *c, struct tj_spec *ts, const char *bin) {
-  struct tj_gmp_in in = {.go_minor = c->job->go->minor, .cpu_quota_us = ts->cpu_quota_us,
-                         .cpu_period_us = ts->cpu_period_us};
+  struct tj_gmp_in in = {
+      .go_minor = c->job->go->minor, .cpu_quota_us = ts->cpu_quota_us, .cpu_period_us = ts->cpu_period_us};
   for (int i = ts->n_env - 1; i >= 0; i--) {
     if (!in.user && strncmp(ts->env[i], "GOMAXPROCS=", 11) == 0)
       in.user = ts->env[i] + 11;
@@ -1331,7 +1342,9 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
     return setup_result(c, &err);
   bs->argv = bargv;
   set_phase(c, "build", bs->memory_bytes, -1);
-  struct tj_sandbox_hooks bh = {.on_output = build_output, .on_line = build_line, .ctx = c,
+  struct tj_sandbox_hooks bh = {.on_output = build_output,
+                                .on_line = build_line,
+                                .ctx = c,
                                 .sample_interval_ms = job->live ? o->mon.sample_interval_ms : 0,
                                 .on_sample = job->live ? run_sample : NULL};
   int rr = tj_sandbox_run(bs, &bh, &c->res, &err);
@@ -1384,8 +1397,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   /* The module cache read-only, as the tests see it under go test: a suite
    * that runs the go command itself needs its dependencies from there. */
   if (!add_bind(ts, job->go->gocache, false) || !add_bind(ts, job->go->gomodcache, true) ||
-      !add_go_roots(ts, job->go) || !add_env(ts, pwd) ||
-      (job->go->goroot[0] && !add_env(ts, path))) {
+      !add_go_roots(ts, job->go) || !add_env(ts, pwd) || (job->go->goroot[0] && !add_env(ts, path))) {
     tj_error_set(&err, 0, "too many --bind or --env settings for the test sandbox");
     return setup_result(c, &err);
   }
@@ -1464,8 +1476,12 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   int64_t interval = o->mon.sample_interval_ms > 0 ? o->mon.sample_interval_ms : TJ_DEFAULT_SAMPLE_MS;
   c->tl_on = tj_timeline_init(&c->tl, interval, ts->memory_bytes, tj_timeline_hint(ts->wall_timeout_ms, interval)) == 0;
   set_phase(c, "test", ts->memory_bytes, ts->pids);
-  struct tj_sandbox_hooks th = {.on_output = test_output, .on_start = run_started, .on_sample = run_sample,
-                                .sample_interval_ms = interval, .running_test = job_running, .ctx = c};
+  struct tj_sandbox_hooks th = {.on_output = test_output,
+                                .on_start = run_started,
+                                .on_sample = run_sample,
+                                .sample_interval_ms = interval,
+                                .running_test = job_running,
+                                .ctx = c};
   int rr = tj_sandbox_run(ts, &th, &c->res, &err);
   free(targv);
   if (rr < 0) {
@@ -1496,7 +1512,8 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   double elapsed = (double)c->res.duration_ms / 1000;
   char secs[32], trailer[PATH_MAX + 64], why[64];
   tj_format_seconds(secs, sizeof(secs), elapsed);
-  bool ok = c->res.status_known && WIFEXITED(c->res.wstatus) && WEXITSTATUS(c->res.wstatus) == 0 && v.outcome == TJ_PASSED;
+  bool ok =
+      c->res.status_known && WIFEXITED(c->res.wstatus) && WEXITSTATUS(c->res.wstatus) == 0 && v.outcome == TJ_PASSED;
   bool any = job->mode == TJ_OUT_TEXT ? c->text.len > 0 : tj_gotest_any_output(c->gt);
   why[0] = 0;
   if ((!any || job->stream) && c->res.status_known)

@@ -14,9 +14,9 @@
 #include "report/live.h"
 
 struct tj_go_env {
-  char go[PATH_MAX]; /* the go command, resolved in PATH */
-  char version[32];  /* "go1.19.8" */
-  int minor;         /* 19 */
+  char go[PATH_MAX];      /* the go command, resolved in PATH */
+  char version[32];       /* "go1.19.8" */
+  int minor;              /* 19 */
   char gocache[PATH_MAX]; /* "" when off */
   char gomodcache[PATH_MAX];
   char goroot[PATH_MAX];
@@ -83,8 +83,8 @@ struct tj_go_flags {
   const char *coverprofile; /* as given: relative to the working directory */
   const char *covermode;    /* as given; NULL: go's default (set, atomic under -race) */
   bool race;
-  bool artifacts;           /* -artifacts: t.ArtifactDir under the output directory */
-  const char *outputdir;    /* -outputdir as given: relative to the working directory */
+  bool artifacts;        /* -artifacts: t.ArtifactDir under the output directory */
+  const char *outputdir; /* -outputdir as given: relative to the working directory */
 };
 int tj_testflags(char **flags, int n, char ***out, bool *verbose, bool *has_timeout, struct tj_go_flags *gf,
                  tj_error *err);
@@ -111,7 +111,7 @@ struct tj_job {
   const struct tj_package *pkg;
   const char *workdir; /* private, for the test binary */
   int index;
-  char **testflags;    /* from tj_testflags */
+  char **testflags;                 /* from tj_testflags */
   const struct tj_go_flags *gflags; /* NULL: none */
   bool has_timeout;
   /* Passing packages' output is shown (go test's local directory mode,
@@ -122,11 +122,11 @@ struct tj_job {
    * status line, an ok line no coverage and no [no tests to run]. */
   bool stream;
   enum tj_out_mode mode;
-  int stop_fd;         /* readable or hung up: stop before the next phase */
+  int stop_fd; /* readable or hung up: stop before the next phase */
   tj_job_sink sink;
   void *sink_ctx;
-  int total;           /* packages in the run, for the live view */
-  const char *phase;   /* the live view's phase label; NULL: build / test */
+  int total;         /* packages in the run, for the live view */
+  const char *phase; /* the live view's phase label; NULL: build / test */
   /* The live view's status as it changes (phase, samples, running test);
    * NULL: none. */
   void (*live)(void *ctx, const struct tj_live_status *st);

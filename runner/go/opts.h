@@ -19,7 +19,7 @@ struct tj_monitor_opts {
   const char *plot_path;      /* --plot FILE.svg, NULL: none */
   bool quiet;                 /* no live view */
   enum tj_gomemlimit gomemlimit;
-  int64_t gomemlimit_bytes;   /* TJ_GOMEMLIMIT_SIZE */
+  int64_t gomemlimit_bytes; /* TJ_GOMEMLIMIT_SIZE */
 };
 
 #define TJ_DEFAULT_SAMPLE_MS 50
@@ -27,15 +27,15 @@ struct tj_monitor_opts {
 /* `testjail test [OPTIONS] [PACKAGE...] [-- TESTFLAGS...]`: the test
  * sandbox's spec plus the options of the build and of the output. */
 struct tj_test_opts {
-  struct tj_spec spec;         /* the test sandbox */
-  int64_t build_memory_bytes;  /* -1: none */
-  int64_t build_timeout_ms;    /* -1: none */
-  int64_t memory_total_bytes;  /* --memory-total: one cgroup over every test sandbox of the run; -1: none */
-  const char *vet;             /* NULL: go test's default subset */
+  struct tj_spec spec;        /* the test sandbox */
+  int64_t build_memory_bytes; /* -1: none */
+  int64_t build_timeout_ms;   /* -1: none */
+  int64_t memory_total_bytes; /* --memory-total: one cgroup over every test sandbox of the run; -1: none */
+  const char *vet;            /* NULL: go test's default subset */
   bool verbose, json;
   const char *junit_path;
-  int parallel;                /* 0: the number of CPUs */
-  char **packages;             /* NULL-terminated, owned; empty: "." */
+  int parallel;    /* 0: the number of CPUs */
+  char **packages; /* NULL-terminated, owned; empty: "." */
   int n_packages;
   /* go test's flags before "--" (go test's own -v, -p, -json and -vet
    * taken out), then TESTFLAGS after it, then -args and the words go test

@@ -48,8 +48,8 @@ static bool quotable(const char *s) { return !strpbrk(s, "'\"\n"); }
 
 static void discard(void *ctx, int fd, const char *buf, size_t len) { (void)ctx, (void)fd, (void)buf, (void)len; }
 
-static _Noreturn void run_shared_build(const struct tj_job *proto, const struct tj_prebuild *pb, char **patterns,
-                                       int n, int parallel) {
+static _Noreturn void run_shared_build(const struct tj_job *proto, const struct tj_prebuild *pb, char **patterns, int n,
+                                       int parallel) {
   const struct tj_test_opts *o = proto->opts;
   struct tj_spec bs;
   char gotmp[PATH_MAX + 32];
@@ -226,7 +226,8 @@ void tj_prebuild_end(struct tj_prebuild *pb) {
 
 int tj_cmd_handoff(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "testjail: __handoff WORKDIR BINARY: testjail test's stand-in for go test -exec, not for direct use\n");
+    fprintf(stderr,
+            "testjail: __handoff WORKDIR BINARY: testjail test's stand-in for go test -exec, not for direct use\n");
     return TJ_EXIT_USAGE;
   }
   const char *wd = argv[1], *bin = argv[2];

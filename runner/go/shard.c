@@ -43,8 +43,7 @@ int tj_shard_parse(const char *arg, struct tj_shard *s, tj_error *err) {
   if (!whole(n, 1, MAX_SHARDS, &s->count))
     return tj_error_set(err, 0, "invalid --shard '%s': N must be a whole number from 1 to %d", arg, MAX_SHARDS);
   if (!whole(k, 0, s->count - 1, &s->index))
-    return tj_error_set(err, 0, "invalid --shard '%s': K must be a whole number from 0 to N-1 (%d)", arg,
-                        s->count - 1);
+    return tj_error_set(err, 0, "invalid --shard '%s': K must be a whole number from 0 to N-1 (%d)", arg, s->count - 1);
   snprintf(s->source, sizeof(s->source), "--shard %s", arg);
   return 0;
 }
@@ -60,8 +59,10 @@ int tj_shard_resolve_auto(struct tj_shard *s, int count_opt, const char *(*env)(
                           jci);
     s->count = count_opt;
     if (!whole(jci, 0, count_opt - 1, &s->index))
-      return tj_error_set(err, 0, "--shard auto: JOB_COMPLETION_INDEX='%s' is not a whole number from 0 to %d "
-                                  "(--shard-count %d)", jci, count_opt - 1, count_opt);
+      return tj_error_set(err, 0,
+                          "--shard auto: JOB_COMPLETION_INDEX='%s' is not a whole number from 0 to %d "
+                          "(--shard-count %d)",
+                          jci, count_opt - 1, count_opt);
     snprintf(s->source, sizeof(s->source), "JOB_COMPLETION_INDEX=%d, --shard-count %d", s->index, count_opt);
     return 0;
   }
@@ -80,8 +81,9 @@ int tj_shard_resolve_auto(struct tj_shard *s, int count_opt, const char *(*env)(
     snprintf(s->source, sizeof(s->source), "CI_NODE_INDEX=%d/CI_NODE_TOTAL=%d (1-based)", idx, total);
     return 0;
   }
-  return tj_error_set(err, 0, "--shard auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor "
-                              "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab parallel:) is set; give --shard K/N");
+  return tj_error_set(err, 0,
+                      "--shard auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor "
+                      "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab parallel:) is set; give --shard K/N");
 }
 
 int tj_shard_timings_load(const char *path, struct tj_shard_timings *out, tj_error *err) {

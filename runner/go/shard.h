@@ -12,8 +12,8 @@
 
 struct tj_shard {
   bool on;
-  bool is_auto;   /* --shard auto: index and count come from the environment */
-  int index;      /* 0-based */
+  bool is_auto; /* --shard auto: index and count come from the environment */
+  int index;    /* 0-based */
   int count;
   char source[96]; /* where index and count came from, for the note on stderr */
 };

@@ -51,15 +51,24 @@ static void format_float(struct tj_buf *b, double v) {
 
 static const char *action_name(enum tj_gt_action a) {
   switch (a) {
-  case TJ_GT_RUN: return "run";
-  case TJ_GT_PAUSE: return "pause";
-  case TJ_GT_CONT: return "cont";
-  case TJ_GT_PASS: return "pass";
-  case TJ_GT_FAIL: return "fail";
-  case TJ_GT_SKIP: return "skip";
-  case TJ_GT_BENCH: return "bench";
-  case TJ_GT_OUTPUT: return "output";
-  case TJ_GT_START: return "start";
+  case TJ_GT_RUN:
+    return "run";
+  case TJ_GT_PAUSE:
+    return "pause";
+  case TJ_GT_CONT:
+    return "cont";
+  case TJ_GT_PASS:
+    return "pass";
+  case TJ_GT_FAIL:
+    return "fail";
+  case TJ_GT_SKIP:
+    return "skip";
+  case TJ_GT_BENCH:
+    return "bench";
+  case TJ_GT_OUTPUT:
+    return "output";
+  case TJ_GT_START:
+    return "start";
   }
   return "output";
 }
@@ -153,9 +162,9 @@ json_t *tj_test_cases(const struct tj_gotest *gt) {
   json_t *a = json_array();
   for (int i = 0; i < n; i++) {
     bool failed = t[i].fail_reported && t[i].status <= TJ_GT_PAUSED;
-    json_t *o = json_pack("{s:s,s:s,s:o}", "name", t[i].name, "status", failed ? "fail" : status[t[i].status],
-                          "duration_ms",
-                          t[i].elapsed < 0 ? json_null() : json_integer((json_int_t)llround(t[i].elapsed * 1000)));
+    json_t *o =
+        json_pack("{s:s,s:s,s:o}", "name", t[i].name, "status", failed ? "fail" : status[t[i].status], "duration_ms",
+                  t[i].elapsed < 0 ? json_null() : json_integer((json_int_t)llround(t[i].elapsed * 1000)));
     if (!o)
       continue;
     if (t[i].status != TJ_GT_PASSED) {
@@ -329,8 +338,9 @@ int tj_junit_write(const char *path, json_t *packages, tj_error *err) {
   size_t i;
   json_t *pkg;
   json_array_foreach(packages, i, pkg) render_suite(&suites, pkg, &n, &nf, &ne, &ns, &secs);
-  tj_buf_printf(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                      "<testsuites tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+  tj_buf_printf(&doc,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                "<testsuites tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
                 n, nf, ne, ns, secs);
   if (suites.len)
     tj_buf_add(&doc, suites.p, suites.len);

@@ -17,18 +17,19 @@ size_t tj_live_format(char *buf, size_t len, const struct tj_live_status *s, int
   if (!len)
     return 0;
   size_t off = 0;
-#define PUT(...)                                                                                                     \
-  do {                                                                                                               \
-    if (off < len)                                                                                                   \
-      off += (size_t)snprintf(buf + off, len - off, __VA_ARGS__);                                                    \
+#define PUT(...)                                                                                                       \
+  do {                                                                                                                 \
+    if (off < len)                                                                                                     \
+      off += (size_t)snprintf(buf + off, len - off, __VA_ARGS__);                                                      \
   } while (0)
   PUT("%s", s->phase[0] ? s->phase : "run");
   if (s->total > 0)
     PUT(" %d/%d", s->index, s->total);
   if (s->package[0])
     PUT(" %s", s->package);
-  PUT("  %" "lld:%02lld.%lld", (long long)(elapsed_ms / 60000), (long long)(elapsed_ms / 1000 % 60),
-      (long long)(elapsed_ms / 100 % 10));
+  PUT("  %"
+      "lld:%02lld.%lld",
+      (long long)(elapsed_ms / 60000), (long long)(elapsed_ms / 1000 % 60), (long long)(elapsed_ms / 100 % 10));
   char cur[32], lim[32];
   if (s->mem_current >= 0) {
     mib(cur, sizeof(cur), s->mem_current);

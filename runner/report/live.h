@@ -12,12 +12,12 @@
 
 /* What the line shows; plain data, so a worker process can send it as is. */
 struct tj_live_status {
-  char phase[40];     /* "build", "test", "try 3: 42.0 MiB" */
+  char phase[40]; /* "build", "test", "try 3: 42.0 MiB" */
   char package[160];
-  int index, total;   /* package index+1 of total; total 0: not shown */
-  int64_t mem_current, mem_limit;  /* -1: unknown / none */
+  int index, total;               /* package index+1 of total; total 0: not shown */
+  int64_t mem_current, mem_limit; /* -1: unknown / none */
   int64_t pids_current, pids_limit;
-  char test[96];      /* "" when none */
+  char test[96]; /* "" when none */
 };
 
 struct tj_live {

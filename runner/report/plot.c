@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ML 78  /* margins of the plot area inside a panel */
+#define ML 78 /* margins of the plot area inside a panel */
 #define MR 24
 #define MT 34
 #define MB 60
@@ -78,9 +78,7 @@ struct area {
 };
 
 static double ax(const struct area *a, int64_t ms) { return a->left + (double)ms / (double)a->tmax * a->pw; }
-static double ay(const struct area *a, int64_t bytes) {
-  return a->bottom - (double)bytes / MIB / a->ymax_mib * a->ph;
-}
+static double ay(const struct area *a, int64_t bytes) { return a->bottom - (double)bytes / MIB / a->ymax_mib * a->ph; }
 
 /* Between which two samples the peak counter reached the recorded peak:
  * the spike sampling missed happened there. Without a per-sample counter
@@ -273,7 +271,8 @@ static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
   char lab[64];
   for (double v = 0; v <= ymax_mib + 1e-9; v += ystep) {
     double y = bottom - v / ymax_mib * ph;
-    tj_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y, left + pw, y);
+    tj_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y, left + pw,
+                  y);
     snprintf(lab, sizeof(lab), "%.*f MiB", ydec, v);
     text(b, left - 6, y + 4, "end", " font-size=\"11\"", lab);
   }

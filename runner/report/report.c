@@ -114,7 +114,8 @@ json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *re
     snprintf(sig, sizeof(sig), "SIG%s", abbrev ? abbrev : "?");
   }
   json_object_set_new(exit, "code",
-                      res->status_known && WIFEXITED(res->wstatus) ? json_integer(WEXITSTATUS(res->wstatus)) : json_null());
+                      res->status_known && WIFEXITED(res->wstatus) ? json_integer(WEXITSTATUS(res->wstatus))
+                                                                   : json_null());
   json_object_set_new(exit, "signal", signaled ? json_string(sig) : json_null());
   json_object_set_new(run, "exit", exit);
   json_object_set_new(run, "duration_ms", json_integer(res->duration_ms));
@@ -123,8 +124,9 @@ json_t *tj_report_run(const struct tj_spec *spec, const struct tj_run_result *re
   json_object_set_new(limits, "memory_bytes", int_or_null(spec->memory_bytes));
   json_object_set_new(limits, "pids", int_or_null(spec->pids));
   json_object_set_new(limits, "wall_timeout_ms", int_or_null(spec->wall_timeout_ms));
-  json_object_set_new(limits, "cpus", spec->cpu_quota_us < 0 ? json_null()
-                                                              : json_real((double)spec->cpu_quota_us / (double)spec->cpu_period_us));
+  json_object_set_new(limits, "cpus",
+                      spec->cpu_quota_us < 0 ? json_null()
+                                             : json_real((double)spec->cpu_quota_us / (double)spec->cpu_period_us));
   json_t *rl = json_object();
   for (int i = 0; i < spec->rlimits.n; i++)
     json_object_set_new(rl, spec->rlimits.v[i].name,

@@ -13,7 +13,7 @@
 struct tj_host {
   const char *cgroup; /* "v2", "hybrid", "v1" or NULL */
   const char *kernel;
-  const char *go;     /* NULL when not used */
+  const char *go; /* NULL when not used */
 };
 
 /* One run's object: exit, duration_ms, limits, usage, seccomp, evidence,

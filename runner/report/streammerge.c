@@ -15,9 +15,9 @@ struct ev {
   int file, line;
   size_t seq; /* input order: stream, then line */
   enum ev_kind kind;
-  char *key;  /* Package, or the package an ImportPath names */
+  char *key; /* Package, or the package an ImportPath names */
   size_t group;
-  int phase;  /* within a package: 0 its build, 1 its tests */
+  int phase; /* within a package: 0 its build, 1 its tests */
 };
 
 struct evs {
@@ -36,8 +36,8 @@ static int add_line(struct evs *e, const struct tj_stream *s, int file, int line
   json_t *o = json_loadb(p, len, 0, NULL);
   if (!json_is_object(o) || !json_is_string(json_object_get(o, "Action"))) {
     json_decref(o);
-    return tj_error_set(err, 0, "%s:%d: not a go test -json event (a JSON object with an Action on each line)",
-                        s->name, line);
+    return tj_error_set(err, 0, "%s:%d: not a go test -json event (a JSON object with an Action on each line)", s->name,
+                        line);
   }
   if (e->n == e->cap) {
     size_t cap = e->cap ? 2 * e->cap : 256;

@@ -145,8 +145,9 @@ json_t *tj_timeline_json(const struct tj_timeline *tl) {
   }
   json_object_set_new(o, "tests", tests);
   if (tl->oom_ms >= 0)
-    json_object_set_new(o, "oom", json_pack("{s:I,s:o}", "t_ms", (json_int_t)tl->oom_ms, "test",
-                                            tl->oom_test[0] ? json_string(tl->oom_test) : json_null()));
+    json_object_set_new(o, "oom",
+                        json_pack("{s:I,s:o}", "t_ms", (json_int_t)tl->oom_ms, "test",
+                                  tl->oom_test[0] ? json_string(tl->oom_test) : json_null()));
   else
     json_object_set_new(o, "oom", json_null());
   json_object_set_new(o, "end_ms", json_integer(tl->end_ms));
@@ -158,9 +159,11 @@ json_t *tj_timeline_json(const struct tj_timeline *tl) {
   if (tl->finished) {
     const struct tj_cg_stats *f = &tl->final;
     json_t *r = json_object();
-    json_object_set_new(r, "memory_peak_bytes", f->memory_peak_bytes < 0 ? json_null() : json_integer(f->memory_peak_bytes));
+    json_object_set_new(r, "memory_peak_bytes",
+                        f->memory_peak_bytes < 0 ? json_null() : json_integer(f->memory_peak_bytes));
     json_object_set_new(r, "memory_peak_from", f->memory_peak_from ? json_string(f->memory_peak_from) : json_null());
-    json_object_set_new(r, "memory_max_events", f->memory_max_events < 0 ? json_null() : json_integer(f->memory_max_events));
+    json_object_set_new(r, "memory_max_events",
+                        f->memory_max_events < 0 ? json_null() : json_integer(f->memory_max_events));
     json_object_set_new(r, "oom_kills", f->oom_kills < 0 ? json_null() : json_integer(f->oom_kills));
     json_object_set_new(r, "pids_peak", f->pids_peak < 0 ? json_null() : json_integer(f->pids_peak));
     json_object_set_new(r, "pids_limit_hits", f->pids_limit_hits < 0 ? json_null() : json_integer(f->pids_limit_hits));

@@ -16,9 +16,9 @@
 
 struct tj_tl_span {
   char *name;
-  int depth;       /* 0 for a top-level test */
+  int depth;                /* 0 for a top-level test */
   int64_t start_ms, end_ms; /* end -1: still running when the run ended */
-  char status[8];  /* "pass", "fail", "skip", "" while running */
+  char status[8];           /* "pass", "fail", "skip", "" while running */
 };
 
 struct tj_timeline {
@@ -26,15 +26,15 @@ struct tj_timeline {
   int64_t limit_bytes; /* -1: none */
   size_t n, cap;       /* samples */
   int64_t *t_ms, *memory, *pids, *psi_some, *psi_full;
-  int64_t *peak;       /* the cgroup's own peak counter at each sample */
+  int64_t *peak; /* the cgroup's own peak counter at each sample */
   bool any_psi;
   struct tj_tl_span *spans;
   size_t n_spans, cap_spans;
-  int64_t oom_ms;      /* -1: no OOM kill seen */
-  char oom_test[96];   /* the innermost test running then */
-  int64_t end_ms;      /* last time seen */
-  int64_t pids_limit;  /* -1: none */
-  bool finished;       /* tj_timeline_finish was called */
+  int64_t oom_ms;     /* -1: no OOM kill seen */
+  char oom_test[96];  /* the innermost test running then */
+  int64_t end_ms;     /* last time seen */
+  int64_t pids_limit; /* -1: none */
+  bool finished;      /* tj_timeline_finish was called */
   struct tj_cg_stats final;
 };
 

@@ -60,8 +60,7 @@ static bool others_may_reach(const char *path) {
   return true;
 }
 
-enum tj_resolve_status tj_resolve_command(const char *cmd, char *const *envp, char *out, size_t len,
-                                          tj_error *err) {
+enum tj_resolve_status tj_resolve_command(const char *cmd, char *const *envp, char *out, size_t len, tj_error *err) {
   return tj_resolve_command_as(cmd, envp, false, out, len, err);
 }
 
@@ -228,7 +227,8 @@ int tj_contain_prepare(const struct tj_spec *spec, const char *exe, bool host_id
       return -EINVAL;
     plan->tmp_bound = true;
   }
-  if (strcmp(plan->workdir, "/") != 0 && add_bind(plan, plan->workdir, plan->workdir, false, "working directory", err) < 0)
+  if (strcmp(plan->workdir, "/") != 0 &&
+      add_bind(plan, plan->workdir, plan->workdir, false, "working directory", err) < 0)
     return -EINVAL;
   for (int i = 0; i < spec->n_binds; i++) {
     char what[PATH_MAX + 16];
@@ -415,8 +415,10 @@ static int setup_dev(tj_error *err) {
     if (mount(host, path, NULL, MS_BIND, NULL) < 0)
       return tj_error_set(err, errno, "binding %s", host);
   }
-  static const char *links[][2] = {{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
-                                   {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+  static const char *links[][2] = {{"/proc/self/fd", "fd"},
+                                   {"/proc/self/fd/0", "stdin"},
+                                   {"/proc/self/fd/1", "stdout"},
+                                   {"/proc/self/fd/2", "stderr"},
                                    {"pts/ptmx", "ptmx"}};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(links); i++) {
     snprintf(path, sizeof(path), NEWROOT "/dev/%s", links[i][1]);
@@ -434,10 +436,18 @@ static int setup_dev(tj_error *err) {
 
 const char *const tj_readonly_paths[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs",
                                          NULL};
-const char *const tj_masked_paths[] = {"/proc/kcore",       "/proc/keys",          "/proc/timer_list",
-                                       "/proc/timer_stats", "/proc/sched_debug",   "/proc/latency_stats",
-                                       "/proc/acpi",        "/proc/asound",        "/proc/scsi",
-                                       "/sys/firmware",     "/sys/devices/virtual/powercap", NULL};
+const char *const tj_masked_paths[] = {"/proc/kcore",
+                                       "/proc/keys",
+                                       "/proc/timer_list",
+                                       "/proc/timer_stats",
+                                       "/proc/sched_debug",
+                                       "/proc/latency_stats",
+                                       "/proc/acpi",
+                                       "/proc/asound",
+                                       "/proc/scsi",
+                                       "/sys/firmware",
+                                       "/sys/devices/virtual/powercap",
+                                       NULL};
 
 /* runc's floor: kernel knobs read-only (a sysctl is checked against its
  * owner, root, not against capabilities), kernel internals hidden: a file
@@ -561,8 +571,7 @@ int tj_contain_setup(const struct tj_contain_plan *plan, tj_error *err) {
     tj_error_set(err, errno, "copying the mount tree of / read-only (open_tree/mount_setattr need Linux 5.12)");
     goto out;
   }
-  if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64k") < 0 ||
-      mkdir(NEWROOT, 0755) < 0) {
+  if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64k") < 0 || mkdir(NEWROOT, 0755) < 0) {
     tj_error_set(err, errno, "staging the new root under " STAGE);
     goto out;
   }

@@ -19,7 +19,7 @@ struct tj_plan_bind {
   char *dst; /* owned */
   bool readonly;
   bool is_dir;
-  int fd;    /* the tree opened by the outer testjail (tj_contain_open_binds), else -1 */
+  int fd;        /* the tree opened by the outer testjail (tj_contain_open_binds), else -1 */
   bool idmapped; /* fd is an idmapped tree */
   /* --tmp-dir, a bind below /tmp: where in dst the first component starts
    * that was not in DIR before the run (its mount point is made there);
@@ -55,8 +55,7 @@ enum tj_resolve_status { TJ_RESOLVE_OK, TJ_RESOLVE_NOT_FOUND, TJ_RESOLVE_NOT_EXE
 
 /* Find the command like execvp would (PATH from the workload's environment
  * envp). Returns the status; *err says why when not OK. */
-enum tj_resolve_status tj_resolve_command(const char *cmd, char *const *envp, char *out, size_t len,
-                                          tj_error *err);
+enum tj_resolve_status tj_resolve_command(const char *cmd, char *const *envp, char *out, size_t len, tj_error *err);
 /* others_only: PATH entries the rest of the world may not reach are passed
  * by, as the sandbox's root (who owns no host file) would pass them. */
 enum tj_resolve_status tj_resolve_command_as(const char *cmd, char *const *envp, bool others_only, char *out,

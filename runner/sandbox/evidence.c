@@ -75,8 +75,7 @@ int tj_run_transparent_verdict(const struct tj_run_result *res, const struct tj_
       /* The profile denied the exec itself (or what it needs). */
       v->outcome = TJ_SECCOMP_DENIED;
       snprintf(v->outcome_name, sizeof(v->outcome_name), "seccomp_denied");
-      snprintf(v->diagnosis, sizeof(v->diagnosis), "seccomp denied %s: %s (cannot execute)", sc_summary,
-               res->message);
+      snprintf(v->diagnosis, sizeof(v->diagnosis), "seccomp denied %s: %s (cannot execute)", sc_summary, res->message);
     }
     return res->launch == TJ_LAUNCH_NOT_FOUND ? 127 : 126;
   }

@@ -22,8 +22,7 @@ void tj_child_msg_send(int fd, int kind, int err, const char *fmt, ...) {
   vsnprintf(m.text, sizeof(m.text), fmt, ap);
   va_end(ap);
   /* One write below PIPE_BUF is atomic: the reader gets all or nothing. */
-  if (write(fd, &m, sizeof(m)) < 0) {
-  }
+  if (write(fd, &m, sizeof(m)) < 0) {}
 }
 
 int tj_preexec_check_fds(int n, int *missing) {

@@ -17,15 +17,15 @@ struct tj_sc_plan;
 
 struct tj_preexec {
   const struct tj_rlimits *rlimits;
-  bool drop_caps;        /* false: keep the capabilities there are (init without --cap-*) */
-  bool has_user;         /* switch to uid:gid */
+  bool drop_caps; /* false: keep the capabilities there are (init without --cap-*) */
+  bool has_user;  /* switch to uid:gid */
   uid_t uid;
   gid_t gid;
-  uint64_t caps;         /* what the workload keeps */
-  int preserve_fds;      /* 3..preserve_fds+2 stay open */
+  uint64_t caps;                    /* what the workload keeps */
+  int preserve_fds;                 /* 3..preserve_fds+2 stay open */
   const struct tj_sc_plan *sc_plan; /* NULL: no filter */
-  int sc_sock;           /* where the filter's listener goes */
-  int msg_fd;            /* close-on-exec pipe to the parent */
+  int sc_sock;                      /* where the filter's listener goes */
+  int msg_fd;                       /* close-on-exec pipe to the parent */
   const char *exe;
   char *const *argv;
   char *const *envp;

@@ -32,8 +32,8 @@ extern char **environ;
 
 struct stream {
   const struct tj_sandbox_hooks *hooks;
-  int fd;     /* read end, -1 once at EOF */
-  int out;    /* where it goes: 1 or 2 */
+  int fd;  /* read end, -1 once at EOF */
+  int out; /* where it goes: 1 or 2 */
   bool out_broken;
   char line[1024];
   size_t line_len;
@@ -256,14 +256,15 @@ static bool sc_ready(struct sc_watch *w, bool sock_ready, short listener_events)
 static void sc_result_init(const struct tj_spec *spec, const struct tj_sc_plan *plan, struct tj_run_result *res) {
   const struct tj_sc_policy *p = spec->seccomp_policy;
   snprintf(res->seccomp.profile, sizeof(res->seccomp.profile), "%s",
-           !p || p->unconfined ? "unconfined" : p->name ? p->name : "custom");
+           !p || p->unconfined ? "unconfined"
+           : p->name           ? p->name
+                               : "custom");
   if (plan) {
     snprintf(res->seccomp.trapped, sizeof(res->seccomp.trapped), "%s", plan->trapped);
     snprintf(res->seccomp.cache, sizeof(res->seccomp.cache), "%s", tj_sc_cache_name(plan->cache));
   }
   for (size_t i = 0; plan && i < plan->n_skipped; i++)
-    snprintf(res->seccomp.skipped[res->seccomp.n_skipped++], sizeof(res->seccomp.skipped[0]), "%s",
-             plan->skipped[i]);
+    snprintf(res->seccomp.skipped[res->seccomp.n_skipped++], sizeof(res->seccomp.skipped[0]), "%s", plan->skipped[i]);
 }
 
 static void isolation_result(const struct tj_idmap *m, const struct tj_contain_plan *plan, const struct tj_spec *spec,
@@ -334,9 +335,9 @@ static int fd_headroom(tj_error *err) {
     return 0;
   DIR *d = opendir("/proc/self/fd");
   if (!d)
-    return errno == EMFILE || errno == ENFILE ? tj_error_set(err, errno, "RLIMIT_NOFILE (ulimit -n) is %llu",
-                                                             (unsigned long long)rl.rlim_cur)
-                                              : 0;
+    return errno == EMFILE || errno == ENFILE
+               ? tj_error_set(err, errno, "RLIMIT_NOFILE (ulimit -n) is %llu", (unsigned long long)rl.rlim_cur)
+               : 0;
   long open_fds = -3; /* ".", ".." and the directory's own */
   while (readdir(d))
     open_fds++;
@@ -479,10 +480,20 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
     close(st_p[0]);
     if (sc_p[0] >= 0)
       close(sc_p[0]);
-    struct tj_supervise_args a = {.caps = res->caps, .sc_plan = filtered ? &sc_plan : NULL, .sc_sock = sc_p[1],
-                                  .spec = spec, .plan = plan, .cg = cg, .envp = envp, .forward = forward,
-                                  .sync_fd = sync_p[0], .err_fd = msg_p[1], .status_fd = st_p[1],
-                                  .out_fd = out_p[1], .errout_fd = err_p[1], .userns = idmap.active,
+    struct tj_supervise_args a = {.caps = res->caps,
+                                  .sc_plan = filtered ? &sc_plan : NULL,
+                                  .sc_sock = sc_p[1],
+                                  .spec = spec,
+                                  .plan = plan,
+                                  .cg = cg,
+                                  .envp = envp,
+                                  .forward = forward,
+                                  .sync_fd = sync_p[0],
+                                  .err_fd = msg_p[1],
+                                  .status_fd = st_p[1],
+                                  .out_fd = out_p[1],
+                                  .errout_fd = err_p[1],
+                                  .userns = idmap.active,
                                   .rootless = idmap.rootless && !idmap.sub_count};
     tj_supervise_main(&a);
   }
@@ -631,9 +642,8 @@ teardown:
   tj_contain_tmp_dir_clean(plan);
   if (tj_cg_destroy(cg, &sub) < 0 && rc == 0)
     set_launch(res, TJ_LAUNCH_SETUP_ERROR, sub.msg);
-  int fds[] = {out_p[0], out_p[1], err_p[0], err_p[1], sync_p[0], sync_p[1], msg_p[0], msg_p[1],
-               st_p[0],  st_p[1],  sfd,      wall_tfd, sample_tfd, pidfd, sc_p[0], sc_p[1], scw.sock, scw.listener,
-               mntns};
+  int fds[] = {out_p[0], out_p[1], err_p[0],   err_p[1], sync_p[0], sync_p[1], msg_p[0], msg_p[1],     st_p[0], st_p[1],
+               sfd,      wall_tfd, sample_tfd, pidfd,    sc_p[0],   sc_p[1],   scw.sock, scw.listener, mntns};
   for (size_t i = 0; i < TJ_ARRAY_SIZE(fds); i++)
     if (fds[i] >= 0)
       close(fds[i]);

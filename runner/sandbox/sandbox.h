@@ -16,9 +16,9 @@
 
 enum tj_launch {
   TJ_LAUNCH_OK,
-  TJ_LAUNCH_SETUP_ERROR, /* testjail could not build the sandbox: 125 */
+  TJ_LAUNCH_SETUP_ERROR,    /* testjail could not build the sandbox: 125 */
   TJ_LAUNCH_NOT_EXECUTABLE, /* 126 */
-  TJ_LAUNCH_NOT_FOUND,   /* 127 */
+  TJ_LAUNCH_NOT_FOUND,      /* 127 */
 };
 
 #define TJ_TAIL_BYTES 16384
@@ -26,16 +26,16 @@ enum tj_launch {
 
 /* How the workload was kept from the host, for the report. */
 struct tj_isolation {
-  bool userns;          /* a user namespace; false: --userns host or the fallback */
-  bool rootless;        /* the caller's own ids map to root inside */
+  bool userns;   /* a user namespace; false: --userns host or the fallback */
+  bool rootless; /* the caller's own ids map to root inside */
   char uid_map[96], gid_map[96];
   char map_source[96];
   char idmapped[TJ_ISO_MAX_PATHS][256]; /* writable paths whose ids are shifted */
   int n_idmapped;
-  char covered[TJ_ISO_MAX_PATHS][256];  /* host directories hidden under an empty tmpfs */
+  char covered[TJ_ISO_MAX_PATHS][256]; /* host directories hidden under an empty tmpfs */
   int n_covered;
   int preserve_fds;
-  char fallback[512];   /* why there is no user namespace although one was wanted */
+  char fallback[512]; /* why there is no user namespace although one was wanted */
   /* How device access is held to runc's allow-list: "cgroup-v1", "bpf",
    * "userns-only" (no cgroup rule, but the kernel refuses mknod of devices
    * in a user namespace) or "none"; devices_why says why not a cgroup. */
@@ -61,7 +61,7 @@ struct tj_run_result {
   char tail[TJ_TAIL_BYTES]; /* ring of the last output bytes */
   size_t tail_pos;
   bool tail_wrapped;
-  uint64_t caps;              /* the capabilities the workload kept */
+  uint64_t caps; /* the capabilities the workload kept */
   struct tj_sc_result seccomp;
   struct tj_isolation isolation;
 };

@@ -48,10 +48,19 @@ static _Noreturn void run_workload(const struct tj_supervise_args *a) {
     }
     close(fd);
   }
-  struct tj_preexec p = {.rlimits = &spec->rlimits, .drop_caps = true, .has_user = spec->has_user,
-                         .uid = spec->uid, .gid = spec->gid, .caps = a->caps, .preserve_fds = spec->preserve_fds,
-                         .sc_plan = a->sc_plan, .sc_sock = a->sc_sock, .msg_fd = a->err_fd,
-                         .exe = a->plan->exe, .argv = spec->argv, .envp = a->envp};
+  struct tj_preexec p = {.rlimits = &spec->rlimits,
+                         .drop_caps = true,
+                         .has_user = spec->has_user,
+                         .uid = spec->uid,
+                         .gid = spec->gid,
+                         .caps = a->caps,
+                         .preserve_fds = spec->preserve_fds,
+                         .sc_plan = a->sc_plan,
+                         .sc_sock = a->sc_sock,
+                         .msg_fd = a->err_fd,
+                         .exe = a->plan->exe,
+                         .argv = spec->argv,
+                         .envp = a->envp};
   tj_preexec_run(&p);
 }
 
@@ -164,7 +173,6 @@ _Noreturn void tj_supervise_main(const struct tj_supervise_args *a) {
     if (kill(-w, (int)si.ssi_signo) < 0)
       kill(w, (int)si.ssi_signo);
   }
-  if (write(a->status_fd, &st, sizeof(st)) < 0) {
-  }
+  if (write(a->status_fd, &st, sizeof(st)) < 0) {}
   _exit(0);
 }

@@ -31,11 +31,11 @@ struct tj_supervise_args {
   int err_fd;       /* write end of the message pipe */
   int status_fd;    /* write end of the status pipe */
   int out_fd, errout_fd;
-  uint64_t caps;                      /* what the workload keeps */
-  const struct tj_sc_plan *sc_plan;   /* NULL: no seccomp filter */
-  int sc_sock;                        /* the workload sends the filter's listener here */
-  bool userns;                        /* PID 1 is in a new user namespace: become root there */
-  bool rootless;                      /* ... whose maps allow no setgroups */
+  uint64_t caps;                    /* what the workload keeps */
+  const struct tj_sc_plan *sc_plan; /* NULL: no seccomp filter */
+  int sc_sock;                      /* the workload sends the filter's listener here */
+  bool userns;                      /* PID 1 is in a new user namespace: become root there */
+  bool rootless;                    /* ... whose maps allow no setgroups */
 };
 
 /* Runs as PID 1 of the new pid namespace; never returns. */

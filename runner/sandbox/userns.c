@@ -24,7 +24,8 @@ int tj_subid_find(const char *content, const char *name, uid_t owner, uint32_t *
     if (!c1 || c1 > eol)
       continue;
     size_t n = (size_t)(c1 - line);
-    bool match = (strlen(name) == n && strncmp(line, name, n) == 0) || (strlen(owner_s) == n && strncmp(line, owner_s, n) == 0);
+    bool match =
+        (strlen(name) == n && strncmp(line, name, n) == 0) || (strlen(owner_s) == n && strncmp(line, owner_s, n) == 0);
     if (!match)
       continue;
     char *end;
@@ -300,13 +301,15 @@ void tj_userns_refusal(int e, char *buf, size_t len) {
   if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
     snprintf(buf, len, "user.max_user_namespaces is 0 (sysctl -w user.max_user_namespaces=15000 allows them)");
   else if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
-    snprintf(buf, len, "AppArmor restricts unprivileged user namespaces "
-                       "(kernel.apparmor_restrict_unprivileged_userns=1: set it to 0, or run as root)");
+    snprintf(buf, len,
+             "AppArmor restricts unprivileged user namespaces "
+             "(kernel.apparmor_restrict_unprivileged_userns=1: set it to 0, or run as root)");
   else if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
     snprintf(buf, len, "unprivileged user namespaces are off (sysctl -w kernel.unprivileged_userns_clone=1)");
   else if (e == EPERM)
-    snprintf(buf, len, "EPERM: in a container, its seccomp profile or missing CAP_SYS_ADMIN refuses them "
-                       "(run the container privileged or with an unconfined seccomp profile)");
+    snprintf(buf, len,
+             "EPERM: in a container, its seccomp profile or missing CAP_SYS_ADMIN refuses them "
+             "(run the container privileged or with an unconfined seccomp profile)");
   else
     snprintf(buf, len, "%s", strerror(e));
 }

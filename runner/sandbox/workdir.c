@@ -40,8 +40,7 @@ int tj_workdir_gc(int *removed, tj_error *err) {
       continue;
     struct stat st;
     /* Only a directory of our own: another user's name proves nothing. */
-    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-        st.st_uid != geteuid())
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
       continue;
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);

@@ -18,7 +18,7 @@
 #include "common/util.h"
 
 #define MAX_PROFILE_BYTES (4 << 20)
-#define MAX_DEPTH 8 /* profiles naming seccomp files naming profiles... */
+#define MAX_DEPTH 8    /* profiles naming seccomp files naming profiles... */
 #define MAX_ERRNO 4095 /* the kernel's errno range; SECCOMP_RET_DATA above it is not an errno */
 
 /* Parsing context: where we are, for messages. */
@@ -61,14 +61,21 @@ static int fail(struct pctx *c, const char *path, const char *fmt, ...) {
 
 static const char *type_name(const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_OBJECT: return "an object";
-  case JSON_ARRAY: return "an array";
-  case JSON_STRING: return "a string";
-  case JSON_INTEGER: return "an integer";
-  case JSON_REAL: return "a number with a fraction";
+  case JSON_OBJECT:
+    return "an object";
+  case JSON_ARRAY:
+    return "an array";
+  case JSON_STRING:
+    return "a string";
+  case JSON_INTEGER:
+    return "an integer";
+  case JSON_REAL:
+    return "a number with a fraction";
   case JSON_TRUE:
-  case JSON_FALSE: return "a boolean";
-  case JSON_NULL: return "null";
+  case JSON_FALSE:
+    return "a boolean";
+  case JSON_NULL:
+    return "null";
   }
   return "something else";
 }
@@ -201,18 +208,22 @@ static const struct {
   const char *name;
   enum tj_sc_op op;
 } ops[] = {
-    {"SCMP_CMP_NE", TJ_SC_NE}, {"SCMP_CMP_LT", TJ_SC_LT}, {"SCMP_CMP_LE", TJ_SC_LE},
-    {"SCMP_CMP_EQ", TJ_SC_EQ}, {"SCMP_CMP_GE", TJ_SC_GE}, {"SCMP_CMP_GT", TJ_SC_GT},
+    {"SCMP_CMP_NE", TJ_SC_NE},
+    {"SCMP_CMP_LT", TJ_SC_LT},
+    {"SCMP_CMP_LE", TJ_SC_LE},
+    {"SCMP_CMP_EQ", TJ_SC_EQ},
+    {"SCMP_CMP_GE", TJ_SC_GE},
+    {"SCMP_CMP_GT", TJ_SC_GT},
     {"SCMP_CMP_MASKED_EQ", TJ_SC_MASKED_EQ},
 };
 
 /* The architectures libseccomp and the OCI spec know. */
 static const char *const arch_names[] = {
-    "SCMP_ARCH_NATIVE",  "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",    "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",        "SCMP_ARCH_MIPS64",    "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",   "SCMP_ARCH_PPC64",
-    "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",     "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64",
-    "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",      "SCMP_ARCH_SH",     "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_NATIVE",      "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64", "SCMP_ARCH_X32",       "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64",     "SCMP_ARCH_MIPS",        "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+    "SCMP_ARCH_MIPSEL64",    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",    "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE",
+    "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",       "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64",  "SCMP_ARCH_RISCV64",
+    "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",        "SCMP_ARCH_SH",     "SCMP_ARCH_SHEB",
 };
 
 /* list: path names an array, so the index goes into the message. */
@@ -286,8 +297,8 @@ static int parse_filter(struct pctx *c, json_t *v, const char *path, struct tj_s
     unsigned major, minor;
     int used = 0;
     /* As dockerd: "X.Y" only; "4.8-rc1" or "5" would be a guess. */
-    if (s[0] < '0' || s[0] > '9' || sscanf(s, "%5u.%5u%n", &major, &minor, &used) != 2 || s[used] ||
-        !strchr(s, '.') || s[strcspn(s, ".") + 1] < '0' || s[strcspn(s, ".") + 1] > '9' || major == 0)
+    if (s[0] < '0' || s[0] > '9' || sscanf(s, "%5u.%5u%n", &major, &minor, &used) != 2 || s[used] || !strchr(s, '.') ||
+        s[strcspn(s, ".") + 1] < '0' || s[strcspn(s, ".") + 1] > '9' || major == 0)
       return fail(c, p, "invalid kernel version \"%.64s\": expected MAJOR.MINOR, e.g. \"5.8\"", s);
     f->min_kernel_major = major;
     f->min_kernel_minor = minor;
@@ -348,11 +359,13 @@ static const struct {
   const char *name;
   int value;
 } errno_names[] = {
-#define E(x) {#x, x}
-    E(EPERM),  E(ENOENT), E(ESRCH),  E(EINTR),  E(EIO),     E(ENXIO),  E(E2BIG),  E(ENOEXEC), E(EBADF),
-    E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT),  E(EBUSY),  E(EEXIST), E(EXDEV),   E(ENODEV),
-    E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY), E(EFBIG),  E(ENOSPC),  E(ESPIPE),
-    E(EROFS),  E(EMLINK), E(EPIPE),  E(ERANGE), E(ENOSYS),  E(ENOTSUP), E(EOPNOTSUPP), E(EAFNOSUPPORT),
+#define E(x)                                                                                                           \
+  { #x, x }
+    E(EPERM),           E(ENOENT),       E(ESRCH),       E(EINTR),  E(EIO),     E(ENXIO),      E(E2BIG),
+    E(ENOEXEC),         E(EBADF),        E(ECHILD),      E(EAGAIN), E(ENOMEM),  E(EACCES),     E(EFAULT),
+    E(EBUSY),           E(EEXIST),       E(EXDEV),       E(ENODEV), E(ENOTDIR), E(EISDIR),     E(EINVAL),
+    E(ENFILE),          E(EMFILE),       E(ENOTTY),      E(EFBIG),  E(ENOSPC),  E(ESPIPE),     E(EROFS),
+    E(EMLINK),          E(EPIPE),        E(ERANGE),      E(ENOSYS), E(ENOTSUP), E(EOPNOTSUPP), E(EAFNOSUPPORT),
     E(EPROTONOSUPPORT), E(ECONNREFUSED), E(ENETUNREACH),
 #undef E
 };
@@ -468,7 +481,8 @@ static int rule_args(struct pctx *c, json_t *e, const char *p, struct tj_sc_rule
 }
 
 static int parse_rule(struct pctx *c, json_t *v, const char *path, struct tj_sc_rule *r) {
-  static const char *const known[] = {"name", "names", "action", "errnoRet", "errno", "args", "includes", "excludes", NULL};
+  static const char *const known[] = {"name", "names",    "action",   "errnoRet", "errno",
+                                      "args", "includes", "excludes", NULL};
   if (want(c, v, JSON_OBJECT, path, "an object") < 0)
     return -EINVAL;
   bool bad = false;
@@ -607,8 +621,9 @@ static int policy_syscalls(struct pctx *c, json_t *e, const char *prefix, const 
 
 /* prefix: "" for a seccomp file, "seccomp" inside a testjail profile. */
 static int parse_policy_obj(struct pctx *c, json_t *root, const char *prefix, struct tj_sc_policy *out) {
-  static const char *const known[] = {"defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls",
-                                      "defaultErrno", "flags", "listenerPath", "listenerMetadata", "allowErrnoZero", NULL};
+  static const char *const known[] = {
+      "defaultAction", "defaultErrnoRet", "architectures",    "archMap",        "syscalls", "defaultErrno",
+      "flags",         "listenerPath",    "listenerMetadata", "allowErrnoZero", NULL};
   bool bad = false;
   char p[256];
   json_t *e;
@@ -622,7 +637,7 @@ static int parse_policy_obj(struct pctx *c, json_t *root, const char *prefix, st
   }
   path_key(p, sizeof(p), prefix, "defaultAction");
   int ra = (e = json_object_get(root, "defaultAction")) ? get_action(c, e, p, &out->default_action)
-                                                         : fail(c, prefix, "missing \"defaultAction\"");
+                                                        : fail(c, prefix, "missing \"defaultAction\"");
   STEP(ra);
   int rd = 0;
   if ((e = get(root, "defaultErrnoRet")) && ra == 0) {
@@ -1016,8 +1031,8 @@ static int profile_seccomp(struct pctx *c, json_t *e, const char *base_dir, bool
 
 static int parse_profile_obj(struct pctx *c, json_t *root, const char *base_dir, bool forbid_files,
                              struct tj_profile *out, int depth) {
-  static const char *const known[] = {"description", "memory", "pids_limit", "cpus", "ulimits", "wall_timeout", "build",
-                                      "network", "env", "capabilities", "seccomp", NULL};
+  static const char *const known[] = {"description", "memory",  "pids_limit", "cpus",         "ulimits", "wall_timeout",
+                                      "build",       "network", "env",        "capabilities", "seccomp", NULL};
   bool bad = false;
   json_t *e;
   STEP(check_keys(c, root, "", known));
@@ -1158,8 +1173,8 @@ int tj_sc_policy_load(const char *arg, struct tj_sc_policy **out, tj_error *err)
 
 /* ---- applying a profile under the flags ------------------------------------------ */
 
-int tj_profile_apply(struct tj_profile *p, struct tj_spec *spec, int64_t *build_memory_bytes,
-                     int64_t *build_timeout_ms, tj_error *err) {
+int tj_profile_apply(struct tj_profile *p, struct tj_spec *spec, int64_t *build_memory_bytes, int64_t *build_timeout_ms,
+                     tj_error *err) {
   if (spec->memory_bytes < 0)
     spec->memory_bytes = p->memory_bytes;
   if (spec->pids < 0)
@@ -1192,8 +1207,8 @@ int tj_profile_apply(struct tj_profile *p, struct tj_spec *spec, int64_t *build_
       flagged = strncmp(spec->env[j], p->env[i], nl) == 0;
     if (!flagged) {
       if (n + spec->n_env >= TJ_MAX_ENV)
-        return tj_error_set(err, 0, "%s: too many environment variables with the --env flags (at most %d)",
-                            p->source, TJ_MAX_ENV);
+        return tj_error_set(err, 0, "%s: too many environment variables with the --env flags (at most %d)", p->source,
+                            TJ_MAX_ENV);
       env[n++] = p->env[i];
     }
   }

@@ -23,22 +23,22 @@ int tj_sc_policy_parse(const char *text, size_t len, const char *source_name, st
 
 /* A testjail profile. Unset values: -1 (numbers), NULL (pointers). */
 struct tj_profile {
-  char *source;               /* file or shipped name, for messages */
+  char *source; /* file or shipped name, for messages */
   int64_t memory_bytes;
   int64_t pids;
   int64_t cpu_quota_us, cpu_period_us;
   int64_t wall_timeout_ms;
   int64_t build_memory_bytes;
   int64_t build_timeout_ms;
-  int network;                /* -1 unset, 0 none, 1 host */
+  int network; /* -1 unset, 0 none, 1 host */
   struct tj_rlimits rlimits;
-  char **env;                 /* "NAME=VALUE" */
+  char **env; /* "NAME=VALUE" */
   size_t n_env;
-  char **caps;                /* "CAP_NET_RAW"... */
+  char **caps; /* "CAP_NET_RAW"... */
   size_t n_caps;
-  struct tj_sc_policy *seccomp;  /* NULL: the profile says nothing */
-  char *seccomp_source;       /* where the seccomp rules were read (the profile itself when inline) */
-  const char *seccomp_path;   /* JSON path prefix of the rules in seccomp_source: "" or "seccomp." */
+  struct tj_sc_policy *seccomp; /* NULL: the profile says nothing */
+  char *seccomp_source;         /* where the seccomp rules were read (the profile itself when inline) */
+  const char *seccomp_path;     /* JSON path prefix of the rules in seccomp_source: "" or "seccomp." */
 };
 
 /* Parse a testjail profile; a plain seccomp object (top-level
@@ -77,7 +77,7 @@ extern const char *const tj_profile_shipped_names[]; /* NULL-terminated */
  * name, env by name (the flags' --env come after and win), caps, seccomp
  * (when no --seccomp). Takes the profile's policy, env and caps over (p
  * may be freed after). build_* may be NULL (exec). */
-int tj_profile_apply(struct tj_profile *p, struct tj_spec *spec, int64_t *build_memory_bytes,
-                     int64_t *build_timeout_ms, tj_error *err);
+int tj_profile_apply(struct tj_profile *p, struct tj_spec *spec, int64_t *build_memory_bytes, int64_t *build_timeout_ms,
+                     tj_error *err);
 
 #endif

@@ -142,13 +142,20 @@ size_t tj_sc_arg_set(const struct tj_sc_arg *args, size_t n, size_t k, struct tj
 
 bool tj_sc_arg_matches(const struct tj_sc_arg *a, uint64_t v) {
   switch (a->op) {
-  case TJ_SC_NE: return v != a->value;
-  case TJ_SC_LT: return v < a->value;
-  case TJ_SC_LE: return v <= a->value;
-  case TJ_SC_EQ: return v == a->value;
-  case TJ_SC_GE: return v >= a->value;
-  case TJ_SC_GT: return v > a->value;
-  case TJ_SC_MASKED_EQ: return (v & a->value) == a->value_two;
+  case TJ_SC_NE:
+    return v != a->value;
+  case TJ_SC_LT:
+    return v < a->value;
+  case TJ_SC_LE:
+    return v <= a->value;
+  case TJ_SC_EQ:
+    return v == a->value;
+  case TJ_SC_GE:
+    return v >= a->value;
+  case TJ_SC_GT:
+    return v > a->value;
+  case TJ_SC_MASKED_EQ:
+    return (v & a->value) == a->value_two;
   }
   return false;
 }
@@ -159,28 +166,41 @@ static bool is_deny(enum tj_sc_action a) {
 
 uint32_t tj_sc_kernel_action(enum tj_sc_action a, uint32_t errno_ret) {
   switch (a) {
-  case TJ_SC_ALLOW: return SCMP_ACT_ALLOW;
-  case TJ_SC_LOG: return SCMP_ACT_LOG;
-  case TJ_SC_TRAP: return SCMP_ACT_TRAP;
-  case TJ_SC_TRACE: return SCMP_ACT_TRACE(errno_ret);
+  case TJ_SC_ALLOW:
+    return SCMP_ACT_ALLOW;
+  case TJ_SC_LOG:
+    return SCMP_ACT_LOG;
+  case TJ_SC_TRAP:
+    return SCMP_ACT_TRAP;
+  case TJ_SC_TRACE:
+    return SCMP_ACT_TRACE(errno_ret);
   case TJ_SC_ERRNO:
   case TJ_SC_KILL_THREAD:
   case TJ_SC_KILL_PROCESS:
-  case TJ_SC_NOTIFY: return SCMP_ACT_NOTIFY;
+  case TJ_SC_NOTIFY:
+    return SCMP_ACT_NOTIFY;
   }
   return SCMP_ACT_NOTIFY;
 }
 
 const char *tj_sc_action_name(enum tj_sc_action a) {
   switch (a) {
-  case TJ_SC_ALLOW: return "SCMP_ACT_ALLOW";
-  case TJ_SC_ERRNO: return "SCMP_ACT_ERRNO";
-  case TJ_SC_KILL_THREAD: return "SCMP_ACT_KILL_THREAD";
-  case TJ_SC_KILL_PROCESS: return "SCMP_ACT_KILL_PROCESS";
-  case TJ_SC_TRAP: return "SCMP_ACT_TRAP";
-  case TJ_SC_TRACE: return "SCMP_ACT_TRACE";
-  case TJ_SC_LOG: return "SCMP_ACT_LOG";
-  case TJ_SC_NOTIFY: return "SCMP_ACT_NOTIFY";
+  case TJ_SC_ALLOW:
+    return "SCMP_ACT_ALLOW";
+  case TJ_SC_ERRNO:
+    return "SCMP_ACT_ERRNO";
+  case TJ_SC_KILL_THREAD:
+    return "SCMP_ACT_KILL_THREAD";
+  case TJ_SC_KILL_PROCESS:
+    return "SCMP_ACT_KILL_PROCESS";
+  case TJ_SC_TRAP:
+    return "SCMP_ACT_TRAP";
+  case TJ_SC_TRACE:
+    return "SCMP_ACT_TRACE";
+  case TJ_SC_LOG:
+    return "SCMP_ACT_LOG";
+  case TJ_SC_NOTIFY:
+    return "SCMP_ACT_NOTIFY";
   }
   return "?";
 }
@@ -205,18 +225,22 @@ static uint32_t arch_token(const char *name) {
 /* The arches this machine runs besides its native one (the compat ABIs). */
 static bool runnable_here(uint32_t native, uint32_t arch) {
   switch (native) {
-  case SCMP_ARCH_X86_64: return arch == SCMP_ARCH_X86 || arch == SCMP_ARCH_X32;
-  case SCMP_ARCH_AARCH64: return arch == SCMP_ARCH_ARM;
-  case SCMP_ARCH_PPC64: return arch == SCMP_ARCH_PPC;
-  case SCMP_ARCH_S390X: return arch == SCMP_ARCH_S390;
-  default: return false;
+  case SCMP_ARCH_X86_64:
+    return arch == SCMP_ARCH_X86 || arch == SCMP_ARCH_X32;
+  case SCMP_ARCH_AARCH64:
+    return arch == SCMP_ARCH_ARM;
+  case SCMP_ARCH_PPC64:
+    return arch == SCMP_ARCH_PPC;
+  case SCMP_ARCH_S390X:
+    return arch == SCMP_ARCH_S390;
+  default:
+    return false;
   }
 }
 
 static int plan_program(struct tj_sc_plan *plan, tj_error *err);
 
-int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const struct tj_sc_env *env,
-                    tj_error *err) {
+int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const struct tj_sc_env *env, tj_error *err) {
   memset(plan, 0, sizeof(*plan));
   plan->policy = p;
   plan->env = *env;
@@ -345,13 +369,17 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct t
     if (exempt_fd >= 0 && !has_a0)
       set[m++] = (struct tj_sc_arg){.index = 0, .value = (uint64_t)exempt_fd, .op = TJ_SC_NE};
     static const enum scmp_compare ops[] = {
-        [TJ_SC_NE] = SCMP_CMP_NE, [TJ_SC_LT] = SCMP_CMP_LT, [TJ_SC_LE] = SCMP_CMP_LE,
-        [TJ_SC_EQ] = SCMP_CMP_EQ, [TJ_SC_GE] = SCMP_CMP_GE, [TJ_SC_GT] = SCMP_CMP_GT,
+        [TJ_SC_NE] = SCMP_CMP_NE,
+        [TJ_SC_LT] = SCMP_CMP_LT,
+        [TJ_SC_LE] = SCMP_CMP_LE,
+        [TJ_SC_EQ] = SCMP_CMP_EQ,
+        [TJ_SC_GE] = SCMP_CMP_GE,
+        [TJ_SC_GT] = SCMP_CMP_GT,
         [TJ_SC_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
     };
     for (size_t i = 0; i < m; i++)
-      cmp[i] = (struct scmp_arg_cmp){.arg = set[i].index, .op = ops[set[i].op], .datum_a = set[i].value,
-                                     .datum_b = set[i].value_two};
+      cmp[i] = (struct scmp_arg_cmp){
+          .arg = set[i].index, .op = ops[set[i].op], .datum_a = set[i].value, .datum_b = set[i].value_two};
     int rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)m, cmp);
     if (rc < 0 && rc != -EEXIST)
       return rc;
@@ -396,8 +424,9 @@ static int build(const struct tj_sc_plan *plan, int sock, scmp_filter_ctx *out, 
       int nr = seccomp_syscall_resolve_name(r->names[j]);
       if (nr == __NR_SCMP_ERROR)
         continue; /* in plan->skipped */
-      int exempt = sock >= 0 && def != SCMP_ACT_NOTIFY && act == SCMP_ACT_NOTIFY &&
-                           strcmp(r->names[j], "sendmsg") == 0 ? sock : -1;
+      int exempt = sock >= 0 && def != SCMP_ACT_NOTIFY && act == SCMP_ACT_NOTIFY && strcmp(r->names[j], "sendmsg") == 0
+                       ? sock
+                       : -1;
       rc = add_rule(ctx, act, nr, r, exempt);
       if (rc < 0 && rc != -EEXIST)
         return tj_error_set(err, -rc, "seccomp filter: rule for %s", r->names[j]);
@@ -426,9 +455,12 @@ int tj_sc_build_count(const struct tj_sc_plan *plan, tj_error *err) {
 
 const char *tj_sc_cache_name(enum tj_sc_cache c) {
   switch (c) {
-  case TJ_SC_CACHE_HIT: return "hit";
-  case TJ_SC_CACHE_MISS: return "miss";
-  case TJ_SC_CACHE_OFF: return "off";
+  case TJ_SC_CACHE_HIT:
+    return "hit";
+  case TJ_SC_CACHE_MISS:
+    return "miss";
+  case TJ_SC_CACHE_OFF:
+    return "off";
   }
   return "off";
 }
@@ -443,8 +475,8 @@ static uint32_t sock_mark(const struct tj_sc_policy *p) {
     for (size_t i = 0; i < p->n_rules && !used; i++)
       for (size_t j = 0; j < p->rules[i].n_args && !used; j++) {
         const struct tj_sc_arg *a = &p->rules[i].args[j];
-        used = (uint32_t)a->value == mark || (uint32_t)(a->value >> 32) == mark ||
-               (uint32_t)a->value_two == mark || (uint32_t)(a->value_two >> 32) == mark;
+        used = (uint32_t)a->value == mark || (uint32_t)(a->value >> 32) == mark || (uint32_t)a->value_two == mark ||
+               (uint32_t)(a->value_two >> 32) == mark;
       }
     if (!used)
       return mark;
@@ -563,7 +595,8 @@ static int compile(const struct tj_sc_plan *plan, uint32_t mark, struct sock_fil
   if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
     return tj_error_set(err, -rc, "seccomp filter: seccomp_export_bpf");
   off_t len = lseek(fd, 0, SEEK_END);
-  if (len <= 0 || len % (off_t)sizeof(struct sock_filter) || len > (off_t)(TJ_SCC_MAX_INSNS * sizeof(struct sock_filter)))
+  if (len <= 0 || len % (off_t)sizeof(struct sock_filter) ||
+      len > (off_t)(TJ_SCC_MAX_INSNS * sizeof(struct sock_filter)))
     return tj_error_set(err, E2BIG, "seccomp filter: a program of %lld bytes", (long long)len);
   _cleanup_free_ struct sock_filter *prog = malloc((size_t)len);
   if (!prog)
@@ -599,9 +632,9 @@ static int finish_program(struct tj_sc_plan *plan, uint32_t mark, tj_error *err)
   }
   plan->prog_flags = SECCOMP_FILTER_FLAG_TSYNC;
   if (notify)
-    plan->prog_flags = tsync_esrch_supported()
-                           ? SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH | SECCOMP_FILTER_FLAG_NEW_LISTENER
-                           : SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    plan->prog_flags = tsync_esrch_supported() ? SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH |
+                                                     SECCOMP_FILTER_FLAG_NEW_LISTENER
+                                               : SECCOMP_FILTER_FLAG_NEW_LISTENER;
   plan->sock_at = calloc(n_mark ? n_mark : 1, sizeof(*plan->sock_at));
   if (!plan->sock_at)
     return tj_error_set(err, ENOMEM, "seccomp plan");

@@ -17,8 +17,8 @@
 /* What includes/excludes of Docker rules are judged against: the
  * workload's real capability set, the machine's architecture and kernel. */
 struct tj_sc_env {
-  uint64_t caps;          /* bit n: capability n */
-  uint32_t native_arch;   /* SCMP_ARCH_* token */
+  uint64_t caps;        /* bit n: capability n */
+  uint32_t native_arch; /* SCMP_ARCH_* token */
   int kernel_major, kernel_minor;
 };
 
@@ -61,19 +61,19 @@ struct sock_filter;
 struct tj_sc_plan {
   const struct tj_sc_policy *policy;
   struct tj_sc_env env;
-  bool *active;                   /* per rule */
+  bool *active; /* per rule */
   char skipped[TJ_SC_MAX_SKIPPED][48];
   size_t n_skipped, n_skipped_total;
-  uint32_t arches[8];             /* besides the native one */
+  uint32_t arches[8]; /* besides the native one */
   size_t n_arches;
-  char trapped[96];               /* "ptrace, bpf": the active TRAP rules' names */
+  char trapped[96]; /* "ptrace, bpf": the active TRAP rules' names */
   /* The kernel program, compiled here or read from the cache (sccache.h),
    * so that the workload's side only patches in its socket and calls
    * seccomp(2): no libseccomp, no malloc between fork and exec. */
   struct sock_filter *prog;
   size_t prog_len;
-  unsigned prog_flags;            /* SECCOMP_FILTER_FLAG_* as libseccomp would pass them */
-  uint32_t *sock_at;              /* instructions comparing with the listener's socket */
+  unsigned prog_flags; /* SECCOMP_FILTER_FLAG_* as libseccomp would pass them */
+  uint32_t *sock_at;   /* instructions comparing with the listener's socket */
   size_t n_sock_at;
   enum tj_sc_cache cache;
 };
@@ -81,8 +81,7 @@ struct tj_sc_plan {
 /* Judge p for env and get its kernel program: from the cache when a valid
  * entry exists, else compiled by libseccomp and stored. A cache that
  * cannot be used is never an error. */
-int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const struct tj_sc_env *env,
-                    tj_error *err);
+int tj_sc_plan_init(struct tj_sc_plan *plan, const struct tj_sc_policy *p, const struct tj_sc_env *env, tj_error *err);
 void tj_sc_plan_free(struct tj_sc_plan *plan);
 
 /* "hit", "miss" (compiled and stored now) or "off" (no usable cache
@@ -92,9 +91,9 @@ const char *tj_sc_cache_name(enum tj_sc_cache c);
 /* The profile's answer to a denied syscall. */
 struct tj_sc_decision {
   enum tj_sc_action action;
-  int err;                         /* for ERRNO: the errno to answer */
-  const struct tj_sc_rule *rule;   /* NULL: the default action */
-  bool enosys;                     /* clone3 or a syscall unknown to libseccomp: ENOSYS so callers fall back */
+  int err;                       /* for ERRNO: the errno to answer */
+  const struct tj_sc_rule *rule; /* NULL: the default action */
+  bool enosys;                   /* clone3 or a syscall unknown to libseccomp: ENOSYS so callers fall back */
 };
 
 /* From the first active deny rule that names the syscall (by its name on
@@ -124,29 +123,29 @@ int tj_sc_compile(const struct tj_sc_plan *plan, int sock, struct sock_filter **
 
 struct tj_sc_denial {
   char syscall[48];
-  char test[96];        /* "" when no Go test was running */
-  char parallel[192];   /* other tests running then (t.Parallel), one a line; the caller may be one */
-  int pid;              /* the first thread, in the sandbox's pid namespace (NSpid); -1 unknown */
-  int host_pid;         /* the same thread in the supervisor's */
+  char test[96];      /* "" when no Go test was running */
+  char parallel[192]; /* other tests running then (t.Parallel), one a line; the caller may be one */
+  int pid;            /* the first thread, in the sandbox's pid namespace (NSpid); -1 unknown */
+  int host_pid;       /* the same thread in the supervisor's */
   char comm[17];
   enum tj_sc_action action;
-  int err;              /* ERRNO: the errno answered */
+  int err; /* ERRNO: the errno answered */
   int64_t count;
-  bool enosys;          /* an ENOSYS fallback (clone3, unknown syscall): not counted as a denial */
+  bool enosys; /* an ENOSYS fallback (clone3, unknown syscall): not counted as a denial */
 };
 
 /* What a run's report says about seccomp. */
 struct tj_sc_result {
-  char profile[128];    /* "" when no filter */
+  char profile[128]; /* "" when no filter */
   struct tj_sc_denial denials[TJ_SC_MAX_DENIALS];
   int n_denials;
-  int64_t total;        /* every counted denial, including ones past the table */
-  bool killed;          /* a kill action fired: the sandbox was killed */
+  int64_t total; /* every counted denial, including ones past the table */
+  bool killed;   /* a kill action fired: the sandbox was killed */
   char kill_syscall[48];
   char skipped[TJ_SC_MAX_SKIPPED][48];
   size_t n_skipped;
-  char trapped[96];      /* the syscalls the profile TRAPs or KILLs in the kernel: a SIGSYS came from one of them */
-  char cache[8];         /* the compiled filter's cache: tj_sc_cache_name(); "" when no filter */
+  char trapped[96]; /* the syscalls the profile TRAPs or KILLs in the kernel: a SIGSYS came from one of them */
+  char cache[8];    /* the compiled filter's cache: tj_sc_cache_name(); "" when no filter */
 };
 
 /* The name of the first counted denial (most frequent first), NULL if none. */
