@@ -7,8 +7,14 @@
 # are skipped (the checkouts are the workspace, Go is this host's), apt-get
 # checks that the packages it is asked for are installed instead of
 # installing them, sudo runs the command (the privileged jobs are root
-# already), GITHUB_PATH, RUNNER_TEMP and CI_PROJECT_DIR are set.
+# already), GITHUB_PATH, RUNNER_TEMP and CI_PROJECT_DIR are set. The
+# sharded pipelines run job after job, each run of a matrix or of GitLab's
+# parallel: in a workspace of its own, their artifacts copied through a
+# directory of the run (upload/download-artifact and GitLab's artifacts
+# and needs, stood in for by ci-scripts.py --standin).
 
+# The sharded pipelines are six jobs each, on a shared 2-core host.
+: "${BATS_TEST_TIMEOUT:=900}"
 load common
 
 CI_DIR="$TJ_REPO/examples/ci"
@@ -63,7 +69,10 @@ EOF
   env -C "$GOCACHE_USER/warm" HOME="$GOCACHE_USER" GOCACHE="$GOCACHE_USER/cache" GOPROXY=off GOTOOLCHAIN=local \
     setpriv --reuid=1000 --regid=1000 --clear-groups go test -count=1 . >/dev/null ||
     { echo "go test as uid 1000 failed: the unprivileged jobs cannot build" >&2; return 1; }
-  export SRC SHIMS NOSUDO GOCACHE_USER
+  # root's, kept across the jobs too (setup-go restores one on GitHub's
+  # runners): a cold one per job costs minutes here.
+  GOCACHE_ROOT="$BATS_FILE_TMPDIR/gocache-root"
+  export SRC SHIMS NOSUDO GOCACHE_USER GOCACHE_ROOT
 }
 
 teardown_file() {
@@ -78,37 +87,100 @@ teardown() {
   tj_teardown
 }
 
-# make_workspace: $TJ_WORK/ws with the module (two packages, one reading
-# testdata/) and .testjail
+# make_workspace DIR: the module (two packages, one reading testdata/,
+# and those of EXTRA_PKGS, examples/ names) and .testjail in DIR, as WS
 make_workspace() {
-  WS="$TJ_WORK/ws"
+  WS="$1"
   mkdir -p "$WS"
   printf 'module example.com/ci\n\ngo 1.19\n' >"$WS/go.mod"
   cp -a "$TJ_REPO/examples/pass" "$TJ_REPO/examples/golden" "$WS/"
+  for p in ${EXTRA_PKGS:-}; do cp -a "$TJ_REPO/examples/$p" "$WS/"; done
   cp -a "$SRC" "$WS/.testjail"
 }
 
-# run_job github|gitlab FILE JOB root|user
-run_job() {
-  local kind=$1 file=$2 job=$3 who=$4 script="$TJ_WORK/job.sh" path
-  ci_scripts "$kind" "$file" "$job" >"$script"
-  make_workspace
-  mkdir -p "$WS/.runner_temp" "$WS/home"
+# job_run github|gitlab FILE JOB root|user [INSTANCE]: the job (one run of
+# it: INSTANCE as ci-scripts.py --plan names it) in a fresh workspace, WS,
+# as a runner gives each job; the run's artifacts in $TJ_WORK/artifacts.
+# Sets status, output and stderr.
+job_run() {
+  local kind=$1 file=$2 job=$3 who=$4 inst=${5:--} script path
+  local tag="$job${5:+-${5//[^A-Za-z0-9]/_}}"
+  script="$TJ_WORK/$tag.sh"
+  ci_scripts "$kind" "$file" "$job" "$inst" >"$script"
+  make_workspace "$TJ_WORK/ws-$tag"
+  mkdir -p "$WS/.runner_temp" "$WS/home" "$TJ_WORK/artifacts" "$TJ_WORK/standin"
+  # upload/download-artifact and GitLab's artifacts, for either user
+  cp "$TJ_REPO/integration-tests/ci-scripts.py" "$TJ_WORK/standin/"
+  printf '#!/bin/sh\nexec %q %q --standin "$@"\n' "$PYTHON3" "$TJ_WORK/standin/ci-scripts.py" >"$TJ_WORK/standin/ci-standin"
+  chmod 755 "$TJ_WORK/standin" "$TJ_WORK/standin/ci-standin"
   : >"$WS/.github_path"
-  path="$SHIMS:$PATH"
-  [ "$who" = root ] || path="$NOSUDO:$PATH"
+  path="$TJ_WORK/standin:$SHIMS:$PATH"
+  [ "$who" = root ] || path="$TJ_WORK/standin:$NOSUDO:$PATH"
   local env=(HOME="$WS/home" PATH="$path" GOPROXY=off GOTOOLCHAIN=local GITHUB_PATH="$WS/.github_path"
-             RUNNER_TEMP="$WS/.runner_temp" GITHUB_WORKSPACE="$WS" CI_PROJECT_DIR="$WS" CI=true)
-  [ "$who" = root ] || env+=(GOCACHE="$GOCACHE_USER/cache")
+             RUNNER_TEMP="$WS/.runner_temp" GITHUB_WORKSPACE="$WS" CI_PROJECT_DIR="$WS" CI=true
+             TJ_CI_ARTIFACTS="$TJ_WORK/artifacts")
+  if [ "$who" = root ]; then env+=(GOCACHE="$GOCACHE_ROOT"); else env+=(GOCACHE="$GOCACHE_USER/cache"); fi
+  # The host's CI may shard its own jobs: only the job's own say.
+  local unset=(-u JOB_COMPLETION_INDEX -u CI_NODE_INDEX -u CI_NODE_TOTAL)
   if [ "$who" = root ]; then
-    run --separate-stderr timeout 600 env -C "$WS" "${env[@]}" bash "$script"
+    run --separate-stderr timeout 600 env -C "$WS" "${unset[@]}" "${env[@]}" bash "$script"
   else
-    chown -R 1000:1000 "$WS"
+    chown -R 1000:1000 "$WS" "$TJ_WORK/artifacts"
     chmod 755 "$TJ_WORK"
-    run --separate-stderr timeout 600 env -C "$WS" "${env[@]}" \
+    run --separate-stderr timeout 600 env -C "$WS" "${unset[@]}" "${env[@]}" \
       setpriv --reuid=1000 --regid=1000 --clear-groups bash "$script"
   fi
-  [ "$status" -eq 0 ] || { echo "$kind $job: status $status"$'\n'"$output"$'\n'"$stderr" >&2; return 1; }
+}
+
+# run_job github|gitlab FILE JOB root|user: the job, which must succeed
+run_job() {
+  job_run "$@"
+  [ "$status" -eq 0 ] || { echo "$1 $3: status $status"$'\n'"$output"$'\n'"$stderr" >&2; return 1; }
+}
+
+# run_pipeline github|gitlab FILE JOB...: the jobs in this order (each
+# after the jobs it needs), as root, every run of each (a matrix, GitLab's
+# parallel:) one after the other. A job runs when every job it needs
+# succeeded or its condition is always; a failed run cancels its job's
+# later runs unless fail-fast is false. Sets RUN_STATUS[JOB INSTANCE] (a
+# status, or skipped or cancelled), RUN_WS[JOB INSTANCE] and JOB_STATUS[JOB]
+# (the first failed run's status, 0, or skipped).
+run_pipeline() {
+  local kind=$1 file=$2 job plan needs cond failfast inst n go first
+  shift 2
+  declare -gA RUN_STATUS=() RUN_WS=() JOB_STATUS=()
+  for job; do
+    plan="$(ci_scripts "$kind" "$file" --plan "$job")" || return 1
+    needs=$(sed -n 's/^needs //p' <<<"$plan")
+    cond=$(sed -n 's/^if //p' <<<"$plan")
+    failfast=$(sed -n 's/^fail-fast //p' <<<"$plan")
+    go=1
+    for n in $needs; do
+      [ -n "${JOB_STATUS[$n]:-}" ] || { echo "$job needs $n, which has not run before it" >&2; return 1; }
+      [ "${JOB_STATUS[$n]}" = 0 ] || [ "$cond" = always ] || go=0
+    done
+    if [ "$go" = 0 ]; then
+      JOB_STATUS[$job]=skipped
+      continue
+    fi
+    first=0
+    for inst in $(sed -n 's/^instance //p' <<<"$plan"); do
+      if [ "$first" != 0 ] && [ "$failfast" = true ]; then
+        RUN_STATUS["$job $inst"]=cancelled
+        continue
+      fi
+      job_run "$kind" "$file" "$job" root "$inst"
+      echo "# $kind $job $inst: status $status" >&3
+      RUN_STATUS["$job $inst"]=$status
+      RUN_WS["$job $inst"]=$WS
+      case $status in
+        0|1) ;;
+        *) echo "$kind $job $inst: status $status"$'\n'"$output"$'\n'"$stderr" >&2 ;;
+      esac
+      [ "$first" != 0 ] || first=$status
+    done
+    JOB_STATUS[$job]=$first
+  done
 }
 
 # assert_job_report MEMORY: both packages passed, the golden test among
@@ -128,12 +200,55 @@ assert "TestGreetingMatchesGolden" in cases, cases
 ' "$WS/testjail-report.json" "$WS/junit.xml" "$1"
 }
 
-@test "the CI files name the jobs this file runs: privileged and unprivileged, for each" {
-  assert_eq "$(ci_scripts github "$CI_DIR/github-actions.yml" --jobs | tr '\n' ' ')" "privileged unprivileged "
-  assert_eq "$(ci_scripts gitlab "$CI_DIR/gitlab-ci.yml" --jobs | tr '\n' ' ')" "test-privileged test-unprivileged "
+@test "the CI files name the jobs this file runs: privileged, unprivileged and the sharded pipeline, for each" {
+  assert_eq "$(ci_scripts github "$CI_DIR/github-actions.yml" --jobs | tr '\n' ' ')" "privileged unprivileged shard merge "
+  assert_eq "$(ci_scripts gitlab "$CI_DIR/gitlab-ci.yml" --jobs | tr '\n' ' ')" "test-privileged test-unprivileged test-sharded merge-shards "
   run ci_scripts github "$CI_DIR/github-actions.yml" nosuch
   [ "$status" -eq 2 ]
   assert_eq "$output" "ci-scripts: no job nosuch"
+}
+
+@test "ci-scripts.py refuses what a runner would not do as it does: another \${{ }}, a matrix value or key it lacks, an artifact name twice, a file two shards hold" {
+  local f="$TJ_WORK/gh.yml" g="$TJ_WORK/gl.yml"
+  sed 's/--report shard-${{ matrix.shard }}.json/--report shard-${{ github.run_id }}.json/' "$CI_DIR/github-actions.yml" >"$f"
+  ! cmp -s "$f" "$CI_DIR/github-actions.yml"
+  run ci_scripts github "$f" shard shard=1
+  [ "$status" -eq 2 ]
+  assert_contains "$output" 'unexpanded ${{ github.run_id }}'
+  run ci_scripts github "$CI_DIR/github-actions.yml" shard shard=4
+  [ "$status" -eq 2 ]
+  assert_contains "$output" "job shard has no instance shard=4"
+  run ci_scripts github "$CI_DIR/github-actions.yml" shard
+  [ "$status" -eq 2 ]
+  sed 's/^      fail-fast: false/      failfast: false/' "$CI_DIR/github-actions.yml" >"$f"
+  run ci_scripts github "$f" --plan shard
+  [ "$status" -eq 2 ]
+  assert_eq "$output" "ci-scripts: job shard: strategy: unknown key failfast"
+  sed 's/^  parallel: 4/  paralel: 4/' "$CI_DIR/gitlab-ci.yml" >"$g"
+  ! cmp -s "$g" "$CI_DIR/gitlab-ci.yml"
+  run ci_scripts gitlab "$g" --jobs
+  [ "$status" -eq 2 ]
+  assert_eq "$output" "ci-scripts: job test-sharded: unknown key paralel"
+  # the stand-ins
+  mkdir -p "$TJ_WORK/a" "$TJ_WORK/w"
+  cd "$TJ_WORK/w"
+  echo 1 >shard-1.json
+  export TJ_CI_ARTIFACTS="$TJ_WORK/a"
+  "$PYTHON3" "$TJ_REPO/integration-tests/ci-scripts.py" --standin upload-artifact s1 error shard-1.json
+  [ -f "$TJ_WORK/a/github/s1/shard-1.json" ]
+  run "$PYTHON3" "$TJ_REPO/integration-tests/ci-scripts.py" --standin upload-artifact s1 error shard-1.json
+  [ "$status" -eq 2 ]
+  assert_contains "$output" "an artifact s1 was already uploaded in this run"
+  "$PYTHON3" "$TJ_REPO/integration-tests/ci-scripts.py" --standin upload-artifact s2 error shard-1.json
+  run "$PYTHON3" "$TJ_REPO/integration-tests/ci-scripts.py" --standin download-artifact "" 's*' true out
+  [ "$status" -eq 2 ]
+  assert_contains "$output" "out/shard-1.json would be written twice"
+  "$PYTHON3" "$TJ_REPO/integration-tests/ci-scripts.py" --standin gitlab-upload t/1 'shard-*.json' --reports
+  "$PYTHON3" "$TJ_REPO/integration-tests/ci-scripts.py" --standin gitlab-upload t/2 'shard-*.json' --reports
+  rm shard-1.json
+  run "$PYTHON3" "$TJ_REPO/integration-tests/ci-scripts.py" --standin gitlab-download t
+  [ "$status" -eq 2 ]
+  assert_contains "$output" "shard-1.json would be written twice"
 }
 
 @test "GitHub Actions, privileged job: its run steps build and install testjail and test the module as root under the limits" {
@@ -158,4 +273,82 @@ assert "TestGreetingMatchesGolden" in cases, cases
   run_job gitlab "$CI_DIR/gitlab-ci.yml" test-unprivileged user
   [ "$(stat -c %u "$WS/testjail-report.json")" = 1000 ]
   assert_job_report none
+}
+
+# assert_sharded UNSHARDED.json MERGED.json JUNIT MERGE-STATUS GITHUB|GITLAB
+# SHARD.json:STATUS...: every shard ran as its own index (GitLab's 1-based
+# CI_NODE_INDEX for --shard auto) and exited with its report's exit code;
+# every package in exactly one shard; the merged report holds every package
+# of the unsharded run once, with its outcome, the run's outcome and exit
+# code, and the merge job exited with that code; the JUnit file has a
+# testsuite per package.
+assert_sharded() {
+  "$PYTHON3" -c '
+import json, sys, xml.etree.ElementTree as ET
+unsharded, merged, junit, merge_status, kind = sys.argv[1:6]
+shards = [a.rsplit(":", 1) for a in sys.argv[6:]]
+u = json.load(open(unsharded))
+want = {p["package"]: p["outcome"] for p in u["packages"]}
+assert len(want) == len(u["packages"]) == 3, want
+assert sorted(want.values()) == ["passed", "passed", "tests_failed"], want
+seen = []
+for k, (path, status) in enumerate(shards):
+    r = json.load(open(path))
+    sh = r["shard"]
+    assert (sh["index"], sh["count"]) == (k, len(shards)), (path, sh)
+    if kind == "gitlab":
+        assert "CI_NODE_INDEX=%d" % (k + 1) in sh["source"], sh["source"]
+    assert r["exit_code"] == int(status), (path, r["exit_code"], status)
+    seen += sh["packages"]
+    assert sorted(p["package"] for p in r["packages"]) == sorted(sh["packages"]), (path, sh)
+assert sorted(seen) == sorted(want), seen
+m = json.load(open(merged))
+names = [p["package"] for p in m["packages"]]
+assert names == sorted(want), names
+assert {p["package"]: p["outcome"] for p in m["packages"]} == want, m["packages"]
+assert (m["outcome"], m["exit_code"]) == (u["outcome"], u["exit_code"]), (m["outcome"], m["exit_code"])
+assert m["exit_code"] == int(merge_status), (m["exit_code"], merge_status)
+suites = [s.get("name") for s in ET.parse(junit).getroot().iter("testsuite")]
+assert sorted(suites) == sorted(want), suites
+' "$@"
+}
+
+@test "GitHub Actions, sharded: a matrix of 4 shards uploads 4 reports, the merge job (after a failed shard too) gives the unsharded job's verdict" {
+  # a failing package: a shard fails, its report must still reach the merge
+  EXTRA_PKGS=fail
+  job_run github "$CI_DIR/github-actions.yml" privileged root
+  [ "$status" -eq 1 ] || { echo "unsharded job: status $status"$'\n'"$stderr" >&2; return 1; }
+  cp "$WS/testjail-report.json" "$TJ_WORK/unsharded.json"
+  run_pipeline github "$CI_DIR/github-actions.yml" shard merge
+  local k shards=()
+  for k in 0 1 2 3; do
+    [ -f "${RUN_WS[shard shard=$k]}/shard-$k.json" ]
+    cmp "${RUN_WS[shard shard=$k]}/shard-$k.json" "$TJ_WORK/artifacts/github/testjail-shard-$k/shard-$k.json"
+    shards+=("$TJ_WORK/artifacts/github/testjail-shard-$k/shard-$k.json:${RUN_STATUS[shard shard=$k]}")
+  done
+  assert_eq "${JOB_STATUS[shard]}" 1 "the shard holding the failing package failed its job"
+  [ "${JOB_STATUS[merge]}" != skipped ]
+  local mws="${RUN_WS[merge -]}"
+  assert_sharded "$TJ_WORK/unsharded.json" "$mws/testjail-report.json" "$mws/junit.xml" "${JOB_STATUS[merge]}" github "${shards[@]}"
+  cmp "$mws/junit.xml" "$TJ_WORK/artifacts/github/testjail-report-sharded/junit.xml"
+  cmp "$mws/testjail-report.json" "$TJ_WORK/artifacts/github/testjail-report-sharded/testjail-report.json"
+}
+
+@test "GitLab CI, sharded: parallel: 4 with --shard auto, artifacts when: always, the merge job's report and JUnit as the unsharded job's" {
+  EXTRA_PKGS=fail
+  job_run gitlab "$CI_DIR/gitlab-ci.yml" test-privileged root
+  [ "$status" -eq 1 ] || { echo "unsharded job: status $status"$'\n'"$stderr" >&2; return 1; }
+  cp "$WS/testjail-report.json" "$TJ_WORK/unsharded.json"
+  run_pipeline gitlab "$CI_DIR/gitlab-ci.yml" test-sharded merge-shards
+  local k shards=()
+  for k in 1 2 3 4; do
+    cmp "${RUN_WS[test-sharded $k]}/shard-$k.json" "$TJ_WORK/artifacts/gitlab/test-sharded/$k/shard-$k.json"
+    shards+=("$TJ_WORK/artifacts/gitlab/test-sharded/$k/shard-$k.json:${RUN_STATUS[test-sharded $k]}")
+  done
+  assert_eq "${JOB_STATUS[test-sharded]}" 1 "the shard holding the failing package failed its job"
+  [ "${JOB_STATUS[merge-shards]}" != skipped ]
+  local mws="${RUN_WS[merge-shards -]}"
+  assert_sharded "$TJ_WORK/unsharded.json" "$mws/testjail-report.json" "$mws/junit.xml" "${JOB_STATUS[merge-shards]}" gitlab "${shards[@]}"
+  cmp "$mws/junit.xml" "$TJ_WORK/artifacts/gitlab-reports/merge-shards/junit/junit.xml"
+  cmp "$mws/testjail-report.json" "$TJ_WORK/artifacts/gitlab/merge-shards/testjail-report.json"
 }
