@@ -18,22 +18,7 @@ setup() {
   tjt_setup
   # The host's CI may shard its own jobs: the tests set what they mean.
   unset JOB_COMPLETION_INDEX CI_NODE_INDEX CI_NODE_TOTAL
-}
-
-# expect_bad_input NEEDLE COMMAND-ARGS...: one line naming the input, 125,
-# nothing on stdout, nothing left behind.
-expect_bad_input() {
-  local needle=$1
-  shift
-  run --separate-stderr tj "$@"
-  if [ "$status" -ne 125 ]; then
-    echo "status $status, expected 125; stdout: $output; stderr: $stderr" >&2
-    return 1
-  fi
-  assert_eq "$output" "" "nothing on stdout"
-  assert_eq "${#stderr_lines[@]}" 1 "exactly one line on stderr: $stderr"
-  assert_contains "$stderr" "$needle"
-  assert_nothing_left_test
+  TJ_BAD_INPUT_LEAK_CHECK=assert_nothing_left_test
 }
 
 # outcomes REPORT: "package outcome" lines, sorted.
