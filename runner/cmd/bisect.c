@@ -461,15 +461,7 @@ static void bisect_run_end(struct bisect_run *br) {
   tj_closep(&br->sfd);
   if (!br->masked)
     return;
-  if (br->interrupted) {
-    signal(br->interrupted, SIG_DFL);
-    sigset_t one;
-    sigemptyset(&one);
-    sigaddset(&one, br->interrupted);
-    raise(br->interrupted);
-    sigprocmask(SIG_UNBLOCK, &one, NULL);
-  }
-  sigprocmask(SIG_SETMASK, &br->old_mask, NULL);
+  tj_cmd_unmask(br->interrupted, &br->old_mask);
 }
 
 int tj_cmd_bisect(int argc, char **argv) {

@@ -1164,3 +1164,16 @@ int tj_cmd_usage_error(const char *msg) {
   fprintf(stderr, "testjail: %s\n", msg);
   return TJ_EXIT_USAGE;
 }
+
+void tj_cmd_unmask(int sig, const sigset_t *old) {
+  if (sig) {
+    signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, old, NULL);
+    raise(sig);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+  }
+  sigprocmask(SIG_SETMASK, old, NULL);
+}

@@ -4,6 +4,8 @@
 #ifndef TJ_CMD_H
 #define TJ_CMD_H
 
+#include <signal.h>
+
 /* test: the packages, one worker process per package (build sandbox, test
  * sandbox), -p at a time, output grouped per package in order, the
  * aggregated verdict, report and JUnit; the exit code of the contract. */
@@ -23,5 +25,9 @@ int tj_cmd_profile(int argc, char **argv);
 /* Bad input or a sandbox not set up: "testjail: MSG" on stderr, and the
  * exit code that says so (TJ_EXIT_USAGE). */
 int tj_cmd_usage_error(const char *msg);
+
+/* The command's signal mask back to old; when sig (a signal that stopped
+ * the command) is not 0, die of it first, as the shell that ran us expects. */
+void tj_cmd_unmask(int sig, const sigset_t *old);
 
 #endif

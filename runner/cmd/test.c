@@ -827,17 +827,7 @@ static void test_run_end(struct test_run *t) {
   tj_shard_timings_free(&t->timings);
   if (!t->masked)
     return;
-  int sig = t->interrupted;
-  if (sig) {
-    signal(sig, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &t->old_mask, NULL);
-    raise(sig);
-    sigset_t one;
-    sigemptyset(&one);
-    sigaddset(&one, sig);
-    sigprocmask(SIG_UNBLOCK, &one, NULL);
-  }
-  sigprocmask(SIG_SETMASK, &t->old_mask, NULL);
+  tj_cmd_unmask(t->interrupted, &t->old_mask);
 }
 
 int tj_cmd_test(int argc, char **argv) {
