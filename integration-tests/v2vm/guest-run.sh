@@ -36,10 +36,12 @@ fi
 out=${V2VM_OUT:?}
 cut -d' ' -f1 /proc/uptime >"$out/boot.uptime"
 # shellcheck source=/dev/null
-. "$out/job.env"   # REPO, BATS_FILES, NESTED_FILES, NESTED_SKIP, TESTJAIL, TJHELPER, TJ_EXAMPLES_DIR
+. "$out/job.env"   # REPO, BATS_FILES, NESTED_FILES, NESTED_SKIP, TESTJAIL, TJHELPER, TJ_EXAMPLES_DIR, GO_BIN_DIR
 cd "$REPO" || exit 1
+[ -z "${GO_BIN_DIR:-}" ] || export PATH="$GO_BIN_DIR:$PATH"
 
 say() { echo "v2vm guest [$(cut -d' ' -f1 /proc/uptime)s]: $*"; }
+command -v go >/dev/null && say "$(go version) ($(command -v go))"
 
 # What this guest is: the host prints it next to the results.
 fstype=$(stat -fc %T $cg)

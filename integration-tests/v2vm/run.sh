@@ -124,7 +124,11 @@ for b in "$testjail" "$tjhelper"; do
 done
 
 host_gocache=
+# The guests run the go first in the host's PATH (the one the Go image
+# holds), not whichever their own PATH finds first (Debian's older one).
+go_bin_dir=
 if command -v go >/dev/null; then
+  go_bin_dir=$(dirname "$(command -v go)")
   host_gocache=$(go env GOCACHE 2>/dev/null || true)
   [ "$host_gocache" != off ] || host_gocache=
 fi
@@ -204,8 +208,8 @@ for ((k = 0; k < nshards; k++)); do
   # Keep the suite's order within a shard.
   read -r -a idx <<<"$(tr ' ' '\n' <<<"${shard_files[k]}" | sort -n | tr '\n' ' ')"
   {
-    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\nTJ_EXAMPLES_DIR=%q\n' \
-      "$repo" "$testjail" "$tjhelper" "$examples_dir"
+    printf 'REPO=%q\nTESTJAIL=%q\nTJHELPER=%q\nTJ_EXAMPLES_DIR=%q\nGO_BIN_DIR=%q\n' \
+      "$repo" "$testjail" "$tjhelper" "$examples_dir" "$go_bin_dir"
     printf 'BATS_FILES=('; for i in "${idx[@]}"; do printf ' %q' "${gfiles[i]}"; done; printf ' )\n'
     if [ $k = "$nested_shard" ] && [ ${#nested[@]} -gt 0 ]; then
       printf 'NESTED_FILES=('; printf ' %q' "${gnested[@]}"; printf ' )\nNESTED_SKIP=\n'
