@@ -89,8 +89,8 @@ check-v2: testjail $(HELPER)
 	bash integration-tests/v2vm/run.sh
 
 # check-v2: the same suite in pure cgroup v2 QEMU guests (integration-tests/v2vm/).
-# Not part of check: under TCG (no KVM) it takes 15-20 minutes of two cores,
-# which would push check past 30 minutes. Run it on its own.
+# Not part of check: under TCG (no KVM) it takes about 20 minutes of two
+# cores. CI (.ci/run) runs it beside check-go and check-asan.
 check: deps
 	$(MAKE) format-check
 	$(MAKE) testjail $(HELPER) $(UNIT_BINS)

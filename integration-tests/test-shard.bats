@@ -309,6 +309,10 @@ for k in sorted(events):
   cp "$d/x.jsonl" "$d/keep.jsonl"
   expect_bad_input "$d/x.jsonl: OUT is also one of the streams" report merge --json "$d/x.jsonl" "$d/x.jsonl"
   assert_eq "$(cat "$d/x.jsonl")" "$(cat "$d/keep.jsonl")"
+  # OUT '-' on a full disk: the write error, not a quiet 0
+  run --separate-stderr bash -c '"$1" report merge --json - "$2" >/dev/full' _ "$TESTJAIL" "$d/x.jsonl"
+  assert_eq "$status" 125
+  assert_eq "$stderr" "testjail: report merge: -: No space left on device"
 }
 
 @test "a shard with no package passes with a note, and builds nothing" {

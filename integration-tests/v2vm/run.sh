@@ -92,7 +92,8 @@ else
     done
     # A file whose subject cannot differ between cgroup layouts says so
     # in a "# v2vm: host only: REASON" line; naming it runs it all the same.
-    if reason=$(sed -n 's/^# v2vm: host only: //p' "$f" | head -1) && [ -n "$reason" ]; then
+    reason=$(sed -n '/^# v2vm: host only: /{s///p;q;}' "$f")
+    if [ -n "$reason" ]; then
       host_only+=("${f##*/} ($reason)")
       continue
     fi

@@ -332,11 +332,12 @@ static json_t *shard_filter(const struct tj_shard *sh, const struct tj_shard_tim
     tj_error_set(err, ENOMEM, "--shard");
     return NULL;
   }
+  int total = *n;
+  *n = kept; /* the others are freed: never again, whatever comes next */
   json_t *o = json_pack("{s:i,s:i,s:s,s:s,s:o,s:i,s:o}", "index", sh->index, "count", sh->count, "strategy", strategy,
-                        "source", sh->source, "packages", mine, "total_packages", *n, "plan", plan);
+                        "source", sh->source, "packages", mine, "total_packages", total, "plan", plan);
   fprintf(stderr, "testjail: shard %d/%d (%s): %d of %d packages, split by %s\n", sh->index, sh->count, sh->source,
-          kept, *n, strategy);
-  *n = kept;
+          kept, total, strategy);
   return o;
 }
 

@@ -95,15 +95,23 @@ int tj_rlimit_apply(const struct tj_rlimits *set, const struct tj_rlimit **faile
   return 0;
 }
 
-void tj_rlimit_lift_hard(const struct tj_rlimits *set) {
+void tj_rlimit_lift_hard(const struct tj_rlimits *set, struct tj_rlimit_saved *saved) {
   for (int k = 0; k < set->n; k++) {
     struct rlimit rl;
     rlim_t want = set->v[k].hard;
+    saved->lifted[k] = false;
     if (getrlimit(set->v[k].resource, &rl) < 0 || rl.rlim_max == RLIM_INFINITY ||
         (want != RLIM_INFINITY && want <= rl.rlim_max))
       continue;
+    saved->old[k] = rl;
     rl.rlim_max = want;
     /* EPERM without CAP_SYS_RESOURCE: the workload's setrlimit then says so */
-    (void)setrlimit(set->v[k].resource, &rl);
+    saved->lifted[k] = setrlimit(set->v[k].resource, &rl) == 0;
   }
+}
+
+void tj_rlimit_restore(const struct tj_rlimits *set, const struct tj_rlimit_saved *saved) {
+  for (int k = 0; k < set->n; k++)
+    if (saved->lifted[k])
+      (void)setrlimit(set->v[k].resource, &saved->old[k]);
 }

@@ -36,9 +36,17 @@ const char *tj_rlimit_names(void);
  * *failed to the offending entry. */
 int tj_rlimit_apply(const struct tj_rlimits *set, const struct tj_rlimit **failed);
 
+/* This process's limits before tj_rlimit_lift_hard, to put back. */
+struct tj_rlimit_saved {
+  struct rlimit old[TJ_MAX_RLIMITS];
+  bool lifted[TJ_MAX_RLIMITS];
+};
+
 /* Raise this process's hard limits to those of set where they are lower,
- * as far as privilege allows. Called before entering a user namespace: in
- * there no process may raise a hard limit above what it inherited. */
-void tj_rlimit_lift_hard(const struct tj_rlimits *set);
+ * as far as privilege allows, until tj_rlimit_restore. Called around the
+ * clone into a user namespace: in there no process may raise a hard limit
+ * above what it inherited. */
+void tj_rlimit_lift_hard(const struct tj_rlimits *set, struct tj_rlimit_saved *saved);
+void tj_rlimit_restore(const struct tj_rlimits *set, const struct tj_rlimit_saved *saved);
 
 #endif

@@ -67,9 +67,10 @@ _Noreturn void tj_preexec_run(const struct tj_preexec *p) {
     if (r == -EPERM && getrlimit(bad->resource, &now) == 0 && now.rlim_max != RLIM_INFINITY &&
         (bad->hard == RLIM_INFINITY || bad->hard > now.rlim_max))
       tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, -r,
-                        "--ulimit %s: the hard limit asked for is above the %llu testjail was given, and raising "
-                        "a hard limit needs CAP_SYS_RESOURCE",
-                        bad->name, (unsigned long long)now.rlim_max);
+                        "--ulimit %s: the hard limit asked for is above the %llu testjail was given, and testjail "
+                        "could not raise its own (that needs CAP_SYS_RESOURCE%s)",
+                        bad->name, (unsigned long long)now.rlim_max,
+                        bad->resource == RLIMIT_NOFILE ? ", and nofile stays within fs.nr_open" : "");
     else
       tj_child_msg_send(p->msg_fd, TJ_MSG_SETUP, -r, "--ulimit %s: setrlimit: %s", bad->name, strerror(-r));
     _exit(TJ_EXIT_USAGE);

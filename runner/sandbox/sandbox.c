@@ -445,9 +445,10 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   ca.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
   if (plan->new_net)
     ca.flags |= CLONE_NEWNET;
+  struct tj_rlimit_saved rl_saved = {0};
   if (idmap.active) {
     ca.flags |= CLONE_NEWUSER;
-    tj_rlimit_lift_hard(&spec->rlimits);
+    tj_rlimit_lift_hard(&spec->rlimits, &rl_saved);
   }
   int cgfd = tj_cg_clone_fd(cg);
   if (cgfd >= 0) {
@@ -460,8 +461,11 @@ int tj_sandbox_run(const struct tj_spec *spec, const struct tj_sandbox_hooks *ho
   if (hooks && hooks->on_start)
     hooks->on_start(hooks->ctx, start);
   pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+  int clone_errno = errno;
+  if (pid != 0)
+    tj_rlimit_restore(&spec->rlimits, &rl_saved); /* the workload has them: testjail's own back */
   if (pid < 0) {
-    int e = errno;
+    int e = clone_errno;
     if (idmap.active) {
       char why[256];
       tj_userns_refusal(e, why, sizeof(why));
