@@ -18,7 +18,7 @@ report_py() {
   "$PYTHON3" -c "import json, sys; r = json.load(open(sys.argv[1])); $1" "$REPORT"
 }
 
-@test "memneed: the answer passes, a limit tolerance (2 MiB) + 3 MiB below it fails, both near the measured peak" {
+@test "memneed: the answer passes within its tolerance, a limit tolerance (2 MiB) + 3 MiB below it fails, both near the measured peak" {
   tjb --quiet --tolerance 2M ./memneed
   [ "$status" -eq 0 ] || { echo "status $status: $output $stderr" >&2; return 1; }
   assert_eq "$(json_get "$REPORT" mode)" bisect
@@ -55,9 +55,12 @@ assert t[0]["limit_bytes"] is None and t[0]["outcome"] == "passed"
 assert any(x["outcome"] == "oom_killed" for x in t)'
   assert_nothing_left_test
 
-  # the answer, checked with testjail test itself
+  # the answer, checked with testjail test itself: one try passed at it,
+  # and the need moves a little from run to run (the runtime's heap
+  # growth; a try at exactly the measured peak failed once in the v2
+  # guest), so within its tolerance
   REPORT="$BATS_TEST_TMPDIR/check.json"
-  tjt --memory "$min" ./memneed
+  tjt --memory $((min + 2 * MiB)) ./memneed
   assert_test_result passed 0
   tjt --memory $((min - 2 * MiB - 3 * MiB)) ./memneed
   assert_test_result oom_killed 3
