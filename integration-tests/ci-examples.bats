@@ -12,6 +12,7 @@
 # parallel: in a workspace of its own, their artifacts copied through a
 # directory of the run (upload/download-artifact and GitLab's artifacts
 # and needs, stood in for by ci-scripts.py --standin).
+# v2vm: host only: runs the example pipelines' jobs (make, go builds, a dozen testjail runs each), which take TCG past its bound; their sandboxes are the ones the other suites check in the guests
 
 # The sharded pipelines are six jobs each, on a shared 2-core host.
 : "${BATS_TEST_TIMEOUT:=900}"
