@@ -3,6 +3,7 @@
 # as N pods of an Indexed Job would (JOB_COMPLETION_INDEX set), their merged
 # report against one unsharded run, a lost shard, an empty one, bad input;
 # their go test -json streams merged against one unsharded stream.
+# v2vm: host only: splits package lists and merges reports, which no cgroup layout changes; its 40-package runs take TCG past its bound
 
 # 40 packages, built and run 2.25 times over, on a shared 2-core host.
 : "${BATS_TEST_TIMEOUT:=900}"
