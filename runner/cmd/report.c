@@ -282,30 +282,16 @@ static int read_all(const char *path, struct tj_buf *b, struct stat *st) {
   }
 }
 
-/* All of p to fd: 0, or -errno (a reader gone, a disk full). */
-static int write_fd(int fd, const char *p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w < 0)
-      return -errno;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 static int write_stream(const char *path, const struct tj_buf *b) {
   if (strcmp(path, "-") == 0)
-    return write_fd(STDOUT_FILENO, b->p, b->len);
+    return tj_write_all(STDOUT_FILENO, b->p, b->len);
   char tmp[4096];
   if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
     return -ENAMETOOLONG;
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0)
     return -errno;
-  int e = -write_fd(fd, b->p, b->len);
+  int e = -tj_write_all(fd, b->p, b->len);
   if (close(fd) < 0 && !e)
     e = errno;
   if (!e && rename(tmp, path) < 0)

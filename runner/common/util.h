@@ -57,19 +57,23 @@ static inline void tj_closedirp(DIR **d) {
 
 #define TJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Write all of buf, retrying on EINTR; a reader that went away ends it
- * quietly (the run and its verdict go on). */
-static inline void tj_write_all(int fd, const void *buf, size_t n) {
+/* Write all of buf, retrying on EINTR: 0, or -errno when the reader went
+ * away or the disk is full. Callers whose run and verdict go on anyway
+ * ignore it. */
+static inline int tj_write_all(int fd, const void *buf, size_t n) {
   const char *p = buf;
   while (n) {
     ssize_t w = write(fd, p, n);
     if (w < 0 && errno == EINTR)
       continue;
-    if (w <= 0)
-      return;
+    if (w < 0)
+      return -errno;
+    if (w == 0)
+      return -EIO;
     p += w;
     n -= (size_t)w;
   }
+  return 0;
 }
 
 /* Every disposition back to SIG_DFL before exec. The raw syscall, because
