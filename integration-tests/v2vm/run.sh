@@ -272,7 +272,10 @@ for ((k = 0; k < nshards; k++)); do
   d=$results/$k
   # One vCPU: with two, every exec pays for cross-vCPU TLB flushes (MTTCG)
   # and the same suite costs ~30% more host CPU; nothing in it needs two.
-  qemu=(qemu-system-x86_64 -machine pc -accel "tcg,thread=${V2VM_TCG_THREAD:-multi}" -cpu "${V2VM_CPU:-max}" -smp "${V2VM_SMP:-1}" -m 2G
+  # qemu64, not max: with AVX2 and friends offered, glibc and Go take their
+  # vector paths, which TCG emulates slowly (fork+exec and a Go link cost
+  # ~25% more host CPU under max).
+  qemu=(qemu-system-x86_64 -machine pc -accel "tcg,thread=${V2VM_TCG_THREAD:-multi}" -cpu "${V2VM_CPU:-qemu64}" -smp "${V2VM_SMP:-1}" -m 2G
     -kernel "$VMLINUX" -initrd "$INITRD"
     -append "console=ttyS0 rdinit=/init cgroup_no_v1=all panic=-1 quiet loglevel=3 ${V2VM_APPEND:-} v2vm_script=$here/guest-run.sh"
     -nodefaults -no-user-config -display none -serial stdio -no-reboot
