@@ -223,6 +223,33 @@ static void test_answer_from_tries(void **state) {
   assert_int_equal(a.unlimited_peak, 50 * MiB);
 }
 
+static void test_wobble_within_tolerance(void **state) {
+  /* a pass at 54 and a failure at 55 with a 2 MiB tolerance: the need moves
+   * by less than the resolution asked for; not flaky, and the answer is the
+   * lowest limit that passed every time above every failure */
+  struct tj_bisect b;
+  struct tj_bisect_cfg cfg = {.floor_bytes = MiB, .tolerance_bytes = 2 * MiB, .runs = 1};
+  tj_bisect_init(&b, &cfg);
+  struct tj_bisect_try t[] = {
+      {.limit_bytes = TJ_BISECT_UNLIMITED, .passed = true, .peak_bytes = 54 * MiB},
+      {.limit_bytes = 56 * MiB, .passed = true},
+      {.limit_bytes = 30 * MiB, .passed = false},
+      {.limit_bytes = 54 * MiB, .passed = true},
+      {.limit_bytes = 55 * MiB, .passed = false},
+  };
+  b.tries = t;
+  b.n = 5;
+  struct tj_bisect_answer a;
+  tj_bisect_answer(&b, &a);
+  assert_false(a.flaky);
+  assert_int_equal(a.min_passing, 56 * MiB);
+  assert_int_equal(a.max_failing, 55 * MiB);
+  /* the same failure 3 MiB above the pass, more than the tolerance: flaky */
+  t[4].limit_bytes = 57 * MiB;
+  tj_bisect_answer(&b, &a);
+  assert_true(a.flaky);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_threshold_within_tolerance),
@@ -232,6 +259,7 @@ int main(void) {
       cmocka_unit_test(test_unlimited_fails),
       cmocka_unit_test(test_floor_passes),
       cmocka_unit_test(test_flaky_detected),
+      cmocka_unit_test(test_wobble_within_tolerance),
       cmocka_unit_test(test_confirmation_moves_answer),
       cmocka_unit_test(test_confirmation_fails_at_the_bound),
       cmocka_unit_test(test_runner_stops_search),

@@ -90,16 +90,30 @@ void tj_bisect_answer(const struct tj_bisect *b, struct tj_bisect_answer *a) {
       }
       continue;
     }
-    if (!t->passed)
+  }
+  /* the answer: the lowest limit that passed every time above every failure,
+   * or, with none there, the lowest that passed every time */
+  int64_t above = -1;
+  for (int i = 0; i < b->n; i++) {
+    const struct tj_bisect_try *t = &b->tries[i];
+    if (!t->passed || t->limit_bytes == TJ_BISECT_UNLIMITED)
       continue;
     bool every = true;
     for (int j = 0; j < b->n && every; j++)
       every = b->tries[j].limit_bytes != t->limit_bytes || b->tries[j].passed;
-    if (every && (a->min_passing < 0 || t->limit_bytes < a->min_passing))
+    if (!every)
+      continue;
+    if (a->min_passing < 0 || t->limit_bytes < a->min_passing)
       a->min_passing = t->limit_bytes;
+    if (t->limit_bytes > highest_fail && (above < 0 || t->limit_bytes < above))
+      above = t->limit_bytes;
   }
+  if (above >= 0)
+    a->min_passing = above;
   a->unlimited_failed = any_unlimited && !unlimited_passed;
-  a->flaky = any_pass && lowest_pass <= highest_fail;
+  /* a need that moves by less than the tolerance asked for is within the
+   * answer's resolution, not flaky */
+  a->flaky = any_pass && lowest_pass <= highest_fail && highest_fail - lowest_pass > b->cfg.tolerance_bytes;
   for (int i = 0; i < b->n; i++) {
     const struct tj_bisect_try *t = &b->tries[i];
     if (t->passed || t->limit_bytes == TJ_BISECT_UNLIMITED)

@@ -14,9 +14,9 @@
  *    passing limit up is the answer, confirmed in turn; with none left, a
  *    limit an eighth (at least the tolerance) above all tried is tried.
  * The answer is read from all the tries (tj_bisect_answer): the smallest
- * limit at which every try passed, the largest below it at which one
- * failed; flaky when some limit passed while a higher (or the same) one
- * failed. */
+ * limit at which every try passed above every failure (else the smallest at
+ * which every try passed), the largest below it at which one failed; flaky
+ * when some limit passed while one more than the tolerance higher failed. */
 #ifndef TJ_BISECT_H
 #define TJ_BISECT_H
 
