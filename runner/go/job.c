@@ -715,6 +715,7 @@ struct job_ctx {
   char fuzzcache[PATH_MAX + 64];
   char running[512];        /* job_running's answer */
   struct tj_run_result res; /* the phase's sandbox run, ~46 KiB */
+  enum tj_outcome outcome;  /* the result's, set by result_base */
 };
 
 static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
@@ -914,15 +915,16 @@ static bool add_env(struct tj_spec *s, const char *kv) {
   return true;
 }
 
-static json_t *result_base(const struct tj_job *job, const char *phase, const struct tj_verdict *v, double elapsed) {
+/* The result's common fields; its outcome, typed, goes into c beside it. */
+static json_t *result_base(struct job_ctx *c, const char *phase, const struct tj_verdict *v) {
+  const struct tj_job *job = c->job;
+  c->outcome = v->outcome;
   json_t *r = json_object();
   json_object_set_new(r, "package", json_string(job->pkg->import_path));
   json_object_set_new(r, "phase", json_string(phase));
   json_object_set_new(r, "outcome", json_string(v->outcome_name));
   json_object_set_new(r, "exit_code", json_integer(tj_outcome_exit_code(v->outcome)));
   json_object_set_new(r, "diagnosis", json_string(v->diagnosis));
-  json_object_set_new(r, "elapsed", json_real(elapsed));
-  json_object_set_new(r, "_outcome", json_integer(v->outcome));
   return r;
 }
 
@@ -967,7 +969,7 @@ static json_t *no_test_files(struct job_ctx *c) {
   struct tj_verdict v = {.outcome = TJ_PASSED};
   snprintf(v.outcome_name, sizeof(v.outcome_name), "passed");
   snprintf(v.diagnosis, sizeof(v.diagnosis), "no test files");
-  json_t *r = result_base(job, "test", &v, 0);
+  json_t *r = result_base(c, "test", &v);
   json_object_set_new(r, "no_test_files", json_true());
   json_object_set_new(r, "tests",
                       json_pack("{s:i,s:i,s:i,s:[],s:[],s:[]}", "passed", 0, "failed", 0, "skipped", 0, "failed_names",
@@ -981,7 +983,6 @@ static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const
   char *line = NULL;
   if (asprintf(&line, "FAIL\t%s [build failed]\n", job->pkg->import_path) < 0)
     return NULL;
-  double elapsed = (double)res->duration_ms / 1000;
   if (job->mode == TJ_OUT_JSON && job->go->minor >= 22) {
     /* As go test -json of Go 1.22+: the FAIL line as output, then a fail
      * event, which names the build that failed from 1.24 on. */
@@ -1001,7 +1002,7 @@ static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const
     diagnose(c, v);
   }
   free(line);
-  json_t *r = result_base(job, "build", v, elapsed);
+  json_t *r = result_base(c, "build", v);
   json_t *run = tj_report_run(spec, res, v);
   json_object_update(r, run);
   json_decref(run);
@@ -1207,7 +1208,7 @@ static json_t *setup_result(struct job_ctx *c, const tj_error *err) {
     }
     diagnose(c, &v);
   }
-  json_t *result = result_base(job, "test", &v, 0);
+  json_t *result = result_base(c, "test", &v);
   json_t *ev = json_array();
   json_array_append_new(ev, json_string(err->msg));
   json_object_set_new(result, "evidence", ev);
@@ -1565,9 +1566,9 @@ static void show_test_end(struct job_ctx *c, const struct tj_verdict *v, bool ok
 }
 
 /* The package's result for the report; takes gml and gmp. */
-static json_t *test_result(struct job_ctx *c, const struct tj_verdict *v, double elapsed, json_t *gml, json_t *gmp) {
+static json_t *test_result(struct job_ctx *c, const struct tj_verdict *v, json_t *gml, json_t *gmp) {
   const struct tj_spec *ts = &c->test_spec;
-  json_t *result = result_base(c->job, "test", v, elapsed);
+  json_t *result = result_base(c, "test", v);
   json_t *run = tj_report_run(ts, &c->res, v);
   json_object_update(result, run);
   json_decref(run);
@@ -1612,7 +1613,7 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   char trailer[PATH_MAX + 64];
   test_trailer(c, ok, elapsed, trailer, sizeof(trailer));
   show_test_end(c, &v, ok, trailer, elapsed);
-  return test_result(c, &v, elapsed, steal_pointer(&gml), steal_pointer(&gmp));
+  return test_result(c, &v, steal_pointer(&gml), steal_pointer(&gmp));
 }
 
 static double job_clock(void *ctx) { return (double)tj_now_ms() / 1000; }
@@ -1639,10 +1640,10 @@ static void ctx_free(struct job_ctx *c) {
     tj_timeline_free(&c->tl);
 }
 
-json_t *tj_job_run(const struct tj_job *job) {
+struct tj_pkg_result tj_job_run(const struct tj_job *job) {
   struct job_ctx c;
   if (!ctx_init(&c, job))
-    return NULL;
+    return (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
   json_t *result = NULL;
   char bin[PATH_MAX];
   tj_error err = {0};
@@ -1660,24 +1661,25 @@ json_t *tj_job_run(const struct tj_job *job) {
     unlink(bin);
   }
   ctx_free(&c);
-  return result;
+  return (struct tj_pkg_result){.json = result, .outcome = c.outcome};
 }
 
-int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure) {
+int tj_job_build(const struct tj_job *job, const char *bin, struct tj_pkg_result *failure) {
   struct job_ctx c;
-  *failure = NULL;
+  *failure = (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
   if (!ctx_init(&c, job))
     return -ENOMEM;
-  *failure = build_phase(&c, bin);
+  failure->json = build_phase(&c, bin);
+  failure->outcome = c.outcome;
   ctx_free(&c);
-  return *failure ? -1 : 0;
+  return failure->json ? -1 : 0;
 }
 
-json_t *tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin) {
+struct tj_pkg_result tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin) {
   struct job_ctx c;
   if (!ctx_init(&c, job))
-    return NULL;
+    return (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
   json_t *result = test_phase(&c, spec, bin);
   ctx_free(&c);
-  return result;
+  return (struct tj_pkg_result){.json = result, .outcome = c.outcome};
 }
