@@ -847,7 +847,10 @@ static int init_seccomp(const struct tj_init_spec *spec, struct tj_init_result *
   return 0;
 }
 
-int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_error *err) {
+static bool caps_asked(const struct tj_spec *sb) { return sb->cap_add || sb->cap_drop || sb->n_profile_caps; }
+
+/* The result before the run: the limits asked for, nothing measured yet. */
+static void result_start(const struct tj_init_spec *spec, struct tj_init_result *res) {
   memset(res, 0, sizeof(*res));
   const struct tj_cg_stats unknown = TJ_CG_STATS_UNKNOWN;
   res->run.cpu_ms = -1;
@@ -857,8 +860,169 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   res->pids_limit = spec->sandbox.pids;
   res->pid1 = getpid() == 1;
   const struct tj_spec *sb = &spec->sandbox;
-  bool caps_asked = sb->cap_add || sb->cap_drop || sb->n_profile_caps;
-  res->run.caps = caps_asked ? tj_spec_caps(sb) : tj_caps_effective();
+  res->run.caps = caps_asked(sb) ? tj_spec_caps(sb) : tj_caps_effective();
+}
+
+/* The workload's executable into exe; false, with the launch failure in
+ * res, when there is none to run. */
+static bool resolve_workload(const struct tj_init_spec *spec, struct tj_init_result *res, char *exe, size_t len) {
+  tj_error sub = {0};
+  switch (tj_resolve_command(spec->sandbox.argv[0], environ, exe, len, &sub)) {
+  case TJ_RESOLVE_OK:
+    return true;
+  case TJ_RESOLVE_NOT_FOUND:
+    res->run.launch = TJ_LAUNCH_NOT_FOUND;
+    break;
+  case TJ_RESOLVE_NOT_EXECUTABLE:
+    res->run.launch = TJ_LAUNCH_NOT_EXECUTABLE;
+    break;
+  }
+  snprintf(res->run.message, sizeof(res->run.message), "%s", sub.msg);
+  return false;
+}
+
+/* A child cgroup where the tree is writable: an OOM kill then takes the
+ * workload, and its counters are the workload's alone. Asked-for limits
+ * need it; otherwise a read-only tree (the Kubernetes default) only
+ * means the container's counters must do (*cg NULL). */
+static int workload_cgroup(const struct tj_init_spec *spec, struct tj_init_result *res, tj_cgroup **cg, tj_error *err) {
+  const struct tj_spec *sp = &spec->sandbox;
+  bool limits = sp->memory_bytes >= 0 || sp->pids >= 0 || sp->cpu_quota_us >= 0;
+  struct tj_cg_limits lim = {sp->memory_bytes, sp->pids, sp->cpu_quota_us, sp->cpu_period_us, false};
+  tj_error sub = {0};
+  *cg = NULL;
+  if (tj_cg_create(&lim, cg, &sub) < 0) {
+    if (limits) {
+      if (err)
+        *err = sub;
+      return tj_error_wrap(err, "creating the workload's cgroup");
+    }
+    snprintf(res->no_cgroup_why, sizeof(res->no_cgroup_why), "%s", sub.msg);
+    *cg = NULL;
+  } else if (!limits && !has_memory(*cg)) {
+    /* Only cpuacct was writable, say: no use for telling an OOM kill. */
+    snprintf(res->no_cgroup_why, sizeof(res->no_cgroup_why), "the memory controller is not writable here");
+    tj_cg_destroy(*cg, &sub);
+    *cg = NULL;
+  } else {
+    res->own_cgroup = true;
+    res->run.cg_mode = tj_cg_mode_of(*cg);
+    snprintf(res->run.cgroup_path, sizeof(res->run.cgroup_path), "%s", tj_cg_path(*cg));
+  }
+  return 0;
+}
+
+/* A Go test binary's -test.v stream says which tests ran when it died:
+ * read on its way to our stdout (s->out_fd). Any other workload keeps the
+ * container's stdout itself. The pipe's write end for the workload, or -1. */
+static int watch_go_output(struct init_state *s) {
+  int out_p[2] = {-1, -1};
+  s->out_fd = -1;
+  if (!tj_gowatch_start(s->watch, s->spec->sandbox.argv))
+    return -1;
+  if (pipe2(out_p, O_CLOEXEC) < 0) {
+    tj_gowatch_stop(s->watch);
+    return -1;
+  }
+  s->out_fd = out_p[0];
+  s->watch->notes = &s->res->run.notes;
+  s->res->go_watched = true;
+  return out_p[1];
+}
+
+/* The workload cloned into cg, with its filter and pipes, and what it said
+ * of its exec. On failure nothing of it is left open. */
+static int start_workload(struct init_state *s, const char *exe, tj_cgroup *cg, const char *oom_orig,
+                          struct tj_sc_plan *sc_plan, tj_error *err) {
+  const struct tj_init_spec *spec = s->spec;
+  struct tj_init_result *res = s->res;
+  int msg_p[2];
+  if (pipe2(msg_p, O_CLOEXEC) < 0)
+    return tj_error_set(err, errno, "creating a pipe");
+  _cleanup_close_ int msg_r = msg_p[0], msg_w = msg_p[1];
+  int sc_p[2] = {-1, -1};
+  tj_error sub = {0};
+  if (init_seccomp(spec, res, sc_plan, sc_p, &sub) < 0) {
+    if (err)
+      *err = sub;
+    return -EINVAL;
+  }
+  _cleanup_close_ int sc_r = sc_p[0], sc_w = sc_p[1];
+  s->sc_plan = sc_r >= 0 ? sc_plan : NULL;
+  s->sc_sock = s->sc_listener = -1;
+  _cleanup_close_ int out_w = watch_go_output(s);
+  _cleanup_close_ int out_r = s->out_fd;
+  struct child_args ca = {.spec = spec,
+                          .exe = exe,
+                          .cg = cg,
+                          .msg_fd = msg_w,
+                          .oom_score_adj = oom_orig,
+                          .caps = res->run.caps,
+                          .caps_asked = caps_asked(&spec->sandbox),
+                          .sc_plan = s->sc_plan,
+                          .sc_sock = sc_w,
+                          .out_fd = out_w};
+  s->start_ms = tj_now_ms();
+  pid_t pid = spawn(&ca, tj_cg_clone_fd(cg), &s->pidfd);
+  int e = errno;
+  close(steal_fd(&msg_w));
+  if (sc_w >= 0)
+    close(steal_fd(&sc_w));
+  if (out_w >= 0)
+    close(steal_fd(&out_w));
+  if (pid < 0) {
+    s->out_fd = -1;
+    tj_gowatch_stop(s->watch);
+    return tj_error_set(err, e, "starting %s", spec->sandbox.argv[0]);
+  }
+  s->sc_sock = steal_fd(&sc_r);
+  s->out_fd = steal_fd(&out_r);
+  s->child = s->pgid = pid;
+  read_launch(&res->run, msg_r);
+  return 0;
+}
+
+/* Until the workload is gone and the sandbox drained, then the rest of the
+ * Go binary's stream. */
+static void supervise(struct init_state *s, int sfd, const sigset_t *all) {
+  if (s->out_fd >= 0)
+    fcntl(s->out_fd, F_SETFL, O_NONBLOCK);
+  loop(s, sfd, all);
+  /* Every writer is gone with the workload's processes: the rest of it. */
+  while (pass_output(s))
+    ;
+  if (s->out_fd >= 0)
+    close(s->out_fd);
+  tj_gowatch_close(s->watch);
+  tj_gowatch_stop(s->watch);
+}
+
+/* The run's times and counters, the workload's cgroup removed. */
+static void finish_run(struct init_state *s, tj_cgroup *cg, const char *oom_orig) {
+  struct tj_init_result *res = s->res;
+  const struct tj_cg_stats unknown = TJ_CG_STATS_UNKNOWN;
+  tj_error sub = {0};
+  res->run.duration_ms = (s->exit_ms ? s->exit_ms : tj_now_ms()) - s->start_ms;
+  res->drain_ms = s->exit_ms ? tj_now_ms() - s->exit_ms : 0;
+  if (s->pidfd >= 0)
+    close(s->pidfd);
+  if (s->sc_sock >= 0)
+    close(s->sc_sock);
+  if (s->sc_listener >= 0)
+    close(s->sc_listener);
+  struct tj_cg_stats cgst = unknown;
+  if (cg && tj_cg_stats(cg, &cgst, &sub) < 0)
+    cgst = unknown;
+  if (cg && tj_cg_destroy(cg, &sub) < 0)
+    snprintf(res->note, sizeof(res->note), "removing the workload's cgroup: %s", sub.msg);
+  if (res->container_known && tj_cg_self_read(&res->after, &sub) < 0)
+    res->container_known = false;
+  merge_counters(res, &cgst);
+  restore_oom(oom_orig);
+}
+
+int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_error *err) {
+  result_start(spec, res);
   struct init_state s = {.spec = spec, .res = res, .pid1 = res->pid1, .pidfd = -1, .tfd = -1};
 
   /* Block every signal first: what arrives before the workload exists is
@@ -876,53 +1040,21 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   s.tfd = tfd;
 
   char exe[PATH_MAX];
-  tj_error sub = {0};
-  switch (tj_resolve_command(spec->sandbox.argv[0], environ, exe, sizeof(exe), &sub)) {
-  case TJ_RESOLVE_OK:
-    break;
-  case TJ_RESOLVE_NOT_FOUND:
-    res->run.launch = TJ_LAUNCH_NOT_FOUND;
-    snprintf(res->run.message, sizeof(res->run.message), "%s", sub.msg);
+  if (!resolve_workload(spec, res, exe, sizeof(exe)))
     return 0;
-  case TJ_RESOLVE_NOT_EXECUTABLE:
-    res->run.launch = TJ_LAUNCH_NOT_EXECUTABLE;
-    snprintf(res->run.message, sizeof(res->run.message), "%s", sub.msg);
-    return 0;
-  }
 
   /* The container's own counters, before anything moves. */
+  tj_error sub = {0};
   res->container_known = tj_cg_self_read(&res->before, &sub) == 0;
   if (res->container_known) {
     res->memory_limit = min_limit(spec->sandbox.memory_bytes, res->before.memory_limit);
     res->pids_limit = min_limit(spec->sandbox.pids, res->before.pids_limit);
   }
-
-  /* A child cgroup where the tree is writable: an OOM kill then takes the
-   * workload, and its counters are the workload's alone. Asked-for limits
-   * need it; otherwise a read-only tree (the Kubernetes default) only
-   * means the container's counters must do. */
-  const struct tj_spec *sp = &spec->sandbox;
-  bool limits = sp->memory_bytes >= 0 || sp->pids >= 0 || sp->cpu_quota_us >= 0;
-  struct tj_cg_limits lim = {sp->memory_bytes, sp->pids, sp->cpu_quota_us, sp->cpu_period_us, false};
   tj_cgroup *cg = NULL;
-  if (tj_cg_create(&lim, &cg, &sub) < 0) {
-    if (limits) {
-      sigprocmask(SIG_SETMASK, &old, NULL);
-      if (err)
-        *err = sub;
-      return tj_error_wrap(err, "creating the workload's cgroup");
-    }
-    snprintf(res->no_cgroup_why, sizeof(res->no_cgroup_why), "%s", sub.msg);
-    cg = NULL;
-  } else if (!limits && !has_memory(cg)) {
-    /* Only cpuacct was writable, say: no use for telling an OOM kill. */
-    snprintf(res->no_cgroup_why, sizeof(res->no_cgroup_why), "the memory controller is not writable here");
-    tj_cg_destroy(cg, &sub);
-    cg = NULL;
-  } else {
-    res->own_cgroup = true;
-    res->run.cg_mode = tj_cg_mode_of(cg);
-    snprintf(res->run.cgroup_path, sizeof(res->run.cgroup_path), "%s", tj_cg_path(cg));
+  int r = workload_cgroup(spec, res, &cg, err);
+  if (r < 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return r;
   }
 
   /* As dumb-init: a session leader gives up its terminal so that the
@@ -933,109 +1065,22 @@ int tj_init_run(const struct tj_init_spec *spec, struct tj_init_result *res, tj_
   write_premortem(spec, res);
   char oom_orig[32];
   protect_from_oom(oom_orig, sizeof(oom_orig));
-  int msg_p[2];
-  if (pipe2(msg_p, O_CLOEXEC) < 0) {
-    int e = errno;
-    restore_oom(oom_orig);
-    tj_cg_destroy(cg, &sub);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    return tj_error_set(err, e, "creating a pipe");
-  }
   __attribute__((cleanup(tj_sc_plan_free))) struct tj_sc_plan sc_plan = {0};
-  int sc_p[2] = {-1, -1};
-  if (init_seccomp(spec, res, &sc_plan, sc_p, &sub) < 0) {
-    close(msg_p[0]);
-    close(msg_p[1]);
-    restore_oom(oom_orig);
-    tj_cg_destroy(cg, &sub);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    if (err)
-      *err = sub;
-    return -EINVAL;
-  }
-  s.sc_plan = sc_p[0] >= 0 ? &sc_plan : NULL;
-  s.sc_sock = sc_p[0];
-  s.sc_listener = -1;
-  /* A Go test binary's -test.v stream says which tests ran when it died:
-   * read on its way to our stdout. Any other workload keeps the
-   * container's stdout itself. */
   struct tj_gowatch watch;
-  int out_p[2] = {-1, -1};
-  s.out_fd = -1;
   s.watch = &watch;
-  if (tj_gowatch_start(&watch, sp->argv)) {
-    if (pipe2(out_p, O_CLOEXEC) == 0) {
-      s.out_fd = out_p[0];
-      watch.notes = &res->run.notes;
-      res->go_watched = true;
-    } else {
-      tj_gowatch_stop(&watch);
-    }
-  }
-  struct child_args ca = {.spec = spec,
-                          .exe = exe,
-                          .cg = cg,
-                          .msg_fd = msg_p[1],
-                          .oom_score_adj = oom_orig,
-                          .caps = res->run.caps,
-                          .caps_asked = caps_asked,
-                          .sc_plan = s.sc_plan,
-                          .sc_sock = sc_p[1],
-                          .out_fd = out_p[1]};
-  s.start_ms = tj_now_ms();
-  pid_t pid = spawn(&ca, tj_cg_clone_fd(cg), &s.pidfd);
-  close(msg_p[1]);
-  if (sc_p[1] >= 0)
-    close(sc_p[1]);
-  if (out_p[1] >= 0)
-    close(out_p[1]);
-  if (pid < 0) {
-    int e = errno;
-    if (s.out_fd >= 0)
-      close(s.out_fd);
-    tj_gowatch_stop(&watch);
-    close(msg_p[0]);
+  r = start_workload(&s, exe, cg, oom_orig, &sc_plan, err);
+  if (r < 0) {
     restore_oom(oom_orig);
     tj_cg_destroy(cg, &sub);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    return tj_error_set(err, e, "starting %s", sp->argv[0]);
+    return r;
   }
   /* From here on init never gives up: it waits for the workload and
    * drains, whatever fails. */
-  s.child = s.pgid = pid;
-  read_launch(&res->run, msg_p[0]);
-  close(msg_p[0]);
-  if (sp->wall_timeout_ms > 0)
-    arm(tfd, sp->wall_timeout_ms);
-
-  if (s.out_fd >= 0)
-    fcntl(s.out_fd, F_SETFL, O_NONBLOCK);
-  loop(&s, sfd, &all);
-  /* Every writer is gone with the workload's processes: the rest of it. */
-  while (pass_output(&s))
-    ;
-  if (s.out_fd >= 0)
-    close(s.out_fd);
-  tj_gowatch_close(&watch);
-  tj_gowatch_stop(&watch);
-
-  res->run.duration_ms = (s.exit_ms ? s.exit_ms : tj_now_ms()) - s.start_ms;
-  res->drain_ms = s.exit_ms ? tj_now_ms() - s.exit_ms : 0;
-  if (s.pidfd >= 0)
-    close(s.pidfd);
-  if (s.sc_sock >= 0)
-    close(s.sc_sock);
-  if (s.sc_listener >= 0)
-    close(s.sc_listener);
-  struct tj_cg_stats cgst = unknown;
-  if (cg && tj_cg_stats(cg, &cgst, &sub) < 0)
-    cgst = unknown;
-  if (cg && tj_cg_destroy(cg, &sub) < 0)
-    snprintf(res->note, sizeof(res->note), "removing the workload's cgroup: %s", sub.msg);
-  if (res->container_known && tj_cg_self_read(&res->after, &sub) < 0)
-    res->container_known = false;
-  merge_counters(res, &cgst);
-  restore_oom(oom_orig);
+  if (spec->sandbox.wall_timeout_ms > 0)
+    arm(tfd, spec->sandbox.wall_timeout_ms);
+  supervise(&s, sfd, &all);
+  finish_run(&s, cg, oom_orig);
   /* Signals stay blocked: one that came now (a second `docker stop`) must
    * not end init before it has written the diagnosis and passed the
    * workload's status on. */

@@ -50,7 +50,7 @@ struct bisect_run {
   int count;
   struct tj_bisect b;
   struct tj_bisect_answer a;
-  json_t *failure; /* the build's result when it failed */
+  struct tj_pkg_result failure; /* the build's result when it failed (json NULL else) */
   struct tj_verdict top;
 };
 
@@ -131,10 +131,12 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
     snprintf(phase, sizeof(phase), "try %d: %s", br->count, lim);
   br->job.phase = phase;
   br->show_output = limit == TJ_BISECT_UNLIMITED;
-  json_t *r = tj_job_test(&br->job, &spec, br->bin);
+  struct tj_pkg_result res = tj_job_test(&br->job, &spec, br->bin);
+  json_t *r = res.json;
   br->show_output = false;
   if (!r)
     return -ENOMEM;
+  t->verdict = res.outcome;
   const char *outcome = json_string_value(json_object_get(r, "outcome"));
   snprintf(t->outcome, sizeof(t->outcome), "%s", outcome ? outcome : "sandbox_error");
   t->passed = strcmp(t->outcome, "passed") == 0;
@@ -313,16 +315,16 @@ static bool build(struct bisect_run *br) {
   br->show_output = true;
   int r = tj_job_build(&br->job, br->bin, &br->failure);
   br->show_output = false;
-  if (r < 0 && !br->failure) {
+  if (r < 0 && !br->failure.json) {
     top->outcome = TJ_SANDBOX_ERROR;
     snprintf(top->diagnosis, sizeof(top->diagnosis), "sandbox error: out of memory building %s",
              br->pkgs[0].import_path);
-  } else if (br->failure) {
-    top->outcome = (enum tj_outcome)json_integer_value(json_object_get(br->failure, "_outcome"));
+  } else if (br->failure.json) {
+    top->outcome = br->failure.outcome;
     snprintf(top->diagnosis, sizeof(top->diagnosis), "%s",
-             json_string_value(json_object_get(br->failure, "diagnosis")));
+             json_string_value(json_object_get(br->failure.json, "diagnosis")));
   }
-  return r >= 0 && !br->failure;
+  return r >= 0 && !br->failure.json;
 }
 
 /* The passing limit found, with the failing one below it; the top verdict
@@ -365,13 +367,12 @@ static void judge(struct bisect_run *br, int r) {
     snprintf(top->diagnosis, sizeof(top->diagnosis), "sandbox error: %s", strerror(-r));
   } else if (a->unlimited_failed) {
     json_t *fr = json_array_get(br->results, (size_t)a->unlimited_fail_try);
-    top->outcome = (enum tj_outcome)json_integer_value(json_object_get(fr, "_outcome"));
+    top->outcome = br->b.tries[a->unlimited_fail_try].verdict;
     snprintf(top->diagnosis, sizeof(top->diagnosis), "fails even without a memory limit: %s",
              json_string_value(json_object_get(fr, "diagnosis")));
   } else if (a->min_passing < 0) {
     const struct tj_bisect_try *t = &br->b.tries[a->max_failing_try];
-    json_t *fr = json_array_get(br->results, (size_t)a->max_failing_try);
-    top->outcome = (enum tj_outcome)json_integer_value(json_object_get(fr, "_outcome"));
+    top->outcome = t->verdict;
     mib(lo, sizeof(lo), a->max_failing);
     snprintf(top->diagnosis, sizeof(top->diagnosis),
              "no limit passed up to %s (unlimited peak %s): %s%s%s; the tests need memory the cgroup counts "
@@ -404,7 +405,7 @@ static int answer(struct bisect_run *br) {
   struct tj_verdict *top = &br->top;
   tj_live_clear(&br->live);
   snprintf(top->outcome_name, sizeof(top->outcome_name), "%s", tj_outcome_name(top->outcome));
-  const char *built = json_string_value(json_object_get(br->failure, "outcome"));
+  const char *built = json_string_value(json_object_get(br->failure.json, "outcome"));
   if (built)
     snprintf(top->outcome_name, sizeof(top->outcome_name), "%s", built);
   if (top->outcome == TJ_PASSED)
@@ -434,10 +435,8 @@ static void write_report(struct bisect_run *br, int code) {
   json_t *bo = tj_bisect_report(&br->b, &br->a, br->results);
   json_object_set(bo, "gomemlimit", br->gomemlimit ? br->gomemlimit : json_null());
   json_object_set_new(report, "bisect", bo);
-  if (br->failure) {
-    json_object_del(br->failure, "_outcome");
-    json_object_set_new(report, "build", steal_pointer(&br->failure));
-  }
+  if (br->failure.json)
+    json_object_set_new(report, "build", steal_pointer(&br->failure.json));
   tj_error err = {0};
   if (tj_report_write(br->opts.test.spec.report_path, report, &err) < 0)
     fprintf(stderr, "testjail: %s\n", err.msg);
@@ -450,7 +449,7 @@ static void bisect_run_end(struct bisect_run *br) {
   /* A build the OOM killer ended leaves go's work dir in ours. */
   if (br->workdir[0])
     tj_remove_tree(br->workdir);
-  json_decref(br->failure);
+  json_decref(br->failure.json);
   json_decref(br->gomemlimit);
   json_decref(br->results);
   tj_bisect_free(&br->b);

@@ -97,18 +97,27 @@ static int by_package(const void *a, const void *b) {
                 json_string_value(json_object_get(*(json_t *const *)b, "package")));
 }
 
-static int merge(const char *out_path, const char *junit, char **files, int nfiles) {
-  tj_error err = {0};
-  if (tj_report_check_path("OUT", out_path, &err) < 0 || (junit && tj_report_check_path("--junit", junit, &err) < 0))
-    return usage("%s", err.msg);
-  struct shard_in *in = calloc((size_t)nfiles, sizeof(*in));
-  if (!in)
-    return usage("out of memory");
-  int rc = -1;
-  json_t *packages = json_array(), *report = NULL;
-  /* A shard's report that does not exist is a lost shard (its pod never
-   * wrote one); a file that is not a shard's report is a mistake. */
-  int loaded = 0, absent = 0;
+/* A merge's reports and what it builds of them; merge_end takes them down. */
+struct merge_run {
+  struct shard_in *in;
+  int n; /* reports loaded */
+  json_t *packages, *report;
+};
+
+static void merge_end(struct merge_run *m) {
+  for (int i = 0; i < m->n; i++)
+    json_decref(m->in[i].r);
+  free(m->in);
+  json_decref(m->packages);
+  json_decref(m->report);
+}
+
+/* The shards' reports, checked against the first one's version and plan: 0,
+ * or the exit code of bad input. A shard's report that does not exist is a
+ * lost shard (its pod never wrote one); a file that is not a shard's report
+ * is a mistake. */
+static int load_shards(struct merge_run *m, char **files, int nfiles) {
+  int absent = 0;
   const char *first_absent = NULL;
   for (int f = 0; f < nfiles; f++) {
     json_error_t je;
@@ -117,147 +126,158 @@ static int merge(const char *out_path, const char *junit, char **files, int nfil
       first_absent = first_absent ? first_absent : files[f];
       continue;
     }
-    int i = loaded++;
-    in[i].path = files[f];
-    in[i].r = json_load_file(files[f], 0, &je);
-    const char *why = in[i].r ? check_shard(in[i].r, &in[i].index) : je.text;
-    if (why) {
-      rc = usage("%s: not a shard's report (%s)", files[f], why);
-      goto out;
-    }
-    const char *v0 = json_string_value(json_object_get(in[0].r, "testjail"));
-    const char *v = json_string_value(json_object_get(in[i].r, "testjail"));
-    if (strcmp(v0, v) != 0) {
-      rc = usage("%s: written by testjail %s, %s by %s: reports of different testjail versions", files[f], v,
-                 in[0].path, v0);
-      goto out;
-    }
-    if (!json_equal(json_object_get(json_object_get(in[0].r, "shard"), "plan"),
-                    json_object_get(json_object_get(in[i].r, "shard"), "plan"))) {
-      rc = usage("%s: a different package list or split than %s (the shards must resolve the same packages, with the "
-                 "same --shard-timings)",
-                 files[f], in[0].path);
-      goto out;
-    }
+    struct shard_in *sh = &m->in[m->n++];
+    sh->path = files[f];
+    sh->r = json_load_file(files[f], 0, &je);
+    const char *why = sh->r ? check_shard(sh->r, &sh->index) : je.text;
+    if (why)
+      return usage("%s: not a shard's report (%s)", files[f], why);
+    const char *v0 = json_string_value(json_object_get(m->in[0].r, "testjail"));
+    const char *v = json_string_value(json_object_get(sh->r, "testjail"));
+    if (strcmp(v0, v) != 0)
+      return usage("%s: written by testjail %s, %s by %s: reports of different testjail versions", files[f], v,
+                   m->in[0].path, v0);
+    if (!json_equal(json_object_get(json_object_get(m->in[0].r, "shard"), "plan"),
+                    json_object_get(json_object_get(sh->r, "shard"), "plan")))
+      return usage("%s: a different package list or split than %s (the shards must resolve the same packages, with "
+                   "the same --shard-timings)",
+                   files[f], m->in[0].path);
   }
-  if (loaded == 0) {
-    rc = usage("%s: no such file, nor any other SHARD.json given", first_absent);
-    goto out;
-  }
+  if (m->n == 0)
+    return usage("%s: no such file, nor any other SHARD.json given", first_absent);
   if (absent)
     fprintf(stderr, "testjail: report merge: %d of the reports given do not exist (%s%s): lost shards\n", absent,
             first_absent, absent > 1 ? ", ..." : "");
-  nfiles = loaded;
-  json_t *sh0 = json_object_get(in[0].r, "shard"), *plan = json_object_get(sh0, "plan"), *list;
-  int count = (int)json_array_size(plan), total = 0;
-  size_t s;
-  json_t *merged = json_array(), *missing = json_array();
-  for (int k = 0; k < count; k++) {
-    bool have = false;
-    for (int i = 0; i < nfiles && !have; i++)
-      have = in[i].index == k;
-    json_array_append_new(have ? merged : missing, json_integer(k));
-  }
-  json_array_foreach(plan, s, list) {
-    size_t j;
-    json_t *name;
-    json_array_foreach(list, j, name) {
-      const char *pkg = json_string_value(name);
-      json_t *found = NULL;
-      char where[600] = "";
-      int seen = 0;
-      total++;
-      for (int i = 0; i < nfiles && pkg; i++) {
-        size_t q;
-        json_t *p;
-        json_array_foreach(json_object_get(in[i].r, "packages"), q, p) {
-          const char *pn = json_string_value(json_object_get(p, "package"));
-          if (!pn || strcmp(pn, pkg) != 0)
-            continue;
-          size_t wl = strlen(where);
-          snprintf(where + wl, sizeof(where) - wl, "%sshard %d (%s: %s)", seen ? " and " : "", in[i].index, in[i].path,
-                   json_string_value(json_object_get(p, "outcome")));
-          seen++;
-          found = p;
-        }
-      }
-      char msg[700];
-      json_t *res;
-      if (seen == 1) {
-        res = json_deep_copy(found);
-      } else if (seen > 1) {
-        snprintf(msg, sizeof(msg), "%s has a result from more than one shard: %s", pkg, where);
-        res = lost(pkg, msg);
-      } else {
-        bool have = false;
-        for (int i = 0; i < nfiles && !have; i++)
-          have = in[i].index == (int)s;
-        if (have)
-          snprintf(msg, sizeof(msg), "no result for %s: the report of shard %zu/%d holds none (interrupted?)", pkg, s,
-                   count);
-        else
-          snprintf(msg, sizeof(msg), "no result for %s: the report of shard %zu/%d is missing (a lost pod?)", pkg, s,
-                   count);
-        res = lost(pkg, msg);
-      }
-      json_array_append_new(packages, res);
+  return 0;
+}
+
+static bool have_shard(const struct merge_run *m, int index) {
+  for (int i = 0; i < m->n; i++)
+    if (m->in[i].index == index)
+      return true;
+  return false;
+}
+
+/* pkg's result: the one shard's that holds it, else a sandbox_error naming
+ * the shards that hold it twice or the shard (index s of count) that lost it. */
+static json_t *package_result(const struct merge_run *m, const char *pkg, size_t s, int count) {
+  json_t *found = NULL;
+  char where[600] = "";
+  int seen = 0;
+  for (int i = 0; i < m->n && pkg; i++) {
+    size_t q;
+    json_t *p;
+    json_array_foreach(json_object_get(m->in[i].r, "packages"), q, p) {
+      const char *pn = json_string_value(json_object_get(p, "package"));
+      if (!pn || strcmp(pn, pkg) != 0)
+        continue;
+      size_t wl = strlen(where);
+      snprintf(where + wl, sizeof(where) - wl, "%sshard %d (%s: %s)", seen ? " and " : "", m->in[i].index,
+               m->in[i].path, json_string_value(json_object_get(p, "outcome")));
+      seen++;
+      found = p;
     }
   }
-  size_t np = json_array_size(packages);
-  json_t **sorted = calloc(np + 1, sizeof(*sorted));
-  for (size_t i = 0; sorted && i < np; i++)
-    sorted[i] = json_incref(json_array_get(packages, i));
-  if (sorted) {
-    qsort(sorted, np, sizeof(*sorted), by_package);
-    json_array_clear(packages);
-    for (size_t i = 0; i < np; i++)
-      json_array_append_new(packages, sorted[i]);
-  }
-  free(sorted);
+  char msg[700];
+  if (seen == 1)
+    return json_deep_copy(found);
+  if (seen > 1)
+    snprintf(msg, sizeof(msg), "%s has a result from more than one shard: %s", pkg, where);
+  else if (have_shard(m, (int)s))
+    snprintf(msg, sizeof(msg), "no result for %s: the report of shard %zu/%d holds none (interrupted?)", pkg, s, count);
+  else
+    snprintf(msg, sizeof(msg), "no result for %s: the report of shard %zu/%d is missing (a lost pod?)", pkg, s, count);
+  return lost(pkg, msg);
+}
 
-  struct tj_verdict top;
-  int code = tj_report_run_verdict(packages, total, &top);
-  if (total == 0) {
-    code = 0;
-    top.outcome = TJ_PASSED;
-    snprintf(top.outcome_name, sizeof(top.outcome_name), "passed");
-    snprintf(top.diagnosis, sizeof(top.diagnosis), "passed: no package in any shard");
+/* Every package of the plan's, in import path order; returns how many. */
+static int gather_packages(struct merge_run *m, json_t *plan) {
+  int count = (int)json_array_size(plan), total = 0;
+  size_t s, j;
+  json_t *list, *name;
+  json_array_foreach(plan, s, list) {
+    json_array_foreach(list, j, name) {
+      json_array_append_new(m->packages, package_result(m, json_string_value(name), s, count));
+      total++;
+    }
   }
-  json_t *h = json_object_get(in[0].r, "host");
+  size_t np = json_array_size(m->packages);
+  _cleanup_free_ json_t **sorted = calloc(np + 1, sizeof(*sorted));
+  if (!sorted)
+    return total;
+  for (size_t i = 0; i < np; i++)
+    sorted[i] = json_incref(json_array_get(m->packages, i));
+  qsort(sorted, np, sizeof(*sorted), by_package);
+  json_array_clear(m->packages);
+  for (size_t i = 0; i < np; i++)
+    json_array_append_new(m->packages, sorted[i]);
+  return total;
+}
+
+/* The merged report: the run's verdict over every package, the first
+ * shard's host, and the shard object of the whole run. */
+static void build_report(struct merge_run *m, int total, struct tj_verdict *top, int *code) {
+  json_t *sh0 = json_object_get(m->in[0].r, "shard"), *plan = json_object_get(sh0, "plan");
+  int count = (int)json_array_size(plan);
+  *code = tj_report_run_verdict(m->packages, total, top);
+  if (total == 0) {
+    *code = 0;
+    top->outcome = TJ_PASSED;
+    snprintf(top->outcome_name, sizeof(top->outcome_name), "passed");
+    snprintf(top->diagnosis, sizeof(top->diagnosis), "passed: no package in any shard");
+  }
+  json_t *h = json_object_get(m->in[0].r, "host");
   struct tj_host host = {.cgroup = json_string_value(json_object_get(h, "cgroup")),
                          .kernel = json_string_value(json_object_get(h, "kernel")),
                          .go = json_string_value(json_object_get(h, "go"))};
-  report = tj_report_top("test", &top, code, &host, NULL);
-  json_object_set(report, "packages", packages);
-  json_t *all = json_array();
-  json_array_foreach(packages, s, list) json_array_append(all, json_object_get(list, "package"));
-  json_object_set_new(report, "shard",
+  m->report = tj_report_top("test", top, *code, &host, NULL);
+  json_object_set(m->report, "packages", m->packages);
+  json_t *merged = json_array(), *missing = json_array(), *all = json_array(), *p;
+  for (int k = 0; k < count; k++)
+    json_array_append_new(have_shard(m, k) ? merged : missing, json_integer(k));
+  size_t s;
+  json_array_foreach(m->packages, s, p) json_array_append(all, json_object_get(p, "package"));
+  json_object_set_new(m->report, "shard",
                       json_pack("{s:n,s:i,s:O,s:o,s:i,s:O,s:o,s:o}", "index", "count", count, "strategy",
                                 json_object_get(sh0, "strategy"), "packages", all, "total_packages", total, "plan",
                                 plan, "merged", merged, "missing", missing));
-  if (tj_report_write(out_path, report, &err) < 0) {
-    rc = usage("%s", err.msg);
-    goto out;
+}
+
+/* What the merge says on stderr once written: each lost shard, the verdict. */
+static void tell_lost(const struct merge_run *m) {
+  json_t *shard = json_object_get(m->report, "shard"), *plan = json_object_get(shard, "plan"), *k;
+  int count = (int)json_array_size(plan);
+  size_t s;
+  json_array_foreach(json_object_get(shard, "missing"), s, k) {
+    size_t n = json_array_size(json_array_get(plan, (size_t)json_integer_value(k)));
+    fprintf(stderr, "testjail: report merge: no report of shard %d/%d: its %zu package%s count as sandbox_error\n",
+            (int)json_integer_value(k), count, n, n == 1 ? "" : "s");
   }
-  if (junit && tj_junit_write(junit, packages, &err) < 0)
+}
+
+static int merge(const char *out_path, const char *junit, char **files, int nfiles) {
+  tj_error err = {0};
+  if (tj_report_check_path("OUT", out_path, &err) < 0 || (junit && tj_report_check_path("--junit", junit, &err) < 0))
+    return usage("%s", err.msg);
+  __attribute__((cleanup(merge_end))) struct merge_run m = {.in = calloc((size_t)nfiles, sizeof(*m.in)),
+                                                            .packages = json_array()};
+  if (!m.in)
+    return usage("out of memory");
+  int rc = load_shards(&m, files, nfiles);
+  if (rc != 0)
+    return rc;
+  int total = gather_packages(&m, json_object_get(json_object_get(m.in[0].r, "shard"), "plan"));
+  struct tj_verdict top;
+  int code;
+  build_report(&m, total, &top, &code);
+  if (tj_report_write(out_path, m.report, &err) < 0)
+    return usage("%s", err.msg);
+  if (junit && tj_junit_write(junit, m.packages, &err) < 0)
     fprintf(stderr, "testjail: %s\n", err.msg);
-  json_t *k;
-  json_array_foreach(missing, s, k)
-      fprintf(stderr,
-              "testjail: report merge: no report of shard %d/%d: its %zu package%s "
-              "count as sandbox_error\n",
-              (int)json_integer_value(k), count, json_array_size(json_array_get(plan, (size_t)json_integer_value(k))),
-              json_array_size(json_array_get(plan, (size_t)json_integer_value(k))) == 1 ? "" : "s");
+  tell_lost(&m);
   if (code != 0)
     fprintf(stderr, "testjail: %s\n", top.diagnosis);
-  rc = code;
-out:
-  for (int i = 0; i < nfiles; i++)
-    json_decref(in[i].r);
-  free(in);
-  json_decref(packages);
-  json_decref(report);
-  return rc;
+  return code;
 }
 
 static int read_all(const char *path, struct tj_buf *b, struct stat *st) {

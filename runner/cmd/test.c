@@ -223,9 +223,8 @@ static json_t *lost_worker(const char *pkg, int wstatus) {
              WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
   char diag[300];
   snprintf(diag, sizeof(diag), "sandbox error: %s", msg);
-  return json_pack("{s:s,s:s,s:s,s:i,s:s,s:f,s:i,s:[s]}", "package", pkg, "phase", "test", "outcome", "sandbox_error",
-                   "exit_code", TJ_EXIT_USAGE, "diagnosis", diag, "elapsed", 0.0, "_outcome", TJ_SANDBOX_ERROR,
-                   "evidence", msg);
+  return json_pack("{s:s,s:s,s:s,s:i,s:s,s:[s]}", "package", pkg, "phase", "test", "outcome", "sandbox_error",
+                   "exit_code", TJ_EXIT_USAGE, "diagnosis", diag, "evidence", msg);
 }
 
 static _Noreturn void worker_main(const struct tj_job *proto, int index, int out_fd) {
@@ -233,7 +232,7 @@ static _Noreturn void worker_main(const struct tj_job *proto, int index, int out
   job.index = index;
   job.sink_ctx = &out_fd;
   job.live_ctx = &out_fd;
-  json_t *r = tj_job_run(&job);
+  json_t *r = tj_job_run(&job).json;
   if (r) {
     char *s = json_dumps(r, JSON_COMPACT);
     if (s)
@@ -755,12 +754,6 @@ static void write_plot(const struct test_run *t) {
 }
 
 static void write_report(const struct test_run *t, const struct tj_verdict *top, int code) {
-  size_t i;
-  json_t *p;
-  json_array_foreach(t->packages, i, p) {
-    json_object_del(p, "_outcome");
-    json_object_del(p, "elapsed");
-  }
   struct utsname u;
   struct tj_host host;
   this_host(&host, &u, t->go.version);

@@ -74,89 +74,85 @@ void tj_caps_format(uint64_t caps, char *buf, size_t len) {
   }
 }
 
-int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, uint64_t keep, const char **what) {
-  if (has_user) {
-    if (setgroups(0, NULL) < 0) {
-      *what = "setgroups";
-      return -errno;
+/* Without CAP_SETPCAP the bounding set cannot change: what keep asks for
+ * must be in it already. */
+static int check_bounding(uint64_t keep, int last, const char **what) {
+  for (int c = 0; c <= last; c++)
+    if ((keep & (1ULL << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1) {
+      *what = "a capability asked for is not in the bounding set testjail was started with";
+      return -EPERM;
     }
+  return 0;
+}
+
+/* capng_change_id clears the whole bounding set: switch ids by hand,
+ * keeping the permitted set across setuid; the caller sets the rest. */
+static int switch_ids_keeping(uid_t uid, gid_t gid, uint64_t keep, int last, const char **what) {
+  int r = 0;
+  for (int c = 0; c <= last && r == 0; c++)
+    if (!(keep & (1ULL << c)))
+      r = prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+  if (r == 0 && (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid(gid, gid, gid) < 0 ||
+                 setresuid(uid, uid, uid) < 0 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0))
+    r = -1;
+  if (r < 0) {
+    *what = "switching ids while keeping --cap-add";
+    return errno ? -errno : -EPERM;
   }
-  int last = last_cap();
-  keep &= tj_caps_all();
-  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-  struct __user_cap_data_struct data[2] = {0};
-  if (syscall(SYS_capget, &hdr, data) < 0) {
-    *what = "capget";
-    return -errno;
-  }
-  /* Without CAP_SETPCAP (root in a container that did not grant it) the
-   * bounding set stays; an empty permitted set plus no_new_privs keeps exec
-   * from raising anything from it (the kernel intersects with the old
-   * permitted set). */
-  bool setpcap = data[CAP_SETPCAP / 32].effective & (1U << (CAP_SETPCAP % 32));
-  if (!setpcap && !has_user) {
-    for (int c = 0; c <= last; c++)
-      if ((keep & (1ULL << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1) {
-        *what = "a capability asked for is not in the bounding set testjail was started with";
-        return -EPERM;
-      }
-  } else {
-    capng_clear(CAPNG_SELECT_ALL);
-    for (int c = 0; c <= last; c++)
-      if (keep & (1ULL << c))
-        capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_BOUNDING_SET,
-                     (unsigned)c);
-    int r;
-    if (has_user && keep) {
-      /* capng_change_id clears the whole bounding set: switch ids by hand,
-       * keeping the permitted set across setuid, then set the rest below. */
-      r = 0;
-      for (int c = 0; c <= last && r == 0; c++)
-        if (!(keep & (1ULL << c)))
-          r = prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
-      if (r == 0 && (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid(gid, gid, gid) < 0 ||
-                     setresuid(uid, uid, uid) < 0 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0))
-        r = -1;
-      if (r < 0) {
-        *what = "switching ids while keeping --cap-add";
-        return errno ? -errno : -EPERM;
-      }
-    } else {
-      r = has_user ? capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING)
-                   : capng_apply(CAPNG_SELECT_ALL);
-    }
-    if (r < 0) {
-      *what = has_user ? "capng_change_id" : "capng_apply";
+  return 0;
+}
+
+/* Debian 12's libcap-ng can report success and leave the bounding set
+ * untouched; check each bit and drop what is left by hand. */
+static int settle_bounding(uint64_t keep, int last, const char **what) {
+  for (int c = 0; c <= last; c++) {
+    bool want = keep & (1ULL << c);
+    errno = 0;
+    int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+    if (held < 0) {
+      *what = "PR_CAPBSET_READ";
       return errno ? -errno : -EPERM;
     }
-    /* Debian 12's libcap-ng can report success and leave the bounding set
-     * untouched; check each bit and drop what is left by hand. */
-    for (int c = 0; c <= last; c++) {
-      bool want = keep & (1ULL << c);
-      errno = 0;
-      int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
-      if (held < 0) {
-        *what = "PR_CAPBSET_READ";
-        return errno ? -errno : -EPERM;
-      }
-      if (want && held != 1) {
-        *what = "the bounding set lost a capability asked for";
-        return -EPERM;
-      }
-      if (!want && held && (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)) {
-        *what = "bounding set still holds a capability";
-        return errno ? -errno : -EPERM;
-      }
+    if (want && held != 1) {
+      *what = "the bounding set lost a capability asked for";
+      return -EPERM;
+    }
+    if (!want && held && (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)) {
+      *what = "bounding set still holds a capability";
+      return errno ? -errno : -EPERM;
     }
   }
+  return 0;
+}
+
+/* The bounding set down to keep, and with has_user the ids switched. */
+static int drop_bounding(bool has_user, uid_t uid, gid_t gid, uint64_t keep, int last, const char **what) {
+  capng_clear(CAPNG_SELECT_ALL);
+  for (int c = 0; c <= last; c++)
+    if (keep & (1ULL << c))
+      capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_BOUNDING_SET, (unsigned)c);
+  if (has_user && keep) {
+    int r = switch_ids_keeping(uid, gid, keep, last, what);
+    if (r < 0)
+      return r;
+  } else if ((has_user ? capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING)
+                       : capng_apply(CAPNG_SELECT_ALL)) < 0) {
+    *what = has_user ? "capng_change_id" : "capng_apply";
+    return errno ? -errno : -EPERM;
+  }
+  return settle_bounding(keep, last, what);
+}
+
+/* Effective, permitted, inheritable and ambient sets to keep exactly. */
+static int set_caps(struct __user_cap_header_struct *hdr, uint64_t keep, int last, const char **what) {
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
     *what = "PR_CAP_AMBIENT_CLEAR_ALL";
     return -errno;
   }
-  memset(data, 0, sizeof(data));
+  struct __user_cap_data_struct data[2] = {0};
   for (int i = 0; i < 2; i++)
     data[i].effective = data[i].permitted = data[i].inheritable = (uint32_t)(keep >> (32 * i));
-  if (syscall(SYS_capset, &hdr, data) < 0) {
+  if (syscall(SYS_capset, hdr, data) < 0) {
     *what = "capset";
     return -errno;
   }
@@ -166,8 +162,14 @@ int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, uint64_t keep, const char 
       *what = "PR_CAP_AMBIENT_RAISE";
       return -errno;
     }
-  memset(data, 0, sizeof(data));
-  if (syscall(SYS_capget, &hdr, data) < 0) {
+  return 0;
+}
+
+/* The sets and ids read back: what was asked for, nothing more. */
+static int verify_caps(struct __user_cap_header_struct *hdr, bool has_user, uid_t uid, gid_t gid, uint64_t keep,
+                       int last, const char **what) {
+  struct __user_cap_data_struct data[2] = {0};
+  if (syscall(SYS_capget, hdr, data) < 0) {
     *what = "capget";
     return -errno;
   }
@@ -189,6 +191,34 @@ int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, uint64_t keep, const char 
     *what = "ids did not change";
     return -EPERM;
   }
+  return 0;
+}
+
+int tj_caps_drop(bool has_user, uid_t uid, gid_t gid, uint64_t keep, const char **what) {
+  if (has_user) {
+    if (setgroups(0, NULL) < 0) {
+      *what = "setgroups";
+      return -errno;
+    }
+  }
+  int last = last_cap();
+  keep &= tj_caps_all();
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2] = {0};
+  if (syscall(SYS_capget, &hdr, data) < 0) {
+    *what = "capget";
+    return -errno;
+  }
+  /* Without CAP_SETPCAP (root in a container that did not grant it) the
+   * bounding set stays; an empty permitted set plus no_new_privs keeps exec
+   * from raising anything from it (the kernel intersects with the old
+   * permitted set). */
+  bool setpcap = data[CAP_SETPCAP / 32].effective & (1U << (CAP_SETPCAP % 32));
+  int r =
+      !setpcap && !has_user ? check_bounding(keep, last, what) : drop_bounding(has_user, uid, gid, keep, last, what);
+  if (r < 0 || (r = set_caps(&hdr, keep, last, what)) < 0 ||
+      (r = verify_caps(&hdr, has_user, uid, gid, keep, last, what)) < 0)
+    return r;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     *what = "PR_SET_NO_NEW_PRIVS";
     return -errno;

@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "verdict.h"
+
 #define TJ_BISECT_UNLIMITED (-1)
 #define TJ_BISECT_DEFAULT_FLOOR (4LL << 20)
 
@@ -35,7 +37,8 @@ struct tj_bisect_try {
   /* filled by the runner: */
   bool passed;
   char outcome[32];
-  int64_t peak_bytes; /* -1: unknown */
+  enum tj_outcome verdict; /* the outcome, typed */
+  int64_t peak_bytes;      /* -1: unknown */
   int64_t duration_ms;
   char running[96]; /* the test running when it failed, "" */
 };

@@ -396,6 +396,91 @@ static size_t embedded_log(const char *line, size_t len) {
   return 0;
 }
 
+/* A test status line ("=== RUN", "--- FAIL: ...") taken apart. */
+struct status_line {
+  const char *orig; /* the whole line, for the output */
+  size_t orig_len;
+  const char *name; /* the test's name in it */
+  size_t nlen;
+  int kind;   /* into reports[] or updates[] */
+  int indent; /* a report's depth: four spaces a level */
+  bool saw_marker;
+};
+
+/* A report's "(0.01s)" after the name: its seconds, or -1; nlen loses it. */
+static double report_elapsed(const char *name, size_t *nlen) {
+  double elapsed = -1;
+  const char *paren = last_paren(name, *nlen);
+  if (!paren)
+    return elapsed;
+  if (*nlen >= 2 && name[*nlen - 2] == 's' && name[*nlen - 1] == ')') {
+    char num[64];
+    size_t k = (size_t)(name + *nlen - 2 - (paren + 2));
+    if (k < sizeof(num)) {
+      memcpy(num, paren + 2, k);
+      num[k] = 0;
+      char *end;
+      double t = strtod(num, &end);
+      if (end != num && !*end)
+        elapsed = t;
+    }
+  }
+  *nlen = (size_t)(paren - name);
+  return elapsed;
+}
+
+/* "--- PASS: name (0.01s)": pending until the reports of its subtests,
+ * indented below it, are in. */
+static void handle_report(struct tj_gotest *p, struct status_line *l) {
+  double elapsed = report_elapsed(l->name, &l->nlen);
+  const char *name = l->name;
+  size_t nlen = l->nlen;
+  int indent = l->indent;
+  /* Nested deeper than any pending report; or a fuzz target's failure,
+   * which reports the target again inside its own block. */
+  if (p->n_report < indent || (indent > 0 && strlen(p->report[indent - 1].name) == nlen &&
+                               memcmp(p->report[indent - 1].name, name, nlen) == 0)) {
+    output(p, l->orig, l->orig_len, false);
+    return;
+  }
+  p->need_marker = l->saw_marker;
+  flush_report(p, indent);
+  if (p->n_report == MAX_REPORT) {
+    output(p, l->orig, l->orig_len, false);
+    return;
+  }
+  char *n = strndup(name, nlen);
+  if (!n)
+    return;
+  p->report[p->n_report++] = (struct report){.action = reports[l->kind].action, .name = n, .elapsed = elapsed};
+  int ti = reports[l->kind].action == TJ_GT_FAIL ? find_test(p, name, nlen, true) : -1;
+  if (ti >= 0)
+    p->tests[ti].fail_reported = true;
+  set_test_name(p, name, nlen);
+  output(p, l->orig, l->orig_len, true);
+}
+
+/* "=== RUN name" and its kin: the test output goes to from here, and its
+ * event. */
+static void handle_update(struct tj_gotest *p, const struct status_line *l) {
+  p->need_marker = l->saw_marker;
+  flush_report(p, 0);
+  set_test_name(p, l->name, l->nlen);
+  if (updates[l->kind].action < 0) {
+    /* Under test2json's framing "=== NAME" only names the test that output
+     * goes to: no event, as test2json; a plain -test.v stream keeps it. */
+    if (!p->framing)
+      output(p, l->orig, l->orig_len, true);
+    return;
+  }
+  struct tj_gt_event e = {.action = (enum tj_gt_action)updates[l->kind].action, .test = p->test_name, .elapsed = -1};
+  if (e.action == TJ_GT_PAUSE)
+    output(p, l->orig, l->orig_len, true);
+  emit(p, &e);
+  if (e.action != TJ_GT_PAUSE)
+    output(p, l->orig, l->orig_len, true);
+}
+
 static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
   bool saw_marker = false;
   if (p->need_marker && line[0] != FRAME_MARKER) {
@@ -430,90 +515,34 @@ static void handle_line(struct tj_gotest *p, const char *line, size_t len) {
       p->n_report == 0)
     p->result = "skip";
 
-  const char *orig = line;
-  size_t orig_len = len;
-  int indent = 0, kind = -1;
+  struct status_line l = {.orig = line, .orig_len = len, .kind = -1, .saw_marker = saw_marker};
   bool is_report = false;
   for (size_t i = 0; i < sizeof(updates) / sizeof(updates[0]); i++)
     if (has_prefix(line, len, updates[i].prefix))
-      kind = (int)i;
-  if (kind < 0) {
+      l.kind = (int)i;
+  if (l.kind < 0) {
     while (has_prefix(line, len, "    "))
-      line += 4, len -= 4, indent++;
+      line += 4, len -= 4, l.indent++;
     for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
       if (has_prefix(line, len, reports[i].prefix))
-        kind = (int)i, is_report = true;
+        l.kind = (int)i, is_report = true;
   }
-  if (kind < 0) {
+  if (l.kind < 0) {
     /* Indented output belongs to the subtest at that depth of the pending
      * reports (non-verbose output after a --- line). */
-    if (indent > 0 && indent <= p->n_report)
-      set_test_name(p, p->report[indent - 1].name, strlen(p->report[indent - 1].name));
-    output(p, orig, orig_len, false);
+    if (l.indent > 0 && l.indent <= p->n_report)
+      set_test_name(p, p->report[l.indent - 1].name, strlen(p->report[l.indent - 1].name));
+    output(p, l.orig, l.orig_len, false);
     return;
   }
-  size_t plen = strlen(is_report ? reports[kind].prefix : updates[kind].prefix);
-  size_t nlen = len - plen;
-  const char *name = trim(line + plen, &nlen);
-  p->root_named = !is_report && nlen == 0;
-  if (is_report) {
-    double elapsed = -1;
-    const char *paren = last_paren(name, nlen);
-    if (paren) {
-      if (nlen >= 2 && name[nlen - 2] == 's' && name[nlen - 1] == ')') {
-        char num[64];
-        size_t k = (size_t)(name + nlen - 2 - (paren + 2));
-        if (k < sizeof(num)) {
-          memcpy(num, paren + 2, k);
-          num[k] = 0;
-          char *end;
-          double t = strtod(num, &end);
-          if (end != num && !*end)
-            elapsed = t;
-        }
-      }
-      nlen = (size_t)(paren - name);
-    }
-    /* Nested deeper than any pending report; or a fuzz target's failure,
-     * which reports the target again inside its own block. */
-    if (p->n_report < indent || (indent > 0 && strlen(p->report[indent - 1].name) == nlen &&
-                                 memcmp(p->report[indent - 1].name, name, nlen) == 0)) {
-      output(p, orig, orig_len, false);
-      return;
-    }
-    p->need_marker = saw_marker;
-    flush_report(p, indent);
-    if (p->n_report == MAX_REPORT) {
-      output(p, orig, orig_len, false);
-      return;
-    }
-    char *n = strndup(name, nlen);
-    if (!n)
-      return;
-    p->report[p->n_report++] = (struct report){.action = reports[kind].action, .name = n, .elapsed = elapsed};
-    int ti = reports[kind].action == TJ_GT_FAIL ? find_test(p, name, nlen, true) : -1;
-    if (ti >= 0)
-      p->tests[ti].fail_reported = true;
-    set_test_name(p, name, nlen);
-    output(p, orig, orig_len, true);
-    return;
-  }
-  p->need_marker = saw_marker;
-  flush_report(p, 0);
-  set_test_name(p, name, nlen);
-  if (updates[kind].action < 0) {
-    /* Under test2json's framing "=== NAME" only names the test that output
-     * goes to: no event, as test2json; a plain -test.v stream keeps it. */
-    if (!p->framing)
-      output(p, orig, orig_len, true);
-    return;
-  }
-  struct tj_gt_event e = {.action = (enum tj_gt_action)updates[kind].action, .test = p->test_name, .elapsed = -1};
-  if (e.action == TJ_GT_PAUSE)
-    output(p, orig, orig_len, true);
-  emit(p, &e);
-  if (e.action != TJ_GT_PAUSE)
-    output(p, orig, orig_len, true);
+  size_t plen = strlen(is_report ? reports[l.kind].prefix : updates[l.kind].prefix);
+  l.nlen = len - plen;
+  l.name = trim(line + plen, &l.nlen);
+  p->root_named = !is_report && l.nlen == 0;
+  if (is_report)
+    handle_report(p, &l);
+  else
+    handle_update(p, &l);
 }
 
 /* test2json's indexEOL: a line ends after a newline, or before a framing

@@ -704,6 +704,7 @@ struct job_ctx {
   struct tj_live_status st;
   char gomemlimit_env[64];
   char gomaxprocs_env[32];
+  char pwd_env[PATH_MAX + 8], path_env[PATH_MAX * 2];
   char failed_build[PATH_MAX]; /* go's ID of the package whose build failed (build-fail) */
   /* the phases' specs and the paths their argv and binds point into: they
    * live as long as the job */
@@ -714,6 +715,7 @@ struct job_ctx {
   char fuzzcache[PATH_MAX + 64];
   char running[512];        /* job_running's answer */
   struct tj_run_result res; /* the phase's sandbox run, ~46 KiB */
+  enum tj_outcome outcome;  /* the result's, set by result_base */
 };
 
 static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
@@ -913,15 +915,16 @@ static bool add_env(struct tj_spec *s, const char *kv) {
   return true;
 }
 
-static json_t *result_base(const struct tj_job *job, const char *phase, const struct tj_verdict *v, double elapsed) {
+/* The result's common fields; its outcome, typed, goes into c beside it. */
+static json_t *result_base(struct job_ctx *c, const char *phase, const struct tj_verdict *v) {
+  const struct tj_job *job = c->job;
+  c->outcome = v->outcome;
   json_t *r = json_object();
   json_object_set_new(r, "package", json_string(job->pkg->import_path));
   json_object_set_new(r, "phase", json_string(phase));
   json_object_set_new(r, "outcome", json_string(v->outcome_name));
   json_object_set_new(r, "exit_code", json_integer(tj_outcome_exit_code(v->outcome)));
   json_object_set_new(r, "diagnosis", json_string(v->diagnosis));
-  json_object_set_new(r, "elapsed", json_real(elapsed));
-  json_object_set_new(r, "_outcome", json_integer(v->outcome));
   return r;
 }
 
@@ -966,7 +969,7 @@ static json_t *no_test_files(struct job_ctx *c) {
   struct tj_verdict v = {.outcome = TJ_PASSED};
   snprintf(v.outcome_name, sizeof(v.outcome_name), "passed");
   snprintf(v.diagnosis, sizeof(v.diagnosis), "no test files");
-  json_t *r = result_base(job, "test", &v, 0);
+  json_t *r = result_base(c, "test", &v);
   json_object_set_new(r, "no_test_files", json_true());
   json_object_set_new(r, "tests",
                       json_pack("{s:i,s:i,s:i,s:[],s:[],s:[]}", "passed", 0, "failed", 0, "skipped", 0, "failed_names",
@@ -980,7 +983,6 @@ static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const
   char *line = NULL;
   if (asprintf(&line, "FAIL\t%s [build failed]\n", job->pkg->import_path) < 0)
     return NULL;
-  double elapsed = (double)res->duration_ms / 1000;
   if (job->mode == TJ_OUT_JSON && job->go->minor >= 22) {
     /* As go test -json of Go 1.22+: the FAIL line as output, then a fail
      * event, which names the build that failed from 1.24 on. */
@@ -1000,7 +1002,7 @@ static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const
     diagnose(c, v);
   }
   free(line);
-  json_t *r = result_base(job, "build", v, elapsed);
+  json_t *r = result_base(c, "build", v);
   json_t *run = tj_report_run(spec, res, v);
   json_object_update(r, run);
   json_decref(run);
@@ -1206,7 +1208,7 @@ static json_t *setup_result(struct job_ctx *c, const tj_error *err) {
     }
     diagnose(c, &v);
   }
-  json_t *result = result_base(job, "test", &v, 0);
+  json_t *result = result_base(c, "test", &v);
   json_t *ev = json_array();
   json_array_append_new(ev, json_string(err->msg));
   json_object_set_new(result, "evidence", ev);
@@ -1369,14 +1371,10 @@ static json_t *build_phase(struct job_ctx *c, const char *bin) {
  * subtests nest under their parent's, test2json's do not. */
 static bool framed(const struct tj_job *job) { return job->go->minor >= 20 && job->mode != TJ_OUT_VERBOSE; }
 
-/* The test: the binary in the package directory, as go test runs it, in a
- * sandbox as spec says. */
-static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const char *bin) {
+/* The test sandbox's spec: the run's, in the package directory, with go
+ * test's environment and the toolchain's paths. */
+static int test_spec_prepare(struct job_ctx *c, const struct tj_spec *spec, tj_error *err) {
   const struct tj_job *job = c->job;
-  const struct tj_test_opts *o = job->opts;
-  bool framing = framed(job);
-  tj_error err = {0};
-  struct tj_verdict v;
   struct tj_spec *ts = &c->test_spec;
   *ts = *spec;
   ts->report_path = NULL;
@@ -1389,91 +1387,85 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
   ts->merge_output = true;
   /* and no stdin: a test that reads it gets EOF, as under go test */
   ts->null_stdin = true;
-  char pwd[PATH_MAX + 8], path[PATH_MAX * 2];
-  snprintf(pwd, sizeof(pwd), "PWD=%s", job->pkg->dir);
+  snprintf(c->pwd_env, sizeof(c->pwd_env), "PWD=%s", job->pkg->dir);
   const char *host_path = getenv("PATH");
   /* Go 1.19 puts GOROOT/bin first in the tests' PATH. */
-  snprintf(path, sizeof(path), "PATH=%s/bin%s%s", job->go->goroot, host_path ? ":" : "", host_path ? host_path : "");
+  snprintf(c->path_env, sizeof(c->path_env), "PATH=%s/bin%s%s", job->go->goroot, host_path ? ":" : "",
+           host_path ? host_path : "");
   /* The module cache read-only, as the tests see it under go test: a suite
    * that runs the go command itself needs its dependencies from there. */
   if (!add_bind(ts, job->go->gocache, false) || !add_bind(ts, job->go->gomodcache, true) ||
-      !add_go_roots(ts, job->go) || !add_env(ts, pwd) || (job->go->goroot[0] && !add_env(ts, path))) {
-    tj_error_set(&err, 0, "too many --bind or --env settings for the test sandbox");
-    return setup_result(c, &err);
-  }
-  json_t *gml = gomemlimit(c, ts);
-  json_t *gmp = gml ? gomaxprocs(c, ts, bin) : NULL;
-  if (!gmp) {
-    json_decref(gml);
-    tj_error_set(&err, 0, "too many --env settings for the test sandbox");
-    return setup_result(c, &err);
-  }
-  /* -coverprofile: the binary writes its profile into a directory of the
-   * work dir; testcmd merges them, as go test does. */
-  char *cover_dir = c->cover_dir, *cover_flag = c->cover_flag;
-  bool profile = job->gflags && job->gflags->coverprofile;
-  if (profile) {
-    tj_job_cover_dir(job->workdir, job->index, cover_dir, sizeof(c->cover_dir));
-    snprintf(cover_flag, sizeof(c->cover_flag), "-test.coverprofile=%s/profile", cover_dir);
-    if ((mkdir(cover_dir, 0777) < 0 && errno != EEXIST) || chmod(cover_dir, 0777) < 0 ||
-        !add_bind(ts, cover_dir, false)) {
-      tj_error_set(&err, errno, "the coverage profile's directory %s", cover_dir);
-      json_decref(gml);
-      json_decref(gmp);
-      return setup_result(c, &err);
-    }
-  }
-  /* -artifacts: go test hands the binary -test.outputdir, its own working
-   * directory unless -outputdir names another, made absolute; the binary
-   * writes under _artifacts there, the one directory made writable. */
-  char *art_dir = c->art_dir, *art_flag = c->art_flag;
-  bool artifacts = job->gflags && job->gflags->artifacts;
-  if (artifacts) {
-    char cwd[PATH_MAX], dir[PATH_MAX + 1];
-    const char *od = job->gflags->outputdir;
-    if (!getcwd(cwd, sizeof(cwd)))
-      cwd[0] = 0;
-    snprintf(dir, sizeof(dir), "%s%s%s", od && od[0] == '/' ? "" : cwd, od && od[0] != '/' ? "/" : "", od ? od : "");
-    snprintf(art_dir, sizeof(c->art_dir), "%s/_artifacts", dir);
-    snprintf(art_flag, sizeof(c->art_flag), "-test.outputdir=%s", dir);
-    if ((mkdir(art_dir, 0777) < 0 && errno != EEXIST) || !add_bind(ts, art_dir, false)) {
-      tj_error_set(&err, errno, "-artifacts: the directory %s", art_dir);
-      json_decref(gml);
-      json_decref(gmp);
-      return setup_result(c, &err);
-    }
-  }
+      !add_go_roots(ts, job->go) || !add_env(ts, c->pwd_env) || (job->go->goroot[0] && !add_env(ts, c->path_env)))
+    return tj_error_set(err, 0, "too many --bind or --env settings for the test sandbox");
+  return 0;
+}
+
+/* -coverprofile: the binary writes its profile into a directory of the
+ * work dir; testcmd merges them, as go test does. */
+static int cover_prepare(struct job_ctx *c, tj_error *err) {
+  const struct tj_job *job = c->job;
+  char *cover_dir = c->cover_dir;
+  tj_job_cover_dir(job->workdir, job->index, cover_dir, sizeof(c->cover_dir));
+  snprintf(c->cover_flag, sizeof(c->cover_flag), "-test.coverprofile=%s/profile", cover_dir);
+  if ((mkdir(cover_dir, 0777) < 0 && errno != EEXIST) || chmod(cover_dir, 0777) < 0 ||
+      !add_bind(&c->test_spec, cover_dir, false))
+    return tj_error_set(err, errno, "the coverage profile's directory %s", cover_dir);
+  return 0;
+}
+
+/* -artifacts: go test hands the binary -test.outputdir, its own working
+ * directory unless -outputdir names another, made absolute; the binary
+ * writes under _artifacts there, the one directory made writable. */
+static int artifacts_prepare(struct job_ctx *c, tj_error *err) {
+  char cwd[PATH_MAX], dir[PATH_MAX + 1];
+  const char *od = c->job->gflags->outputdir;
+  if (!getcwd(cwd, sizeof(cwd)))
+    cwd[0] = 0;
+  snprintf(dir, sizeof(dir), "%s%s%s", od && od[0] == '/' ? "" : cwd, od && od[0] != '/' ? "/" : "", od ? od : "");
+  snprintf(c->art_dir, sizeof(c->art_dir), "%s/_artifacts", dir);
+  snprintf(c->art_flag, sizeof(c->art_flag), "-test.outputdir=%s", dir);
+  if ((mkdir(c->art_dir, 0777) < 0 && errno != EEXIST) || !add_bind(&c->test_spec, c->art_dir, false))
+    return tj_error_set(err, errno, "-artifacts: the directory %s", c->art_dir);
+  return 0;
+}
+
+/* The binary's argv, as go test runs it; NULL when out of memory. */
+static char **test_argv(struct job_ctx *c, const char *bin, bool profile, bool artifacts) {
+  const struct tj_job *job = c->job;
   int nf = 0;
   while (job->testflags && job->testflags[nf])
     nf++;
   char **targv = calloc((size_t)nf + 8, sizeof(char *));
-  if (!targv) {
-    json_decref(gml);
-    json_decref(gmp);
+  if (!targv)
     return NULL;
-  }
   int k = 0;
   targv[k++] = (char *)bin;
-  targv[k++] = framing ? "-test.v=test2json" : "-test.v";
+  targv[k++] = framed(job) ? "-test.v=test2json" : "-test.v";
   targv[k++] = "-test.paniconexit0";
   /* Fuzzing runs until -fuzztime, as under go test. */
   bool fuzz = job->gflags && job->gflags->fuzz;
-  char *fuzzcache = c->fuzzcache;
   if (!job->has_timeout && !fuzz)
     targv[k++] = "-test.timeout=10m";
   if (fuzz && job->go->gocache[0]) {
-    snprintf(fuzzcache, sizeof(c->fuzzcache), "-test.fuzzcachedir=%s/fuzz/%s", job->go->gocache, job->pkg->import_path);
-    targv[k++] = fuzzcache;
+    snprintf(c->fuzzcache, sizeof(c->fuzzcache), "-test.fuzzcachedir=%s/fuzz/%s", job->go->gocache,
+             job->pkg->import_path);
+    targv[k++] = c->fuzzcache;
   }
   if (profile)
-    targv[k++] = cover_flag;
+    targv[k++] = c->cover_flag;
   if (artifacts)
-    targv[k++] = art_flag; /* in place of the -outputdir given, which it makes absolute */
+    targv[k++] = c->art_flag; /* in place of the -outputdir given, which it makes absolute */
   for (int i = 0; i < nf; i++)
     if (!artifacts || strncmp(job->testflags[i], "-test.outputdir=", 16) != 0)
       targv[k++] = job->testflags[i];
-  ts->argv = targv;
-  int64_t interval = o->mon.sample_interval_ms > 0 ? o->mon.sample_interval_ms : TJ_DEFAULT_SAMPLE_MS;
+  return targv;
+}
+
+/* The binary in its sandbox, with the live hooks and the timeline. */
+static int test_run(struct job_ctx *c, tj_error *err) {
+  const struct tj_job *job = c->job;
+  struct tj_spec *ts = &c->test_spec;
+  int64_t interval = job->opts->mon.sample_interval_ms > 0 ? job->opts->mon.sample_interval_ms : TJ_DEFAULT_SAMPLE_MS;
   c->tl_on = tj_timeline_init(&c->tl, interval, ts->memory_bytes, tj_timeline_hint(ts->wall_timeout_ms, interval)) == 0;
   set_phase(c, "test", ts->memory_bytes, ts->pids);
   struct tj_sandbox_hooks th = {.on_output = test_output,
@@ -1482,13 +1474,8 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
                                 .sample_interval_ms = interval,
                                 .running_test = job_running,
                                 .ctx = c};
-  int rr = tj_sandbox_run(ts, &th, &c->res, &err);
-  free(targv);
-  if (rr < 0) {
-    json_decref(gml);
-    json_decref(gmp);
-    return setup_result(c, &err);
-  }
+  if (tj_sandbox_run(ts, &th, &c->res, err) < 0)
+    return -1;
   flush_test_output(c);
   if (c->res.isolation.fallback[0]) {
     char *w = NULL;
@@ -1498,36 +1485,73 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
       free(w);
     }
   }
+  return 0;
+}
 
+/* The run's verdict, with what the test stream told of the tests. */
+static void test_verdict(struct job_ctx *c, struct tj_verdict *v) {
+  const struct tj_spec *ts = &c->test_spec;
   struct tj_notes notes = c->res.notes;
   tj_gowatch_notes(c->gt, &notes);
   struct tj_evidence tev = tj_run_evidence(ts, &c->res, &notes);
   tev.go_test = true;
   if (ts->cg_parent)
-    tev.memory_total_limit = o->memory_total_bytes;
+    tev.memory_total_limit = c->job->opts->memory_total_bytes;
   char sc_summary[400];
   tj_run_seccomp_evidence(&c->res, &tev, sc_summary, sizeof(sc_summary));
-  tj_verdict_decide(&tev, &v);
+  tj_verdict_decide(&tev, v);
+}
 
-  double elapsed = (double)c->res.duration_ms / 1000;
-  char secs[32], trailer[PATH_MAX + 64], why[64];
+/* go test's closing line for the package: "ok" or how the binary ended,
+ * then "FAIL". */
+static void test_trailer(const struct job_ctx *c, bool ok, double elapsed, char *trailer, size_t len) {
+  const struct tj_job *job = c->job;
+  char secs[32], why[64] = "";
   tj_format_seconds(secs, sizeof(secs), elapsed);
-  bool ok =
-      c->res.status_known && WIFEXITED(c->res.wstatus) && WEXITSTATUS(c->res.wstatus) == 0 && v.outcome == TJ_PASSED;
   bool any = job->mode == TJ_OUT_TEXT ? c->text.len > 0 : tj_gotest_any_output(c->gt);
-  why[0] = 0;
   if ((!any || job->stream) && c->res.status_known)
     exit_text(c->res.wstatus, why, sizeof(why));
   bool cov = c->coverage[0] && !job->stream;
   if (ok)
-    snprintf(trailer, sizeof(trailer), "ok  \t%s\t%s%s%s%s\n", job->pkg->import_path, secs, cov ? "\t" : "",
-             cov ? c->coverage : "", c->no_tests_to_run && !job->stream ? " [no tests to run]" : "");
+    snprintf(trailer, len, "ok  \t%s\t%s%s%s%s\n", job->pkg->import_path, secs, cov ? "\t" : "", cov ? c->coverage : "",
+             c->no_tests_to_run && !job->stream ? " [no tests to run]" : "");
   else
-    snprintf(trailer, sizeof(trailer), "%s%sFAIL\t%s\t%s\n", why, why[0] ? "\n" : "", job->pkg->import_path, secs);
+    snprintf(trailer, len, "%s%sFAIL\t%s\t%s\n", why, why[0] ? "\n" : "", job->pkg->import_path, secs);
+}
+
+/* The end of the package's event stream: the unfinished tests failed with
+ * the verdict, go test's trailer, the diagnosis, the package's result. */
+static void close_test_stream(struct job_ctx *c, const struct tj_verdict *v, bool ok, const char *trailer,
+                              double elapsed) {
+  /* The tests a kill cut short fail with its reason, as go test -json
+   * reports a failed test (gotestsum shows it at the test). */
+  char *line = tj_outcome_imposed(v->outcome) ? diagnosis_line(c, v) : NULL;
+  if (line) {
+    c->failing_unfinished = true;
+    tj_gotest_fail_unfinished(c->gt, line);
+    c->failing_unfinished = false;
+    free(line);
+  }
+  /* go test's own lines after the binary's: framed like a report line, so
+   * they end the tests still open and belong to the package */
+  const char *t = trailer;
+  for (const char *nl; framed(c->job) && (nl = strchr(t, '\n')); t = nl + 1) {
+    tj_gotest_feed(c->gt, "\x16", 1);
+    tj_gotest_feed(c->gt, t, (size_t)(nl - t) + 1);
+  }
+  tj_gotest_feed(c->gt, t, strlen(t));
+  diagnose(c, v);
+  tj_gotest_exited(c->gt, ok);
+  tj_gotest_close(c->gt, elapsed);
+}
+
+/* What the user sees of the package once its binary ended. */
+static void show_test_end(struct job_ctx *c, const struct tj_verdict *v, bool ok, const char *trailer, double elapsed) {
+  const struct tj_job *job = c->job;
   /* A flag the binary refused is a usage error: its one line says it all. */
-  bool usage = v.outcome == TJ_SANDBOX_ERROR && c->res.launch == TJ_LAUNCH_OK;
+  bool usage = v->outcome == TJ_SANDBOX_ERROR && c->res.launch == TJ_LAUNCH_OK;
   if (usage && job->mode != TJ_OUT_JSON) {
-    diagnose(c, &v);
+    diagnose(c, v);
   } else if (job->mode == TJ_OUT_TEXT) {
     if ((!ok || job->show_passing) && c->text.len) {
       sink(c, STDOUT_FILENO, c->text.p, c->text.len);
@@ -1535,31 +1559,17 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
         sink_str(c, STDOUT_FILENO, "\n");
     }
     sink_str(c, STDOUT_FILENO, trailer);
-    diagnose(c, &v);
+    diagnose(c, v);
   } else {
-    /* The tests a kill cut short fail with its reason, as go test -json
-     * reports a failed test (gotestsum shows it at the test). */
-    char *line = tj_outcome_imposed(v.outcome) ? diagnosis_line(c, &v) : NULL;
-    if (line) {
-      c->failing_unfinished = true;
-      tj_gotest_fail_unfinished(c->gt, line);
-      c->failing_unfinished = false;
-      free(line);
-    }
-    /* go test's own lines after the binary's: framed like a report line, so
-     * they end the tests still open and belong to the package */
-    char *t = trailer;
-    for (char *nl; framed(job) && (nl = strchr(t, '\n')); t = nl + 1) {
-      tj_gotest_feed(c->gt, "\x16", 1);
-      tj_gotest_feed(c->gt, t, (size_t)(nl - t) + 1);
-    }
-    tj_gotest_feed(c->gt, t, strlen(t));
-    diagnose(c, &v);
-    tj_gotest_exited(c->gt, ok);
-    tj_gotest_close(c->gt, elapsed);
+    close_test_stream(c, v, ok, trailer, elapsed);
   }
-  json_t *result = result_base(job, "test", &v, elapsed);
-  json_t *run = tj_report_run(ts, &c->res, &v);
+}
+
+/* The package's result for the report; takes gml and gmp. */
+static json_t *test_result(struct job_ctx *c, const struct tj_verdict *v, json_t *gml, json_t *gmp) {
+  const struct tj_spec *ts = &c->test_spec;
+  json_t *result = result_base(c, "test", v);
+  json_t *run = tj_report_run(ts, &c->res, v);
   json_object_update(result, run);
   json_decref(run);
   json_object_set_new(result, "tests", tests_json(c->gt));
@@ -1570,6 +1580,40 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
     json_object_set_new(result, "timeline", tj_timeline_json(&c->tl));
   }
   return result;
+}
+
+/* The test: the binary in the package directory, as go test runs it, in a
+ * sandbox as spec says. */
+static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const char *bin) {
+  const struct tj_job *job = c->job;
+  tj_error err = {0};
+  if (test_spec_prepare(c, spec, &err) < 0)
+    return setup_result(c, &err);
+  json_auto_t *gml = gomemlimit(c, &c->test_spec);
+  json_auto_t *gmp = gml ? gomaxprocs(c, &c->test_spec, bin) : NULL;
+  if (!gmp) {
+    tj_error_set(&err, 0, "too many --env settings for the test sandbox");
+    return setup_result(c, &err);
+  }
+  bool profile = job->gflags && job->gflags->coverprofile;
+  bool artifacts = job->gflags && job->gflags->artifacts;
+  if ((profile && cover_prepare(c, &err) < 0) || (artifacts && artifacts_prepare(c, &err) < 0))
+    return setup_result(c, &err);
+  _cleanup_free_ char **targv = test_argv(c, bin, profile, artifacts);
+  if (!targv)
+    return NULL;
+  c->test_spec.argv = targv;
+  if (test_run(c, &err) < 0)
+    return setup_result(c, &err);
+  struct tj_verdict v;
+  test_verdict(c, &v);
+  double elapsed = (double)c->res.duration_ms / 1000;
+  bool ok =
+      c->res.status_known && WIFEXITED(c->res.wstatus) && WEXITSTATUS(c->res.wstatus) == 0 && v.outcome == TJ_PASSED;
+  char trailer[PATH_MAX + 64];
+  test_trailer(c, ok, elapsed, trailer, sizeof(trailer));
+  show_test_end(c, &v, ok, trailer, elapsed);
+  return test_result(c, &v, steal_pointer(&gml), steal_pointer(&gmp));
 }
 
 static double job_clock(void *ctx) { return (double)tj_now_ms() / 1000; }
@@ -1596,10 +1640,10 @@ static void ctx_free(struct job_ctx *c) {
     tj_timeline_free(&c->tl);
 }
 
-json_t *tj_job_run(const struct tj_job *job) {
+struct tj_pkg_result tj_job_run(const struct tj_job *job) {
   struct job_ctx c;
   if (!ctx_init(&c, job))
-    return NULL;
+    return (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
   json_t *result = NULL;
   char bin[PATH_MAX];
   tj_error err = {0};
@@ -1617,24 +1661,25 @@ json_t *tj_job_run(const struct tj_job *job) {
     unlink(bin);
   }
   ctx_free(&c);
-  return result;
+  return (struct tj_pkg_result){.json = result, .outcome = c.outcome};
 }
 
-int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure) {
+int tj_job_build(const struct tj_job *job, const char *bin, struct tj_pkg_result *failure) {
   struct job_ctx c;
-  *failure = NULL;
+  *failure = (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
   if (!ctx_init(&c, job))
     return -ENOMEM;
-  *failure = build_phase(&c, bin);
+  failure->json = build_phase(&c, bin);
+  failure->outcome = c.outcome;
   ctx_free(&c);
-  return *failure ? -1 : 0;
+  return failure->json ? -1 : 0;
 }
 
-json_t *tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin) {
+struct tj_pkg_result tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin) {
   struct job_ctx c;
   if (!ctx_init(&c, job))
-    return NULL;
+    return (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
   json_t *result = test_phase(&c, spec, bin);
   ctx_free(&c);
-  return result;
+  return (struct tj_pkg_result){.json = result, .outcome = c.outcome};
 }

@@ -12,6 +12,7 @@
 #include "go/opts.h"
 #include "common/error.h"
 #include "report/live.h"
+#include "verdict.h"
 
 struct tj_go_env {
   char go[PATH_MAX];      /* the go command, resolved in PATH */
@@ -136,19 +137,25 @@ struct tj_job {
   bool prebuilt;
 };
 
+/* A package's result: its report object, and its outcome typed beside it
+ * (never a key of the object). */
+struct tj_pkg_result {
+  json_t *json; /* NULL only when out of memory */
+  enum tj_outcome outcome;
+};
+
 /* Builds and tests one package. Returns its result: package, phase,
- * outcome, exit_code, diagnosis, elapsed, the run's report fields, tests
- * {passed, failed, skipped, failed_names, running, cases [{name, status,
- * duration_ms, output}]}; "_outcome" holds the enum for aggregation. NULL
- * only when out of memory. */
-json_t *tj_job_run(const struct tj_job *job);
+ * outcome, exit_code, diagnosis, the run's report fields, tests {passed,
+ * failed, skipped, failed_names, running, cases [{name, status,
+ * duration_ms, output}]}. */
+struct tj_pkg_result tj_job_run(const struct tj_job *job);
 
 /* The two phases apart (bisect-memory builds once, tests many times).
  * tj_job_build: 0 with the binary at bin, or -1 with *failure the package's
  * result (build_failed, an OOM kill of the build, ...). tj_job_test: the
  * test phase of bin in a sandbox as spec says (its limits), with the
  * result as tj_job_run's, plus "timeline" and "gomemlimit". */
-int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure);
+int tj_job_build(const struct tj_job *job, const char *bin, struct tj_pkg_result *failure);
 
 /* The build sandbox: its own limits, the network (GOPROXY and module
  * downloads work as under go test), GOCACHE and the work dir writable, go's
@@ -156,6 +163,6 @@ int tj_job_build(const struct tj_job *job, const char *bin, json_t **failure);
  * user's --env GOTMPDIR wins or it cannot be made). */
 int tj_job_build_spec(const struct tj_job *job, struct tj_spec *bs, const char *tag, char *gotmp, size_t gotmp_len,
                       tj_error *err);
-json_t *tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin);
+struct tj_pkg_result tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin);
 
 #endif

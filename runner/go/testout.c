@@ -196,8 +196,8 @@ static double jnum(json_t *o, const char *key) {
   return json_is_number(v) ? json_number_value(v) : 0;
 }
 
-/* A package's time: the job's elapsed when it ran here, the report's
- * duration_ms in a report read back (report merge). */
+/* A package's time: "elapsed" (seconds) where the object has one, else its
+ * run's duration_ms (none: it never ran). */
 static double package_seconds(json_t *pkg) {
   json_t *e = json_object_get(pkg, "elapsed");
   return json_is_number(e) ? json_number_value(e) : jnum(pkg, "duration_ms") / 1000.0;
@@ -300,7 +300,7 @@ static void summary_row(struct tj_buf *b, char cells[N_COLS][600], const int *wi
 static void summary_cells(json_t *pkg, char cells[N_COLS][600]) {
   snprintf(cells[COL_PACKAGE], 600, "%s", jstr(pkg, "package"));
   snprintf(cells[COL_OUTCOME], 600, "%s", jstr(pkg, "outcome"));
-  tj_format_seconds(cells[COL_TIME], 600, jnum(pkg, "elapsed"));
+  tj_format_seconds(cells[COL_TIME], 600, package_seconds(pkg));
   json_t *peak = json_object_get(json_object_get(pkg, "usage"), "memory_peak_bytes");
   if (json_is_integer(peak))
     tj_format_size(json_integer_value(peak), cells[COL_PEAK], 600);

@@ -189,95 +189,65 @@ static void legend(struct tj_buf *b, const struct area *a, const bool *seen) {
   }
 }
 
-static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
-  double y0 = (double)index * TJ_PLOT_PANEL_HEIGHT;
-  double pw = TJ_PLOT_WIDTH - ML - MR, ph = TJ_PLOT_PANEL_HEIGHT - MT - MB;
-  double left = ML, top = y0 + MT, bottom = top + ph;
-  tj_buf_printf(b, "<g>\n");
-  text(b, TJ_PLOT_WIDTH / 2.0, y0 + 20, "middle", " font-size=\"14\" font-weight=\"bold\"", title);
-  json_t *t = json_object_get(tl, "t_ms"), *mem = json_object_get(tl, "memory_bytes");
-  size_t n = json_array_size(t);
-  if (!json_is_object(tl) || n == 0) {
-    text(b, TJ_PLOT_WIDTH / 2.0, top + ph / 2, "middle", " fill=\"#666\"", "no samples for this run");
-    tj_buf_printf(b, "</g>\n");
-    return;
-  }
-  int64_t end = json_integer_value(json_object_get(tl, "end_ms"));
-  int64_t tmax = int_at(t, n - 1);
-  if (end > tmax)
-    tmax = end;
-  if (tmax <= 0)
-    tmax = 1;
-  int64_t limit = json_is_integer(json_object_get(tl, "limit_bytes"))
-                      ? (int64_t)json_integer_value(json_object_get(tl, "limit_bytes"))
-                      : -1;
-  int64_t sample_max = max_of(mem);
-  int64_t peak = int_of(json_object_get(tl, "recorded"), "memory_peak_bytes");
-  int64_t vmax = limit > 0 ? limit : 0;
-  if (sample_max > vmax)
-    vmax = sample_max;
-  if (peak > vmax)
-    vmax = peak;
+/* The memory axis's top in MiB, a round number of steps (*step) above vmax
+ * and a tenth. */
+static double mib_scale(int64_t vmax, double *step) {
   double ymax_mib = (double)vmax / MIB * 1.1;
   if (ymax_mib < 1)
     ymax_mib = 1;
-  double ystep = nice_step(ymax_mib, 6);
-  ymax_mib = ceil(ymax_mib / ystep) * ystep;
-  double xstep = nice_step((double)tmax / 1000, 8);
+  *step = nice_step(ymax_mib, 6);
+  return ceil(ymax_mib / *step) * *step;
+}
+
+/* A top-level test's span, shaded across the plot and labelled at the top
+ * where it has room; seen gets its kind for the legend. */
+static void test_span(struct tj_buf *b, const struct area *a, json_t *sp, bool *seen) {
+  int64_t s = json_integer_value(json_object_get(sp, "start_ms"));
+  json_t *e = json_object_get(sp, "end_ms");
+  int64_t en = json_is_integer(e) ? (int64_t)json_integer_value(e) : a->tmax;
+  const char *name = json_string_value(json_object_get(sp, "name"));
+  const char *status = json_string_value(json_object_get(sp, "status"));
+  double x1 = ax(a, s), x2 = ax(a, en);
+  if (x2 - x1 < 1)
+    x2 = x1 + 1;
+  size_t kind = span_kind_of(status);
+  seen[kind] = true;
+  tj_buf_printf(b,
+                "<rect class=\"span-%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+                "stroke=\"white\">\n<title>",
+                span_kind[kind].status, x1, a->top, x2 - x1, a->ph, span_kind[kind].fill);
+  char tip[256];
+  snprintf(tip, sizeof(tip), "%s (%s) %.3fs - %.3fs", name ? name : "?", status ? status : "?", (double)s / 1000,
+           (double)en / 1000);
+  tj_xml_escape(b, tip, strlen(tip));
+  tj_buf_printf(b, "</title></rect>\n");
+  /* a label only where it has room: about 6.5 px a character at 10 px */
+  if (name && x2 - x1 > 24) {
+    char label[96];
+    size_t room = (size_t)((x2 - x1 - 4) / 6.5);
+    snprintf(label, sizeof(label), "%.*s", (int)(room < sizeof(label) - 1 ? room : sizeof(label) - 1), name);
+    tj_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#333\">", x1 + 2, a->top + 12);
+    tj_xml_escape(b, label, strlen(label));
+    tj_buf_printf(b, "</text>\n");
+  }
+}
+
+/* The grid at every ystep MiB, the time ticks, both axes. */
+static void axes(struct tj_buf *b, const struct area *a, double ystep) {
+  double xstep = nice_step((double)a->tmax / 1000, 8);
   int xdec = xstep >= 1 ? 0 : (int)ceil(-log10(xstep) - 1e-9);
   int ydec = ystep >= 1 ? 0 : (int)ceil(-log10(ystep) - 1e-9);
-#define X(ms) (left + (double)(ms) / (double)tmax * pw)
-#define Y(bytes) (bottom - (double)(bytes) / MIB / ymax_mib * ph)
-
-  /* test spans: top-level tests shaded across the plot, labelled at the top */
-  json_t *tests = json_object_get(tl, "tests");
-  size_t k;
-  json_t *sp;
-  bool seen[N_SPAN_KINDS] = {false};
-  json_array_foreach(tests, k, sp) {
-    if (json_integer_value(json_object_get(sp, "depth")) != 0)
-      continue;
-    int64_t s = json_integer_value(json_object_get(sp, "start_ms"));
-    json_t *e = json_object_get(sp, "end_ms");
-    int64_t en = json_is_integer(e) ? (int64_t)json_integer_value(e) : tmax;
-    const char *name = json_string_value(json_object_get(sp, "name"));
-    const char *status = json_string_value(json_object_get(sp, "status"));
-    double x1 = X(s), x2 = X(en);
-    if (x2 - x1 < 1)
-      x2 = x1 + 1;
-    size_t kind = span_kind_of(status);
-    seen[kind] = true;
-    tj_buf_printf(b,
-                  "<rect class=\"span-%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-                  "stroke=\"white\">\n<title>",
-                  span_kind[kind].status, x1, top, x2 - x1, ph, span_kind[kind].fill);
-    char tip[256];
-    snprintf(tip, sizeof(tip), "%s (%s) %.3fs - %.3fs", name ? name : "?", status ? status : "?", (double)s / 1000,
-             (double)en / 1000);
-    tj_xml_escape(b, tip, strlen(tip));
-    tj_buf_printf(b, "</title></rect>\n");
-    /* a label only where it has room: about 6.5 px a character at 10 px */
-    if (name && x2 - x1 > 24) {
-      char label[96];
-      size_t room = (size_t)((x2 - x1 - 4) / 6.5);
-      snprintf(label, sizeof(label), "%.*s", (int)(room < sizeof(label) - 1 ? room : sizeof(label) - 1), name);
-      tj_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#333\">", x1 + 2, top + 12);
-      tj_xml_escape(b, label, strlen(label));
-      tj_buf_printf(b, "</text>\n");
-    }
-  }
-
-  /* axes and grid */
+  double left = a->left, bottom = a->bottom, pw = a->pw;
   char lab[64];
-  for (double v = 0; v <= ymax_mib + 1e-9; v += ystep) {
-    double y = bottom - v / ymax_mib * ph;
+  for (double v = 0; v <= a->ymax_mib + 1e-9; v += ystep) {
+    double y = bottom - v / a->ymax_mib * a->ph;
     tj_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y, left + pw,
                   y);
     snprintf(lab, sizeof(lab), "%.*f MiB", ydec, v);
     text(b, left - 6, y + 4, "end", " font-size=\"11\"", lab);
   }
-  for (double s = 0; s <= (double)tmax / 1000 + 1e-9; s += xstep) {
-    double x = left + s * 1000 / (double)tmax * pw;
+  for (double s = 0; s <= (double)a->tmax / 1000 + 1e-9; s += xstep) {
+    double x = left + s * 1000 / (double)a->tmax * pw;
     tj_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>\n", x, bottom, x,
                   bottom + 4);
     snprintf(lab, sizeof(lab), "%.*fs", xdec, s);
@@ -286,52 +256,96 @@ static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
   tj_buf_printf(b,
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n"
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
-                left, top, left, bottom, left, bottom, left + pw, bottom);
+                left, a->top, left, bottom, left, bottom, left + pw, bottom);
   text(b, left + pw / 2, bottom + 34, "middle", " font-size=\"11\" fill=\"#555\"", "time since the run started");
+}
 
-  /* the limit */
+/* The memory limit as a dashed line, and the samples' memory under it. */
+static void memory_against_limit(struct tj_buf *b, const struct area *a, json_t *tl, int64_t limit) {
   if (limit > 0) {
-    double y = Y(limit);
+    double y = ay(a, limit);
     tj_buf_printf(b,
                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c62828\" stroke-width=\"1.5\" "
                   "stroke-dasharray=\"6,4\"/>\n",
-                  left, y, left + pw, y);
+                  a->left, y, a->left + a->pw, y);
+    char lab[64];
     snprintf(lab, sizeof(lab), "limit %.1f MiB", (double)limit / MIB);
-    text(b, left + 4, y - 5, "start", " font-size=\"11\" fill=\"#c62828\"", lab);
+    text(b, a->left + 4, y - 5, "start", " font-size=\"11\" fill=\"#c62828\"", lab);
   }
-
-  /* memory */
+  json_t *t = json_object_get(tl, "t_ms"), *mem = json_object_get(tl, "memory_bytes");
   tj_buf_printf(b, "<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"2\" points=\"");
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < json_array_size(t); i++) {
     int64_t v = int_at(mem, i);
     if (v >= 0)
-      tj_buf_printf(b, "%.1f,%.1f ", X(int_at(t, i)), Y(v));
+      tj_buf_printf(b, "%.1f,%.1f ", ax(a, int_at(t, i)), ay(a, v));
   }
   tj_buf_printf(b, "\"/>\n");
+}
 
-  struct area a = {.left = left, .top = top, .bottom = bottom, .pw = pw, .ph = ph, .tmax = tmax, .ymax_mib = ymax_mib};
+/* The OOM kill's moment, and the test it came in. */
+static void oom_mark(struct tj_buf *b, const struct area *a, json_t *oom) {
+  int64_t at = json_integer_value(json_object_get(oom, "t_ms"));
+  const char *who = json_string_value(json_object_get(oom, "test"));
+  double x = ax(a, at);
+  tj_buf_printf(b,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b71c1c\" stroke-width=\"2\"/>\n"
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#b71c1c\"/>\n",
+                x, a->top, x, a->bottom, x, a->top + 22);
+  char lab[64];
+  snprintf(lab, sizeof(lab), "OOM kill%s%s", who ? " in " : "", who ? who : "");
+  text(b, x - 8, a->top + 26, "end", " font-size=\"12\" font-weight=\"bold\" fill=\"#b71c1c\"", lab);
+}
+
+static void panel(struct tj_buf *b, int index, const char *title, json_t *tl) {
+  double y0 = (double)index * TJ_PLOT_PANEL_HEIGHT;
+  struct area a = {.left = ML, .top = y0 + MT, .pw = TJ_PLOT_WIDTH - ML - MR, .ph = TJ_PLOT_PANEL_HEIGHT - MT - MB};
+  a.bottom = a.top + a.ph;
+  tj_buf_printf(b, "<g>\n");
+  text(b, TJ_PLOT_WIDTH / 2.0, y0 + 20, "middle", " font-size=\"14\" font-weight=\"bold\"", title);
+  json_t *t = json_object_get(tl, "t_ms");
+  size_t n = json_array_size(t);
+  if (!json_is_object(tl) || n == 0) {
+    text(b, TJ_PLOT_WIDTH / 2.0, a.top + a.ph / 2, "middle", " fill=\"#666\"", "no samples for this run");
+    tj_buf_printf(b, "</g>\n");
+    return;
+  }
+  int64_t end = json_integer_value(json_object_get(tl, "end_ms"));
+  a.tmax = int_at(t, n - 1);
+  if (end > a.tmax)
+    a.tmax = end;
+  if (a.tmax <= 0)
+    a.tmax = 1;
+  int64_t limit = json_is_integer(json_object_get(tl, "limit_bytes"))
+                      ? (int64_t)json_integer_value(json_object_get(tl, "limit_bytes"))
+                      : -1;
+  int64_t sample_max = max_of(json_object_get(tl, "memory_bytes"));
+  int64_t peak = int_of(json_object_get(tl, "recorded"), "memory_peak_bytes");
+  int64_t vmax = limit > 0 ? limit : 0;
+  if (sample_max > vmax)
+    vmax = sample_max;
+  if (peak > vmax)
+    vmax = peak;
+  double ystep;
+  a.ymax_mib = mib_scale(vmax, &ystep);
+
+  size_t k;
+  json_t *sp;
+  bool seen[N_SPAN_KINDS] = {false};
+  json_array_foreach(json_object_get(tl, "tests"), k, sp) {
+    if (json_integer_value(json_object_get(sp, "depth")) == 0)
+      test_span(b, &a, sp, seen);
+  }
+  axes(b, &a, ystep);
+  memory_against_limit(b, &a, tl, limit);
   int64_t plimit = int_of(tl, "pids_limit");
   if (plimit > 0)
     pids_against_limit(b, &a, tl, plimit);
   recorded(b, &a, tl, peak, sample_max);
   legend(b, &a, seen);
-
-  /* the OOM moment */
   json_t *oom = json_object_get(tl, "oom");
-  if (json_is_object(oom)) {
-    int64_t at = json_integer_value(json_object_get(oom, "t_ms"));
-    const char *who = json_string_value(json_object_get(oom, "test"));
-    double x = X(at);
-    tj_buf_printf(b,
-                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b71c1c\" stroke-width=\"2\"/>\n"
-                  "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#b71c1c\"/>\n",
-                  x, top, x, bottom, x, top + 22);
-    snprintf(lab, sizeof(lab), "OOM kill%s%s", who ? " in " : "", who ? who : "");
-    text(b, x - 8, top + 26, "end", " font-size=\"12\" font-weight=\"bold\" fill=\"#b71c1c\"", lab);
-  }
+  if (json_is_object(oom))
+    oom_mark(b, &a, oom);
   tj_buf_printf(b, "</g>\n");
-#undef X
-#undef Y
 }
 
 void tj_plot_svg(struct tj_buf *out, json_t *panels) {
