@@ -2,6 +2,7 @@
 # What `testjail test` prints: go test's text and -v text, a go test -json
 # stream that gotestsum reads, JUnit XML that xmllint accepts, the JSON report
 # of several packages, -p with output grouped per package, and signals.
+# v2vm: host only: what testjail test prints (go test's text, -json, JUnit, its flags), which no cgroup layout changes; an interrupted run's teardown is checked in the guests by bisect-memory's SIGINT and exec-signals; its thirty Go runs took a third of a guest under TCG
 
 load common
 load gotest

@@ -2,6 +2,7 @@
 # Real test suites nobody here wrote get the verdict they get under plain go
 # test: a fast subset of the standard library (`make realworld` runs the
 # whole list of the issue).
+# v2vm: host only: real packages' verdicts against go test's, which no cgroup layout changes; their sandboxes are the ones the other suites check in the guests, and their builds took two minutes under TCG
 
 load common
 load gotest
