@@ -2,7 +2,8 @@
 # The layers of the code (README "Architecture") include one another one way
 # only, from the top down: a file may include headers of its own layer and of
 # layers below it, never above. Read from the sources, so a new include that
-# runs upward fails here.
+# runs upward fails here; so does a function longer than a newcomer reads in
+# one sitting.
 # v2vm: host only: reads the sources, runs nothing
 
 setup() {
@@ -79,4 +80,38 @@ check_includes() {
   [[ "$output" == *"runner/sandbox/sandbox.c (sandbox) includes runner/cmd/cli.h (cmd), a layer above it"* ]]
   run check_includes <<<"cgroup/v2.c runner/common/util.h"
   [ "$status" -eq 0 ]
+}
+
+# functions of FILES... as "LINES FILE:LINE NAME" lines, longest first: a
+# definition opens with a column-0 line ending in ") {" and closes at the
+# next column-0 "}" (the .clang-format style)
+function_lengths() {
+  awk '/^[A-Za-z].*\) *\{$/ && !/=/ { s = FNR; n = $0; next }
+       /^\}/ && s { m = n; sub(/\(.*/, "", m); k = split(m, w, /[ *]+/);
+                    print FNR - s, FILENAME ":" s, w[k]; s = 0 }' "$@" | sort -rn
+}
+
+# A function a newcomer reads in one sitting: none over 120 lines but the
+# priority ladder of verdict.c, which reads top to bottom as a table.
+MAX_FUNCTION_LINES=120
+long_functions() {
+  awk -v max="$MAX_FUNCTION_LINES" '$1 > max && $3 != "decide"'
+}
+
+@test "no function is over $MAX_FUNCTION_LINES lines, save verdict.c's decide ladder" {
+  local all long
+  all=$(function_lengths $(git ls-files 'runner/*.c' 'cgroup/*.c'))
+  echo "longest: $(echo "$all" | head -3 | tr '\n' ';')"
+  [ "$(echo "$all" | wc -l)" -gt 300 ]
+  long=$(echo "$all" | long_functions)
+  [ -z "$long" ] || { echo "over $MAX_FUNCTION_LINES lines: $long"; false; }
+}
+
+@test "the length check catches a long function" {
+  local f="$BATS_TEST_TMPDIR/long.c"
+  { echo "static int long_one(void) {"; for i in $(seq 130); do echo "  x++;"; done; echo "}"
+    echo "int short_one(int a) {"; echo "  return a;"; echo "}"; } >"$f"
+  run bash -c "$(declare -f function_lengths long_functions); MAX_FUNCTION_LINES=$MAX_FUNCTION_LINES; function_lengths '$f' | long_functions"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "131 $f:1 long_one" ]]
 }
