@@ -199,11 +199,20 @@ static void test_runner_stops_search(void **state) {
   tj_bisect_free(&b);
 }
 
+/* the answer a search with this tolerance reads from these tries */
+static struct tj_bisect_answer answer_of(struct tj_bisect_try *t, int n, int64_t tol) {
+  struct tj_bisect b;
+  struct tj_bisect_cfg cfg = {.floor_bytes = MiB, .tolerance_bytes = tol, .runs = 1};
+  tj_bisect_init(&b, &cfg);
+  b.tries = t;
+  b.n = n;
+  struct tj_bisect_answer a;
+  tj_bisect_answer(&b, &a);
+  return a;
+}
+
 static void test_answer_from_tries(void **state) {
   /* pass at 30, fail at 40: flaky; min passing 30 (every try there passed) */
-  struct tj_bisect b;
-  struct tj_bisect_cfg cfg = {.floor_bytes = MiB, .tolerance_bytes = MiB, .runs = 1};
-  tj_bisect_init(&b, &cfg);
   struct tj_bisect_try t[] = {
       {.limit_bytes = TJ_BISECT_UNLIMITED, .passed = true, .peak_bytes = 50 * MiB},
       {.limit_bytes = 40 * MiB, .passed = false},
@@ -212,10 +221,7 @@ static void test_answer_from_tries(void **state) {
       {.limit_bytes = 25 * MiB, .passed = true},
       {.limit_bytes = 25 * MiB, .passed = false},
   };
-  b.tries = t;
-  b.n = 6;
-  struct tj_bisect_answer a;
-  tj_bisect_answer(&b, &a);
+  struct tj_bisect_answer a = answer_of(t, 6, MiB);
   assert_true(a.flaky);
   assert_int_equal(a.min_passing, 30 * MiB);
   assert_int_equal(a.max_failing, 25 * MiB);
@@ -227,9 +233,6 @@ static void test_wobble_within_tolerance(void **state) {
   /* a pass at 54 and a failure at 55 with a 2 MiB tolerance: the need moves
    * by less than the resolution asked for; not flaky, and the answer is the
    * lowest limit that passed every time above every failure */
-  struct tj_bisect b;
-  struct tj_bisect_cfg cfg = {.floor_bytes = MiB, .tolerance_bytes = 2 * MiB, .runs = 1};
-  tj_bisect_init(&b, &cfg);
   struct tj_bisect_try t[] = {
       {.limit_bytes = TJ_BISECT_UNLIMITED, .passed = true, .peak_bytes = 54 * MiB},
       {.limit_bytes = 56 * MiB, .passed = true},
@@ -237,17 +240,13 @@ static void test_wobble_within_tolerance(void **state) {
       {.limit_bytes = 54 * MiB, .passed = true},
       {.limit_bytes = 55 * MiB, .passed = false},
   };
-  b.tries = t;
-  b.n = 5;
-  struct tj_bisect_answer a;
-  tj_bisect_answer(&b, &a);
+  struct tj_bisect_answer a = answer_of(t, 5, 2 * MiB);
   assert_false(a.flaky);
   assert_int_equal(a.min_passing, 56 * MiB);
   assert_int_equal(a.max_failing, 55 * MiB);
   /* the same failure 3 MiB above the pass, more than the tolerance: flaky */
   t[4].limit_bytes = 57 * MiB;
-  tj_bisect_answer(&b, &a);
-  assert_true(a.flaky);
+  assert_true(answer_of(t, 5, 2 * MiB).flaky);
 }
 
 int main(void) {
