@@ -289,9 +289,7 @@ for ((k = 0; k < nshards; k++)); do
   # The snapshot layer goes to TMPDIR (unlinked at once): next to the image,
   # not in /var/tmp.
   # stdin from /dev/null: the serial console must not grab the terminal.
-  # V2VM_NICE: the guests take the CPU the host's own work leaves (CI runs
-  # them beside its host legs).
-  TMPDIR=$scratch timeout --kill-after=10 "${gtimeout[k]}" nice -n "${V2VM_NICE:-0}" "${qemu[@]}" </dev/null > >(prefix "$k") &
+  TMPDIR=$scratch timeout --kill-after=10 "${gtimeout[k]}" "${qemu[@]}" </dev/null > >(prefix "$k") &
   qpids[k]=$!
   bg_pids+=("${qpids[k]}")
   # The TAP files fill up on the share while the guest runs: show them live.
