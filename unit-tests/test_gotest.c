@@ -287,13 +287,13 @@ static void test_json_event(void **state) {
 /* Columns as wide as their widest cell; a plain pass has no diagnosis, an
  * unknown peak is "-", no row ends in spaces. */
 static void test_summary_table(void **state) {
-  json_t *pkgs =
-      json_pack("[{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s,s:{s:I}},{s:s,s:s,s:f,s:s}]", "package", "example.com/oom",
-                "outcome", "oom_killed", "elapsed", 0.25, "diagnosis",
-                "OOM killed: memory peaked at 64 MiB of the 64 MiB limit (oom_kill 1) while running TestBig", "usage",
-                "memory_peak_bytes", (json_int_t)64 << 20, "package", "example.com/ok", "outcome", "passed", "elapsed",
-                0.0125, "diagnosis", "passed", "usage", "memory_peak_bytes", (json_int_t)1536 * 1024, "package",
-                "example.com/none", "outcome", "passed", "elapsed", 0.0, "diagnosis", "no test files");
+  json_t *pkgs = json_pack("[{s:s,s:s,s:I,s:s,s:{s:I}},{s:s,s:s,s:I,s:s,s:{s:I}},{s:s,s:s,s:s}]", "package",
+                           "example.com/oom", "outcome", "oom_killed", "duration_ms", (json_int_t)250, "diagnosis",
+                           "OOM killed: memory peaked at 64 MiB of the 64 MiB limit (oom_kill 1) while running TestBig",
+                           "usage", "memory_peak_bytes", (json_int_t)64 << 20, "package", "example.com/ok", "outcome",
+                           "passed", "duration_ms", (json_int_t)13, "diagnosis", "passed", "usage", "memory_peak_bytes",
+                           (json_int_t)1536 * 1024, "package", "example.com/none", "outcome", "passed", "diagnosis",
+                           "no test files");
   struct tj_buf b = {0};
   tj_summary_table(&b, pkgs);
   assert_string_equal(b.p, "PACKAGE           OUTCOME     TIME    PEAK MEMORY  DIAGNOSIS\n"

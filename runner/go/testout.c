@@ -196,12 +196,8 @@ static double jnum(json_t *o, const char *key) {
   return json_is_number(v) ? json_number_value(v) : 0;
 }
 
-/* A package's time: "elapsed" (seconds) where the object has one, else its
- * run's duration_ms (none: it never ran). */
-static double package_seconds(json_t *pkg) {
-  json_t *e = json_object_get(pkg, "elapsed");
-  return json_is_number(e) ? json_number_value(e) : jnum(pkg, "duration_ms") / 1000.0;
-}
+/* A package's time: its run's duration_ms (none: it never ran). */
+static double package_seconds(json_t *pkg) { return jnum(pkg, "duration_ms") / 1000.0; }
 
 static void package_error_text(struct tj_buf *b, json_t *pkg) {
   json_t *ev = json_object_get(pkg, "evidence"), *v;
