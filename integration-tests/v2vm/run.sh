@@ -342,12 +342,19 @@ summarize() {  # pass name, description
   n_skip=$(cat "${taps[@]}" | grep -c '^ok .* # skip' || true)
   n_nok=$(cat "${taps[@]}" | grep -c '^not ok ' || true)
   log "pass $name ($what): $((n_ok - n_skip)) passed, $n_nok failed, $n_skip skipped; bats exit ${statuses[*]}; ${secs}"
-  # The file of a failure is on the comment lines after its "not ok".
+  # The file of a failure is on the comment lines after its "not ok"; the
+  # first of those lines follow its name, so that the end of a CI log,
+  # often all that is kept, says why.
   awk '
-    function flush() { if (t != "") print "v2vm:   FAILED: " (f != "" ? f ": " : "") t; t = ""; f = "" }
+    function flush() {
+      if (t != "") print "v2vm:   FAILED: " (f != "" ? f ": " : "") t
+      for (i = 0; i < n && i < 20; i++) print "v2vm:     " why[i]
+      t = ""; f = ""; n = 0
+    }
     /^not ok / { flush(); t = $0; sub(/^not ok [0-9]+ /, "", t); sub(/ # in [0-9]+ ?ms$/, "", t); next }
     t != "" && f == "" && match($0, /in test file [^,)]+/) {
       f = substr($0, RSTART + 13, RLENGTH - 13); sub(/.*\//, "", f); next }
+    t != "" && /^# / { why[n++] = substr($0, 3); next }
     /^(ok|not ok) / { flush() }
     END { flush() }' "${taps[@]}"
   cat "${taps[@]}" | grep '^ok .* # skip' | sed 's/^ok [0-9]* /v2vm:   skipped: /' || true
