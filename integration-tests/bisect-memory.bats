@@ -211,7 +211,20 @@ assert "ok  \texample.com/examples/memneed" in out' "$log"
   assert_outcome "$REPORT" tests_failed
   assert_eq "$(json_get "$REPORT" bisect.min_passing_bytes)" null
   assert_eq "$(json_get "$REPORT" bisect.flaky)" false
-  assert_contains "$stderr" "fails even without a memory limit"
+  assert_contains "$stderr" "fails even without a memory limit: tests failed: TestArithmetic"
+  assert_contains "$(json_get "$REPORT" diagnosis)" "fails even without a memory limit: tests failed: TestArithmetic"
+  assert_nothing_left_test
+}
+
+@test "a package that does not build: build_failed, its diagnosis, the build's result in the report, no tries" {
+  tjb --quiet ./buildfail
+  [ "$status" -eq 2 ] || { echo "status $status: $stderr" >&2; return 1; }
+  assert_outcome "$REPORT" build_failed
+  assert_contains "$(json_get "$REPORT" diagnosis)" "build failed: "
+  assert_contains "$(json_get "$REPORT" diagnosis)" "undefined: undefinedHelper"
+  assert_eq "$(json_get "$REPORT" build.outcome)" build_failed
+  report_py 'assert r["bisect"]["tries"] == [], r["bisect"]'
+  assert_contains "$stderr" "testjail: example.com/examples/buildfail: build failed: "
   assert_nothing_left_test
 }
 

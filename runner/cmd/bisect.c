@@ -43,10 +43,14 @@ struct bisect_run {
   char bin[PATH_MAX + 32]; /* the test binary, built once */
   struct tj_job job;
   struct tj_live live;
-  bool show_output;   /* the measuring runs print like go test; the tries do not */
-  bool header_due;    /* the table's header, after the first run's go test output */
-  json_t *results;    /* each try's result, in order */
-  json_t *gomemlimit; /* of the first run */
+  bool show_output; /* the measuring runs print like go test; the tries do not */
+  bool header_due;  /* the table's header, after the first run's go test output */
+  json_t *results;  /* each try's result, in order */
+  /* GOMEMLIMIT as a limited try got it (as the first run did, before
+   * one): to print, and the report's object of it */
+  char gomemlimit[32];
+  const char *gomemlimit_source;
+  json_t *gomemlimit_json;
   int count;
   struct tj_bisect b;
   struct tj_bisect_answer a;
@@ -99,23 +103,6 @@ static bool check_signals(struct bisect_run *br) {
   return br->interrupted != 0;
 }
 
-/* The test that was running when the try failed, or the first that failed. */
-static void failing_test(json_t *r, char *buf, size_t len) {
-  buf[0] = 0;
-  json_t *running = json_object_get(json_object_get(r, "tests"), "running");
-  json_t *failed = json_object_get(json_object_get(r, "tests"), "failed_names");
-  json_t *oom = json_object_get(json_object_get(r, "timeline"), "oom");
-  const char *name = NULL;
-  if (json_array_size(running))
-    name = json_string_value(json_array_get(running, json_array_size(running) - 1));
-  if (!name && json_is_object(oom))
-    name = json_string_value(json_object_get(oom, "test"));
-  if (!name && json_array_size(failed))
-    name = json_string_value(json_array_get(failed, 0));
-  if (name)
-    snprintf(buf, len, "%s", name);
-}
-
 static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
   struct bisect_run *br = ctx;
   if (check_signals(br))
@@ -137,26 +124,25 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
   if (!r)
     return -ENOMEM;
   t->verdict = res.outcome;
-  const char *outcome = json_string_value(json_object_get(r, "outcome"));
-  snprintf(t->outcome, sizeof(t->outcome), "%s", outcome ? outcome : "sandbox_error");
-  t->passed = strcmp(t->outcome, "passed") == 0;
-  json_t *peak = json_object_get(json_object_get(r, "usage"), "memory_peak_bytes");
-  t->peak_bytes = json_is_integer(peak) ? (int64_t)json_integer_value(peak) : -1;
-  json_t *dur = json_object_get(r, "duration_ms");
-  t->duration_ms = json_is_integer(dur) ? (int64_t)json_integer_value(dur) : -1;
+  snprintf(t->outcome, sizeof(t->outcome), "%s", res.outcome_name);
+  t->passed = res.outcome == TJ_PASSED;
+  t->peak_bytes = res.peak_bytes;
+  t->duration_ms = res.duration_ms;
+  snprintf(t->diagnosis, sizeof(t->diagnosis), "%s", res.diagnosis);
   if (!t->passed)
-    failing_test(r, t->running, sizeof(t->running));
+    snprintf(t->running, sizeof(t->running), "%s", res.test);
   /* what a limited try ran with (auto sets nothing without a limit) */
-  if (!br->gomemlimit || limit != TJ_BISECT_UNLIMITED) {
-    json_decref(br->gomemlimit);
-    br->gomemlimit = json_incref(json_object_get(r, "gomemlimit"));
+  if (!br->gomemlimit_json || limit != TJ_BISECT_UNLIMITED) {
+    snprintf(br->gomemlimit, sizeof(br->gomemlimit), "%s", res.gomemlimit);
+    br->gomemlimit_source = res.gomemlimit_source;
+    json_decref(br->gomemlimit_json);
+    br->gomemlimit_json = json_incref(json_object_get(r, "gomemlimit"));
   }
   /* A signal we forwarded to the tests is no result of theirs. */
-  const char *sig = json_string_value(json_object_get(json_object_get(r, "exit"), "signal"));
-  if (check_signals(br) || (sig && strcmp(t->outcome, "signaled") == 0 &&
-                            (!strcmp(sig, "SIGINT") || !strcmp(sig, "SIGTERM") || !strcmp(sig, "SIGHUP")))) {
+  int sig = res.outcome == TJ_SIGNALED ? res.signal : 0;
+  if (check_signals(br) || sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
     if (!br->interrupted)
-      br->interrupted = !strcmp(sig, "SIGINT") ? SIGINT : !strcmp(sig, "SIGTERM") ? SIGTERM : SIGHUP;
+      br->interrupted = sig;
     json_decref(r);
     return -EINTR;
   }
@@ -173,8 +159,8 @@ static int bisect_try(void *ctx, int64_t limit, struct tj_bisect_try *t) {
 }
 
 static void gomemlimit_line(struct bisect_run *br) {
-  const char *value = json_string_value(json_object_get(br->gomemlimit, "value"));
-  const char *source = json_string_value(json_object_get(br->gomemlimit, "source"));
+  const char *value = br->gomemlimit[0] ? br->gomemlimit : NULL;
+  const char *source = br->gomemlimit_source;
   if (br->opts.test.mon.gomemlimit == TJ_GOMEMLIMIT_AUTO) {
     char eg[32];
     mib(eg, sizeof(eg), value ? atoll(value) : -1);
@@ -321,8 +307,7 @@ static bool build(struct bisect_run *br) {
              br->pkgs[0].import_path);
   } else if (br->failure.json) {
     top->outcome = br->failure.outcome;
-    snprintf(top->diagnosis, sizeof(top->diagnosis), "%s",
-             json_string_value(json_object_get(br->failure.json, "diagnosis")));
+    snprintf(top->diagnosis, sizeof(top->diagnosis), "%s", br->failure.diagnosis);
   }
   return r >= 0 && !br->failure.json;
 }
@@ -366,10 +351,9 @@ static void judge(struct bisect_run *br, int r) {
     top->outcome = TJ_SANDBOX_ERROR;
     snprintf(top->diagnosis, sizeof(top->diagnosis), "sandbox error: %s", strerror(-r));
   } else if (a->unlimited_failed) {
-    json_t *fr = json_array_get(br->results, (size_t)a->unlimited_fail_try);
-    top->outcome = br->b.tries[a->unlimited_fail_try].verdict;
-    snprintf(top->diagnosis, sizeof(top->diagnosis), "fails even without a memory limit: %s",
-             json_string_value(json_object_get(fr, "diagnosis")));
+    const struct tj_bisect_try *t = &br->b.tries[a->unlimited_fail_try];
+    top->outcome = t->verdict;
+    snprintf(top->diagnosis, sizeof(top->diagnosis), "fails even without a memory limit: %s", t->diagnosis);
   } else if (a->min_passing < 0) {
     const struct tj_bisect_try *t = &br->b.tries[a->max_failing_try];
     top->outcome = t->verdict;
@@ -405,9 +389,8 @@ static int answer(struct bisect_run *br) {
   struct tj_verdict *top = &br->top;
   tj_live_clear(&br->live);
   snprintf(top->outcome_name, sizeof(top->outcome_name), "%s", tj_outcome_name(top->outcome));
-  const char *built = json_string_value(json_object_get(br->failure.json, "outcome"));
-  if (built)
-    snprintf(top->outcome_name, sizeof(top->outcome_name), "%s", built);
+  if (br->failure.json)
+    snprintf(top->outcome_name, sizeof(top->outcome_name), "%s", br->failure.outcome_name);
   if (top->outcome == TJ_PASSED)
     say(br, "answer: %s\n", top->diagnosis);
   else
@@ -433,7 +416,7 @@ static void write_report(struct bisect_run *br, int code) {
   json_t *report = tj_report_top("bisect", &br->top, code, &host, NULL);
   json_object_set_new(report, "package", json_string(br->pkgs[0].import_path));
   json_t *bo = tj_bisect_report(&br->b, &br->a, br->results);
-  json_object_set(bo, "gomemlimit", br->gomemlimit ? br->gomemlimit : json_null());
+  json_object_set(bo, "gomemlimit", br->gomemlimit_json ? br->gomemlimit_json : json_null());
   json_object_set_new(report, "bisect", bo);
   if (br->failure.json)
     json_object_set_new(report, "build", steal_pointer(&br->failure.json));
@@ -450,7 +433,7 @@ static void bisect_run_end(struct bisect_run *br) {
   if (br->workdir[0])
     tj_remove_tree(br->workdir);
   json_decref(br->failure.json);
-  json_decref(br->gomemlimit);
+  json_decref(br->gomemlimit_json);
   json_decref(br->results);
   tj_bisect_free(&br->b);
   tj_packages_free(br->pkgs, br->n);

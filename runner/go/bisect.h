@@ -41,6 +41,7 @@ struct tj_bisect_try {
   int64_t peak_bytes;      /* -1: unknown */
   int64_t duration_ms;
   char running[96]; /* the test running when it failed, "" */
+  char diagnosis[512];
 };
 
 /* Run once at limit; fill out. < 0 stops the search (interrupted, a fault

@@ -715,7 +715,7 @@ struct job_ctx {
   char fuzzcache[PATH_MAX + 64];
   char running[512];        /* job_running's answer */
   struct tj_run_result res; /* the phase's sandbox run, ~46 KiB */
-  enum tj_outcome outcome;  /* the result's, set by result_base */
+  struct tj_pkg_result out; /* the result's typed half, filled as its json is made */
 };
 
 static void sink(const struct job_ctx *c, int fd, const char *buf, size_t len) {
@@ -915,10 +915,12 @@ static bool add_env(struct tj_spec *s, const char *kv) {
   return true;
 }
 
-/* The result's common fields; its outcome, typed, goes into c beside it. */
+/* The result's common fields; typed, they go into c->out too. */
 static json_t *result_base(struct job_ctx *c, const char *phase, const struct tj_verdict *v) {
   const struct tj_job *job = c->job;
-  c->outcome = v->outcome;
+  c->out.outcome = v->outcome;
+  snprintf(c->out.outcome_name, sizeof(c->out.outcome_name), "%s", v->outcome_name);
+  snprintf(c->out.diagnosis, sizeof(c->out.diagnosis), "%s", v->diagnosis);
   json_t *r = json_object();
   json_object_set_new(r, "package", json_string(job->pkg->import_path));
   json_object_set_new(r, "phase", json_string(phase));
@@ -977,6 +979,13 @@ static json_t *no_test_files(struct job_ctx *c) {
   return r;
 }
 
+/* What the report's run fields say of res, typed. */
+static void run_facts(struct job_ctx *c, const struct tj_run_result *res) {
+  c->out.peak_bytes = res->stats.memory_peak_bytes >= 0 ? res->stats.memory_peak_bytes : -1;
+  c->out.duration_ms = res->duration_ms;
+  c->out.signal = res->status_known && WIFSIGNALED(res->wstatus) ? WTERMSIG(res->wstatus) : 0;
+}
+
 static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const struct tj_run_result *res,
                             const struct tj_verdict *v) {
   const struct tj_job *job = c->job;
@@ -1003,6 +1012,7 @@ static json_t *build_failed(struct job_ctx *c, const struct tj_spec *spec, const
   }
   free(line);
   json_t *r = result_base(c, "build", v);
+  run_facts(c, res);
   json_t *run = tj_report_run(spec, res, v);
   json_object_update(r, run);
   json_decref(run);
@@ -1125,6 +1135,8 @@ static json_t *gomemlimit(struct job_ctx *c, struct tj_spec *ts) {
     if (!value && (value = getenv("GOMEMLIMIT")))
       source = "inherited";
   }
+  snprintf(c->out.gomemlimit, sizeof(c->out.gomemlimit), "%s", value ? value : "");
+  c->out.gomemlimit_source = source;
   json_t *o = json_object();
   json_object_set_new(o, "value", value ? json_string(value) : json_null());
   json_object_set_new(o, "source", source ? json_string(source) : json_null());
@@ -1565,10 +1577,30 @@ static void show_test_end(struct job_ctx *c, const struct tj_verdict *v, bool ok
   }
 }
 
+/* out.test: the innermost test running at the end, else the one the OOM
+ * kill hit, else the first that failed (as tests_json counts them). */
+static void result_test(struct job_ctx *c) {
+  int n;
+  const struct tj_gt_test *t = tj_gotest_tests(c->gt, &n);
+  const char *name = NULL, *failed = NULL;
+  for (int i = 0; i < n; i++) {
+    if (t[i].status == TJ_GT_RUNNING)
+      name = t[i].name;
+    if (!failed && (t[i].status == TJ_GT_FAILED || (t[i].status <= TJ_GT_PAUSED && t[i].fail_reported)))
+      failed = t[i].name;
+  }
+  if (!name && c->tl_on && c->tl.oom_ms >= 0 && c->tl.oom_test[0])
+    name = c->tl.oom_test;
+  if (!name)
+    name = failed;
+  snprintf(c->out.test, sizeof(c->out.test), "%s", name ? name : "");
+}
+
 /* The package's result for the report; takes gml and gmp. */
 static json_t *test_result(struct job_ctx *c, const struct tj_verdict *v, json_t *gml, json_t *gmp) {
   const struct tj_spec *ts = &c->test_spec;
   json_t *result = result_base(c, "test", v);
+  run_facts(c, &c->res);
   json_t *run = tj_report_run(ts, &c->res, v);
   json_object_update(result, run);
   json_decref(run);
@@ -1579,6 +1611,7 @@ static json_t *test_result(struct job_ctx *c, const struct tj_verdict *v, json_t
     tj_timeline_finish(&c->tl, &c->res.stats, ts->pids);
     json_object_set_new(result, "timeline", tj_timeline_json(&c->tl));
   }
+  result_test(c);
   return result;
 }
 
@@ -1625,6 +1658,7 @@ static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
   c->st.total = job->total;
   snprintf(c->st.package, sizeof(c->st.package), "%s", job->pkg->import_path);
   c->st.mem_current = c->st.mem_limit = c->st.pids_current = c->st.pids_limit = -1;
+  c->out = (struct tj_pkg_result){.outcome = TJ_SANDBOX_ERROR, .peak_bytes = -1, .duration_ms = -1};
   c->gt = tj_gotest_new(framed(job), on_event, c);
   if (c->gt)
     tj_gotest_set_clock(c->gt, job_clock);
@@ -1640,10 +1674,20 @@ static void ctx_free(struct job_ctx *c) {
     tj_timeline_free(&c->tl);
 }
 
+/* c's result with json, c taken down. */
+static struct tj_pkg_result ctx_result(struct job_ctx *c, json_t *json) {
+  c->out.json = json;
+  struct tj_pkg_result r = c->out;
+  ctx_free(c);
+  return r;
+}
+
+static const struct tj_pkg_result no_memory = {.outcome = TJ_SANDBOX_ERROR, .peak_bytes = -1, .duration_ms = -1};
+
 struct tj_pkg_result tj_job_run(const struct tj_job *job) {
   struct job_ctx c;
   if (!ctx_init(&c, job))
-    return (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
+    return no_memory;
   json_t *result = NULL;
   char bin[PATH_MAX];
   tj_error err = {0};
@@ -1660,26 +1704,21 @@ struct tj_pkg_result tj_job_run(const struct tj_job *job) {
     }
     unlink(bin);
   }
-  ctx_free(&c);
-  return (struct tj_pkg_result){.json = result, .outcome = c.outcome};
+  return ctx_result(&c, result);
 }
 
 int tj_job_build(const struct tj_job *job, const char *bin, struct tj_pkg_result *failure) {
   struct job_ctx c;
-  *failure = (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
+  *failure = no_memory;
   if (!ctx_init(&c, job))
     return -ENOMEM;
-  failure->json = build_phase(&c, bin);
-  failure->outcome = c.outcome;
-  ctx_free(&c);
+  *failure = ctx_result(&c, build_phase(&c, bin));
   return failure->json ? -1 : 0;
 }
 
 struct tj_pkg_result tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin) {
   struct job_ctx c;
   if (!ctx_init(&c, job))
-    return (struct tj_pkg_result){.json = NULL, .outcome = TJ_SANDBOX_ERROR};
-  json_t *result = test_phase(&c, spec, bin);
-  ctx_free(&c);
-  return (struct tj_pkg_result){.json = result, .outcome = c.outcome};
+    return no_memory;
+  return ctx_result(&c, test_phase(&c, spec, bin));
 }

@@ -137,11 +137,25 @@ struct tj_job {
   bool prebuilt;
 };
 
-/* A package's result: its report object, and its outcome typed beside it
- * (never a key of the object). */
+/* A package's result: its report object, and what callers act on typed
+ * beside it, so that nobody reads the object back. */
 struct tj_pkg_result {
   json_t *json; /* NULL only when out of memory */
   enum tj_outcome outcome;
+  char outcome_name[32]; /* the report's: "rlimit" has no enum of its own */
+  char diagnosis[512];
+  /* of the phase's sandbox run; -1 (peak, duration) and 0 (signal) when
+   * none ran */
+  int64_t peak_bytes;
+  int64_t duration_ms;
+  int signal; /* the binary's terminating signal */
+  /* the test phase only: the innermost test running at the end, else the
+   * one running at the OOM kill, else the first that failed; "" */
+  char test[96];
+  /* GOMEMLIMIT as the tests got it ("": none) and where it came from
+   * ("auto", "option", "env", "inherited"; NULL: none) */
+  char gomemlimit[32];
+  const char *gomemlimit_source;
 };
 
 /* Builds and tests one package. Returns its result: package, phase,
