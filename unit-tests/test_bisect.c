@@ -169,6 +169,32 @@ static void test_confirmation_moves_answer(void **state) {
   tj_bisect_free(&b);
 }
 
+static void test_confirmation_failure_narrowed_to_tolerance(void **state) {
+  /* the need grows by half the tolerance just when the answer is
+   * confirmed: the answer moves up to the next limit that passed every
+   * time, further than the tolerance from the highest failure, and the gap
+   * is bisected again, so the answer keeps the resolution asked for */
+  struct fake probe = {.need = 10 * MiB, .unlimited_peak = 42 * MiB};
+  struct tj_bisect b;
+  struct tj_bisect_answer a;
+  search(&b, &probe, 4 * MiB, MiB, 1, &a);
+  int before_confirm = b.n - 1;
+  int64_t first = a.min_passing;
+  tj_bisect_free(&b);
+  struct fake f = {
+      .need = 10 * MiB, .high_need = 10 * MiB + MiB / 2, .unlimited_peak = 42 * MiB, .high_after = before_confirm};
+  search(&b, &f, 4 * MiB, MiB, 1, &a);
+  assert_true(a.min_passing > first);
+  assert_true(a.min_passing >= f.high_need);
+  assert_true(a.max_failing >= 0);
+  assert_true(a.min_passing - a.max_failing <= MiB);
+  assert_false(a.flaky);
+  assert_int_equal(b.tries[b.n - 1].kind, TJ_TRY_CONFIRM);
+  assert_int_equal(b.tries[b.n - 1].limit_bytes, a.min_passing);
+  assert_true(b.tries[b.n - 1].passed);
+  tj_bisect_free(&b);
+}
+
 static void test_confirmation_fails_at_the_bound(void **state) {
   /* the only limit that passed is the bound; its confirmation fails: the
    * search goes above every limit tried until one passes and is confirmed */
@@ -260,6 +286,7 @@ int main(void) {
       cmocka_unit_test(test_flaky_detected),
       cmocka_unit_test(test_wobble_within_tolerance),
       cmocka_unit_test(test_confirmation_moves_answer),
+      cmocka_unit_test(test_confirmation_failure_narrowed_to_tolerance),
       cmocka_unit_test(test_confirmation_fails_at_the_bound),
       cmocka_unit_test(test_runner_stops_search),
       cmocka_unit_test(test_answer_from_tries),

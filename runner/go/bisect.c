@@ -9,6 +9,9 @@
 /* the number of confirmations is bounded by the distinct limits tried;
  * this only guards against a runner that never settles */
 #define MAX_CONFIRM 16
+/* halvings of the gaps that failed confirmations open: 4 KiB pages between
+ * the floor and 4x the peak take fewer than 40 each */
+#define MAX_NARROW 128
 
 static int64_t align_up(int64_t v) { return (v + PAGE - 1) / PAGE * PAGE; }
 static int64_t align_down(int64_t v) { return v / PAGE * PAGE; }
@@ -180,10 +183,21 @@ int tj_bisect_search(struct tj_bisect *b, tj_bisect_run_fn run, void *ctx) {
     return r;
 
   /* confirm the answer; a failure moves it up to the next limit that passed
-   * every time, or, with none left, to a new one above all tried */
-  for (int i = 0; i < MAX_CONFIRM; i++) {
+   * every time, or, with none left, to a new one above all tried, and the
+   * gap from the highest failure below it is bisected again down to the
+   * tolerance */
+  for (int i = 0, narrowed = 0; i < MAX_CONFIRM; i++) {
     tj_bisect_answer(b, &a);
     if (a.min_passing >= 0) {
+      int64_t mid = a.max_failing >= 0 ? align_down(a.max_failing + (a.min_passing - a.max_failing) / 2) : -1;
+      if (a.min_passing - a.max_failing > b->cfg.tolerance_bytes && mid > a.max_failing && mid < a.min_passing &&
+          narrowed < MAX_NARROW) {
+        if ((r = step(b, TJ_TRY_SEARCH, mid, run, ctx)) < 0)
+          return r;
+        narrowed++;
+        i--; /* a bisection step, not a confirmation */
+        continue;
+      }
       if (confirmed(b, a.min_passing))
         break;
       if ((r = step(b, TJ_TRY_CONFIRM, a.min_passing, run, ctx)) < 0)

@@ -11,8 +11,10 @@
  *    passing and the largest failing limit are at most `tolerance` apart;
  *    the floor itself is tried when nothing below the answer failed.
  * 4. confirm: the answer is run `runs` times more; if that fails, the next
- *    passing limit up is the answer, confirmed in turn; with none left, a
- *    limit an eighth (at least the tolerance) above all tried is tried.
+ *    passing limit up is the answer; with none left, a limit an eighth (at
+ *    least the tolerance) above all tried is tried; the gap between the new
+ *    answer and the largest failure below it is bisected again down to the
+ *    tolerance, and that answer confirmed in turn.
  * The answer is read from all the tries (tj_bisect_answer): the smallest
  * limit at which every try passed above every failure (else the smallest at
  * which every try passed), the largest below it at which one failed; flaky
