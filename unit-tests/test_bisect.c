@@ -148,15 +148,33 @@ static void test_flaky_detected(void **state) {
   tj_bisect_free(&b);
 }
 
+/* A steady need's search: its answer, and the number of tries before the
+ * confirmation (a fake's high_after, to change the need just then). */
+static int tries_before_confirm(struct fake probe, int64_t floor, int64_t *answer) {
+  struct tj_bisect b;
+  struct tj_bisect_answer a;
+  search(&b, &probe, floor, MiB, 1, &a);
+  int n = b.n - 1;
+  *answer = a.min_passing;
+  tj_bisect_free(&b);
+  return n;
+}
+
+/* The last try confirmed the answer and passed. */
+static void assert_confirmed(const struct tj_bisect *b, const struct tj_bisect_answer *a) {
+  assert_int_equal(b->tries[b->n - 1].kind, TJ_TRY_CONFIRM);
+  assert_int_equal(b->tries[b->n - 1].limit_bytes, a->min_passing);
+  assert_true(b->tries[b->n - 1].passed);
+}
+
 static void test_confirmation_moves_answer(void **state) {
   /* the need grows just when the answer is confirmed: that confirmation
    * fails, and the answer moves up to the next limit that passed every time */
-  struct fake probe = {.need = 10 * MiB, .unlimited_peak = 42 * MiB};
+  int64_t first;
+  int before_confirm =
+      tries_before_confirm((struct fake){.need = 10 * MiB, .unlimited_peak = 42 * MiB}, 4 * MiB, &first);
   struct tj_bisect b;
   struct tj_bisect_answer a;
-  search(&b, &probe, 4 * MiB, MiB, 1, &a);
-  int before_confirm = b.n - 1;
-  tj_bisect_free(&b);
   struct fake f = {.need = 10 * MiB, .high_need = 40 * MiB, .unlimited_peak = 42 * MiB, .high_after = before_confirm};
   search(&b, &f, 4 * MiB, MiB, 1, &a);
   assert_true(a.flaky);
@@ -164,8 +182,7 @@ static void test_confirmation_moves_answer(void **state) {
   for (int i = 0; i < b.n; i++)
     if (b.tries[i].limit_bytes == a.min_passing)
       assert_true(b.tries[i].passed);
-  assert_int_equal(b.tries[b.n - 1].kind, TJ_TRY_CONFIRM);
-  assert_int_equal(b.tries[b.n - 1].limit_bytes, a.min_passing);
+  assert_confirmed(&b, &a);
   tj_bisect_free(&b);
 }
 
@@ -174,13 +191,11 @@ static void test_confirmation_failure_narrowed_to_tolerance(void **state) {
    * confirmed: the answer moves up to the next limit that passed every
    * time, further than the tolerance from the highest failure, and the gap
    * is bisected again, so the answer keeps the resolution asked for */
-  struct fake probe = {.need = 10 * MiB, .unlimited_peak = 42 * MiB};
+  int64_t first;
+  int before_confirm =
+      tries_before_confirm((struct fake){.need = 10 * MiB, .unlimited_peak = 42 * MiB}, 4 * MiB, &first);
   struct tj_bisect b;
   struct tj_bisect_answer a;
-  search(&b, &probe, 4 * MiB, MiB, 1, &a);
-  int before_confirm = b.n - 1;
-  int64_t first = a.min_passing;
-  tj_bisect_free(&b);
   struct fake f = {
       .need = 10 * MiB, .high_need = 10 * MiB + MiB / 2, .unlimited_peak = 42 * MiB, .high_after = before_confirm};
   search(&b, &f, 4 * MiB, MiB, 1, &a);
@@ -189,29 +204,25 @@ static void test_confirmation_failure_narrowed_to_tolerance(void **state) {
   assert_true(a.max_failing >= 0);
   assert_true(a.min_passing - a.max_failing <= MiB);
   assert_false(a.flaky);
-  assert_int_equal(b.tries[b.n - 1].kind, TJ_TRY_CONFIRM);
-  assert_int_equal(b.tries[b.n - 1].limit_bytes, a.min_passing);
-  assert_true(b.tries[b.n - 1].passed);
+  assert_confirmed(&b, &a);
   tj_bisect_free(&b);
 }
 
 static void test_confirmation_fails_at_the_bound(void **state) {
   /* the only limit that passed is the bound; its confirmation fails: the
    * search goes above every limit tried until one passes and is confirmed */
-  struct fake probe = {.need = 20 * MiB, .unlimited_peak = 30 * MiB};
+  /* the floor just under the peak: only the bound passes */
+  int64_t first;
+  int before_confirm =
+      tries_before_confirm((struct fake){.need = 20 * MiB, .unlimited_peak = 30 * MiB}, 29 * MiB, &first);
+  assert_int_equal(first, 29 * MiB);
   struct tj_bisect b;
   struct tj_bisect_answer a;
-  search(&b, &probe, 29 * MiB, MiB, 1, &a); /* floor just under the peak: only the bound passes */
-  assert_int_equal(a.min_passing, 29 * MiB);
-  int before_confirm = b.n - 1;
-  tj_bisect_free(&b);
   struct fake f = {.need = 20 * MiB, .high_need = 33 * MiB, .unlimited_peak = 30 * MiB, .high_after = before_confirm};
   search(&b, &f, 29 * MiB, MiB, 1, &a);
   assert_true(a.flaky);
   assert_true(a.min_passing >= 33 * MiB);
-  assert_int_equal(b.tries[b.n - 1].kind, TJ_TRY_CONFIRM);
-  assert_int_equal(b.tries[b.n - 1].limit_bytes, a.min_passing);
-  assert_true(b.tries[b.n - 1].passed);
+  assert_confirmed(&b, &a);
   tj_bisect_free(&b);
 }
 
