@@ -186,7 +186,7 @@ int tj_bisect_search(struct tj_bisect *b, tj_bisect_run_fn run, void *ctx) {
    * every time, or, with none left, to a new one above all tried, and the
    * gap from the highest failure below it is bisected again down to the
    * tolerance */
-  for (int i = 0, narrowed = 0; i < MAX_CONFIRM; i++) {
+  for (int steps = 0, narrowed = 0; steps < MAX_CONFIRM;) {
     tj_bisect_answer(b, &a);
     if (a.min_passing >= 0) {
       int64_t mid = a.max_failing >= 0 ? align_down(a.max_failing + (a.min_passing - a.max_failing) / 2) : -1;
@@ -195,13 +195,13 @@ int tj_bisect_search(struct tj_bisect *b, tj_bisect_run_fn run, void *ctx) {
         if ((r = step(b, TJ_TRY_SEARCH, mid, run, ctx)) < 0)
           return r;
         narrowed++;
-        i--; /* a bisection step, not a confirmation */
         continue;
       }
       if (confirmed(b, a.min_passing))
         break;
       if ((r = step(b, TJ_TRY_CONFIRM, a.min_passing, run, ctx)) < 0)
         return r;
+      steps++;
       continue;
     }
     int64_t top = 0;
@@ -214,6 +214,7 @@ int tj_bisect_search(struct tj_bisect *b, tj_bisect_run_fn run, void *ctx) {
       break;
     if ((r = step(b, TJ_TRY_SEARCH, next, run, ctx)) < 0)
       return r;
+    steps++;
   }
   return 0;
 }
@@ -244,8 +245,7 @@ json_t *tj_bisect_report(const struct tj_bisect *b, const struct tj_bisect_answe
     json_object_set_new(tj, "duration_ms", int_or_null(t->duration_ms));
     json_object_set_new(tj, "kind", json_string(kinds[t->kind]));
     json_object_set_new(tj, "test", t->running[0] ? json_string(t->running) : json_null());
-    json_t *d = json_object_get(r, "diagnosis");
-    json_object_set_new(tj, "diagnosis", d ? json_incref(d) : json_null());
+    json_object_set_new(tj, "diagnosis", t->diagnosis[0] ? json_string(t->diagnosis) : json_null());
     json_t *g = json_object_get(r, "gomemlimit");
     json_object_set_new(tj, "gomemlimit", g ? json_incref(g) : json_null());
     json_t *tl = json_object_get(r, "timeline");

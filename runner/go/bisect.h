@@ -42,8 +42,8 @@ struct tj_bisect_try {
   enum tj_outcome verdict; /* the outcome, typed */
   int64_t peak_bytes;      /* -1: unknown */
   int64_t duration_ms;
-  char running[96]; /* the test running when it failed, "" */
-  char diagnosis[512];
+  char running[96];    /* the test running when it failed, "" */
+  char diagnosis[512]; /* the try's, as its result says it */
 };
 
 /* Run once at limit; fill out. < 0 stops the search (interrupted, a fault

@@ -645,11 +645,15 @@ const struct tj_gt_test *tj_gotest_tests(const struct tj_gotest *p, int *n) {
   return p->tests;
 }
 
+bool tj_gt_test_failed(const struct tj_gt_test *t) {
+  return t->status == TJ_GT_FAILED || (t->status <= TJ_GT_PAUSED && t->fail_reported);
+}
+
 void tj_gotest_counts(const struct tj_gotest *p, int *passed, int *failed, int *skipped) {
   *passed = *failed = *skipped = 0;
   for (int i = 0; i < p->n_tests; i++) {
     *passed += p->tests[i].status == TJ_GT_PASSED;
-    *failed += p->tests[i].status == TJ_GT_FAILED || (p->tests[i].status <= TJ_GT_PAUSED && p->tests[i].fail_reported);
+    *failed += tj_gt_test_failed(&p->tests[i]);
     *skipped += p->tests[i].status == TJ_GT_SKIPPED;
   }
 }

@@ -115,6 +115,9 @@ const struct tj_gt_test *tj_gotest_tests(const struct tj_gotest *p, int *n);
 /* The latest test of that name, or -1. */
 int tj_gotest_find(const struct tj_gotest *p, const char *name);
 
+/* t failed: its fail event came, or its "--- FAIL" line while it still ran. */
+bool tj_gt_test_failed(const struct tj_gt_test *t);
+
 /* Counts over every test and subtest. */
 /* Failed counts a test whose --- FAIL line came (fail_reported) too. */
 void tj_gotest_counts(const struct tj_gotest *p, int *passed, int *failed, int *skipped);

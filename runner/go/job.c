@@ -1038,7 +1038,7 @@ static json_t *tests_json(const struct tj_gotest *gt) {
   tj_gotest_counts(gt, &passed, &failed, &skipped);
   json_t *names = json_array(), *running = json_array();
   for (int i = 0; i < n; i++) {
-    if (t[i].status == TJ_GT_FAILED || (t[i].status <= TJ_GT_PAUSED && t[i].fail_reported))
+    if (tj_gt_test_failed(&t[i]))
       json_array_append_new(names, json_string(t[i].name));
     if (t[i].status == TJ_GT_RUNNING)
       json_array_append_new(running, json_string(t[i].name));
@@ -1578,7 +1578,7 @@ static void show_test_end(struct job_ctx *c, const struct tj_verdict *v, bool ok
 }
 
 /* out.test: the innermost test running at the end, else the one the OOM
- * kill hit, else the first that failed (as tests_json counts them). */
+ * kill hit, else the first that failed. */
 static void result_test(struct job_ctx *c) {
   int n;
   const struct tj_gt_test *t = tj_gotest_tests(c->gt, &n);
@@ -1586,7 +1586,7 @@ static void result_test(struct job_ctx *c) {
   for (int i = 0; i < n; i++) {
     if (t[i].status == TJ_GT_RUNNING)
       name = t[i].name;
-    if (!failed && (t[i].status == TJ_GT_FAILED || (t[i].status <= TJ_GT_PAUSED && t[i].fail_reported)))
+    if (!failed && tj_gt_test_failed(&t[i]))
       failed = t[i].name;
   }
   if (!name && c->tl_on && c->tl.oom_ms >= 0 && c->tl.oom_test[0])
@@ -1651,6 +1651,9 @@ static json_t *test_phase(struct job_ctx *c, const struct tj_spec *spec, const c
 
 static double job_clock(void *ctx) { return (double)tj_now_ms() / 1000; }
 
+/* A result before its phase made one (or when it could not, out of memory). */
+static const struct tj_pkg_result no_result = {.outcome = TJ_SANDBOX_ERROR, .peak_bytes = -1, .duration_ms = -1};
+
 static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
   memset(c, 0, sizeof(*c));
   c->job = job;
@@ -1658,7 +1661,7 @@ static bool ctx_init(struct job_ctx *c, const struct tj_job *job) {
   c->st.total = job->total;
   snprintf(c->st.package, sizeof(c->st.package), "%s", job->pkg->import_path);
   c->st.mem_current = c->st.mem_limit = c->st.pids_current = c->st.pids_limit = -1;
-  c->out = (struct tj_pkg_result){.outcome = TJ_SANDBOX_ERROR, .peak_bytes = -1, .duration_ms = -1};
+  c->out = no_result;
   c->gt = tj_gotest_new(framed(job), on_event, c);
   if (c->gt)
     tj_gotest_set_clock(c->gt, job_clock);
@@ -1682,12 +1685,10 @@ static struct tj_pkg_result ctx_result(struct job_ctx *c, json_t *json) {
   return r;
 }
 
-static const struct tj_pkg_result no_memory = {.outcome = TJ_SANDBOX_ERROR, .peak_bytes = -1, .duration_ms = -1};
-
 struct tj_pkg_result tj_job_run(const struct tj_job *job) {
   struct job_ctx c;
   if (!ctx_init(&c, job))
-    return no_memory;
+    return no_result;
   json_t *result = NULL;
   char bin[PATH_MAX];
   tj_error err = {0};
@@ -1709,7 +1710,7 @@ struct tj_pkg_result tj_job_run(const struct tj_job *job) {
 
 int tj_job_build(const struct tj_job *job, const char *bin, struct tj_pkg_result *failure) {
   struct job_ctx c;
-  *failure = no_memory;
+  *failure = no_result;
   if (!ctx_init(&c, job))
     return -ENOMEM;
   *failure = ctx_result(&c, build_phase(&c, bin));
@@ -1719,6 +1720,6 @@ int tj_job_build(const struct tj_job *job, const char *bin, struct tj_pkg_result
 struct tj_pkg_result tj_job_test(const struct tj_job *job, const struct tj_spec *spec, const char *bin) {
   struct job_ctx c;
   if (!ctx_init(&c, job))
-    return no_memory;
+    return no_result;
   return ctx_result(&c, test_phase(&c, spec, bin));
 }

@@ -161,10 +161,9 @@ json_t *tj_test_cases(const struct tj_gotest *gt) {
   const struct tj_gt_test *t = tj_gotest_tests(gt, &n);
   json_t *a = json_array();
   for (int i = 0; i < n; i++) {
-    bool failed = t[i].fail_reported && t[i].status <= TJ_GT_PAUSED;
-    json_t *o =
-        json_pack("{s:s,s:s,s:o}", "name", t[i].name, "status", failed ? "fail" : status[t[i].status], "duration_ms",
-                  t[i].elapsed < 0 ? json_null() : json_integer((json_int_t)llround(t[i].elapsed * 1000)));
+    json_t *o = json_pack("{s:s,s:s,s:o}", "name", t[i].name, "status",
+                          tj_gt_test_failed(&t[i]) ? "fail" : status[t[i].status], "duration_ms",
+                          t[i].elapsed < 0 ? json_null() : json_integer((json_int_t)llround(t[i].elapsed * 1000)));
     if (!o)
       continue;
     if (t[i].status != TJ_GT_PASSED) {
